@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { releaseSchema } from './deployment-request';
+
+/**
+ * Shapes that travel through the state machine between tasks. The ASL reads fields of these by path, so they are
+ * the contract between `statemachine/deployment-crew.asl.json` and the Lambdas: add fields freely, rename none.
+ */
+
+/** Identifies one deployment (= one execution). `name` is the execution name, the key the Chairman answers by. */
+export const deploymentRefSchema = z.strictObject({
+  name: z.string().min(1).max(80),
+  executionArn: z.string().min(1),
+  /** ISO-8601 start time of the execution. */
+  startedAt: z.string().min(1),
+});
+export type DeploymentRef = z.output<typeof deploymentRefSchema>;
+
+/** Tunables the ASL reads by path (Wait `SecondsPath`, Task `TimeoutSecondsPath`, loop bounds). */
+export const workflowSettingsSchema = z.strictObject({
+  approvalTimeoutSeconds: z.int().positive(),
+  snapshotPollSeconds: z.int().positive(),
+  snapshotMaxPolls: z.int().positive(),
+});
+export type WorkflowSettings = z.output<typeof workflowSettingsSchema>;
+
+/** Output of the intake task: the validated request plus what the rest of the workflow needs. */
+export interface DeploymentContext {
+  readonly deployment: DeploymentRef;
+  readonly release: z.output<typeof releaseSchema>;
+  readonly requestedBy: string;
+  readonly settings: WorkflowSettings;
+  /** DynamoDB number attributes travel as strings. */
+  readonly lock: { readonly expiresAt: string; readonly now: string };
+}
+
+export type DependencyKind = 'health-endpoint' | 'external-dependency';
+
+/** One row of the dependency status matrix. */
+export interface DependencyStatus {
+  readonly name: string;
+  readonly kind: DependencyKind;
+  readonly url: string;
+  readonly critical: boolean;
+  readonly status: 'UP' | 'DOWN';
+  readonly expectedStatus: number;
+  /** HTTP status of the last attempt, null when no response arrived (timeout, DNS, connection refused). */
+  readonly httpStatus: number | null;
+  /** Latency of the last attempt in milliseconds. */
+  readonly latencyMs: number;
+  readonly attempts: number;
+  readonly error?: string;
+}
+
+export interface DependencyMatrix {
+  readonly checkedAt: string;
+  /** False when any critical row is DOWN. */
+  readonly healthy: boolean;
+  readonly entries: readonly DependencyStatus[];
+  /** Non-critical rows that are DOWN, in words: they go into the report as warnings. */
+  readonly warnings: readonly string[];
+}
+
+export type DatabaseKind = 'instance' | 'cluster';
+
+/** A snapshot being created; passed around the Wait/describe loop. */
+export const snapshotRefSchema = z.strictObject({
+  kind: z.enum(['instance', 'cluster']),
+  identifier: z.string().min(1),
+  arn: z.string().min(1),
+  sourceIdentifier: z.string().min(1),
+  requestedAt: z.string().min(1),
+});
+export type SnapshotRef = z.output<typeof snapshotRefSchema>;
+
+/** A verified snapshot: what the report and a database rollback rely on. */
+export const backupMetadataSchema = z.strictObject({
+  kind: z.enum(['instance', 'cluster']),
+  identifier: z.string(),
+  arn: z.string(),
+  sourceIdentifier: z.string(),
+  createdAt: z.string(),
+  engine: z.string(),
+  engineVersion: z.string(),
+  allocatedStorageGiB: z.number(),
+  encrypted: z.boolean(),
+  kmsKeyId: z.string().nullable(),
+  status: z.literal('available'),
+  verifiedAt: z.string(),
+});
+export type BackupMetadata = z.output<typeof backupMetadataSchema>;
+
+export type ApprovalKind = 'START' | 'DATABASE_ROLLBACK';
+
+/** Who answered an approval. `verified` is true when the identity came from IAM (function URL with AWS_IAM auth). */
+export const approverSchema = z.strictObject({
+  identity: z.string(),
+  verified: z.boolean(),
+});
+
+/** What the approval task resolves with (the SendTaskSuccess output). */
+export const approvalDecisionSchema = z.strictObject({
+  approved: z.literal(true),
+  kind: z.enum(['START', 'DATABASE_ROLLBACK']),
+  approver: approverSchema,
+  answeredAt: z.string(),
+  reason: z.string().optional(),
+});
+export type ApprovalDecision = z.output<typeof approvalDecisionSchema>;
+
+/** The pre-deployment validation report, the execution's output in the foundation flow. */
+export interface ValidationReport {
+  readonly deployment: DeploymentRef;
+  readonly release: z.output<typeof releaseSchema>;
+  readonly requestedBy: string;
+  readonly approval: ApprovalDecision;
+  readonly dependencyMatrix: DependencyMatrix;
+  readonly warnings: readonly string[];
+  readonly backup: BackupMetadata;
+  readonly passed: true;
+  readonly generatedAt: string;
+}
