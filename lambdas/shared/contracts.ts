@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { releaseSchema } from './deployment-request';
+import type { releaseSchema } from './deployment-request';
 
 /**
  * Shapes that travel through the state machine between tasks. The ASL reads fields of these by path, so they are

@@ -24,7 +24,10 @@ export const releaseSchema = z.strictObject({
   /** The release's version label, used in names, notifications and the report. */
   version: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/, 'must be 1-64 letters, digits, dots, dashes, underscores or plus signs'),
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/,
+      'must be 1-64 letters, digits, dots, dashes, underscores or plus signs',
+    ),
   /** The release candidate's container image. */
   image: containerImageSchema,
   /** True when the release changes the database schema: migrations run and a database rollback becomes possible. */

@@ -14,7 +14,13 @@ export function describeZodError(error: z.ZodError): string {
 export function parseJsonEnv<Schema extends z.ZodType>(name: string, schema: Schema): z.output<Schema> {
   const raw = process.env[name];
   if (raw === undefined || raw === '') throw new Error(`environment variable ${name} is not set`);
-  const parsed = schema.safeParse(JSON.parse(raw));
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw new Error(`environment variable ${name} is not JSON: ${(error as Error).message}`);
+  }
+  const parsed = schema.safeParse(json);
   if (!parsed.success) throw new Error(`environment variable ${name} is invalid: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }

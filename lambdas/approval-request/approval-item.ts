@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { ApprovalKind } from '../shared/contracts';
+
+/**
+ * The approval item in the DeploymentCrew table, shared by the approval-request Lambda (which writes it) and the
+ * approval-response Lambda (which claims it). One item per deployment and approval kind:
+ * pk = `DEPLOYMENT#<deploymentName>`, sk = `APPROVAL#<kind>`. The item holds the Step Functions task token: never log
+ * it, never return it.
+ */
+
+export const approvalKindSchema = z.enum(['START', 'DATABASE_ROLLBACK']) satisfies z.ZodType<ApprovalKind>;
+
+export const approvalStatusSchema = z.enum(['PENDING', 'APPROVED', 'REJECTED', 'EXPIRED']);
+export type ApprovalStatus = z.output<typeof approvalStatusSchema>;
+
+/** Items outlive their deadline by this much before DynamoDB's TTL removes them: a safety net, not a timer. */
+export const APPROVAL_ITEM_RETENTION_SECONDS = 7 * 24 * 3600;
+
+export const APPROVAL_SK_PREFIX = 'APPROVAL#';
+
+export function deploymentPartitionKey(deploymentName: string): string {
+  return `DEPLOYMENT#${deploymentName}`;
+}
+
+export function approvalSortKey(kind: ApprovalKind): string {
+  return `${APPROVAL_SK_PREFIX}${kind}`;
+}
+
+export function approvalKey(deploymentName: string, kind: ApprovalKind): { pk: string; sk: string } {
+  return { pk: deploymentPartitionKey(deploymentName), sk: approvalSortKey(kind) };
+}
+
+/** An approval item as read back from the table. Unknown attributes are tolerated (and dropped). */
+export const approvalItemSchema = z.object({
+  pk: z.string(),
+  sk: z.string(),
+  taskToken: z.string().min(1),
+  status: approvalStatusSchema,
+  kind: approvalKindSchema,
+  deploymentName: z.string(),
+  executionArn: z.string(),
+  /** ISO-8601. */
+  requestedAt: z.string(),
+  /** ISO-8601: requestedAt + timeoutSeconds, when the approval task times out. */
+  deadline: z.string(),
+  timeoutSeconds: z.number(),
+  /** Epoch seconds, the table's TTL attribute: deadline + {@link APPROVAL_ITEM_RETENTION_SECONDS}. */
+  expiresAt: z.number(),
+  releaseVersion: z.string(),
+  requestedBy: z.string(),
+  /** Set by the answer. On an EXPIRED item: the answer that came too late. */
+  approver: z.string().optional(),
+  approverVerified: z.boolean().optional(),
+  answeredAt: z.string().optional(),
+  reason: z.string().optional(),
+  /** Set when Step Functions reported the task gone (TaskTimedOut, TaskDoesNotExist, InvalidToken). */
+  expiredAt: z.string().optional(),
+  expiryReason: z.string().optional(),
+});
+export type ApprovalItem = z.output<typeof approvalItemSchema>;

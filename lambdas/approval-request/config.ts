@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { parseJsonEnv, requireEnv } from '../shared/validation';
+
+/**
+ * The production resources a deployment touches, as the approval request describes them to the Chairman. The CDK
+ * construct builds the `TARGETS` environment value from this type (`JSON.stringify(targets satisfies TargetsConfig)`),
+ * so the Lambda and the stack cannot disagree on its shape.
+ */
+export const targetsConfigSchema = z.strictObject({
+  /** The application load balancer listener whose forward weights move traffic between blue and green. */
+  listenerArn: z.string().min(1),
+  /** The blue and green target groups behind that listener. */
+  targetGroupArns: z.array(z.string().min(1)).min(1),
+  /** The database snapshotted before anything changes (and restored by a database rollback). */
+  database: z.strictObject({
+    kind: z.enum(['instance', 'cluster']),
+    identifier: z.string().min(1),
+  }),
+});
+export type TargetsConfig = z.output<typeof targetsConfigSchema>;
+
+/** Everything the approval-request Lambda reads from its environment. */
+export interface ApprovalRequestConfig {
+  /** `TABLE_NAME`: the DeploymentCrew table (pk/sk, TTL on `expiresAt`). */
+  readonly tableName: string;
+  /** `TOPIC_ARN`: the SNS topic the Chairman is subscribed to. */
+  readonly topicArn: string;
+  /** `TARGETS`: JSON of {@link TargetsConfig}. */
+  readonly targets: TargetsConfig;
+  /** `APPROVAL_URL`: the approval-response function URL (AuthType AWS_IAM). */
+  readonly approvalUrl: string;
+  /** `APPROVAL_FUNCTION_NAME`: the approval-response function's name, for `aws lambda invoke`. */
+  readonly approvalFunctionName: string;
+  /** `AWS_REGION` (set by Lambda): the signing region of the `curl --aws-sigv4` command. */
+  readonly region: string;
+}
+
+/** Reads the approval-request configuration from the environment; throws on the cold start when anything is off. */
+export function loadApprovalRequestConfig(): ApprovalRequestConfig {
+  return {
+    tableName: requireEnv('TABLE_NAME'),
+    topicArn: requireEnv('TOPIC_ARN'),
+    targets: parseJsonEnv('TARGETS', targetsConfigSchema),
+    approvalUrl: requireEnv('APPROVAL_URL'),
+    approvalFunctionName: requireEnv('APPROVAL_FUNCTION_NAME'),
+    region: requireEnv('AWS_REGION'),
+  };
+}

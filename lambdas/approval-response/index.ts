@@ -1,0 +1,21 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { workflowHandler } from '../shared/handler';
+import { requireEnv } from '../shared/validation';
+import { createApprovalResponder } from './respond';
+
+/**
+ * The Chairman's answer, by function URL (AuthType AWS_IAM → HTTP response) or direct invocation (→ object or
+ * error). Env: TABLE_NAME. Clients are built once per container.
+ */
+const responder = createApprovalResponder({
+  ddb: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+  sfn: new SFNClient({}),
+  tableName: requireEnv('TABLE_NAME'),
+  clock: () => new Date(),
+});
+
+/** The event is validated inside: its shape decides between an HTTP answer and a thrown error. */
+export const handler = workflowHandler(z.unknown(), (event) => responder.handleEvent(event));

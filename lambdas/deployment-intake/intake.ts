@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { DeploymentContext, WorkflowSettings } from '../shared/contracts';
+import { deploymentRefSchema } from '../shared/contracts';
+import { deploymentRequestSchema } from '../shared/deployment-request';
+import { InvalidInputError } from '../shared/errors';
+import { describeZodError } from '../shared/validation';
+
+/** What the state machine hands the intake: the raw execution input and the execution's identity. */
+export const intakeEventSchema = z.strictObject({
+  input: z.unknown(),
+  execution: z.strictObject({
+    name: z.string().min(1),
+    id: z.string().min(1),
+    startTime: z.string().min(1),
+  }),
+});
+export type IntakeEvent = z.output<typeof intakeEventSchema>;
+
+/** Stack-level settings the intake applies to every execution (from the construct's props). */
+export const intakeConfigSchema = z.strictObject({
+  defaultApprovalTimeoutSeconds: z.int().positive(),
+  snapshotPollSeconds: z.int().positive(),
+  snapshotMaxPolls: z.int().positive(),
+  /** How long the lock may outlive a crashed execution before another deployment may take it over. */
+  lockTtlSeconds: z.int().positive(),
+});
+export type IntakeConfig = z.output<typeof intakeConfigSchema>;
+
+/** EventBridge delivers the detail of a "Release Candidate Ready" event; the console and the CLI send it bare. */
+function unwrapEventBridgeEnvelope(input: unknown): unknown {
+  if (typeof input === 'object' && input !== null && 'detail-type' in input && 'detail' in input) {
+    return (input as { detail: unknown }).detail;
+  }
+  return input;
+}
+
+/**
+ * Validates the execution input and derives what the workflow needs before anything is touched: the deployment's
+ * identity, the effective settings, and the lock's expiry. A bad field is an `InvalidInput` error naming it.
+ */
+export function intake(event: IntakeEvent, config: IntakeConfig, now: Date = new Date()): DeploymentContext {
+  const parsed = deploymentRequestSchema.safeParse(unwrapEventBridgeEnvelope(event.input));
+  if (!parsed.success) throw new InvalidInputError(describeZodError(parsed.error));
+  const request = parsed.data;
+
+  const settings: WorkflowSettings = {
+    approvalTimeoutSeconds: request.options?.approvalTimeoutSeconds ?? config.defaultApprovalTimeoutSeconds,
+    snapshotPollSeconds: config.snapshotPollSeconds,
+    snapshotMaxPolls: config.snapshotMaxPolls,
+  };
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+
+  return {
+    deployment: deploymentRefSchema.parse({
+      name: event.execution.name,
+      executionArn: event.execution.id,
+      startedAt: event.execution.startTime,
+    }),
+    release: request.release,
+    requestedBy: request.requestedBy,
+    settings,
+    lock: { expiresAt: String(nowSeconds + config.lockTtlSeconds), now: String(nowSeconds) },
+  };
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * Environment configuration of the pre-deployment validator. The CDK construct imports these schemas to build (and
+ * check at synth time) the JSON it puts into the function's environment; the Lambda parses the same JSON on cold start.
+ */
+
+export const HEALTH_CHECKS_ENV = 'HEALTH_CHECKS';
+export const DATABASE_ENV = 'DATABASE';
+
+const checkName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/,
+    'must be 1-64 letters, digits or ._:/- starting with a letter or digit',
+  );
+
+const httpTargetFields = {
+  name: checkName,
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  /** The only HTTP status that counts as healthy; redirects are not followed. */
+  expectedStatus: z.int().min(100).max(599).default(200),
+  /** Per-attempt timeout until the response headers arrive. */
+  timeoutMs: z.int().min(100).max(30_000).default(3000),
+};
+
+export const healthEndpointConfigSchema = z.strictObject(httpTargetFields);
+
+export const externalDependencyConfigSchema = z.strictObject({
+  ...httpTargetFields,
+  /** A critical dependency that is down stops the deployment (DEPLOY-001); a non-critical one becomes a warning. */
+  critical: z.boolean().default(true),
+});
+
+/** `HEALTH_CHECKS`: production health endpoints (always critical) and external dependencies. */
+export const healthChecksConfigSchema = z
+  .strictObject({
+    endpoints: z.array(healthEndpointConfigSchema).min(1).max(20),
+    dependencies: z.array(externalDependencyConfigSchema).max(20).default([]),
+    /** Extra attempts per target after a failed one. */
+    retries: z.int().min(0).max(5).default(2),
+  })
+  .superRefine((config, context) => {
+    const seen = new Set<string>();
+    for (const [group, targets] of [
+      ['endpoints', config.endpoints],
+      ['dependencies', config.dependencies],
+    ] as const) {
+      targets.forEach((target, index) => {
+        if (seen.has(target.name)) {
+          context.addIssue({
+            code: 'custom',
+            path: [group, index, 'name'],
+            message: `duplicate name '${target.name}'`,
+          });
+        }
+        seen.add(target.name);
+      });
+    }
+  });
+
+/** `DATABASE`: the database the deployment backs up before it changes anything. */
+export const databaseConfigSchema = z.strictObject({
+  kind: z.enum(['instance', 'cluster']),
+  /** DB instance identifier (kind `instance`) or DB cluster identifier (kind `cluster`). */
+  identifier: z
+    .string()
+    .regex(/^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/, 'must be an RDS identifier: 1-63 letters, digits, hyphens'),
+});
+
+/** The JSON the construct writes into `HEALTH_CHECKS` (fields with defaults may be omitted). */
+export type HealthChecksConfig = z.input<typeof healthChecksConfigSchema>;
+/** `HEALTH_CHECKS` as the Lambda works with it, defaults applied. */
+export type ResolvedHealthChecksConfig = z.output<typeof healthChecksConfigSchema>;
+/** The JSON in `DATABASE` (no defaults: input and output are the same). */
+export type DatabaseConfig = z.output<typeof databaseConfigSchema>;
+
+/** Delay before the first retry of a health check target; doubles for each further retry. */
+export const HEALTH_CHECK_MIN_BACKOFF_MS = 250;
+
+/**
+ * Worst-case duration of one `checkHealth` call in milliseconds (every target timing out on every attempt, plus
+ * backoff), for the construct to size the function's timeout.
+ */
+export function worstCaseHealthCheckMs(input: HealthChecksConfig): number {
+  const config = healthChecksConfigSchema.parse(input);
+  const targets = [...config.endpoints, ...config.dependencies];
+  const longestTimeout = Math.max(...targets.map((target) => target.timeoutMs));
+  let backoff = 0;
+  for (let retry = 0; retry < config.retries; retry++) backoff += HEALTH_CHECK_MIN_BACKOFF_MS * 2 ** retry;
+  return longestTimeout * (config.retries + 1) + backoff;
+}

@@ -1,0 +1,92 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The newest Node.js runtime this aws-cdk-lib offers; cdk-nag's L1 rule holds us to it. */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/**
+ * Properties of one agent Lambda.
+ */
+export interface AgentFunctionProps {
+  /** Folder under `lambdas/` holding the agent's `index.ts`. */
+  readonly agent: string;
+  /** What the function does, shown in the console. */
+  readonly description: string;
+  /**
+   * Environment variables (configuration only, never secrets).
+   * @default - none besides the logger's
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Function timeout.
+   * @default Duration.seconds(60)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Memory in MB (also buys CPU: bundles with AWS SDK clients load faster with more).
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Retention of the function's log group.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * One agent = one Lambda = one role. The role starts with nothing but writing to the function's own log group, so
+ * that every other permission it holds is one its tools need (no managed policy, no shared role).
+ */
+export class AgentFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: AgentFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `DeploymentCrew ${props.agent}: only the actions of its own tools`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: `${PROJECT_ROOT}lambdas/${props.agent}/index.ts`,
+      handler: 'handler',
+      runtime: LAMBDA_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      description: props.description,
+      timeout: props.timeout ?? Duration.seconds(60),
+      memorySize: props.memorySize ?? 512,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: { POWERTOOLS_SERVICE_NAME: `deployment-crew-${props.agent}`, ...props.environment },
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: false,
+        mainFields: ['module', 'main'],
+        // Pin the SDK we test against instead of whatever the runtime ships.
+        bundleAwsSDK: true,
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+  }
+}

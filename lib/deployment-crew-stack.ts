@@ -1,0 +1,43 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { DeploymentCrew } from './deployment-crew';
+import type { DeploymentCrewProps } from './deployment-crew-props';
+
+/**
+ * Properties of the DeploymentCrew stack.
+ */
+export interface DeploymentCrewStackProps extends StackProps {
+  /** The pipeline's configuration: the application's resources and the Chairman. */
+  readonly crew: DeploymentCrewProps;
+}
+
+/** The deployable unit: the crew and the outputs an operator needs to start and approve deployments. */
+export class DeploymentCrewStack extends Stack {
+  readonly crew: DeploymentCrew;
+
+  constructor(scope: Construct, id: string, props: DeploymentCrewStackProps) {
+    super(scope, id, props);
+    this.crew = new DeploymentCrew(this, 'Crew', props.crew);
+
+    new CfnOutput(this, 'StateMachineArn', {
+      description: 'Start a deployment here (console: Start execution; CLI: aws stepfunctions start-execution)',
+      value: this.crew.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'ChairmanTopicArn', {
+      description: 'SNS topic of approval requests and failure notices',
+      value: this.crew.notifications.topic.topicArn,
+    });
+    new CfnOutput(this, 'ApprovalUrl', {
+      description: 'Function URL (AWS_IAM) where the Chairman approves or rejects by deployment name',
+      value: this.crew.approvalUrl.url,
+    });
+    new CfnOutput(this, 'ApprovalFunctionName', {
+      description: 'The same approval function, for aws lambda invoke',
+      value: this.crew.approvalResponse.function.functionName,
+    });
+    new CfnOutput(this, 'StateTableName', {
+      description: 'DynamoDB table of the deployment lock and approval records',
+      value: this.crew.stateTable.table.tableName,
+    });
+  }
+}

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+/** The ASL file the stack deploys; tests and the local rehearsal read the same file. */
+export const DEFINITION_FILE = fileURLToPath(new URL('../statemachine/deployment-crew.asl.json', import.meta.url));
+
+/** Placeholders the ASL file uses, filled at deployment by `definitionSubstitutions`. */
+export interface DefinitionSubstitutions {
+  readonly DeploymentIntakeFunctionArn: string;
+  readonly ApprovalRequestFunctionArn: string;
+  readonly PreDeploymentValidatorFunctionArn: string;
+  readonly CrewTableName: string;
+  readonly LockKey: string;
+  readonly ChairmanTopicArn: string;
+  readonly EventBusName: string;
+}
+
+/** Reads the ASL file. The top-level `TimeoutSeconds` there is the single source of the execution's time limit. */
+export function readDefinition(): { text: string; timeoutSeconds: number } {
+  const text = readFileSync(DEFINITION_FILE, 'utf8');
+  const timeoutSeconds = (JSON.parse(text) as { TimeoutSeconds?: unknown }).TimeoutSeconds;
+  if (typeof timeoutSeconds !== 'number') throw new Error(`${DEFINITION_FILE} has no numeric TimeoutSeconds`);
+  return { text, timeoutSeconds };
+}
+
+/**
+ * Fills the placeholders the way Step Functions' `DefinitionSubstitutions` does, for running the same file locally.
+ * A placeholder without a value is an error, so a renamed substitution cannot slip through a local run.
+ */
+export function renderDefinition(text: string, substitutions: Readonly<Record<string, string>>): string {
+  return text.replace(/\$\{([A-Za-z0-9_]+)\}/g, (placeholder, name: string) => {
+    const value = substitutions[name];
+    if (value === undefined) throw new Error(`no substitution for ${placeholder} in the state machine definition`);
+    return value;
+  });
+}
+
+/**
+ * Properties of the deployment state machine.
+ */
+export interface DeploymentStateMachineProps {
+  /** Values of the ASL file's `${...}` placeholders. */
+  readonly substitutions: DefinitionSubstitutions;
+  /**
+   * Retention of the execution log group.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The Standard state machine built from `statemachine/deployment-crew.asl.json`, inline (so the template shows it),
+ * with ALL-level logging that leaves execution data out (task tokens travel in task parameters) and X-Ray tracing.
+ * Permissions are not derived from the file: the owner grants each integration explicitly.
+ */
+export class DeploymentStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: DeploymentStateMachineProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromString(readDefinition().text),
+      definitionSubstitutions: { ...props.substitutions },
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      tracingEnabled: true,
+    });
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'CloudFormation-Validate::E1029',
+      reason:
+        'The dollar-brace placeholders are DefinitionSubstitutions, filled by Step Functions, not Fn::Sub parameters.',
+    });
+    Validations.of(this.stateMachine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery actions ' +
+        '(CreateLogDelivery, ListLogDeliveries, …) are granted on *: none of them supports resource-level permissions.',
+    });
+  }
+}

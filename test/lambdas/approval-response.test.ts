@@ -1,0 +1,583 @@
+import {
+  InvalidToken,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  TaskDoesNotExist,
+  TaskTimedOut,
+} from '@aws-sdk/client-sfn';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApprovalResponder } from '../../lambdas/approval-response/respond';
+import { approvalDecisionSchema } from '../../lambdas/shared/contracts';
+import { logger } from '../../lambdas/shared/logger';
+import {
+  fakeTaskToken,
+  fixedClock,
+  type LocalTable,
+  NOW,
+  readApproval,
+  readParsedApproval,
+  seedApproval,
+  startLocalTable,
+  TABLE_NAME,
+  uniqueDeploymentName,
+} from './approval-support';
+
+const sfnMock = mockClient(SFNClient);
+let table: LocalTable;
+
+const CHAIRMAN_ARN = 'arn:aws:sts::123456789012:assumed-role/Chairman/jane';
+const ANSWERED_AT = NOW.toISOString();
+
+beforeAll(async () => {
+  logger.setLogLevel('SILENT');
+  table = await startLocalTable();
+});
+
+afterAll(async () => {
+  await table.close();
+  sfnMock.restore();
+});
+
+beforeEach(() => {
+  sfnMock.reset();
+  sfnMock.on(SendTaskSuccessCommand).resolves({});
+  sfnMock.on(SendTaskFailureCommand).resolves({});
+});
+
+function responder() {
+  return createApprovalResponder({ ddb: table.ddb, sfn: new SFNClient({}), tableName: TABLE_NAME, clock: fixedClock });
+}
+
+function functionUrlEvent(body: unknown, options: { base64?: boolean; method?: string; userArn?: string | null } = {}) {
+  const text = JSON.stringify(body);
+  const userArn = options.userArn === undefined ? CHAIRMAN_ARN : options.userArn;
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json' },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abcdefghijklmnop',
+      domainName: 'abcdefghijklmnop.lambda-url.eu-west-1.on.aws',
+      http: {
+        method: options.method ?? 'POST',
+        path: '/',
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.9',
+        userAgent: 'curl',
+      },
+      requestId: 'request-1',
+      routeKey: '$default',
+      stage: '$default',
+      time: '24/Nov/2026:10:00:00 +0000',
+      timeEpoch: NOW.getTime(),
+      ...(userArn === null
+        ? {}
+        : { authorizer: { iam: { accessKey: 'ASIA…', accountId: '123456789012', userArn, userId: 'AROA…:jane' } } }),
+    },
+    body: options.base64 ? Buffer.from(text).toString('base64') : text,
+    isBase64Encoded: options.base64 === true,
+  };
+}
+
+function sfnError(ErrorClass: new (options: { message: string; $metadata: object }) => Error, token: string) {
+  return new ErrorClass({ message: `Provided task token is no longer valid: ${token}`, $metadata: {} });
+}
+
+describe('approve by direct invocation', () => {
+  it('sends the decision to Step Functions and records the approver', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('approve');
+    const token = fakeTaskToken('approve');
+    await seedApproval(table.ddb, { name, token });
+
+    // Act
+    const result = await responder().handleEvent({
+      deployment: name,
+      decision: 'approve',
+      approver: 'jane@example.com',
+    });
+
+    // Assess
+    expect(result).toEqual({
+      deployment: name,
+      kind: 'START',
+      decision: 'approve',
+      approver: { identity: 'jane@example.com', verified: false },
+      answeredAt: ANSWERED_AT,
+    });
+    const calls = sfnMock.commandCalls(SendTaskSuccessCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.args[0].input).toEqual({
+      taskToken: token,
+      output: `{"approved":true,"kind":"START","approver":{"identity":"jane@example.com","verified":false},"answeredAt":"${ANSWERED_AT}"}`,
+    });
+    expect(approvalDecisionSchema.safeParse(JSON.parse(calls[0]?.args[0].input.output ?? '')).success).toBe(true);
+    expect(sfnMock.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
+    const item = await readParsedApproval(table.ddb, name);
+    expect(item).toMatchObject({
+      status: 'APPROVED',
+      approver: 'jane@example.com',
+      approverVerified: false,
+      answeredAt: ANSWERED_AT,
+    });
+    expect(item.reason).toBeUndefined();
+  });
+
+  it('passes an optional approval reason on', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('approve-reason');
+    await seedApproval(table.ddb, { name, token: fakeTaskToken('approve-reason') });
+
+    // Act
+    await responder().handleEvent({
+      deployment: name,
+      decision: 'approve',
+      approver: 'jane',
+      reason: 'release window',
+    });
+
+    // Assess
+    const output = JSON.parse(sfnMock.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.output ?? '{}');
+    expect(output.reason).toBe('release window');
+    expect((await readApproval(table.ddb, name))?.reason).toBe('release window');
+  });
+
+  it('refuses a direct invocation without an approver', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('no-approver');
+    await seedApproval(table.ddb, { name, token: fakeTaskToken('no-approver') });
+
+    // Act
+    const outcome = responder().handleEvent({ deployment: name, decision: 'approve' });
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining('approver') });
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect((await readApproval(table.ddb, name))?.status).toBe('PENDING');
+  });
+
+  it('refuses unknown fields and a token pasted into the answer', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('strict');
+
+    // Act
+    const outcome = responder().handleEvent({ deployment: name, decision: 'approve', approver: 'j', taskToken: 'x' });
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ name: 'InvalidInput' });
+  });
+});
+
+describe('reject', () => {
+  it('requires a reason', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('reject-no-reason');
+    await seedApproval(table.ddb, { name, token: fakeTaskToken('reject-no-reason') });
+
+    // Act
+    const outcome = responder().handleEvent({ deployment: name, decision: 'reject', approver: 'jane' });
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining('reason') });
+    expect(sfnMock.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
+    expect((await readApproval(table.ddb, name))?.status).toBe('PENDING');
+  });
+
+  it('fails the task with ApprovalRejected and records who and why', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('reject');
+    const token = fakeTaskToken('reject');
+    await seedApproval(table.ddb, { name, token });
+
+    // Act
+    const result = await responder().handleEvent({
+      deployment: name,
+      decision: 'reject',
+      reason: 'not during the sale',
+      approver: 'jane@example.com',
+    });
+
+    // Assess
+    expect(result).toMatchObject({ decision: 'reject', kind: 'START' });
+    expect(sfnMock.commandCalls(SendTaskFailureCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        taskToken: token,
+        error: 'ApprovalRejected',
+        cause: `Rejected by jane@example.com at ${ANSWERED_AT}: not during the sale`,
+      },
+    ]);
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect(await readApproval(table.ddb, name)).toMatchObject({
+      status: 'REJECTED',
+      approver: 'jane@example.com',
+      approverVerified: false,
+      answeredAt: ANSWERED_AT,
+      reason: 'not during the sale',
+    });
+  });
+
+  it('declines a database rollback with DatabaseRollbackDeclined', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('decline');
+    await seedApproval(table.ddb, { name, kind: 'DATABASE_ROLLBACK', token: fakeTaskToken('decline') });
+
+    // Act
+    await responder().handleEvent({ deployment: name, decision: 'reject', reason: 'keep the orders', approver: 'j' });
+
+    // Assess
+    expect(sfnMock.commandCalls(SendTaskFailureCommand)[0]?.args[0].input.error).toBe('DatabaseRollbackDeclined');
+    expect((await readApproval(table.ddb, name, 'DATABASE_ROLLBACK'))?.status).toBe('REJECTED');
+  });
+});
+
+describe('finding the approval', () => {
+  it('answers NothingToApprove when no approval exists', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('nothing');
+
+    // Act
+    const outcome = responder().handleEvent({ deployment: name, decision: 'approve', approver: 'jane' });
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({
+      name: 'NothingToApprove',
+      message: `no approval is waiting for deployment ${name}`,
+    });
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+
+  it('answers NothingToApprove, saying what happened, when the only approval was answered', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('answered');
+    await seedApproval(table.ddb, { name, token: fakeTaskToken('answered') });
+    await responder().handleEvent({ deployment: name, decision: 'approve', approver: 'jane' });
+    sfnMock.resetHistory();
+
+    // Act
+    const outcome = responder().handleEvent({ deployment: name, decision: 'approve', approver: 'bob' });
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({
+      name: 'NothingToApprove',
+      message: expect.stringContaining(`START approved by jane (unverified) at ${ANSWERED_AT}`),
+    });
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+
+  it('answers AlreadyAnswered, naming who answered and when, to a second answer of the same kind', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('second');
+    await seedApproval(table.ddb, { name, token: fakeTaskToken('second') });
+    await responder().handleEvent({ deployment: name, decision: 'approve', approver: 'jane', kind: 'START' });
+    sfnMock.resetHistory();
+
+    // Act
+    const outcome = responder().handleEvent({
+      deployment: name,
+      decision: 'reject',
+      reason: 'changed my mind',
+      approver: 'bob',
+      kind: 'START',
+    });
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({
+      name: 'AlreadyAnswered',
+      message: expect.stringMatching(new RegExp(`approved by jane .*at ${ANSWERED_AT}`)),
+    });
+    expect(sfnMock.calls()).toHaveLength(0);
+    expect((await readApproval(table.ddb, name))?.status).toBe('APPROVED');
+  });
+
+  it('lets exactly one of two simultaneous answers win', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('race');
+    await seedApproval(table.ddb, { name, token: fakeTaskToken('race') });
+    const answer = (approver: string) =>
+      responder().handleEvent({ deployment: name, decision: 'approve', approver, kind: 'START' });
+
+    // Act
+    const outcomes = await Promise.allSettled([answer('jane'), answer('bob')]);
+
+    // Assess
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    const rejected = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]?.reason).toMatchObject({ name: 'AlreadyAnswered' });
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
+  });
+
+  it('asks for the kind when two approvals wait', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('two');
+    await seedApproval(table.ddb, { name, kind: 'START', token: fakeTaskToken('two-a') });
+    await seedApproval(table.ddb, { name, kind: 'DATABASE_ROLLBACK', token: fakeTaskToken('two-b') });
+
+    // Act
+    const outcome = responder().handleEvent({ deployment: name, decision: 'reject', reason: 'no', approver: 'jane' });
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ name: 'ApprovalKindRequired' });
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+
+  it('confirms a database restore only when the answer names the kind', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('restore');
+    const token = fakeTaskToken('restore');
+    await seedApproval(table.ddb, { name, kind: 'DATABASE_ROLLBACK', token });
+
+    // Act
+    const withoutKind = responder().handleEvent({ deployment: name, decision: 'approve', approver: 'jane' });
+    await expect(withoutKind).rejects.toMatchObject({ name: 'ApprovalKindRequired' });
+    const withKind = await responder().handleEvent({
+      deployment: name,
+      decision: 'approve',
+      approver: 'jane',
+      kind: 'DATABASE_ROLLBACK',
+    });
+
+    // Assess
+    expect(withKind).toMatchObject({ kind: 'DATABASE_ROLLBACK', decision: 'approve' });
+    const calls = sfnMock.commandCalls(SendTaskSuccessCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.args[0].input.taskToken).toBe(token);
+    expect(JSON.parse(calls[0]?.args[0].input.output ?? '{}').kind).toBe('DATABASE_ROLLBACK');
+  });
+
+  it('answers the renewed request when a retried task replaced the token meanwhile', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('renewed');
+    const oldItem = await seedApproval(table.ddb, { name, token: fakeTaskToken('old') });
+    const newToken = fakeTaskToken('new');
+    const realSend = table.ddb.send.bind(table.ddb);
+    let renewed = false;
+    const racingDdb = Object.create(table.ddb) as typeof table.ddb;
+    racingDdb.send = (async (command: Parameters<typeof realSend>[0]) => {
+      if (!renewed && command.constructor.name === 'UpdateCommand') {
+        renewed = true;
+        await realSend(new PutCommand({ TableName: TABLE_NAME, Item: { ...oldItem, taskToken: newToken } }));
+      }
+      return realSend(command);
+    }) as typeof realSend;
+    const racing = createApprovalResponder({
+      ddb: racingDdb,
+      sfn: new SFNClient({}),
+      tableName: TABLE_NAME,
+      clock: fixedClock,
+    });
+
+    // Act
+    await racing.handleEvent({ deployment: name, decision: 'approve', approver: 'jane' });
+
+    // Assess
+    expect(renewed).toBe(true);
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand).map((call) => call.args[0].input.taskToken)).toEqual([
+      newToken,
+    ]);
+    expect(await readApproval(table.ddb, name)).toMatchObject({ status: 'APPROVED', taskToken: newToken });
+  });
+});
+
+describe('when Step Functions does not take the answer', () => {
+  it.each([
+    ['TaskTimedOut', TaskTimedOut],
+    ['TaskDoesNotExist', TaskDoesNotExist],
+    ['InvalidToken', InvalidToken],
+  ] as const)('marks the approval EXPIRED on %s and answers ApprovalExpired', async (errorName, ErrorClass) => {
+    // Prepare
+    const name = uniqueDeploymentName(`expired-${errorName}`);
+    const token = fakeTaskToken(errorName);
+    await seedApproval(table.ddb, { name, token });
+    sfnMock.on(SendTaskSuccessCommand).rejects(sfnError(ErrorClass, token));
+
+    // Act
+    const outcome = responder().handleEvent({ deployment: name, decision: 'approve', approver: 'jane' });
+
+    // Assess
+    const error = await outcome.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toMatchObject({ name: 'ApprovalExpired' });
+    expect(String((error as Error).message)).not.toContain(token);
+    expect(await readApproval(table.ddb, name)).toMatchObject({
+      status: 'EXPIRED',
+      expiryReason: errorName,
+      expiredAt: ANSWERED_AT,
+    });
+  });
+
+  it('answers ApprovalExpired to a later answer naming the kind', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('expired-later');
+    await seedApproval(table.ddb, { name, token: fakeTaskToken('expired-later'), status: 'EXPIRED' });
+
+    // Act
+    const outcome = responder().handleEvent({ deployment: name, decision: 'approve', approver: 'j', kind: 'START' });
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ name: 'ApprovalExpired' });
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+
+  it('puts the approval back to PENDING on a transient error, so that the answer can be repeated', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('throttled');
+    const token = fakeTaskToken('throttled');
+    await seedApproval(table.ddb, { name, token });
+    sfnMock
+      .on(SendTaskFailureCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
+
+    // Act
+    const first = responder().handleEvent({ deployment: name, decision: 'reject', reason: 'no', approver: 'jane' });
+    await expect(first).rejects.toMatchObject({ name: 'TransientAwsError' });
+    const afterFailure = await readApproval(table.ddb, name);
+    const second = await responder().handleEvent({ deployment: name, decision: 'reject', reason: 'no', approver: 'j' });
+
+    // Assess
+    expect(afterFailure?.status).toBe('PENDING');
+    expect(afterFailure).not.toHaveProperty('approver');
+    expect(afterFailure).not.toHaveProperty('answeredAt');
+    expect(afterFailure).not.toHaveProperty('reason');
+    expect(afterFailure?.taskToken).toBe(token);
+    expect(second).toMatchObject({ decision: 'reject' });
+    expect(sfnMock.commandCalls(SendTaskFailureCommand)).toHaveLength(2);
+  });
+
+  it('puts the approval back to PENDING on a non-transient error too, naming it ApprovalDeliveryFailed', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('denied');
+    await seedApproval(table.ddb, { name, token: fakeTaskToken('denied') });
+    sfnMock
+      .on(SendTaskSuccessCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: {} }));
+
+    // Act
+    const outcome = responder().handleEvent({ deployment: name, decision: 'approve', approver: 'jane' });
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ name: 'ApprovalDeliveryFailed' });
+    expect((await readApproval(table.ddb, name))?.status).toBe('PENDING');
+  });
+});
+
+describe('answer through the function URL', () => {
+  it('uses the IAM user ARN as the verified identity and answers 200', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('url');
+    const token = fakeTaskToken('url');
+    await seedApproval(table.ddb, { name, token });
+
+    // Act
+    const response = await responder().handleEvent(
+      functionUrlEvent({ deployment: name, decision: 'approve', approver: 'someone-else@example.com' }),
+    );
+
+    // Assess
+    expect(response).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        deployment: name,
+        kind: 'START',
+        decision: 'approve',
+        approver: { identity: CHAIRMAN_ARN, verified: true },
+        answeredAt: ANSWERED_AT,
+      }),
+    });
+    expect(JSON.parse(sfnMock.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.output ?? '{}').approver).toEqual({
+      identity: CHAIRMAN_ARN,
+      verified: true,
+    });
+    expect(await readApproval(table.ddb, name)).toMatchObject({ approver: CHAIRMAN_ARN, approverVerified: true });
+  });
+
+  it('reads a base64-encoded body', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('url-b64');
+    await seedApproval(table.ddb, { name, token: fakeTaskToken('url-b64') });
+
+    // Act
+    const response = await responder().handleEvent(
+      functionUrlEvent({ deployment: name, decision: 'reject', reason: 'wait for Monday' }, { base64: true }),
+    );
+
+    // Assess
+    expect(response).toMatchObject({ statusCode: 200 });
+    expect(await readApproval(table.ddb, name)).toMatchObject({ status: 'REJECTED', reason: 'wait for Monday' });
+  });
+
+  it('answers each refusal with its HTTP status and error name', async () => {
+    // Prepare
+    const answered = uniqueDeploymentName('url-answered');
+    await seedApproval(table.ddb, { name: answered, token: fakeTaskToken('url-answered') });
+    await responder().handleEvent({ deployment: answered, decision: 'approve', approver: 'jane' });
+    const expired = uniqueDeploymentName('url-expired');
+    await seedApproval(table.ddb, { name: expired, token: fakeTaskToken('url-expired'), status: 'EXPIRED' });
+    const cases = [
+      [
+        functionUrlEvent({ deployment: uniqueDeploymentName('url-none'), decision: 'approve' }),
+        404,
+        'NothingToApprove',
+      ],
+      [functionUrlEvent({ deployment: answered, decision: 'approve', kind: 'START' }), 409, 'AlreadyAnswered'],
+      [functionUrlEvent({ deployment: expired, decision: 'approve', kind: 'START' }), 410, 'ApprovalExpired'],
+      [functionUrlEvent({ deployment: answered, decision: 'reject' }), 400, 'InvalidInput'],
+      [{ ...functionUrlEvent({}), body: '{not json' }, 400, 'InvalidInput'],
+      [functionUrlEvent({ deployment: answered, decision: 'approve' }, { userArn: null }), 401, 'Unauthenticated'],
+      [functionUrlEvent({ deployment: answered, decision: 'approve' }, { method: 'GET' }), 405, 'MethodNotAllowed'],
+    ] as const;
+
+    // Act
+    const responses = [];
+    for (const [event] of cases) responses.push(await responder().handleEvent(event));
+
+    // Assess
+    expect(
+      responses.map((response) => {
+        const http = response as { statusCode: number; headers: Record<string, string>; body: string };
+        return [http.statusCode, JSON.parse(http.body).error, http.headers['content-type']];
+      }),
+    ).toEqual(cases.map(([, status, name]) => [status, name, 'application/json']));
+  });
+
+  it('answers 503 on a transient Step Functions error and leaves the approval PENDING', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('url-503');
+    await seedApproval(table.ddb, { name, token: fakeTaskToken('url-503') });
+    sfnMock
+      .on(SendTaskSuccessCommand)
+      .rejects(Object.assign(new Error('boom'), { name: 'ServiceUnavailable', $fault: 'server', $metadata: {} }));
+
+    // Act
+    const response = await responder().handleEvent(functionUrlEvent({ deployment: name, decision: 'approve' }));
+
+    // Assess
+    expect(response).toMatchObject({ statusCode: 503 });
+    expect((await readApproval(table.ddb, name))?.status).toBe('PENDING');
+  });
+
+  it('answers 410 and marks EXPIRED when the task timed out, without echoing the token', async () => {
+    // Prepare
+    const name = uniqueDeploymentName('url-410');
+    const token = fakeTaskToken('url-410');
+    await seedApproval(table.ddb, { name, token });
+    sfnMock.on(SendTaskSuccessCommand).rejects(sfnError(TaskTimedOut, token));
+
+    // Act
+    const response = await responder().handleEvent(functionUrlEvent({ deployment: name, decision: 'approve' }));
+
+    // Assess
+    expect(response).toMatchObject({ statusCode: 410 });
+    expect(JSON.stringify(response)).not.toContain('SECRET-TOKEN');
+    expect(await readApproval(table.ddb, name)).toMatchObject({ status: 'EXPIRED' });
+  });
+});

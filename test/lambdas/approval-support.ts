@@ -1,0 +1,171 @@
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import dynalite from 'dynalite';
+import {
+  APPROVAL_ITEM_RETENTION_SECONDS,
+  type ApprovalItem,
+  approvalItemSchema,
+  approvalKey,
+} from '../../lambdas/approval-request/approval-item';
+import type { ApprovalRequestConfig, TargetsConfig } from '../../lambdas/approval-request/config';
+import type { ApprovalKind, DeploymentRef } from '../../lambdas/shared/contracts';
+import type { Release } from '../../lambdas/shared/deployment-request';
+
+/** Shared fixtures of the approval tests: a dynalite table shaped like the stack's, and sample requests. */
+
+export const TABLE_NAME = 'deployment-crew-state';
+export const NOW = new Date('2026-11-24T10:00:00.000Z');
+export const fixedClock = (): Date => new Date(NOW);
+
+export const TARGETS: TargetsConfig = {
+  listenerArn:
+    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop-prod/50dc6c495c0c9188/f2f7dc8efc522ab2',
+  targetGroupArns: [
+    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-blue/73e2d6bc24d8a067',
+    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-green/a1b2c3d4e5f60718',
+  ],
+  database: { kind: 'instance', identifier: 'shop-prod-db' },
+};
+
+export const REQUEST_CONFIG: ApprovalRequestConfig = {
+  tableName: TABLE_NAME,
+  topicArn: 'arn:aws:sns:eu-west-1:123456789012:DeploymentCrewChairman',
+  targets: TARGETS,
+  approvalUrl: 'https://abcdefghijklmnop.lambda-url.eu-west-1.on.aws/',
+  approvalFunctionName: 'DeploymentCrew-ApprovalResponse',
+  region: 'eu-west-1',
+};
+
+export const RELEASE: Release = {
+  version: '1.4.0',
+  image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:1.4.0',
+  schemaChange: true,
+  notes: 'Adds gift cards.',
+};
+
+export function deploymentRef(name: string): DeploymentRef {
+  return {
+    name,
+    executionArn: `arn:aws:states:eu-west-1:123456789012:execution:DeploymentCrew:${name}`,
+    startedAt: '2026-11-24T09:59:00.000Z',
+  };
+}
+
+/** A token that looks like a real one and is easy to search for in captured output. */
+export function fakeTaskToken(label: string): string {
+  return `AQCEAAAAKgAAAAMAAAAAAAAAA${label}SECRET-TOKEN-${'x'.repeat(200)}`;
+}
+
+let uniqueCounter = 0;
+/** A fresh deployment name per test, so tests sharing a table never see each other's items. */
+export function uniqueDeploymentName(prefix: string): string {
+  uniqueCounter += 1;
+  return `${prefix}-${uniqueCounter}-${Date.now().toString(36)}`;
+}
+
+export interface LocalTable {
+  readonly endpoint: string;
+  readonly ddb: DynamoDBDocumentClient;
+  close(): Promise<void>;
+}
+
+/** Starts dynalite on a loopback port and creates the crew table (pk/sk). */
+export async function startLocalTable(): Promise<LocalTable> {
+  const server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' },
+  });
+  await client.send(
+    new CreateTableCommand({
+      TableName: TABLE_NAME,
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  const ddb = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    endpoint,
+    ddb,
+    close: async () => {
+      ddb.destroy();
+      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
+
+/** Writes an approval item the way the approval-request Lambda does. */
+export async function seedApproval(
+  ddb: DynamoDBDocumentClient,
+  options: { name: string; kind?: ApprovalKind; token: string; status?: ApprovalItem['status']; requestedAt?: string },
+): Promise<ApprovalItem> {
+  const kind = options.kind ?? 'START';
+  const requestedAt = options.requestedAt ?? NOW.toISOString();
+  const timeoutSeconds = 3600;
+  const item: ApprovalItem = {
+    ...approvalKey(options.name, kind),
+    taskToken: options.token,
+    status: options.status ?? 'PENDING',
+    kind,
+    deploymentName: options.name,
+    executionArn: deploymentRef(options.name).executionArn,
+    requestedAt,
+    deadline: new Date(Date.parse(requestedAt) + timeoutSeconds * 1000).toISOString(),
+    timeoutSeconds,
+    expiresAt: Math.floor(Date.parse(requestedAt) / 1000) + timeoutSeconds + APPROVAL_ITEM_RETENTION_SECONDS,
+    releaseVersion: RELEASE.version,
+    requestedBy: 'release-pipeline',
+  };
+  await ddb.send(new PutCommand({ TableName: TABLE_NAME, Item: item }));
+  return item;
+}
+
+export async function readApproval(
+  ddb: DynamoDBDocumentClient,
+  name: string,
+  kind: ApprovalKind = 'START',
+): Promise<Record<string, unknown> | undefined> {
+  const result = await ddb.send(
+    new GetCommand({ TableName: TABLE_NAME, Key: approvalKey(name, kind), ConsistentRead: true }),
+  );
+  return result.Item;
+}
+
+export async function readParsedApproval(
+  ddb: DynamoDBDocumentClient,
+  name: string,
+  kind: ApprovalKind = 'START',
+): Promise<ApprovalItem> {
+  return approvalItemSchema.parse(await readApproval(ddb, name, kind));
+}
+
+/** A Lambda context good enough for the Powertools middleware. */
+export function fakeLambdaContext(functionName: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: '2026/11/24/[$LATEST]abcdef',
+    getRemainingTimeInMillis: () => 20_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

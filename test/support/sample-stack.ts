@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { parseContextConfig } from '../../lib/context-config';
+import { DeploymentCrewStack } from '../../lib/deployment-crew-stack';
+
+/** The sample `deploymentCrew` context shipped in cdk.json: what a new user synthesizes first. */
+export function sampleContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    context: { deploymentCrew: Record<string, unknown> };
+  };
+  return structuredClone(cdkJson.context.deploymentCrew);
+}
+
+/**
+ * Builds the stack the way bin/ does, without bundling (no esbuild run per test) and optionally with cdk-nag.
+ */
+export function buildSampleStack(overrides: Record<string, unknown> = {}, options: { nag?: boolean } = {}) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const config = parseContextConfig({ ...sampleContext(), ...overrides });
+  const stack = new DeploymentCrewStack(app, config.stackName, { env: config.env, crew: config.crew });
+  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, template: () => Template.fromStack(stack) };
+}
