@@ -36,6 +36,16 @@ export class BackupFailedError extends DeploymentCrewError {
 }
 
 /**
+ * The database is in a state that refuses the operation for now (an automated backup or a modification is running).
+ * The state machine retries it with long intervals; after the last retry it ends as a BackupFailed.
+ */
+export class DatabaseBusyError extends DeploymentCrewError {
+  constructor(message: string) {
+    super('DatabaseBusy', message);
+  }
+}
+
+/**
  * An AWS call failed in a way that is worth retrying (throttling, 5xx, network). The SDK has already retried it;
  * the state machine's `Retry` on this name adds backoff at the workflow level, where waiting costs nothing.
  */

@@ -14,7 +14,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import type { BackupMetadata, DatabaseKind, DeploymentRef, SnapshotRef } from '../shared/contracts';
-import { BackupFailedError } from '../shared/errors';
+import { BackupFailedError, DatabaseBusyError } from '../shared/errors';
 
 /**
  * backup_tool: a manual RDS snapshot per deployment, created once (the identifier is derived from the execution name,
@@ -281,12 +281,16 @@ function clusterAdapter(client: RDSClient): RdsAdapter {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+/**
+ * RDS refuses a snapshot while the database is busy (automated backup, modification, maintenance): a later attempt
+ * usually succeeds, so these are retried by the state machine with long intervals instead of failing the backup.
+ */
+const BUSY_RDS_ERRORS = new Set(['InvalidDBInstanceStateFault', 'InvalidDBClusterStateFault']);
+
 /** RDS errors that no retry fixes: they end the backup with BackupFailed. Anything else propagates. */
 const FATAL_RDS_ERRORS = new Set([
   'DBInstanceNotFoundFault',
-  'InvalidDBInstanceStateFault',
   'DBClusterNotFoundFault',
-  'InvalidDBClusterStateFault',
   'SnapshotQuotaExceededFault',
   'DBSnapshotNotFoundFault',
   'DBClusterSnapshotNotFoundFault',
@@ -328,6 +332,10 @@ class RdsBackupTool implements BackupTool {
       const name = errorName(error);
       if (name === this.rds.alreadyExistsFault) {
         snapshot = await this.existingSnapshotOf(identifier, deployment);
+      } else if (name !== undefined && BUSY_RDS_ERRORS.has(name)) {
+        throw new DatabaseBusyError(
+          `${this.rds.sourceLabel} '${this.sourceIdentifier}' cannot be snapshotted right now: ${name}: ${errorMessage(error)}`,
+        );
       } else if (name !== undefined && FATAL_RDS_ERRORS.has(name)) {
         throw new BackupFailedError(
           `cannot snapshot ${this.rds.sourceLabel} '${this.sourceIdentifier}' as '${identifier}': ${name}: ${errorMessage(error)}`,

@@ -514,7 +514,7 @@ describe('cluster backup tool', () => {
     );
   });
 
-  it('turns InvalidDBClusterStateFault into BackupFailed', async () => {
+  it('turns InvalidDBClusterStateFault into DatabaseBusy, which the state machine retries with long intervals', async () => {
     // Prepare
     rds.on(CreateDBClusterSnapshotCommand).rejects(fault(InvalidDBClusterStateFault, 'cluster is stopped'));
 
@@ -522,7 +522,7 @@ describe('cluster backup tool', () => {
     const error = await rejection(clusterBackup().create(deployment));
 
     // Assess
-    expect(error.name).toBe('BackupFailed');
+    expect(error.name).toBe('DatabaseBusy');
     expect(error.message).toContain("DB cluster 'orders-cluster'");
     expect(error.message).toContain('InvalidDBClusterStateFault: cluster is stopped');
   });

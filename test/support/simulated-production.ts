@@ -36,6 +36,8 @@ export interface SnapshotBehaviour {
   readonly createFailsWith?: string;
   /** CreateDBSnapshot is throttled this many times before it succeeds. */
   readonly throttleCreate?: number;
+  /** CreateDBSnapshot finds the instance busy (InvalidDBInstanceStateFault) this many times before it succeeds. */
+  readonly busyCreate?: number;
   /** The snapshot's engine version differs from the instance's (verification must catch it). */
   readonly engineVersionDrift?: boolean;
 }
@@ -62,9 +64,11 @@ export class SimulatedProduction {
   readonly httpCalls: string[] = [];
   private readonly snapshots = new Map<string, DBSnapshot & { polls: number }>();
   private createThrottlesLeft: number;
+  private createBusyLeft: number;
 
   constructor(private readonly options: SimulatedProductionOptions = {}) {
     this.createThrottlesLeft = options.snapshot?.throttleCreate ?? 0;
+    this.createBusyLeft = options.snapshot?.busyCreate ?? 0;
   }
 
   get healthConfig(): ResolvedHealthChecksConfig {
@@ -102,6 +106,10 @@ export class SimulatedProduction {
       if (this.createThrottlesLeft > 0) {
         this.createThrottlesLeft -= 1;
         throw rdsError('ThrottlingException', 'Rate exceeded');
+      }
+      if (this.createBusyLeft > 0) {
+        this.createBusyLeft -= 1;
+        throw rdsError('InvalidDBInstanceStateFault', 'DB instance is currently backing-up');
       }
       if (behaviour.createFailsWith) throw rdsError(behaviour.createFailsWith, 'simulated failure');
       if (this.snapshots.has(input.DBSnapshotIdentifier)) {

@@ -338,4 +338,17 @@ describe('foundation workflow (real ASL, local)', () => {
     expect(result.retries.filter((state) => state === 'CreateDatabaseSnapshot')).toHaveLength(2);
     expect(production.rdsCalls.filter((call) => call.startsWith('CreateDBSnapshot'))).toHaveLength(3);
   });
+
+  it('a busy database (automated backup running) is waited out with retries, then backed up', async () => {
+    // Prepare
+    const { run, production } = scenario({ snapshot: { busyCreate: 3 } });
+
+    // Act
+    const result = await run();
+
+    // Assess
+    expect(result, `${result.error}: ${result.cause}`).toMatchObject({ status: 'SUCCEEDED' });
+    expect(result.retries.filter((state) => state === 'CreateDatabaseSnapshot')).toHaveLength(3);
+    expect(production.rdsCalls.filter((call) => call.startsWith('CreateDBSnapshot'))).toHaveLength(4);
+  });
 });
