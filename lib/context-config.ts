@@ -31,6 +31,45 @@ export const contextConfigSchema = z.strictObject({
   snapshotPollSeconds: z.int().positive().optional(),
   snapshotTimeoutSeconds: z.int().positive().optional(),
   eventBusName: z.string().min(1).optional(),
+  ecs: z.strictObject({
+    clusterName: z.string().min(1),
+    services: z.array(z.strictObject({ targetGroupArn: z.string(), serviceName: z.string().min(1) })).length(2),
+    taskDefinitionFamily: z.string().min(1),
+    passRoleArns: z.array(z.string().startsWith('arn:')).min(1),
+  }),
+  databaseMaxConnections: z.int().positive(),
+  databaseRestore: z.strictObject({
+    subnetGroupName: z.string().min(1),
+    parameterGroupNames: z.array(z.string().min(1)).min(1),
+    optionGroupNames: z.array(z.string().min(1)).optional(),
+    clusterParameterGroupNames: z.array(z.string().min(1)).optional(),
+    kmsKeyArn: z.string().startsWith('arn:').optional(),
+  }),
+  migration: z
+    .strictObject({ command: z.array(z.string().min(1)).min(1), timeoutSeconds: z.int().positive().optional() })
+    .optional(),
+  canary: z
+    .strictObject({
+      steps: z.array(z.int().min(1).max(100)).min(1).optional(),
+      bakeSeconds: z.int().positive().optional(),
+      inconclusiveAllowance: z.int().min(0).max(10).optional(),
+    })
+    .optional(),
+  thresholds: z
+    .strictObject({
+      errorRatePercent: z.number().positive().optional(),
+      errorRateBreachPeriods: z.int().positive().optional(),
+      promoteErrorRatePercent: z.number().positive().optional(),
+      p95LatencyMs: z.number().positive().optional(),
+      dbConnectionsPercent: z.number().positive().max(100).optional(),
+    })
+    .optional(),
+  extraAlarmNames: z.array(z.string().min(1)).optional(),
+  autoDatabaseRollback: z.boolean().optional(),
+  scaleDownGreenAfterRollback: z.boolean().optional(),
+  greenReadyTimeoutSeconds: z.int().positive().optional(),
+  databaseRollbackApprovalTimeoutSeconds: z.int().positive().optional(),
+  databaseRestoreTimeoutSeconds: z.int().positive().optional(),
 });
 export type ContextConfig = z.output<typeof contextConfigSchema>;
 
@@ -66,6 +105,28 @@ export function parseContextConfig(raw: unknown): AppConfig {
       snapshotPollInterval: seconds(config.snapshotPollSeconds),
       snapshotTimeout: seconds(config.snapshotTimeoutSeconds),
       eventBusName: config.eventBusName,
+      ecs: config.ecs,
+      databaseMaxConnections: config.databaseMaxConnections,
+      databaseRestore: config.databaseRestore,
+      migration:
+        config.migration === undefined
+          ? undefined
+          : { command: config.migration.command, timeout: seconds(config.migration.timeoutSeconds) },
+      canary:
+        config.canary === undefined
+          ? undefined
+          : {
+              steps: config.canary.steps,
+              bakeTime: seconds(config.canary.bakeSeconds),
+              inconclusiveAllowance: config.canary.inconclusiveAllowance,
+            },
+      thresholds: config.thresholds,
+      extraAlarmNames: config.extraAlarmNames,
+      autoDatabaseRollback: config.autoDatabaseRollback,
+      scaleDownGreenAfterRollback: config.scaleDownGreenAfterRollback,
+      greenReadyTimeout: seconds(config.greenReadyTimeoutSeconds),
+      databaseRollbackApprovalTimeout: seconds(config.databaseRollbackApprovalTimeoutSeconds),
+      databaseRestoreTimeout: seconds(config.databaseRestoreTimeoutSeconds),
     },
   };
 }

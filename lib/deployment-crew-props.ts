@@ -49,6 +49,129 @@ export interface ExternalDependency extends HealthEndpoint {
 }
 
 /**
+ * The database groups a restore re-uses. A database rollback restores the snapshot with the original's settings;
+ * the RollbackCoordinator's role may use exactly these groups, and the restore refuses (before changing anything)
+ * when the database has moved to others.
+ */
+export interface DatabaseRestoreResources {
+  /** DB subnet group of the database. */
+  readonly subnetGroupName: string;
+  /** DB parameter groups: the instance's, or each Aurora member's. */
+  readonly parameterGroupNames: readonly string[];
+  /**
+   * Option groups (instances only).
+   * @default - none
+   */
+  readonly optionGroupNames?: readonly string[];
+  /**
+   * DB cluster parameter groups (Aurora only).
+   * @default - none
+   */
+  readonly clusterParameterGroupNames?: readonly string[];
+  /**
+   * Customer managed KMS key of the database, when it uses one: the restore needs a grant on it.
+   * @default - the AWS managed aws/rds key (no permission needed)
+   */
+  readonly kmsKeyArn?: string;
+}
+
+/**
+ * The ECS side of the application: one service per target group, in one cluster.
+ */
+export interface EcsApplication {
+  /** Name of the ECS cluster running both services. */
+  readonly clusterName: string;
+  /**
+   * The service registered in each target group. Must cover exactly the two `targetGroupArns`.
+   */
+  readonly services: readonly EcsServiceBinding[];
+  /**
+   * Task definition family new revisions are registered in (copied from the live revision, with the release image).
+   */
+  readonly taskDefinitionFamily: string;
+  /**
+   * ARNs of the task role and execution role the application's task definitions use: registering a revision that
+   * names them needs iam:PassRole on exactly these.
+   */
+  readonly passRoleArns: readonly string[];
+}
+
+/**
+ * A target group and the ECS service whose tasks it routes to.
+ */
+export interface EcsServiceBinding {
+  /** Target group ARN (one of `targetGroupArns`). */
+  readonly targetGroupArn: string;
+  /** ECS service name. */
+  readonly serviceName: string;
+}
+
+/**
+ * The database migration run when a release changes the schema.
+ */
+export interface MigrationSettings {
+  /** Command run in the release image's load-balanced container, e.g. `["npm", "run", "migrate"]`. */
+  readonly command: readonly string[];
+  /**
+   * Longest time the migration task may run.
+   * @default Duration.minutes(30)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * The canary: how traffic moves to green and how long each step bakes.
+ */
+export interface CanarySettings {
+  /**
+   * Green's share of traffic at each step, increasing, ending at 100.
+   * @default [10, 50, 100]
+   */
+  readonly steps?: readonly number[];
+  /**
+   * Bake time per step; an execution may ask for another value (60 s to 1 h).
+   * @default Duration.seconds(300)
+   */
+  readonly bakeTime?: Duration;
+  /**
+   * Inconclusive verdicts (no data) tolerated in one deployment before it rolls back; each one re-bakes the step.
+   * @default 2
+   */
+  readonly inconclusiveAllowance?: number;
+}
+
+/**
+ * Thresholds of the canary verdict and of the alarms.
+ */
+export interface RollbackThresholds {
+  /**
+   * Green's 5xx rate (percent of requests) above which …
+   * @default 5
+   */
+  readonly errorRatePercent?: number;
+  /**
+   * … for this many consecutive 1-minute periods, the deployment rolls back.
+   * @default 2
+   */
+  readonly errorRateBreachPeriods?: number;
+  /**
+   * The last step is promoted only below this error rate (percent).
+   * @default 1
+   */
+  readonly promoteErrorRatePercent?: number;
+  /**
+   * p95 target response time (ms) above which the deployment rolls back (and below which it may be promoted).
+   * @default 500
+   */
+  readonly p95LatencyMs?: number;
+  /**
+   * DB connections above this share (percent) of `databaseMaxConnections` roll the deployment back.
+   * @default 80
+   */
+  readonly dbConnectionsPercent?: number;
+}
+
+/**
  * Properties of the DeploymentCrew construct. The application's resources are named, never created: the listener,
  * target groups and database belong to the application, and every execution is bound to them by the stack.
  */
@@ -94,6 +217,60 @@ export interface DeploymentCrewProps {
    * @default Duration.hours(2)
    */
   readonly snapshotTimeout?: Duration;
+  /** The ECS services behind the two target groups. */
+  readonly ecs: EcsApplication;
+  /**
+   * The database's `max_connections`: DB connection saturation is measured against it.
+   */
+  readonly databaseMaxConnections: number;
+  /** The groups a database restore re-uses (scopes the RollbackCoordinator's RDS permissions). */
+  readonly databaseRestore: DatabaseRestoreResources;
+  /**
+   * The migration run for releases with `schemaChange: true`; without it such releases are refused.
+   * @default - no migrations
+   */
+  readonly migration?: MigrationSettings;
+  /**
+   * Canary steps and bake time.
+   * @default - steps [10, 50, 100], 300 s bake, 2 inconclusive verdicts allowed
+   */
+  readonly canary?: CanarySettings;
+  /**
+   * Rollback thresholds.
+   * @default - 5 % errors for 2 minutes, promote under 1 %, p95 500 ms, DB connections 80 %
+   */
+  readonly thresholds?: RollbackThresholds;
+  /**
+   * Names of further CloudWatch alarms (in this account and region) that roll a deployment back when in ALARM.
+   * @default - none
+   */
+  readonly extraAlarmNames?: readonly string[];
+  /**
+   * Restore the database without waiting for the Chairman's confirmation when a rollback needs it.
+   * A restore loses every write since the snapshot.
+   * @default false
+   */
+  readonly autoDatabaseRollback?: boolean;
+  /**
+   * Scale green to zero after a rollback (otherwise it stays up at 0 % traffic for inspection).
+   * @default false
+   */
+  readonly scaleDownGreenAfterRollback?: boolean;
+  /**
+   * Longest time for green to become healthy (deployment completed, every target healthy).
+   * @default Duration.minutes(20)
+   */
+  readonly greenReadyTimeout?: Duration;
+  /**
+   * How long the Chairman has to confirm a database restore during a rollback; no answer means no restore.
+   * @default Duration.hours(1)
+   */
+  readonly databaseRollbackApprovalTimeout?: Duration;
+  /**
+   * Longest time for a database restore (rename, restore, available).
+   * @default Duration.hours(3)
+   */
+  readonly databaseRestoreTimeout?: Duration;
   /**
    * Name of the EventBridge bus that receives the pipeline's events.
    * @default 'default'

@@ -35,6 +35,14 @@ export class DeploymentCrewStack extends Stack {
       description: 'The same approval function, for aws lambda invoke',
       value: this.crew.approvalResponse.function.functionName,
     });
+    new CfnOutput(this, 'RollbackUrl', {
+      description: "Function URL (AWS_IAM) of the Chairman's rollback override",
+      value: this.crew.rollbackUrl.url,
+    });
+    new CfnOutput(this, 'RollbackFunctionName', {
+      description: 'The same override function, for aws lambda invoke',
+      value: this.crew.rollbackTrigger.function.functionName,
+    });
     new CfnOutput(this, 'StateTableName', {
       description: 'DynamoDB table of the deployment lock and approval records',
       value: this.crew.stateTable.table.tableName,

@@ -13,6 +13,9 @@ export interface DefinitionSubstitutions {
   readonly DeploymentIntakeFunctionArn: string;
   readonly ApprovalRequestFunctionArn: string;
   readonly PreDeploymentValidatorFunctionArn: string;
+  readonly BlueGreenOrchestratorFunctionArn: string;
+  readonly RollbackCoordinatorFunctionArn: string;
+  readonly ListenerArn: string;
   readonly CrewTableName: string;
   readonly LockKey: string;
   readonly ChairmanTopicArn: string;

@@ -15,13 +15,8 @@ import {
   approvalDecisionSchema,
   type approverSchema,
 } from '../shared/contracts';
-import {
-  DeploymentCrewError,
-  InvalidInputError,
-  isTransientAwsError,
-  TransientAwsError,
-  toWorkflowError,
-} from '../shared/errors';
+import { DeploymentCrewError, InvalidInputError, isTransientAwsError, TransientAwsError } from '../shared/errors';
+import { type FunctionUrlResponse, isFunctionUrlEvent, serveFunctionUrl } from '../shared/function-url';
 import { logger } from '../shared/logger';
 import { describeZodError } from '../shared/validation';
 
@@ -60,12 +55,6 @@ export interface ApprovalAnswerResult {
   readonly answeredAt: string;
 }
 
-export interface FunctionUrlResponse {
-  readonly statusCode: number;
-  readonly headers: { readonly 'content-type': 'application/json' };
-  readonly body: string;
-}
-
 /** No approval is waiting for the deployment (never requested, already answered or expired). HTTP 404. */
 export class NothingToApproveError extends DeploymentCrewError {
   constructor(message: string) {
@@ -91,13 +80,6 @@ export class ApprovalExpiredError extends DeploymentCrewError {
 export class ApprovalKindRequiredError extends DeploymentCrewError {
   constructor(message: string) {
     super('ApprovalKindRequired', message);
-  }
-}
-
-/** A function URL call without an IAM identity (the URL must use AuthType AWS_IAM). HTTP 401. */
-export class UnauthenticatedError extends DeploymentCrewError {
-  constructor(message: string) {
-    super('Unauthenticated', message);
   }
 }
 
@@ -373,32 +355,10 @@ export function createApprovalResponder(dependencies: ApprovalResponderDependenc
     return answer(input, { identity: input.approver, verified: false });
   }
 
-  async function handleFunctionUrl(event: unknown): Promise<FunctionUrlResponse> {
-    try {
-      const parsed = functionUrlEventSchema.safeParse(event);
-      if (!parsed.success) throw new InvalidInputError(describeZodError(parsed.error));
-      const request = parsed.data;
-      if (request.requestContext.http.method.toUpperCase() !== 'POST') {
-        return httpResponse(405, { error: 'MethodNotAllowed', message: 'answer with POST' });
-      }
-      const identity = request.requestContext.authorizer?.iam?.userArn;
-      if (identity === undefined) {
-        throw new UnauthenticatedError('no IAM identity on the request: the function URL must use AuthType AWS_IAM');
-      }
-      const input = parseAnswer(parseBody(request.body, request.isBase64Encoded === true));
-      const result = await answer(input, { identity, verified: true });
-      return httpResponse(200, result);
-    } catch (error) {
-      const workflowError = toWorkflowError(error);
-      const status = HTTP_STATUS_BY_ERROR[workflowError.name] ?? 500;
-      logger.warn('approval answer refused', { errorName: workflowError.name, statusCode: status });
-      // Only our own messages go out; anything else could carry internals.
-      const message =
-        workflowError instanceof DeploymentCrewError
-          ? workflowError.message
-          : 'internal error: the answer was not recorded';
-      return httpResponse(status, { error: workflowError.name, message });
-    }
+  function handleFunctionUrl(event: unknown): Promise<FunctionUrlResponse> {
+    return serveFunctionUrl(event, HTTP_STATUS_BY_ERROR, (body, identity) =>
+      answer(parseAnswer(body), { identity, verified: true }),
+    );
   }
 
   /** Function URL events (with `requestContext.http`) get HTTP responses; anything else is a direct invocation. */
@@ -407,31 +367,6 @@ export function createApprovalResponder(dependencies: ApprovalResponderDependenc
   }
 
   return { answer, handleEvent, handleFunctionUrl, handleDirectInvocation };
-}
-
-const functionUrlEventSchema = z.object({
-  requestContext: z.object({
-    http: z.object({ method: z.string() }),
-    authorizer: z.object({ iam: z.object({ userArn: z.string().min(1) }).optional() }).optional(),
-  }),
-  body: z.string().optional(),
-  isBase64Encoded: z.boolean().optional(),
-});
-
-function isFunctionUrlEvent(event: unknown): boolean {
-  if (typeof event !== 'object' || event === null || !('requestContext' in event)) return false;
-  const { requestContext } = event;
-  return typeof requestContext === 'object' && requestContext !== null && 'http' in requestContext;
-}
-
-function parseBody(body: string | undefined, isBase64Encoded: boolean): unknown {
-  if (body === undefined || body === '') throw new InvalidInputError('(body): a JSON body is required');
-  const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new InvalidInputError('(body): not valid JSON');
-  }
 }
 
 function parseAnswer(value: unknown): ApprovalAnswer {
@@ -476,8 +411,4 @@ function errorName(error: unknown): string {
     return error.name;
   }
   return 'UnknownError';
-}
-
-function httpResponse(statusCode: number, body: unknown): FunctionUrlResponse {
-  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }

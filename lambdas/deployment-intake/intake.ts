@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DeploymentContext, WorkflowSettings } from '../shared/contracts';
-import { deploymentRefSchema } from '../shared/contracts';
+import { deploymentRefSchema, workflowSettingsSchema } from '../shared/contracts';
 import { deploymentRequestSchema } from '../shared/deployment-request';
 import { InvalidInputError } from '../shared/errors';
 import { describeZodError } from '../shared/validation';
@@ -19,10 +19,13 @@ export type IntakeEvent = z.output<typeof intakeEventSchema>;
 /** Stack-level settings the intake applies to every execution (from the construct's props). */
 export const intakeConfigSchema = z.strictObject({
   defaultApprovalTimeoutSeconds: z.int().positive(),
-  snapshotPollSeconds: z.int().positive(),
-  snapshotMaxPolls: z.int().positive(),
+  defaultBakeSeconds: z.int().positive(),
   /** How long the lock may outlive a crashed execution before another deployment may take it over. */
   lockTtlSeconds: z.int().positive(),
+  /** Whether the stack has a migration command: a schema change cannot be deployed without one. */
+  migrationConfigured: z.boolean(),
+  /** The rest of the settings, the same for every execution. */
+  settings: workflowSettingsSchema.omit({ approvalTimeoutSeconds: true, bakeSeconds: true }),
 });
 export type IntakeConfig = z.output<typeof intakeConfigSchema>;
 
@@ -43,10 +46,15 @@ export function intake(event: IntakeEvent, config: IntakeConfig, now: Date = new
   if (!parsed.success) throw new InvalidInputError(describeZodError(parsed.error));
   const request = parsed.data;
 
+  if (request.release.schemaChange && !config.migrationConfigured) {
+    throw new InvalidInputError(
+      'release.schemaChange: true, but this stack has no migration command configured (prop migration)',
+    );
+  }
   const settings: WorkflowSettings = {
+    ...config.settings,
     approvalTimeoutSeconds: request.options?.approvalTimeoutSeconds ?? config.defaultApprovalTimeoutSeconds,
-    snapshotPollSeconds: config.snapshotPollSeconds,
-    snapshotMaxPolls: config.snapshotMaxPolls,
+    bakeSeconds: request.options?.bakeSeconds ?? config.defaultBakeSeconds,
   };
   const nowSeconds = Math.floor(now.getTime() / 1000);
 

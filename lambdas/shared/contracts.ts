@@ -20,6 +20,20 @@ export const workflowSettingsSchema = z.strictObject({
   approvalTimeoutSeconds: z.int().positive(),
   snapshotPollSeconds: z.int().positive(),
   snapshotMaxPolls: z.int().positive(),
+  greenPollSeconds: z.int().positive(),
+  greenMaxPolls: z.int().positive(),
+  migrationPollSeconds: z.int().positive(),
+  migrationMaxPolls: z.int().positive(),
+  /** Green's share of traffic at each canary step, ending at 100. */
+  canarySteps: z.array(z.int().min(1).max(100)).min(1),
+  /** Bake time per step: the bake task's timeout. */
+  bakeSeconds: z.int().positive(),
+  /** Wait after a traffic rollback before checking the live side's numbers. */
+  rollbackVerifySeconds: z.int().positive(),
+  databaseRollbackApprovalTimeoutSeconds: z.int().positive(),
+  restorePollSeconds: z.int().positive(),
+  restoreMaxPolls: z.int().positive(),
+  scaleDownGreenAfterRollback: z.boolean(),
 });
 export type WorkflowSettings = z.output<typeof workflowSettingsSchema>;
 

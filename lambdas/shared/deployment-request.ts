@@ -8,6 +8,7 @@ import { z } from 'zod';
 
 /** Limits on options; the state machine enforces nothing beyond what the intake validated. */
 export const APPROVAL_TIMEOUT_BOUNDS = { minSeconds: 300, maxSeconds: 7 * 24 * 3600 } as const;
+export const BAKE_TIME_BOUNDS = { minSeconds: 60, maxSeconds: 3600 } as const;
 
 const IMAGE_REFERENCE =
   /^(?:[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|@sha256:[a-f0-9]{64})$/;
@@ -43,6 +44,8 @@ export const deploymentOptionsSchema = z.strictObject({
     .min(APPROVAL_TIMEOUT_BOUNDS.minSeconds)
     .max(APPROVAL_TIMEOUT_BOUNDS.maxSeconds)
     .optional(),
+  /** Bake time per canary step for this deployment; the stack's default applies when absent. */
+  bakeSeconds: z.int().min(BAKE_TIME_BOUNDS.minSeconds).max(BAKE_TIME_BOUNDS.maxSeconds).optional(),
 });
 
 export const deploymentRequestSchema = z.strictObject({

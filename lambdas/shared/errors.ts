@@ -55,6 +55,17 @@ export class TransientAwsError extends DeploymentCrewError {
   }
 }
 
+/**
+ * A rollback was requested (an alarm through the alarm listener, or the Chairman's override) while a cutover step
+ * was about to run or running. The step refuses to move traffic further; the state machine goes to the
+ * RollbackCoordinator.
+ */
+export class RollbackRequestedError extends DeploymentCrewError {
+  constructor(message: string) {
+    super('RollbackRequested', message);
+  }
+}
+
 /** The stack handed a Lambda a configuration it cannot use (a deployment bug, not an input error). */
 export class ConfigurationError extends DeploymentCrewError {
   constructor(message: string) {

@@ -16,9 +16,23 @@ import { SimulatedProduction, type SimulatedProductionOptions } from '../support
 
 const INTAKE_CONFIG = {
   defaultApprovalTimeoutSeconds: 86400,
-  snapshotPollSeconds: 30,
-  snapshotMaxPolls: 5,
+  defaultBakeSeconds: 300,
   lockTtlSeconds: 867600,
+  migrationConfigured: true,
+  settings: {
+    snapshotPollSeconds: 30,
+    snapshotMaxPolls: 5,
+    greenPollSeconds: 30,
+    greenMaxPolls: 40,
+    migrationPollSeconds: 30,
+    migrationMaxPolls: 60,
+    canarySteps: [10, 50, 100],
+    rollbackVerifySeconds: 120,
+    databaseRollbackApprovalTimeoutSeconds: 3600,
+    restorePollSeconds: 60,
+    restoreMaxPolls: 180,
+    scaleDownGreenAfterRollback: false,
+  },
 };
 
 const VALID_INPUT = {
@@ -309,7 +323,7 @@ describe('foundation workflow (real ASL, local)', () => {
     // Assess
     expect(result.error).toBe('BackupFailed');
     const describes = production.rdsCalls.filter((call) => call.startsWith('DescribeDBSnapshots'));
-    expect(describes).toHaveLength(INTAKE_CONFIG.snapshotMaxPolls);
+    expect(describes).toHaveLength(INTAKE_CONFIG.settings.snapshotMaxPolls);
     expect(recorder.events[0]?.Detail).toMatchObject({ cause: expect.stringContaining('still creating after 5') });
     expect(await currentLock()).toBeUndefined();
   });

@@ -1,0 +1,223 @@
+import { z } from 'zod';
+import { parseTargetGroupArn } from '../shared/arns';
+import { deploymentRefSchema } from '../shared/contracts';
+import {
+  type CanaryState,
+  type CanaryStepRecord,
+  canaryStateSchema,
+  greenEnvironmentSchema,
+  migrationSchema,
+  type Sides,
+  sidesSchema,
+} from '../shared/cutover-contracts';
+import { releaseSchema } from '../shared/deployment-request';
+import { DeploymentCrewError, RollbackRequestedError } from '../shared/errors';
+import type { DeploymentLock } from '../tools/deployment-lock';
+import type { EnvironmentProvisioner } from '../tools/environment-provisioner';
+import type { MetricsMonitor } from '../tools/metrics-monitor';
+import type { TrafficRouter } from '../tools/traffic-router';
+import type { OrchestratorConfig } from './config';
+import { canaryVerdict } from './verdict';
+
+/**
+ * The BlueGreenOrchestrator agent: one Lambda, one action per state-machine task. It decides which side is green,
+ * provisions it, runs the migration, and moves traffic one canary step at a time, judging each bake with the
+ * verdict. Before every traffic move it consults the lock, so a rollback requested meanwhile always wins.
+ */
+
+const deployment = deploymentRefSchema;
+export const orchestratorRequestSchema = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('resolveSides'), deployment }),
+  z.strictObject({ action: z.literal('provisionGreen'), deployment, release: releaseSchema, sides: sidesSchema }),
+  z.strictObject({ action: z.literal('checkGreen'), deployment, sides: sidesSchema, green: greenEnvironmentSchema }),
+  z.strictObject({ action: z.literal('scaleDownGreen'), deployment, sides: sidesSchema }),
+  z.strictObject({
+    action: z.literal('startMigration'),
+    deployment,
+    sides: sidesSchema,
+    green: greenEnvironmentSchema,
+  }),
+  z.strictObject({
+    action: z.literal('checkMigration'),
+    deployment,
+    green: greenEnvironmentSchema,
+    migration: migrationSchema,
+  }),
+  z.strictObject({ action: z.literal('shiftTraffic'), deployment, sides: sidesSchema, canary: canaryStateSchema }),
+  z.strictObject({
+    action: z.literal('startBake'),
+    taskToken: z.string().min(1),
+    deployment,
+    canary: canaryStateSchema,
+  }),
+  z.strictObject({ action: z.literal('evaluateStep'), deployment, sides: sidesSchema, canary: canaryStateSchema }),
+  z.strictObject({ action: z.literal('confirmPromotion'), deployment, sides: sidesSchema, canary: canaryStateSchema }),
+]);
+export type OrchestratorRequest = z.output<typeof orchestratorRequestSchema>;
+
+export interface OrchestratorTools {
+  readonly router: TrafficRouter;
+  readonly provisioner: EnvironmentProvisioner;
+  readonly monitor: MetricsMonitor;
+  readonly lock: DeploymentLock;
+  readonly clock?: () => Date;
+}
+
+export function createBlueGreenOrchestrator(config: OrchestratorConfig, tools: OrchestratorTools) {
+  const clock = tools.clock ?? (() => new Date());
+
+  /** Fails with RollbackRequested when a rollback was asked for (an alarm or the Chairman). */
+  const assertNoRollbackRequested = async (holder: string) => {
+    const item = await tools.lock.read();
+    if (item?.rollback !== undefined) {
+      throw new RollbackRequestedError(
+        `rollback requested (${item.rollback.trigger}) by ${item.rollback.requestedBy}: ${item.rollback.reason}`,
+      );
+    }
+    if (item === undefined || item.holder !== holder) {
+      throw new DeploymentCrewError('LockLost', `deployment ${holder} no longer holds the lock`);
+    }
+    return item;
+  };
+
+  const watchedAlarms = (sides: Sides) => [
+    ...(config.alarms.byTargetGroup[sides.green.targetGroupArn] ?? []),
+    ...config.alarms.shared,
+  ];
+
+  return async function handle(request: OrchestratorRequest): Promise<unknown> {
+    const holder = request.deployment.name;
+    switch (request.action) {
+      case 'resolveSides': {
+        const sides = await tools.router.resolveSides(config.sides);
+        await tools.lock.enterPhase(holder, 'PROVISIONING', { sides, greenWeight: 0 });
+        return sides;
+      }
+      case 'provisionGreen': {
+        await assertNoRollbackRequested(holder);
+        return tools.provisioner.provisionGreen({
+          live: request.sides.live,
+          green: request.sides.green,
+          image: request.release.image,
+          deploymentName: holder,
+        });
+      }
+      case 'checkGreen': {
+        await assertNoRollbackRequested(holder);
+        return tools.provisioner.checkGreen(request.sides.green, request.green);
+      }
+      case 'scaleDownGreen': {
+        // A fresh read: green is scaled down only once its 0 % weight is in effect on the listener.
+        const forward = await tools.router.readForward();
+        const greenWeight =
+          forward.weights.find((weight) => weight.targetGroupArn === request.sides.green.targetGroupArn)?.weight ?? 0;
+        return tools.provisioner.scaleDownGreen({ green: request.sides.green, live: request.sides.live, greenWeight });
+      }
+      case 'startMigration': {
+        if (config.migrationCommand === null) {
+          throw new DeploymentCrewError(
+            'MigrationFailed',
+            'the release changes the schema but no migration is configured',
+          );
+        }
+        await tools.lock.enterPhase(holder, 'MIGRATION', { migrationStarted: true });
+        return tools.provisioner.startMigration({
+          env: request.green,
+          green: request.sides.green,
+          command: config.migrationCommand,
+          deploymentName: holder,
+        });
+      }
+      case 'checkMigration':
+        // Not interrupted by a rollback request: a migration half-stopped is worse; the next step sees the request.
+        return tools.provisioner.checkMigration(request.migration, request.green.containerName);
+      case 'shiftTraffic':
+        return shiftTraffic(holder, request.sides, request.canary);
+      case 'startBake': {
+        const startedAt = clock().toISOString();
+        await tools.lock.storeBakeToken(holder, request.taskToken, startedAt);
+        return { bakeStartedAt: startedAt };
+      }
+      case 'evaluateStep':
+        return evaluateStep(holder, request.sides, request.canary);
+      case 'confirmPromotion': {
+        const { confirmedAt } = await tools.router.confirmWeights(request.sides, 100);
+        await tools.lock.enterPhase(holder, 'PROMOTED', { greenWeight: 100 });
+        return {
+          promotedAt: confirmedAt,
+          liveTargetGroupArn: request.sides.green.targetGroupArn,
+          previousLiveTargetGroupArn: request.sides.live.targetGroupArn,
+          note: 'the previous live side stays up at 0 % for a fast rollback',
+        };
+      }
+    }
+  };
+
+  async function shiftTraffic(holder: string, sides: Sides, canary: CanaryState): Promise<CanaryState> {
+    const greenWeight = canary.steps[canary.stepIndex];
+    if (greenWeight === undefined) {
+      throw new DeploymentCrewError('InvalidCanaryState', `no canary step ${canary.stepIndex} in ${canary.steps}`);
+    }
+    // Recorded before the move, refused when a rollback is pending: the alarm listener then knows traffic may be on
+    // green, and no step-up starts after a rollback request.
+    await tools.lock.enterPhase(holder, 'CUTOVER', { greenWeight });
+    const health = await tools.router.targetHealth(sides.green.targetGroupArn);
+    if (health.healthy === 0 || health.unhealthy > 0) {
+      throw new DeploymentCrewError(
+        'GreenUnhealthy',
+        `green ${sides.green.serviceName} is not healthy before the ${greenWeight} % step: ${health.healthy} healthy, ${health.unhealthy} unhealthy of ${health.total}`,
+      );
+    }
+    const shiftedAt = clock().toISOString();
+    await tools.router.setGreenWeight(sides, greenWeight);
+    // A rollback requested while the write was in flight: undo the shift ourselves, then hand over to the rollback.
+    const after = await tools.lock.read();
+    if (after?.rollback !== undefined) {
+      await tools.router.restoreLive(sides);
+      throw new RollbackRequestedError(
+        `rollback requested (${after.rollback.trigger}) during the ${greenWeight} % shift; listener put back to live`,
+      );
+    }
+    const { confirmedAt } = await tools.router.confirmWeights(sides, greenWeight);
+    const record: CanaryStepRecord = { stepIndex: canary.stepIndex, greenWeight, shiftedAt, confirmedAt, bakes: [] };
+    return { ...canary, greenWeight, bakeStartedAt: null, verdict: null, history: [...canary.history, record] };
+  }
+
+  async function evaluateStep(holder: string, sides: Sides, canary: CanaryState): Promise<CanaryState> {
+    const item = await assertNoRollbackRequested(holder);
+    await tools.lock.clearBakeToken(holder);
+    const now = clock();
+    const startedAt = item.bakeStartedAt ?? canary.bakeStartedAt ?? now.toISOString();
+    const end = new Date(now.getTime() - config.metricsLagSeconds * 1000);
+    const start = new Date(startedAt);
+    const window = { start, end: end > start ? end : new Date(start.getTime() + 60_000) };
+    const sample = await tools.monitor.sample(
+      parseTargetGroupArn(sides.green.targetGroupArn).fullName,
+      window,
+      watchedAlarms(sides),
+    );
+    const isLastStep = canary.stepIndex >= canary.steps.length - 1;
+    const verdict = canaryVerdict({
+      sample,
+      thresholds: config.thresholds,
+      isLastStep,
+      inconclusiveCount: canary.inconclusiveCount,
+      inconclusiveAllowance: config.inconclusiveAllowance,
+    });
+    if (verdict.decision === 'advance' && isLastStep) {
+      throw new DeploymentCrewError('InvalidCanaryState', 'the verdict advanced past the last step');
+    }
+    const bake = { startedAt, endedAt: now.toISOString(), verdict, sample };
+    const history = canary.history.map((step, index) =>
+      index === canary.history.length - 1 ? { ...step, bakes: [...step.bakes, bake] } : step,
+    );
+    return {
+      ...canary,
+      stepIndex: verdict.decision === 'advance' ? canary.stepIndex + 1 : canary.stepIndex,
+      inconclusiveCount: canary.inconclusiveCount + (verdict.inconclusive ? 1 : 0),
+      bakeStartedAt: startedAt,
+      verdict,
+      history,
+    };
+  }
+}

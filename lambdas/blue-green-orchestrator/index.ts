@@ -1,0 +1,36 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseListenerArn } from '../shared/arns';
+import { workflowHandler } from '../shared/handler';
+import { parseJsonEnv } from '../shared/validation';
+import { createDeploymentLock } from '../tools/deployment-lock';
+import { createEnvironmentProvisioner } from '../tools/environment-provisioner';
+import { createMetricsMonitor } from '../tools/metrics-monitor';
+import { createTrafficRouter } from '../tools/traffic-router';
+import { createBlueGreenOrchestrator, orchestratorRequestSchema } from './agent';
+import { orchestratorConfigSchema } from './config';
+
+const config = parseJsonEnv('ORCHESTRATOR_CONFIG', orchestratorConfigSchema);
+const elb = new ElasticLoadBalancingV2Client({});
+
+const orchestrator = createBlueGreenOrchestrator(config, {
+  router: createTrafficRouter(elb, config.listenerArn),
+  provisioner: createEnvironmentProvisioner({
+    ecs: new ECSClient({}),
+    elb,
+    clusterName: config.clusterName,
+    taskDefinitionFamily: config.taskDefinitionFamily,
+  }),
+  monitor: createMetricsMonitor(new CloudWatchClient({}), {
+    loadBalancerFullName: parseListenerArn(config.listenerArn).loadBalancerFullName,
+    database: config.database,
+    dbMaxConnections: config.dbMaxConnections,
+  }),
+  lock: createDeploymentLock(DynamoDBDocumentClient.from(new DynamoDBClient({})), config.tableName, config.lockKey),
+});
+
+/** BlueGreenOrchestrator: sides, green, migration, canary steps. */
+export const handler = workflowHandler(orchestratorRequestSchema, (request) => orchestrator(request));

@@ -1,0 +1,256 @@
+import { z } from 'zod';
+import { parseTargetGroupArn } from '../shared/arns';
+import { backupMetadataSchema, deploymentRefSchema } from '../shared/contracts';
+import {
+  type DeploymentPhase,
+  deploymentPhaseSchema,
+  type RollbackState,
+  rollbackStateSchema,
+  rollbackTriggerSchema,
+  sidesSchema,
+  timelineEntrySchema,
+} from '../shared/cutover-contracts';
+import { releaseSchema } from '../shared/deployment-request';
+import { DeploymentCrewError } from '../shared/errors';
+import type { DatabaseRestoreTool } from '../tools/database-restore';
+import type { DeploymentLock, LockPhase } from '../tools/deployment-lock';
+import type { MetricsMonitor } from '../tools/metrics-monitor';
+import type { TrafficRouter } from '../tools/traffic-router';
+import type { CoordinatorConfig } from './config';
+import { decideRollback } from './decision';
+import { appendTimeline, escalationRunbook, rollbackSummary } from './timeline';
+
+/**
+ * The RollbackCoordinator agent: decides the rollback type, carries it out one step per task, keeps the timeline,
+ * and writes the Chairman's summary or the escalation runbook. Every step is idempotent: the state machine retries
+ * it hard, because giving up means escalation.
+ */
+
+const deployment = deploymentRefSchema;
+const rollback = rollbackStateSchema;
+export const coordinatorRequestSchema = z.discriminatedUnion('action', [
+  z.strictObject({
+    action: z.literal('begin'),
+    deployment,
+    release: releaseSchema,
+    trigger: z.strictObject({
+      trigger: rollbackTriggerSchema,
+      phase: deploymentPhaseSchema,
+      reason: z.string(),
+      cause: z.string().nullable().optional(),
+    }),
+  }),
+  z.strictObject({ action: z.literal('rollbackTraffic'), deployment, sides: sidesSchema, rollback }),
+  z.strictObject({ action: z.literal('verifyTraffic'), deployment, sides: sidesSchema, rollback }),
+  z.strictObject({ action: z.literal('planDatabaseRestore'), deployment, rollback, backup: backupMetadataSchema }),
+  z.strictObject({ action: z.literal('advanceDatabaseRestore'), deployment, rollback, backup: backupMetadataSchema }),
+  z.strictObject({ action: z.literal('note'), rollback, entry: timelineEntrySchema.omit({ at: true }) }),
+  z.strictObject({
+    action: z.literal('finish'),
+    deployment,
+    release: releaseSchema,
+    rollback,
+    backup: backupMetadataSchema.optional(),
+  }),
+  z.strictObject({
+    action: z.literal('escalate'),
+    deployment,
+    sides: sidesSchema,
+    rollback,
+    failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose(),
+    backup: backupMetadataSchema.optional(),
+  }),
+]);
+export type CoordinatorRequest = z.output<typeof coordinatorRequestSchema>;
+
+export interface CoordinatorTools {
+  readonly router: TrafficRouter;
+  readonly monitor: MetricsMonitor;
+  readonly restore: DatabaseRestoreTool;
+  readonly lock: DeploymentLock;
+  readonly clock?: () => Date;
+}
+
+const PHASE_OF_LOCK: Readonly<Record<LockPhase, DeploymentPhase | undefined>> = {
+  VALIDATION: undefined,
+  PROVISIONING: 'PROVISIONING',
+  MIGRATION: 'MIGRATION',
+  CUTOVER: 'CUTOVER',
+  PROMOTED: 'POST_PROMOTION',
+  ROLLING_BACK: undefined,
+};
+
+export function createRollbackCoordinator(config: CoordinatorConfig, tools: CoordinatorTools) {
+  const clock = tools.clock ?? (() => new Date());
+  const note = (state: RollbackState, action: string, result: 'ok' | 'failed' | 'skipped' | 'info', detail: string) =>
+    appendTimeline(state, { action, result, detail }, clock());
+
+  return async function handle(request: CoordinatorRequest): Promise<unknown> {
+    switch (request.action) {
+      case 'begin':
+        return begin(request);
+      case 'rollbackTraffic': {
+        const { sides } = request;
+        const restored = await tools.router.restoreLive(sides);
+        await tools.lock.recordListenerRestored(request.deployment.name, restored.confirmedAt).catch(() => undefined);
+        let state = note(
+          request.rollback,
+          'traffic rollback',
+          'ok',
+          `listener 100 % on ${sides.live.serviceName} (${parseTargetGroupArn(sides.live.targetGroupArn).name}), confirmed at ${restored.confirmedAt}`,
+        );
+        const health = await tools.router.targetHealth(sides.live.targetGroupArn);
+        if (health.healthy === 0 || health.unhealthy > 0) {
+          state = note(
+            state,
+            'live target health',
+            'failed',
+            `${health.healthy} healthy, ${health.unhealthy} unhealthy`,
+          );
+          throw new DeploymentCrewError(
+            'LiveUnhealthy',
+            `traffic is back on ${sides.live.serviceName}, but its targets are not healthy (${health.healthy} healthy, ${health.unhealthy} unhealthy of ${health.total})`,
+          );
+        }
+        return note(state, 'live target health', 'ok', `${health.healthy} of ${health.total} targets healthy`);
+      }
+      case 'verifyTraffic': {
+        const { sides } = request;
+        await tools.router.confirmWeights(sides, 0);
+        const health = await tools.router.targetHealth(sides.live.targetGroupArn);
+        if (health.healthy === 0 || health.unhealthy > 0) {
+          throw new DeploymentCrewError(
+            'LiveUnhealthy',
+            `${sides.live.serviceName} targets are not healthy after the rollback (${health.healthy} healthy, ${health.unhealthy} unhealthy)`,
+          );
+        }
+        const end = new Date(clock().getTime() - config.metricsLagSeconds * 1000);
+        const start = new Date(end.getTime() - config.verifyWindowSeconds * 1000);
+        const traffic = await tools.monitor.liveErrorRate(parseTargetGroupArn(sides.live.targetGroupArn).fullName, {
+          start,
+          end,
+        });
+        if (traffic.errorRatePercent === null) {
+          return note(request.rollback, 'live error rate', 'info', 'no requests on the live side in the window yet');
+        }
+        if (traffic.errorRatePercent > config.errorRatePercent) {
+          throw new DeploymentCrewError(
+            'LiveErrorsNotRecovered',
+            `the live side's 5xx rate is ${traffic.errorRatePercent.toFixed(2)} % after the rollback (threshold ${config.errorRatePercent} %)`,
+          );
+        }
+        return note(
+          request.rollback,
+          'live error rate',
+          'ok',
+          `${traffic.errorRatePercent.toFixed(2)} % 5xx over ${traffic.requests} requests (threshold ${config.errorRatePercent} %)`,
+        );
+      }
+      case 'planDatabaseRestore': {
+        const progress = tools.restore.plan(request.backup, request.deployment.name);
+        return note(
+          { ...request.rollback, database: progress },
+          'database restore',
+          'info',
+          `restoring snapshot ${request.backup.identifier} (taken ${request.backup.createdAt}) into ${progress.originalIdentifier}; every write after ${request.backup.createdAt} is lost; the current database is kept as ${progress.preservedIdentifier}`,
+        );
+      }
+      case 'advanceDatabaseRestore': {
+        const current = request.rollback.database;
+        if (current === null) throw new DeploymentCrewError('InvalidRollbackState', 'no database restore was planned');
+        const next = await tools.restore.advance(current, request.backup, request.deployment.name);
+        const state = { ...request.rollback, database: next };
+        if (next.status === current.status) return state;
+        const result = next.status === 'FAILED' ? 'failed' : 'ok';
+        return note(state, `database ${next.status.toLowerCase()}`, result, next.reason ?? next.status);
+      }
+      case 'note':
+        return appendTimeline(request.rollback, request.entry, clock());
+      case 'finish': {
+        const summary = rollbackSummary(request.rollback, {
+          deploymentName: request.deployment.name,
+          releaseVersion: request.release.version,
+          ...(request.backup === undefined ? {} : { snapshotCreatedAt: request.backup.createdAt }),
+        });
+        return { ...summary, rollback: request.rollback };
+      }
+      case 'escalate': {
+        const failedAction = request.failure.Error ?? 'unknown';
+        return escalationRunbook(request.rollback, {
+          deploymentName: request.deployment.name,
+          listenerArn: config.listenerArn,
+          liveTargetGroupArn: request.sides.live.targetGroupArn,
+          greenTargetGroupArn: request.sides.green.targetGroupArn,
+          greenServiceName: request.sides.green.serviceName,
+          clusterName: config.clusterName,
+          database: config.database,
+          snapshotIdentifier: request.backup?.identifier ?? null,
+          stateTableName: config.tableName,
+          lockKey: config.lockKey,
+          failedAction,
+          error: request.failure.Cause ?? failedAction,
+          stickiness: request.sides.stickiness,
+          region: config.region,
+          executionArn: request.deployment.executionArn,
+        });
+      }
+    }
+  };
+
+  async function begin(request: Extract<CoordinatorRequest, { action: 'begin' }>): Promise<RollbackState> {
+    const holder = request.deployment.name;
+    const item = await tools.lock.read();
+    if (item === undefined || item.holder !== holder) {
+      throw new DeploymentCrewError(
+        'LockLost',
+        `deployment ${holder} does not hold the lock: nothing to roll back safely`,
+      );
+    }
+    // The first recorded request wins (an alarm or the Chairman's override); otherwise the step that failed says why.
+    const recorded = item.rollback;
+    const trigger = recorded?.trigger ?? request.trigger.trigger;
+    const reason = recorded?.reason ?? request.trigger.reason;
+    const phase = (item.phase && PHASE_OF_LOCK[item.phase]) ?? request.trigger.phase;
+    const detectedAt = recorded?.requestedAt ?? clock().toISOString();
+    if (recorded === undefined) {
+      await tools.lock.requestRollback(holder, { trigger, reason, requestedAt: detectedAt, requestedBy: 'pipeline' });
+    }
+    await tools.lock.recordPhase(holder, 'ROLLING_BACK');
+
+    const decision = decideRollback({
+      trigger,
+      phase,
+      schemaChange: request.release.schemaChange,
+      migrationStarted: item.migrationStarted === true,
+      autoDatabaseRollback: config.autoDatabaseRollback,
+      greenWeight: item.greenWeight ?? 0,
+    });
+    let state: RollbackState = { trigger, phase, reason, detectedAt, decision, timeline: [], database: null };
+    state = appendTimeline(
+      state,
+      {
+        action: 'trigger',
+        result: 'info',
+        detail: `${trigger}${recorded?.alarmName ? ` (${recorded.alarmName})` : ''} by ${recorded?.requestedBy ?? 'pipeline'}: ${reason}`,
+      },
+      new Date(detectedAt),
+    );
+    if (item.listenerRestoredAt !== undefined) {
+      state = appendTimeline(
+        state,
+        {
+          action: 'fast-path traffic rollback',
+          result: 'ok',
+          detail: 'listener confirmed 100 % live by the alarm listener',
+        },
+        new Date(item.listenerRestoredAt),
+      );
+    }
+    return note(
+      state,
+      'decision',
+      'info',
+      `${decision.type} rollback (database: ${decision.database}): ${decision.why}`,
+    );
+  }
+}

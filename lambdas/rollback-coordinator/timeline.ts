@@ -1,0 +1,308 @@
+import type { DatabaseKind } from '../shared/contracts';
+import type { RollbackState, Stickiness, TimelineEntry } from '../shared/cutover-contracts';
+
+/**
+ * Pure helpers of the RollbackCoordinator: the rollback's timeline, the plain-text summary the Chairman gets, and the
+ * runbook sent when a rollback step failed and a person has to finish it.
+ */
+
+/** Sort key of the deployment lock item (see lambdas/tools/deployment-lock.ts). */
+const LOCK_SORT_KEY = 'LOCK';
+/** SNS: a subject is ASCII, without line breaks or control characters, and shorter than 100 characters. */
+export const SUBJECT_MAX_LENGTH = 99;
+
+/** The state with one more timeline entry; the input is not changed. */
+export function appendTimeline(state: RollbackState, entry: Omit<TimelineEntry, 'at'>, at: Date): RollbackState {
+  const added: TimelineEntry = {
+    at: at.toISOString(),
+    action: entry.action,
+    result: entry.result,
+    detail: entry.detail,
+  };
+  return { ...state, timeline: [...state.timeline, added] };
+}
+
+/** An SNS-safe subject: printable ASCII on one line, at most 99 characters. */
+export function toSubject(text: string): string {
+  const clean = text
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+  return clean.length <= SUBJECT_MAX_LENGTH ? clean : `${clean.slice(0, SUBJECT_MAX_LENGTH - 3).trimEnd()}...`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+export interface SummaryContext {
+  readonly deploymentName: string;
+  readonly releaseVersion: string;
+  /** When the restored snapshot was taken (BackupMetadata.createdAt): the point after which writes are lost. */
+  readonly snapshotCreatedAt?: string;
+}
+
+type Outcome = { readonly short: string; readonly long: string };
+
+function outcomeOf(state: RollbackState): Outcome {
+  const decision = state.decision;
+  if (decision === null) return { short: 'rollback undecided', long: 'no rollback decision was made yet' };
+  const failed = state.database?.status === 'FAILED' || state.timeline.some((entry) => entry.result === 'failed');
+  if (failed)
+    return { short: 'rollback INCOMPLETE', long: 'the rollback is INCOMPLETE: a step failed (see the timeline)' };
+  if (decision.type === 'none') return { short: 'no rollback needed', long: 'no rollback was needed' };
+  const databaseWanted = decision.database !== 'none';
+  const databaseDone = state.database?.status === 'AVAILABLE';
+  if (databaseWanted && !databaseDone) {
+    const trafficPart = decision.type === 'full' ? 'traffic rolled back, ' : '';
+    return {
+      short: `${trafficPart}database not restored`,
+      long: `${trafficPart}the database was not restored (${state.database === null ? 'not started' : `status ${state.database.status}`})`,
+    };
+  }
+  return { short: `rolled back (${decision.type})`, long: `rolled back (${decision.type} rollback)` };
+}
+
+function timelineLines(state: RollbackState): string[] {
+  if (state.timeline.length === 0) return ['  (no steps recorded)'];
+  return state.timeline.map(
+    (entry, index) => `  ${index + 1}. ${entry.at}  [${entry.result}]  ${entry.action}: ${oneLine(entry.detail)}`,
+  );
+}
+
+function databaseParagraph(state: RollbackState, snapshotCreatedAt: string | undefined): string {
+  const database = state.database;
+  const wanted = state.decision !== null && state.decision.database !== 'none';
+  if (database === null) {
+    return wanted
+      ? 'Database: NOT restored (the restore was not confirmed or has not run). No writes were lost; whatever the ' +
+          'migration changed in the schema is still in place.'
+      : 'Database: not touched. No writes were lost.';
+  }
+  const since =
+    snapshotCreatedAt === undefined
+      ? `the time snapshot '${database.snapshotIdentifier}' was taken`
+      : snapshotCreatedAt;
+  switch (database.status) {
+    case 'AVAILABLE':
+      return (
+        `Database: restored from snapshot '${database.snapshotIdentifier}'. Lost from '${database.originalIdentifier}': ` +
+        `every write after ${since}. Those writes still exist in the preserved database ` +
+        `'${database.preservedIdentifier}', kept on purpose (and still billed): delete it only once nothing more is ` +
+        'needed from it.'
+      );
+    case 'FAILED':
+      return (
+        `Database: the restore FAILED (${oneLine(database.reason ?? 'no reason recorded')}). Check which of ` +
+        `'${database.originalIdentifier}' and '${database.preservedIdentifier}' exist before anything else; the ` +
+        `preserved database holds every write up to the rollback. If the restore is completed by hand, every write ` +
+        `after ${since} is lost from the live database.`
+      );
+    default:
+      return (
+        `Database: the restore did not finish (status ${database.status} after ${database.polls} polls; ` +
+        `${oneLine(database.reason ?? 'no detail')}). Once it completes, every write after ${since} is lost from ` +
+        `'${database.originalIdentifier}'; the preserved database '${database.preservedIdentifier}' keeps them.`
+      );
+  }
+}
+
+/** Plain-text summary of a rollback for the Chairman. */
+export function rollbackSummary(state: RollbackState, context: SummaryContext): { subject: string; message: string } {
+  const outcome = outcomeOf(state);
+  const subject = toSubject(
+    `DeploymentCrew: ${context.deploymentName} (release ${context.releaseVersion}) ${outcome.short}`,
+  );
+  const decision = state.decision;
+  const lines = [
+    `Rollback of deployment ${context.deploymentName}, release ${context.releaseVersion}: ${outcome.long}.`,
+    '',
+    `Trigger: ${state.trigger} (${oneLine(state.reason)})`,
+    `Detected: ${state.detectedAt}`,
+    `Phase: ${state.phase}`,
+    decision === null ? 'Decision: none yet' : `Decision: ${decision.type} rollback; database: ${decision.database}`,
+    ...(decision === null ? [] : [`Why: ${oneLine(decision.why)}`]),
+    '',
+    'Timeline:',
+    ...timelineLines(state),
+    '',
+    databaseParagraph(state, context.snapshotCreatedAt),
+  ];
+  return { subject, message: lines.join('\n') };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Escalation runbook.
+
+export interface EscalationContext {
+  readonly deploymentName: string;
+  readonly listenerArn: string;
+  readonly liveTargetGroupArn: string;
+  readonly greenTargetGroupArn: string;
+  readonly greenServiceName: string;
+  /** The ECS cluster. */
+  readonly clusterName: string;
+  /** The stack's database; null when it manages none. */
+  readonly database: { readonly kind: DatabaseKind; readonly identifier: string } | null;
+  readonly snapshotIdentifier: string | null;
+  readonly stateTableName: string;
+  /** Partition key of the lock item (`LOCK#<listener ARN>`). */
+  readonly lockKey: string;
+  /** The rollback step that failed, and its error. */
+  readonly failedAction: string;
+  readonly error: string;
+  /** The listener's target-group stickiness (Sides.stickiness): ModifyListener must re-send it. */
+  readonly stickiness?: Stickiness | null;
+  /** Adds `--region` to every command. */
+  readonly region?: string;
+  /** Adds a first step that checks the execution has ended. */
+  readonly executionArn?: string;
+}
+
+/** A POSIX-shell single-quoted word. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function forwardActions(context: EscalationContext): string {
+  const stickiness = context.stickiness;
+  return JSON.stringify([
+    {
+      Type: 'forward',
+      ForwardConfig: {
+        TargetGroups: [
+          { TargetGroupArn: context.liveTargetGroupArn, Weight: 100 },
+          { TargetGroupArn: context.greenTargetGroupArn, Weight: 0 },
+        ],
+        TargetGroupStickinessConfig:
+          stickiness === undefined || stickiness === null || !stickiness.enabled
+            ? { Enabled: false }
+            : { Enabled: true, DurationSeconds: stickiness.durationSeconds },
+      },
+    },
+  ]);
+}
+
+function databaseSteps(state: RollbackState, context: EscalationContext, region: string): string[] {
+  const target = context.database;
+  if (target === null) return [];
+  const progress = state.database;
+  const wanted = state.decision !== null && state.decision.database !== 'none';
+  if (progress === null && !wanted) return [];
+  if (progress?.status === 'AVAILABLE') {
+    return [
+      `The database was restored (status AVAILABLE): nothing to do. The preserved database '${progress.preservedIdentifier}' ` +
+        'keeps the writes made after the snapshot; do not delete it before they are reconciled.',
+    ];
+  }
+
+  const cluster = target.kind === 'cluster';
+  const describe = (identifier: string) =>
+    cluster
+      ? `aws rds describe-db-clusters --db-cluster-identifier ${shellQuote(identifier)}${region} --query 'DBClusters[0].[DBClusterIdentifier,Status,DbClusterResourceId,TagList]'`
+      : `aws rds describe-db-instances --db-instance-identifier ${shellQuote(identifier)}${region} --query 'DBInstances[0].[DBInstanceIdentifier,DBInstanceStatus,DbiResourceId,TagList]'`;
+  const original = target.identifier;
+  const snapshot = progress?.snapshotIdentifier ?? context.snapshotIdentifier ?? '<snapshot identifier>';
+
+  if (progress === null) {
+    return [
+      `The database rollback did not start (decision: ${state.decision?.database ?? 'none'}). The migration may have ` +
+        `changed the schema of '${original}'. Decide with the application owners whether to restore snapshot ` +
+        `'${snapshot}' (it loses every write made after the snapshot). If so, rename '${original}' away first, then ` +
+        'restore into its name with the settings of the renamed database, as in the restore command below.',
+      `   ${describe(original)}`,
+    ];
+  }
+
+  const preserved = progress.preservedIdentifier;
+  const steps = [
+    `The database restore is ${progress.status}${progress.reason === undefined ? '' : ` (${oneLine(progress.reason)})`}. ` +
+      `Check which databases exist (a NotFound error means the name is free):\n   ${describe(original)}\n   ${describe(preserved)}`,
+    `   - Only '${original}' exists, without a deployment-crew:restored-from tag: the rename never happened and the ` +
+      'production database is untouched.',
+    `   - '${preserved}' exists and '${original}' does not: the rename happened, the restore did not. Either put ` +
+      'production back as it was (no data lost):\n' +
+      (cluster
+        ? `     aws rds modify-db-cluster --db-cluster-identifier ${shellQuote(preserved)} --new-db-cluster-identifier ${shellQuote(original)} --apply-immediately${region}`
+        : `     aws rds modify-db-instance --db-instance-identifier ${shellQuote(preserved)} --new-db-instance-identifier ${shellQuote(original)} --apply-immediately${region}`) +
+      `\n     or finish the restore with the settings of '${preserved}' (subnet group, security groups, parameter group, class${cluster ? '' : ', Multi-AZ, option group'}):\n` +
+      (cluster
+        ? `     aws rds restore-db-cluster-from-snapshot --db-cluster-identifier ${shellQuote(original)} --snapshot-identifier ${shellQuote(snapshot)} --engine <engine> --db-subnet-group-name <subnet group> --vpc-security-group-ids <sg ids> --db-cluster-parameter-group-name <cluster parameter group>${region}\n` +
+          `     then, once it is available, one instance per member of '${preserved}', the writer first:\n` +
+          `     aws rds create-db-instance --db-instance-identifier <member>-rb --db-cluster-identifier ${shellQuote(original)} --db-instance-class <class> --engine <engine>${region}`
+        : `     aws rds restore-db-instance-from-db-snapshot --db-instance-identifier ${shellQuote(original)} --db-snapshot-identifier ${shellQuote(snapshot)} --db-instance-class <class> --db-subnet-group-name <subnet group> --vpc-security-group-ids <sg ids> --db-parameter-group-name <parameter group> --option-group-name <option group> <--multi-az or --no-multi-az>${region}`),
+    `   - '${original}' exists with the tag deployment-crew:restored-from=${snapshot}: the restore was started; wait ` +
+      `for it:\n     aws rds wait ${cluster ? 'db-cluster-available --db-cluster-identifier' : 'db-instance-available --db-instance-identifier'} ${shellQuote(original)}${region}`,
+    `     If the restored '${original}' ends in a failed status, it holds nothing but the snapshot's data; it is the ` +
+      `one copy that may be removed to retry, after checking its restored-from tag. '${preserved}' is not.`,
+    `   RDS events explain a failed restore:\n     aws rds describe-events --source-type ${cluster ? 'db-cluster' : 'db-instance'} --source-identifier ${shellQuote(original)} --duration 360${region}`,
+    `   Never delete '${preserved}': it holds every write made up to the rollback.`,
+  ];
+  return [steps.join('\n')];
+}
+
+/** The runbook for a person to finish a rollback that failed, with copy-paste aws CLI commands. */
+export function escalationRunbook(
+  state: RollbackState,
+  context: EscalationContext,
+): { subject: string; message: string } {
+  const region = context.region === undefined ? '' : ` --region ${shellQuote(context.region)}`;
+  const stickiness = context.stickiness;
+  const stickyNote =
+    stickiness?.enabled === true
+      ? ` Clients with a stickiness cookie keep reaching green for up to ${stickiness.durationSeconds} s after this.`
+      : stickiness === undefined
+        ? ' Stickiness is unknown here and this command turns it off: if the listener had it, add its ' +
+          'TargetGroupStickinessConfig (see describe-listeners) before running it.'
+        : '';
+
+  const steps: string[] = [];
+  if (context.executionArn !== undefined) {
+    steps.push(
+      'Make sure the execution has ended, so no step changes the listener behind you (status must not be RUNNING):\n' +
+        `   aws stepfunctions describe-execution --execution-arn ${shellQuote(context.executionArn)}${region} --query status`,
+    );
+  }
+  steps.push(
+    `Put 100 % of the traffic back on live (ModifyListener replaces the whole action, so this is the complete forward config).${stickyNote}\n` +
+      `   aws elbv2 modify-listener --listener-arn ${shellQuote(context.listenerArn)} --default-actions ${shellQuote(forwardActions(context))}${region}\n` +
+      'Then confirm the weights took effect (live 100, green 0):\n' +
+      `   aws elbv2 describe-listeners --listener-arns ${shellQuote(context.listenerArn)}${region} --query 'Listeners[0].DefaultActions[0].ForwardConfig'`,
+    'Check that live serves with healthy targets (every State must be "healthy"):\n' +
+      `   aws elbv2 describe-target-health --target-group-arn ${shellQuote(context.liveTargetGroupArn)}${region} --query 'TargetHealthDescriptions[].[Target.Id,TargetHealth.State]'`,
+    `Scale green down${stickiness?.enabled === true ? ` once the ${stickiness.durationSeconds} s stickiness has run out` : ''}:\n` +
+      `   aws ecs update-service --cluster ${shellQuote(context.clusterName)} --service ${shellQuote(context.greenServiceName)} --desired-count 0${region}`,
+  );
+  steps.push(...databaseSteps(state, context, region));
+  const key = JSON.stringify({ pk: { S: context.lockKey }, sk: { S: LOCK_SORT_KEY } });
+  const values = JSON.stringify({ ':holder': { S: context.deploymentName }, ':escalated': { S: 'ESCALATED' } });
+  steps.push(
+    'Only when production is confirmed healthy: clear the escalated deployment lock, so the next deployment can run ' +
+      "(the condition keeps it from deleting another deployment's lock):\n" +
+      `   aws dynamodb delete-item --table-name ${shellQuote(context.stateTableName)} --key ${shellQuote(key)} ` +
+      `--condition-expression 'holder = :holder AND lockState = :escalated' --expression-attribute-values ${shellQuote(values)}${region}`,
+  );
+
+  const decision = state.decision;
+  const lines = [
+    `DeploymentCrew could not finish the rollback of deployment ${context.deploymentName}: a person has to take over.`,
+    '',
+    `Failed action: ${context.failedAction}`,
+    `Error: ${oneLine(context.error)}`,
+    `Trigger: ${state.trigger} (${oneLine(state.reason)}), detected ${state.detectedAt} in phase ${state.phase}`,
+    decision === null
+      ? 'Decision: none was made'
+      : `Decision: ${decision.type} rollback; database: ${decision.database}. ${oneLine(decision.why)}`,
+    '',
+    'Timeline so far:',
+    ...timelineLines(state),
+    '',
+    'Steps:',
+    ...steps.map((step, index) => `${index + 1}. ${step}`),
+  ];
+  return {
+    subject: toSubject(`DeploymentCrew ESCALATION: rollback of ${context.deploymentName} needs a person`),
+    message: lines.join('\n'),
+  };
+}

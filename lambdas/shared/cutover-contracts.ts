@@ -1,0 +1,203 @@
+import { z } from 'zod';
+
+/**
+ * Shapes of the cutover and rollback phases, passed between tasks by the state machine. As with contracts.ts, the
+ * ASL reads some fields by path (`$.canary.verdict.decision`, `$.rollback.decision.type`, …): add fields freely,
+ * rename none without changing statemachine/deployment-crew.asl.json.
+ */
+
+/** One side of the blue-green pair: a target group and the ECS service registered in it. */
+export const sideSchema = z.strictObject({
+  targetGroupArn: z.string().min(1),
+  serviceName: z.string().min(1),
+});
+export type Side = z.output<typeof sideSchema>;
+
+export const stickinessSchema = z.strictObject({
+  enabled: z.boolean(),
+  durationSeconds: z.int().nonnegative(),
+});
+export type Stickiness = z.output<typeof stickinessSchema>;
+
+/** Which side is live for this deployment, read from the listener before anything changes. */
+export const sidesSchema = z.strictObject({
+  live: sideSchema,
+  green: sideSchema,
+  /** The listener's target-group stickiness, re-sent with every weight change (ModifyListener replaces it all). */
+  stickiness: stickinessSchema.nullable(),
+  resolvedAt: z.string(),
+});
+export type Sides = z.output<typeof sidesSchema>;
+
+/** Green's environment after provisioning, and its readiness while the state machine polls. */
+export const greenEnvironmentSchema = z.strictObject({
+  taskDefinitionArn: z.string(),
+  /** Green's task definition before this deployment, for the record. */
+  previousTaskDefinitionArn: z.string().nullable(),
+  /** The container that serves the target group (and runs migrations). */
+  containerName: z.string(),
+  desiredCount: z.int().nonnegative(),
+  status: z.enum(['PENDING', 'READY', 'FAILED']),
+  reason: z.string().optional(),
+  healthyTargets: z.int().nonnegative(),
+  polls: z.int().nonnegative(),
+});
+export type GreenEnvironment = z.output<typeof greenEnvironmentSchema>;
+
+export const migrationSchema = z.strictObject({
+  taskArn: z.string(),
+  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED']),
+  exitCode: z.int().nullable(),
+  reason: z.string().optional(),
+  polls: z.int().nonnegative(),
+});
+export type Migration = z.output<typeof migrationSchema>;
+
+/** What started a rollback. */
+export const rollbackTriggerSchema = z.enum([
+  'ERROR_RATE',
+  'LATENCY',
+  'DB_CONNECTIONS',
+  'ALARM',
+  'INCONCLUSIVE',
+  'MANUAL',
+  'MIGRATION_FAILED',
+  'TRAFFIC_SHIFT_FAILED',
+  'GREEN_UNHEALTHY',
+  'SMOKE_FAILED',
+  'HEALTH_CHECK_FAILED',
+  /** The pipeline itself failed mid-cutover (a task that could not run): production is put back to be safe. */
+  'PIPELINE_ERROR',
+]);
+export type RollbackTrigger = z.output<typeof rollbackTriggerSchema>;
+
+/** Where the deployment was when the trigger fired. */
+export const deploymentPhaseSchema = z.enum(['PROVISIONING', 'MIGRATION', 'CUTOVER', 'POST_PROMOTION']);
+export type DeploymentPhase = z.output<typeof deploymentPhaseSchema>;
+
+/** Thresholds of the canary verdict and of the alarms (props; these are the defaults). */
+export const canaryThresholdsSchema = z.strictObject({
+  /** Roll back when green's 5xx rate is above this … */
+  errorRatePercent: z.number().positive().default(5),
+  /** … for this many consecutive 1-minute periods. */
+  errorRateBreachPeriods: z.int().positive().default(2),
+  /** The last step is promoted only when the error rate is below this … */
+  promoteErrorRatePercent: z.number().positive().default(1),
+  /** … and p95 latency below this (above it is a rollback at any step). */
+  p95LatencyMs: z.number().positive().default(500),
+  /** Roll back when DB connections exceed this share of the configured maximum. */
+  dbConnectionsPercent: z.number().positive().max(100).default(80),
+});
+export type CanaryThresholds = z.output<typeof canaryThresholdsSchema>;
+
+/** One 1-minute period of green's traffic. Null when no requests flowed (ALB publishes nothing then). */
+export const minuteSampleSchema = z.strictObject({
+  at: z.string(),
+  requests: z.number().nonnegative(),
+  errors: z.number().nonnegative(),
+  errorRatePercent: z.number().nonnegative().nullable(),
+  p95LatencyMs: z.number().nonnegative().nullable(),
+});
+export type MinuteSample = z.output<typeof minuteSampleSchema>;
+
+/** What the metrics monitor saw over one bake window. */
+export const canarySampleSchema = z.strictObject({
+  windowStart: z.string(),
+  windowEnd: z.string(),
+  minutes: z.array(minuteSampleSchema),
+  /** p95 of TargetResponseTime over the whole window, in ms; null without data. */
+  p95LatencyMs: z.number().nonnegative().nullable(),
+  /** Highest DatabaseConnections over the window; null without data. */
+  dbConnectionsMax: z.number().nonnegative().nullable(),
+  dbMaxConnections: z.int().positive(),
+  /** Names of the watched alarms that are in ALARM now. */
+  alarmsInAlarm: z.array(z.string()),
+});
+export type CanarySample = z.output<typeof canarySampleSchema>;
+
+export const verdictDecisionSchema = z.enum(['advance', 'promote', 'rebake', 'rollback']);
+export type VerdictDecision = z.output<typeof verdictDecisionSchema>;
+
+export const canaryVerdictSchema = z.strictObject({
+  decision: verdictDecisionSchema,
+  /** Set when decision is rollback. */
+  trigger: rollbackTriggerSchema.nullable(),
+  inconclusive: z.boolean(),
+  reasons: z.array(z.string()),
+  errorRatePercent: z.number().nullable(),
+  p95LatencyMs: z.number().nullable(),
+  dbConnectionsPercent: z.number().nullable(),
+});
+export type CanaryVerdict = z.output<typeof canaryVerdictSchema>;
+
+/** One canary step as it happened. */
+export const canaryStepRecordSchema = z.strictObject({
+  stepIndex: z.int().nonnegative(),
+  greenWeight: z.int().min(0).max(100),
+  shiftedAt: z.string(),
+  confirmedAt: z.string(),
+  bakes: z.array(
+    z.strictObject({
+      startedAt: z.string(),
+      endedAt: z.string(),
+      verdict: canaryVerdictSchema,
+      sample: canarySampleSchema,
+    }),
+  ),
+});
+export type CanaryStepRecord = z.output<typeof canaryStepRecordSchema>;
+
+/** The canary's progress, carried through the loop by the state machine. */
+export const canaryStateSchema = z.strictObject({
+  steps: z.array(z.int().min(1).max(100)).min(1),
+  stepIndex: z.int().nonnegative(),
+  greenWeight: z.int().min(0).max(100),
+  inconclusiveCount: z.int().nonnegative(),
+  /** When the current bake started (set by the bake task). */
+  bakeStartedAt: z.string().nullable(),
+  verdict: canaryVerdictSchema.nullable(),
+  history: z.array(canaryStepRecordSchema),
+});
+export type CanaryState = z.output<typeof canaryStateSchema>;
+
+/** The rollback types, from the decision tree. */
+export const rollbackTypeSchema = z.enum(['none', 'traffic', 'database', 'full']);
+export type RollbackType = z.output<typeof rollbackTypeSchema>;
+
+export const rollbackDecisionSchema = z.strictObject({
+  type: rollbackTypeSchema,
+  /** How the database part runs: not at all, after the Chairman confirms, or at once (autoDatabaseRollback). */
+  database: z.enum(['none', 'confirm', 'auto']),
+  why: z.string(),
+});
+export type RollbackDecision = z.output<typeof rollbackDecisionSchema>;
+
+export const timelineEntrySchema = z.strictObject({
+  at: z.string(),
+  action: z.string(),
+  result: z.enum(['ok', 'failed', 'skipped', 'info']),
+  detail: z.string(),
+});
+export type TimelineEntry = z.output<typeof timelineEntrySchema>;
+
+/** The rollback as it is being carried out; its timeline is the record the Chairman and the report get. */
+export const rollbackStateSchema = z.strictObject({
+  trigger: rollbackTriggerSchema,
+  phase: deploymentPhaseSchema,
+  reason: z.string(),
+  detectedAt: z.string(),
+  decision: rollbackDecisionSchema.nullable(),
+  timeline: z.array(timelineEntrySchema),
+  /** Progress of a database restore, opaque to the state machine except `status` and `polls`. */
+  database: z
+    .strictObject({
+      status: z.enum(['RENAMING', 'RESTORING', 'AVAILABLE', 'FAILED']),
+      polls: z.int().nonnegative(),
+      originalIdentifier: z.string(),
+      preservedIdentifier: z.string(),
+      snapshotIdentifier: z.string(),
+      reason: z.string().optional(),
+    })
+    .nullable(),
+});
+export type RollbackState = z.output<typeof rollbackStateSchema>;

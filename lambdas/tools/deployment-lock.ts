@@ -1,0 +1,189 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { rollbackTriggerSchema, type Sides, sidesSchema } from '../shared/cutover-contracts';
+import { DeploymentCrewError, RollbackRequestedError } from '../shared/errors';
+
+/**
+ * The deployment lock item (`pk = LOCK#<listener ARN>`, `sk = LOCK`) is also the rendezvous between the state
+ * machine's cutover steps and the alarm listener: it records which side is live, the phase, green's weight, the bake
+ * token, and a rollback request. Every write is conditional on the holder, so a stale execution cannot touch
+ * another's lock, and a rollback request, once written, is seen by every later step (a rollback wins over a
+ * step-up that is in flight or retried).
+ */
+
+export const LOCK_SORT_KEY = 'LOCK';
+
+export const lockPhaseSchema = z.enum([
+  'VALIDATION',
+  'PROVISIONING',
+  'MIGRATION',
+  'CUTOVER',
+  'PROMOTED',
+  'ROLLING_BACK',
+]);
+export type LockPhase = z.output<typeof lockPhaseSchema>;
+
+export const rollbackRequestSchema = z.object({
+  trigger: rollbackTriggerSchema,
+  reason: z.string(),
+  requestedAt: z.string(),
+  requestedBy: z.string(),
+  alarmName: z.string().optional(),
+});
+export type RollbackRequest = z.output<typeof rollbackRequestSchema>;
+
+const lockItemSchema = z.object({
+  holder: z.string(),
+  lockState: z.enum(['HELD', 'ESCALATED']),
+  executionArn: z.string().optional(),
+  phase: lockPhaseSchema.optional(),
+  sides: sidesSchema.optional(),
+  greenWeight: z.number().optional(),
+  migrationStarted: z.boolean().optional(),
+  bakeToken: z.string().optional(),
+  bakeStartedAt: z.string().optional(),
+  rollback: rollbackRequestSchema.optional(),
+  /** When the alarm listener (or the coordinator) confirmed the listener back at 100 % live. */
+  listenerRestoredAt: z.string().optional(),
+});
+export type LockItem = z.output<typeof lockItemSchema>;
+
+export interface DeploymentLock {
+  /** The lock item, or undefined when no deployment holds the listener. */
+  read(): Promise<LockItem | undefined>;
+  /** Records the sides and a phase; fails with RollbackRequested when a rollback was asked for in the meantime. */
+  enterPhase(
+    holder: string,
+    phase: LockPhase,
+    fields?: { sides?: Sides; greenWeight?: number; migrationStarted?: boolean },
+  ): Promise<void>;
+  /** Records a phase even when a rollback was requested (the rollback's own phases). */
+  recordPhase(holder: string, phase: LockPhase): Promise<void>;
+  /**
+   * Records a rollback request unless one is already there (the first trigger is kept). Returns the item after the
+   * write, and whether this request was the first.
+   */
+  requestRollback(holder: string, request: RollbackRequest): Promise<{ first: boolean; item: LockItem }>;
+  recordListenerRestored(holder: string, restoredAt: string): Promise<void>;
+  /** Stores the bake's task token; refuses with RollbackRequested when a rollback is already requested. */
+  storeBakeToken(holder: string, token: string, startedAt: string): Promise<void>;
+  clearBakeToken(holder: string): Promise<void>;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
+  );
+}
+
+export function createDeploymentLock(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  lockKey: string,
+): DeploymentLock {
+  const Key = { pk: lockKey, sk: LOCK_SORT_KEY };
+
+  const read = async (): Promise<LockItem | undefined> => {
+    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key, ConsistentRead: true }));
+    if (Item === undefined) return undefined;
+    const parsed = lockItemSchema.safeParse(Item);
+    if (!parsed.success)
+      throw new DeploymentCrewError('InvalidLockItem', `the lock item is malformed: ${parsed.error}`);
+    return parsed.data;
+  };
+
+  /** Explains a failed conditional write: the lock is gone or held by someone else, or a rollback is pending. */
+  const refusal = async (holder: string): Promise<Error> => {
+    const item = await read();
+    if (item === undefined) return new DeploymentCrewError('LockLost', `deployment ${holder} no longer holds the lock`);
+    if (item.holder !== holder) {
+      return new DeploymentCrewError('LockLost', `the lock is held by ${item.holder}, not ${holder}`);
+    }
+    if (item.rollback !== undefined) {
+      return new RollbackRequestedError(
+        `rollback requested (${item.rollback.trigger}) by ${item.rollback.requestedBy} at ${item.rollback.requestedAt}: ${item.rollback.reason}`,
+      );
+    }
+    return new DeploymentCrewError('LockLost', `the lock of ${holder} is ${item.lockState}`);
+  };
+
+  const update = async (
+    holder: string,
+    set: Record<string, unknown>,
+    options: { remove?: string[]; refuseWhenRollbackRequested: boolean },
+  ): Promise<void> => {
+    const names: Record<string, string> = { '#holder': 'holder', '#lockState': 'lockState' };
+    const values: Record<string, unknown> = { ':holder': holder, ':held': 'HELD' };
+    const assignments = Object.entries(set).map(([field, value], index) => {
+      names[`#f${index}`] = field;
+      values[`:v${index}`] = value;
+      return `#f${index} = :v${index}`;
+    });
+    const removals = (options.remove ?? []).map((field, index) => {
+      names[`#r${index}`] = field;
+      return `#r${index}`;
+    });
+    let condition = '#holder = :holder AND #lockState = :held';
+    if (options.refuseWhenRollbackRequested) {
+      names['#rollback'] = 'rollback';
+      condition += ' AND attribute_not_exists(#rollback)';
+    }
+    const expression = [
+      assignments.length > 0 ? `SET ${assignments.join(', ')}` : '',
+      removals.length > 0 ? `REMOVE ${removals.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key,
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw await refusal(holder);
+      throw error;
+    }
+  };
+
+  return {
+    read,
+    enterPhase: (holder, phase, fields = {}) =>
+      update(holder, { phase, ...fields }, { refuseWhenRollbackRequested: true }),
+    recordPhase: (holder, phase) => update(holder, { phase }, { refuseWhenRollbackRequested: false }),
+    async requestRollback(holder, request) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key,
+            UpdateExpression: 'SET #rollback = :request',
+            ConditionExpression: '#holder = :holder AND #lockState = :held AND attribute_not_exists(#rollback)',
+            ExpressionAttributeNames: { '#rollback': 'rollback', '#holder': 'holder', '#lockState': 'lockState' },
+            ExpressionAttributeValues: { ':request': request, ':holder': holder, ':held': 'HELD' },
+          }),
+        );
+        const item = await read();
+        if (item === undefined) throw new DeploymentCrewError('LockLost', `deployment ${holder} lost its lock`);
+        return { first: true, item };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const item = await read();
+        if (item?.holder === holder && item.rollback !== undefined) return { first: false, item };
+        throw await refusal(holder);
+      }
+    },
+    recordListenerRestored: (holder, restoredAt) =>
+      update(holder, { listenerRestoredAt: restoredAt }, { refuseWhenRollbackRequested: false }),
+    storeBakeToken: (holder, token, startedAt) =>
+      update(holder, { bakeToken: token, bakeStartedAt: startedAt }, { refuseWhenRollbackRequested: true }),
+    clearBakeToken: (holder) => update(holder, {}, { remove: ['bakeToken'], refuseWhenRollbackRequested: false }),
+  };
+}

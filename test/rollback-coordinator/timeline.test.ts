@@ -1,0 +1,373 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import {
+  appendTimeline,
+  type EscalationContext,
+  escalationRunbook,
+  rollbackSummary,
+  SUBJECT_MAX_LENGTH,
+  shellQuote,
+  toSubject,
+} from '../../lambdas/rollback-coordinator/timeline';
+import { type RollbackState, rollbackStateSchema } from '../../lambdas/shared/cutover-contracts';
+
+const LISTENER_ARN =
+  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2';
+const LIVE_TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/blue/73e2d6bc24d8a067';
+const GREEN_TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/green/2453ed029918f21f';
+const SNAPSHOT_ID = 'deploymentcrew-release-1-4-0-9d7c36ba';
+const SNAPSHOT_TAKEN = '2026-11-24T10:00:30.000Z';
+
+function baseState(overrides: Partial<RollbackState> = {}): RollbackState {
+  return {
+    trigger: 'ERROR_RATE',
+    phase: 'CUTOVER',
+    reason: 'green 5xx rate 7.5 % over 2 periods',
+    detectedAt: '2026-11-24T10:40:00.000Z',
+    decision: {
+      type: 'full',
+      database: 'confirm',
+      why: 'green error rate breached its threshold during the canary cutover: traffic goes back to live first.',
+    },
+    timeline: [
+      {
+        at: '2026-11-24T10:40:05.000Z',
+        action: 'restore-traffic',
+        result: 'ok',
+        detail: 'listener at live 100 / green 0',
+      },
+      { at: '2026-11-24T10:41:00.000Z', action: 'database-confirmation', result: 'ok', detail: 'approved by chairman' },
+    ],
+    database: null,
+    ...overrides,
+  };
+}
+
+const restoredDatabase = {
+  status: 'AVAILABLE' as const,
+  polls: 12,
+  originalIdentifier: 'app-db',
+  preservedIdentifier: 'app-db-pre-rb-9d7c36ba',
+  snapshotIdentifier: SNAPSHOT_ID,
+};
+
+function escalationContext(overrides: Partial<EscalationContext> = {}): EscalationContext {
+  return {
+    deploymentName: 'release-1.4.0',
+    listenerArn: LISTENER_ARN,
+    liveTargetGroupArn: LIVE_TG,
+    greenTargetGroupArn: GREEN_TG,
+    greenServiceName: 'shop-green',
+    clusterName: 'shop',
+    database: { kind: 'instance', identifier: 'app-db' },
+    snapshotIdentifier: SNAPSHOT_ID,
+    stateTableName: 'DeploymentCrewState',
+    lockKey: `LOCK#${LISTENER_ARN}`,
+    failedAction: 'restore-database',
+    error: 'StorageQuotaExceededFault: quota reached',
+    stickiness: { enabled: true, durationSeconds: 300 },
+    ...overrides,
+  };
+}
+
+/** The words bash makes of a command line (after the program name), or throws when bash cannot parse it. */
+function shellWords(commandLine: string): string[] {
+  const result = spawnSync('bash', ['-c', `words() { printf '%s\\0' "$@"; }; words ${commandLine}`], {
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`bash refused: ${result.stderr}`);
+  return result.stdout.split('\0').slice(0, -1);
+}
+
+function commandLine(message: string, program: string): string {
+  const line = message.split('\n').find((candidate) => candidate.trim().startsWith(program));
+  if (line === undefined) throw new Error(`no '${program}' command in the message`);
+  return line.trim().slice('aws '.length);
+}
+
+function argument(words: readonly string[], flag: string): string | undefined {
+  const index = words.indexOf(flag);
+  return index === -1 ? undefined : words[index + 1];
+}
+
+describe('appendTimeline', () => {
+  it('adds an entry with its ISO time and leaves the input as it was', () => {
+    // Prepare
+    const state = baseState();
+    const before = structuredClone(state);
+
+    // Act
+    const next = appendTimeline(
+      state,
+      { action: 'scale-green', result: 'skipped', detail: 'green already at 0' },
+      new Date(Date.UTC(2026, 10, 24, 10, 45)),
+    );
+
+    // Assess
+    expect(state).toEqual(before);
+    expect(next.timeline).toHaveLength(3);
+    expect(next.timeline.at(-1)).toEqual({
+      at: '2026-11-24T10:45:00.000Z',
+      action: 'scale-green',
+      result: 'skipped',
+      detail: 'green already at 0',
+    });
+    expect(rollbackStateSchema.safeParse(next).success).toBe(true);
+  });
+});
+
+describe('toSubject', () => {
+  it('keeps subjects SNS-safe: one ASCII line under 100 characters', () => {
+    // Prepare
+    const long = `DeploymentCrew: ${'release-ü-'.repeat(20)}\nsecond line`;
+
+    // Act
+    const subject = toSubject(long);
+
+    // Assess
+    expect(subject.length).toBeLessThanOrEqual(SUBJECT_MAX_LENGTH);
+    expect(subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(subject.endsWith('...')).toBe(true);
+  });
+});
+
+describe('rollbackSummary', () => {
+  it('tells the trigger, phase, decision, why, every timeline entry and the writes a restore lost', () => {
+    // Prepare
+    const state = baseState({ database: restoredDatabase });
+
+    // Act
+    const { subject, message } = rollbackSummary(state, {
+      deploymentName: 'release-1.4.0',
+      releaseVersion: '1.4.0',
+      snapshotCreatedAt: SNAPSHOT_TAKEN,
+    });
+
+    // Assess
+    expect(subject).toBe('DeploymentCrew: release-1.4.0 (release 1.4.0) rolled back (full)');
+    expect(message).toContain('Trigger: ERROR_RATE (green 5xx rate 7.5 % over 2 periods)');
+    expect(message).toContain('Phase: CUTOVER');
+    expect(message).toContain('Decision: full rollback; database: confirm');
+    expect(message).toContain('Why: green error rate breached its threshold');
+    expect(message).toContain('1. 2026-11-24T10:40:05.000Z  [ok]  restore-traffic: listener at live 100 / green 0');
+    expect(message).toContain('2. 2026-11-24T10:41:00.000Z  [ok]  database-confirmation: approved by chairman');
+    expect(message).toContain(`every write after ${SNAPSHOT_TAKEN}`);
+    expect(message).toContain("'app-db-pre-rb-9d7c36ba'");
+  });
+
+  it('says no writes were lost when the database was not touched', () => {
+    // Prepare
+    const state = baseState({ decision: { type: 'traffic', database: 'none', why: 'traffic only.' } });
+
+    // Act
+    const { subject, message } = rollbackSummary(state, { deploymentName: 'release-1.4.0', releaseVersion: '1.4.0' });
+
+    // Assess
+    expect(subject).toContain('rolled back (traffic)');
+    expect(message).toContain('Database: not touched. No writes were lost.');
+    expect(message).not.toContain('every write after');
+  });
+
+  it('flags a full rollback whose database restore did not run', () => {
+    // Prepare
+    const state = baseState();
+
+    // Act
+    const { subject, message } = rollbackSummary(state, { deploymentName: 'release-1.4.0', releaseVersion: '1.4.0' });
+
+    // Assess
+    expect(subject).toContain('traffic rolled back, database not restored');
+    expect(message).toContain('Database: NOT restored');
+  });
+
+  it('marks a failed step as incomplete and names the snapshot when its time is unknown', () => {
+    // Prepare
+    const state = baseState({
+      database: { ...restoredDatabase, status: 'FAILED', reason: 'StorageQuotaExceededFault: quota\nreached' },
+      timeline: [{ at: '2026-11-24T10:50:00.000Z', action: 'restore-database', result: 'failed', detail: 'quota' }],
+    });
+
+    // Act
+    const { subject, message } = rollbackSummary(state, { deploymentName: 'release-1.4.0', releaseVersion: '1.4.0' });
+
+    // Assess
+    expect(subject).toContain('rollback INCOMPLETE');
+    expect(message).toContain('restore FAILED (StorageQuotaExceededFault: quota reached)');
+    expect(message).toContain(`every write after the time snapshot '${SNAPSHOT_ID}' was taken`);
+  });
+
+  it('keeps the subject within 99 characters for long names', () => {
+    // Prepare
+    const state = baseState({ database: restoredDatabase });
+
+    // Act
+    const { subject } = rollbackSummary(state, {
+      deploymentName: 'x'.repeat(80),
+      releaseVersion: '2026.11.24-build.1234',
+    });
+
+    // Assess
+    expect(subject.length).toBeLessThanOrEqual(SUBJECT_MAX_LENGTH);
+    expect(subject).not.toContain('\n');
+  });
+});
+
+describe('escalationRunbook', () => {
+  it('numbers the steps and restores 100 % live with the complete forward config', () => {
+    // Prepare
+    const state = baseState({ database: { ...restoredDatabase, status: 'FAILED', reason: 'quota' } });
+
+    // Act
+    const { subject, message } = escalationRunbook(state, escalationContext({ region: 'eu-west-1' }));
+
+    // Assess
+    expect(subject).toBe('DeploymentCrew ESCALATION: rollback of release-1.4.0 needs a person');
+    expect(message).toContain('Failed action: restore-database');
+    expect(message).toContain('Error: StorageQuotaExceededFault: quota reached');
+    const numbers = message
+      .split('\n')
+      .map((line) => /^(\d+)\. /.exec(line)?.[1])
+      .filter((value): value is string => value !== undefined)
+      .map(Number);
+    expect(numbers).toEqual(numbers.map((_, index) => index + 1));
+    const words = shellWords(commandLine(message, 'aws elbv2 modify-listener'));
+    expect(argument(words, '--listener-arn')).toBe(LISTENER_ARN);
+    expect(argument(words, '--region')).toBe('eu-west-1');
+    expect(JSON.parse(argument(words, '--default-actions') ?? 'null')).toEqual([
+      {
+        Type: 'forward',
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: LIVE_TG, Weight: 100 },
+            { TargetGroupArn: GREEN_TG, Weight: 0 },
+          ],
+          TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 300 },
+        },
+      },
+    ]);
+    expect(message).toContain('stickiness cookie keep reaching green for up to 300 s');
+  });
+
+  it('checks live target health and scales green down', () => {
+    // Prepare
+    const state = baseState();
+
+    // Act
+    const { message } = escalationRunbook(state, escalationContext());
+
+    // Assess
+    const health = shellWords(commandLine(message, 'aws elbv2 describe-target-health'));
+    expect(argument(health, '--target-group-arn')).toBe(LIVE_TG);
+    const scale = shellWords(commandLine(message, 'aws ecs update-service'));
+    expect(argument(scale, '--cluster')).toBe('shop');
+    expect(argument(scale, '--service')).toBe('shop-green');
+    expect(argument(scale, '--desired-count')).toBe('0');
+  });
+
+  it('walks through the preserved database when the restore failed, and never deletes it', () => {
+    // Prepare
+    const state = baseState({ database: { ...restoredDatabase, status: 'FAILED', reason: 'quota' } });
+
+    // Act
+    const { message } = escalationRunbook(state, escalationContext());
+
+    // Assess
+    expect(message).toContain("aws rds describe-db-instances --db-instance-identifier 'app-db-pre-rb-9d7c36ba'");
+    const renameBack = shellWords(commandLine(message, 'aws rds modify-db-instance'));
+    expect(argument(renameBack, '--db-instance-identifier')).toBe('app-db-pre-rb-9d7c36ba');
+    expect(argument(renameBack, '--new-db-instance-identifier')).toBe('app-db');
+    expect(message).toContain(`--db-snapshot-identifier '${SNAPSHOT_ID}'`);
+    expect(message).toContain("Never delete 'app-db-pre-rb-9d7c36ba'");
+    expect(message).not.toMatch(/delete-db-/);
+  });
+
+  it('uses the cluster commands for an Aurora database', () => {
+    // Prepare
+    const state = baseState({
+      database: {
+        ...restoredDatabase,
+        status: 'RESTORING',
+        originalIdentifier: 'orders',
+        preservedIdentifier: 'orders-pre-rb-9d7c36ba',
+      },
+    });
+
+    // Act
+    const { message } = escalationRunbook(
+      state,
+      escalationContext({ database: { kind: 'cluster', identifier: 'orders' } }),
+    );
+
+    // Assess
+    expect(message).toContain("aws rds describe-db-clusters --db-cluster-identifier 'orders-pre-rb-9d7c36ba'");
+    expect(message).toContain('aws rds restore-db-cluster-from-snapshot');
+    expect(message).toContain('aws rds create-db-instance');
+    expect(message).not.toContain('describe-db-instances');
+  });
+
+  it('leaves the database out when it was restored or never part of the decision', () => {
+    // Prepare
+    const restored = baseState({ database: restoredDatabase });
+    const trafficOnly = baseState({ decision: { type: 'traffic', database: 'none', why: 'traffic only.' } });
+
+    // Act
+    const restoredRunbook = escalationRunbook(restored, escalationContext()).message;
+    const trafficRunbook = escalationRunbook(trafficOnly, escalationContext()).message;
+
+    // Assess
+    expect(restoredRunbook).toContain('status AVAILABLE): nothing to do');
+    expect(restoredRunbook).not.toContain('restore-db-instance-from-db-snapshot');
+    expect(trafficRunbook).not.toContain('aws rds');
+  });
+
+  it('clears only this deployment’s escalated lock', () => {
+    // Prepare
+    const state = baseState();
+
+    // Act
+    const { message } = escalationRunbook(state, escalationContext());
+
+    // Assess
+    const words = shellWords(commandLine(message, 'aws dynamodb delete-item'));
+    expect(argument(words, '--table-name')).toBe('DeploymentCrewState');
+    expect(JSON.parse(argument(words, '--key') ?? 'null')).toEqual({
+      pk: { S: `LOCK#${LISTENER_ARN}` },
+      sk: { S: 'LOCK' },
+    });
+    expect(argument(words, '--condition-expression')).toBe('holder = :holder AND lockState = :escalated');
+    expect(JSON.parse(argument(words, '--expression-attribute-values') ?? 'null')).toEqual({
+      ':holder': { S: 'release-1.4.0' },
+      ':escalated': { S: 'ESCALATED' },
+    });
+    expect(message.trimEnd().split('\n').at(-1)).toContain('aws dynamodb delete-item');
+  });
+
+  it('warns when the stickiness is unknown and checks the execution first when its ARN is given', () => {
+    // Prepare
+    const executionArn = 'arn:aws:states:eu-west-1:123456789012:execution:DeploymentCrew:release-1.4.0';
+
+    // Act
+    const { message } = escalationRunbook(baseState(), escalationContext({ stickiness: undefined, executionArn }));
+
+    // Assess
+    expect(message).toMatch(/^1\. Make sure the execution has ended/m);
+    expect(message).toContain(`--execution-arn '${executionArn}'`);
+    expect(message).toContain('Stickiness is unknown here');
+    const words = shellWords(commandLine(message, 'aws elbv2 modify-listener'));
+    expect(argument(words, '--default-actions')).toContain('"TargetGroupStickinessConfig":{"Enabled":false}');
+  });
+
+  it('quotes values for the shell, a deployment name with a quote included', () => {
+    // Prepare
+    const name = "it's-release";
+
+    // Act
+    const quoted = shellQuote(name);
+    const { message } = escalationRunbook(baseState(), escalationContext({ deploymentName: name }));
+
+    // Assess
+    expect(shellWords(quoted)).toEqual([name]);
+    const words = shellWords(commandLine(message, 'aws dynamodb delete-item'));
+    expect(JSON.parse(argument(words, '--expression-attribute-values') ?? 'null')[':holder']).toEqual({ S: name });
+  });
+});
