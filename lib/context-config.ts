@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { z } from 'zod';
-import { parseListenerArn } from '../lambdas/shared/arns';
+import { type ListenerArnParts, parseListenerArn } from '../lambdas/shared/arns';
 import { describeZodError } from '../lambdas/shared/validation';
 import type { DeploymentCrewProps } from './deployment-crew-props';
 
@@ -81,12 +81,12 @@ export interface AppConfig {
 
 /** Turns the raw context value into stack settings; throws a message naming each wrong field. */
 export function parseContextConfig(raw: unknown): AppConfig {
-  const value = typeof raw === 'string' ? JSON.parse(raw) : raw;
+  const value = typeof raw === 'string' ? parseJson(raw) : raw;
   if (value === undefined) throw new Error('cdk context "deploymentCrew" is missing: see README, Configuration');
   const parsed = contextConfigSchema.safeParse(value);
   if (!parsed.success) throw new Error(`cdk context "deploymentCrew" is invalid: ${describeZodError(parsed.error)}`);
   const config = parsed.data;
-  const listener = parseListenerArn(config.listenerArn);
+  const listener = listenerOf(config.listenerArn);
   const seconds = (value: number | undefined) => (value === undefined ? undefined : Duration.seconds(value));
 
   return {
@@ -129,4 +129,21 @@ export function parseContextConfig(raw: unknown): AppConfig {
       databaseRestoreTimeout: seconds(config.databaseRestoreTimeoutSeconds),
     },
   };
+}
+
+/** The listener ARN is checked here, not by the schema, but its error names the field like the schema's do. */
+function listenerOf(arn: string): ListenerArnParts {
+  try {
+    return parseListenerArn(arn);
+  } catch (error) {
+    throw new Error(`cdk context "deploymentCrew" is invalid: listenerArn: ${(error as Error).message}`);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`cdk context "deploymentCrew" is not valid JSON: ${(error as Error).message}`);
+  }
 }

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,7 +9,7 @@ import type { OrchestratorConfig } from '../lambdas/blue-green-orchestrator/conf
 import type { IntakeConfig } from '../lambdas/deployment-intake/intake';
 import type { DatabaseConfig, HealthChecksConfig } from '../lambdas/pre-deployment-validator/config';
 import type { CoordinatorConfig } from '../lambdas/rollback-coordinator/config';
-import { parseListenerArn, parseTargetGroupArn } from '../lambdas/shared/arns';
+import { type ListenerArnParts, parseListenerArn, parseTargetGroupArn } from '../lambdas/shared/arns';
 import { canaryThresholdsSchema } from '../lambdas/shared/cutover-contracts';
 import { APPROVAL_TIMEOUT_BOUNDS, BAKE_TIME_BOUNDS } from '../lambdas/shared/deployment-request';
 import { SNAPSHOT_PREFIX } from '../lambdas/tools/backup';
@@ -57,6 +57,7 @@ export class DeploymentCrew extends Construct {
     super(scope, id);
     const config = resolveConfig(props);
     const stack = Stack.of(this);
+    const where = parseListenerArn(props.listenerArn);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     const eventBusName = props.eventBusName ?? 'default';
     const lockKey = lockKeyFor(props.listenerArn);
@@ -157,11 +158,11 @@ export class DeploymentCrew extends Construct {
       environment: { HEALTH_CHECKS: JSON.stringify(healthChecks), DATABASE: JSON.stringify(config.database) },
       timeout: Duration.seconds(90),
     });
-    for (const statement of backupStatements(stack, config.database)) {
+    for (const statement of backupStatements(where, config.database)) {
       this.preDeploymentValidator.role.addToPolicy(statement);
     }
     Validations.of(this.preDeploymentValidator.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${snapshotArnPattern(stack, config.database)}]`,
+      id: `AwsSolutions-IAM5[Resource::${snapshotArnPattern(where, config.database)}]`,
       reason:
         'Snapshot names derive from the execution name at run time; the grant is limited to the deploymentcrew- ' +
         'prefix the backup tool gives every snapshot it creates, on this database only.',
@@ -200,16 +201,11 @@ export class DeploymentCrew extends Construct {
       timeout: Duration.seconds(60),
     });
     const watchedAlarmArns = [...this.alarms.alarmNames, ...(props.extraAlarmNames ?? [])].map((name) =>
-      stack.formatArn({
-        service: 'cloudwatch',
-        resource: 'alarm',
-        resourceName: name,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
+      arnIn(where, 'cloudwatch', `alarm:${name}`),
     );
     for (const statement of [
       ...listenerStatements(props.listenerArn),
-      ...ecsStatements(stack, props),
+      ...ecsStatements(where, props),
       new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
       new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: watchedAlarmArns }),
       lockStatement('GetItem', 'UpdateItem'),
@@ -219,13 +215,13 @@ export class DeploymentCrew extends Construct {
     acknowledgeReadOnlyWildcards(this.orchestrator.role);
     Validations.of(this.orchestrator.role).acknowledge(
       {
-        id: `AwsSolutions-IAM5[Resource::${stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${props.ecs.taskDefinitionFamily}:*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })}]`,
+        id: `AwsSolutions-IAM5[Resource::${ecsArn(where, 'task-definition', `${props.ecs.taskDefinitionFamily}:*`)}]`,
         reason:
           'Revisions of the one configured task definition family: each deployment registers a new revision, ' +
           'whose number is only known at run time. RunTask is further limited to the cluster by condition.',
       },
       {
-        id: `AwsSolutions-IAM5[Resource::${stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${props.ecs.clusterName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })}]`,
+        id: `AwsSolutions-IAM5[Resource::${ecsArn(where, 'task', `${props.ecs.clusterName}/*`)}]`,
         reason: 'DescribeTasks (read-only) on the migration task, whose id is only known at run time, in this cluster.',
       },
     );
@@ -258,14 +254,14 @@ export class DeploymentCrew extends Construct {
     for (const statement of [
       ...listenerStatements(props.listenerArn),
       new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
-      ...restoreStatements(stack, config.database, props),
+      ...restoreStatements(where, config.database, props),
       lockStatement('GetItem', 'UpdateItem'),
     ]) {
       this.rollbackCoordinator.role.addToPolicy(statement);
     }
     acknowledgeReadOnlyWildcards(this.rollbackCoordinator.role);
     Validations.of(this.rollbackCoordinator.role).acknowledge(
-      ...restoreWildcards(stack, config.database).map((resource) => ({
+      ...restoreWildcards(where, config.database).map((resource) => ({
         id: `AwsSolutions-IAM5[Resource::${resource}]`,
         reason:
           'Names made at run time from this database: the preserved copy (<id>-pre-rb-<hash>), the restored ' +
@@ -477,20 +473,29 @@ function resolveConfig(props: DeploymentCrewProps): ResolvedConfig {
   };
 }
 
-function rdsArn(stack: Stack, resource: string, resourceName: string): string {
-  return stack.formatArn({ service: 'rds', resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+/**
+ * ARNs of the application's resources, written out literally from the listener's partition, region and account
+ * (the application lives there): literal ARNs keep policies readable and can name cdk-nag acknowledgements, which
+ * must not contain unresolved tokens.
+ */
+function arnIn(where: ListenerArnParts, service: string, resource: string): string {
+  return `arn:${where.partition}:${service}:${where.region}:${where.account}:${resource}`;
+}
+
+function rdsArn(where: ListenerArnParts, resource: string, resourceName: string): string {
+  return arnIn(where, 'rds', `${resource}:${resourceName}`);
 }
 
 /** ARNs of the snapshots the backup tool creates (it prefixes every identifier with SNAPSHOT_PREFIX). */
-function snapshotArnPattern(stack: Stack, database: DatabaseConfig): string {
-  return rdsArn(stack, database.kind === 'instance' ? 'snapshot' : 'cluster-snapshot', `${SNAPSHOT_PREFIX}*`);
+function snapshotArnPattern(where: ListenerArnParts, database: DatabaseConfig): string {
+  return rdsArn(where, database.kind === 'instance' ? 'snapshot' : 'cluster-snapshot', `${SNAPSHOT_PREFIX}*`);
 }
 
 /** RDS permissions of the backup tool: only this database and the snapshots it names itself. */
-function backupStatements(stack: Stack, database: DatabaseConfig): iam.PolicyStatement[] {
-  const snapshots = snapshotArnPattern(stack, database);
+function backupStatements(where: ListenerArnParts, database: DatabaseConfig): iam.PolicyStatement[] {
+  const snapshots = snapshotArnPattern(where, database);
   if (database.kind === 'instance') {
-    const instance = rdsArn(stack, 'db', database.identifier);
+    const instance = rdsArn(where, 'db', database.identifier);
     return [
       new iam.PolicyStatement({ actions: ['rds:CreateDBSnapshot'], resources: [instance, snapshots] }),
       new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: [snapshots] }),
@@ -498,7 +503,7 @@ function backupStatements(stack: Stack, database: DatabaseConfig): iam.PolicySta
       new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [instance] }),
     ];
   }
-  const cluster = rdsArn(stack, 'cluster', database.identifier);
+  const cluster = rdsArn(where, 'cluster', database.identifier);
   return [
     new iam.PolicyStatement({ actions: ['rds:CreateDBClusterSnapshot'], resources: [cluster, snapshots] }),
     new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: [snapshots] }),
@@ -508,16 +513,16 @@ function backupStatements(stack: Stack, database: DatabaseConfig): iam.PolicySta
 }
 
 /** The wildcard patterns of the restore grants, named for their cdk-nag acknowledgement. */
-function restoreWildcards(stack: Stack, database: DatabaseConfig): string[] {
+function restoreWildcards(where: ListenerArnParts, database: DatabaseConfig): string[] {
   const preserved = `${preservedIdentifierPrefix(database.identifier)}*`;
   if (database.kind === 'instance') {
-    return [rdsArn(stack, 'db', preserved), snapshotArnPattern(stack, database)];
+    return [rdsArn(where, 'db', preserved), snapshotArnPattern(where, database)];
   }
   return [
-    rdsArn(stack, 'cluster', preserved),
-    snapshotArnPattern(stack, database),
-    rdsArn(stack, 'db', `*${RESTORED_MEMBER_SUFFIX}`),
-    rdsArn(stack, 'db', '*'),
+    rdsArn(where, 'cluster', preserved),
+    snapshotArnPattern(where, database),
+    rdsArn(where, 'db', `*${RESTORED_MEMBER_SUFFIX}`),
+    rdsArn(where, 'db', '*'),
   ];
 }
 
@@ -525,24 +530,28 @@ function restoreWildcards(stack: Stack, database: DatabaseConfig): string[] {
  * RDS permissions of the database restore (rename swap): this database, its preserved copy, the crew's snapshots,
  * and exactly the groups the restore re-uses.
  */
-function restoreStatements(stack: Stack, database: DatabaseConfig, props: DeploymentCrewProps): iam.PolicyStatement[] {
+function restoreStatements(
+  where: ListenerArnParts,
+  database: DatabaseConfig,
+  props: DeploymentCrewProps,
+): iam.PolicyStatement[] {
   const resources = props.databaseRestore;
   const preserved = `${preservedIdentifierPrefix(database.identifier)}*`;
-  const snapshots = snapshotArnPattern(stack, database);
-  const subnetGroup = rdsArn(stack, 'subgrp', resources.subnetGroupName);
-  const parameterGroups = resources.parameterGroupNames.map((name) => rdsArn(stack, 'pg', name));
+  const snapshots = snapshotArnPattern(where, database);
+  const subnetGroup = rdsArn(where, 'subgrp', resources.subnetGroupName);
+  const parameterGroups = resources.parameterGroupNames.map((name) => rdsArn(where, 'pg', name));
   const statements: iam.PolicyStatement[] = [];
   if (database.kind === 'instance') {
-    const original = rdsArn(stack, 'db', database.identifier);
-    const optionGroups = (resources.optionGroupNames ?? []).map((name) => rdsArn(stack, 'og', name));
+    const original = rdsArn(where, 'db', database.identifier);
+    const optionGroups = (resources.optionGroupNames ?? []).map((name) => rdsArn(where, 'og', name));
     statements.push(
       new iam.PolicyStatement({
         actions: ['rds:DescribeDBInstances'],
-        resources: [original, rdsArn(stack, 'db', preserved)],
+        resources: [original, rdsArn(where, 'db', preserved)],
       }),
       new iam.PolicyStatement({
         actions: ['rds:ModifyDBInstance'],
-        resources: [original, rdsArn(stack, 'db', preserved)],
+        resources: [original, rdsArn(where, 'db', preserved)],
       }),
       new iam.PolicyStatement({
         actions: ['rds:RestoreDBInstanceFromDBSnapshot'],
@@ -551,21 +560,21 @@ function restoreStatements(stack: Stack, database: DatabaseConfig, props: Deploy
       new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: [original] }),
     );
   } else {
-    const original = rdsArn(stack, 'cluster', database.identifier);
-    const members = rdsArn(stack, 'db', `*${RESTORED_MEMBER_SUFFIX}`);
+    const original = rdsArn(where, 'cluster', database.identifier);
+    const members = rdsArn(where, 'db', `*${RESTORED_MEMBER_SUFFIX}`);
     const clusterParameterGroups = (resources.clusterParameterGroupNames ?? []).map((name) =>
-      rdsArn(stack, 'cluster-pg', name),
+      rdsArn(where, 'cluster-pg', name),
     );
     statements.push(
       new iam.PolicyStatement({
         actions: ['rds:DescribeDBClusters'],
-        resources: [original, rdsArn(stack, 'cluster', preserved)],
+        resources: [original, rdsArn(where, 'cluster', preserved)],
       }),
       // Member names are only known at run time; describing instances is read-only.
-      new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [rdsArn(stack, 'db', '*')] }),
+      new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [rdsArn(where, 'db', '*')] }),
       new iam.PolicyStatement({
         actions: ['rds:ModifyDBCluster'],
-        resources: [original, rdsArn(stack, 'cluster', preserved)],
+        resources: [original, rdsArn(where, 'cluster', preserved)],
       }),
       new iam.PolicyStatement({
         actions: ['rds:RestoreDBClusterFromSnapshot'],
@@ -608,12 +617,14 @@ function listenerStatements(listenerArn: string): iam.PolicyStatement[] {
 }
 
 /** ECS permissions of the environment provisioner: the two services, the family, the cluster, the two roles. */
-function ecsStatements(stack: Stack, props: DeploymentCrewProps): iam.PolicyStatement[] {
+function ecsArn(where: ListenerArnParts, resource: string, resourceName: string): string {
+  return arnIn(where, 'ecs', `${resource}/${resourceName}`);
+}
+
+function ecsStatements(where: ListenerArnParts, props: DeploymentCrewProps): iam.PolicyStatement[] {
   const { clusterName, taskDefinitionFamily, services, passRoleArns } = props.ecs;
-  const ecsArn = (resource: string, resourceName: string) =>
-    stack.formatArn({ service: 'ecs', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
-  const serviceArns = services.map((service) => ecsArn('service', `${clusterName}/${service.serviceName}`));
-  const family = ecsArn('task-definition', `${taskDefinitionFamily}:*`);
+  const serviceArns = services.map((service) => ecsArn(where, 'service', `${clusterName}/${service.serviceName}`));
+  const family = ecsArn(where, 'task-definition', `${taskDefinitionFamily}:*`);
   return [
     new iam.PolicyStatement({ actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: serviceArns }),
     new iam.PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }),
@@ -621,9 +632,9 @@ function ecsStatements(stack: Stack, props: DeploymentCrewProps): iam.PolicyStat
     new iam.PolicyStatement({
       actions: ['ecs:RunTask'],
       resources: [family],
-      conditions: { ArnEquals: { 'ecs:cluster': ecsArn('cluster', clusterName) } },
+      conditions: { ArnEquals: { 'ecs:cluster': ecsArn(where, 'cluster', clusterName) } },
     }),
-    new iam.PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [ecsArn('task', `${clusterName}/*`)] }),
+    new iam.PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [ecsArn(where, 'task', `${clusterName}/*`)] }),
     new iam.PolicyStatement({
       actions: ['iam:PassRole'],
       resources: [...passRoleArns],

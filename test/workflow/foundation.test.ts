@@ -9,52 +9,14 @@ import { LOCAL_SUBSTITUTIONS, runWorkflow, type TaskHandler, workflowError } fro
 import { SimulatedProduction, type SimulatedProductionOptions } from '../support/simulated-production';
 
 /**
- * The foundation flow of statemachine/deployment-crew.asl.json, run locally: the real intake, the real
- * PreDeploymentValidator with its real tools against a simulated production, the lock as real conditional writes
- * against dynalite. Approvals are answered as each scenario says.
+ * The foundation part of statemachine/deployment-crew.asl.json (request → approval → validation and backup), run
+ * locally in a simulated world (test/support/workflow-world.ts): the real intake, the real PreDeploymentValidator
+ * with its real tools, the lock as real conditional writes against dynalite. Approvals are answered as each
+ * scenario says. A deployment that passes goes on through the cutover (test/workflow/cutover.test.ts).
  */
-
-const INTAKE_CONFIG = {
-  defaultApprovalTimeoutSeconds: 86400,
-  defaultBakeSeconds: 300,
-  lockTtlSeconds: 867600,
-  migrationConfigured: true,
-  settings: {
-    snapshotPollSeconds: 30,
-    snapshotMaxPolls: 5,
-    greenPollSeconds: 30,
-    greenMaxPolls: 40,
-    migrationPollSeconds: 30,
-    migrationMaxPolls: 60,
-    canarySteps: [10, 50, 100],
-    rollbackVerifySeconds: 120,
-    databaseRollbackApprovalTimeoutSeconds: 3600,
-    restorePollSeconds: 60,
-    restoreMaxPolls: 180,
-    scaleDownGreenAfterRollback: false,
-  },
-};
-
-const VALID_INPUT = {
-  release: {
-    version: '1.4.0',
-    image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:1.4.0',
-    schemaChange: false,
-  },
-  requestedBy: 'alice@shop.example.com',
-};
-
-const APPROVED: ApprovalDecision = {
-  approved: true,
-  kind: 'START',
-  approver: { identity: 'arn:aws:iam::123456789012:user/chairman', verified: true },
-  answeredAt: '2026-11-24T10:05:00.000Z',
-};
-
-type Approval = 'approve' | 'reject' | 'never';
+const INTAKE_CONFIG = intakeConfig();
 
 let dynamo: LocalDynamo;
-let executionCounter = 0;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
@@ -63,55 +25,10 @@ afterAll(async () => {
   await dynamo.close();
 });
 
-interface Scenario extends SimulatedProductionOptions {
-  readonly input?: unknown;
-  readonly approval?: Approval;
-}
+interface Scenario extends WorldOptions {}
 
 function scenario(options: Scenario = {}) {
-  const production = new SimulatedProduction(options);
-  const recorder = new IntegrationRecorder();
-  const approvalRequests: unknown[] = [];
-  const approvalTask: TaskHandler = (parameters) => {
-    // The payload must be what the real approval-request Lambda accepts.
-    const { FunctionName, Payload } = parameters as { FunctionName: string; Payload: unknown };
-    expect(FunctionName).toBe(LOCAL_SUBSTITUTIONS.ApprovalRequestFunctionArn);
-    approvalRequests.push(approvalRequestSchema.parse(Payload));
-    switch (options.approval ?? 'approve') {
-      case 'approve':
-        return APPROVED;
-      case 'reject':
-        throw workflowError('ApprovalRejected', 'Rejected by chairman at 2026-11-24T10:05:00Z: not this week');
-      case 'never':
-        // What Step Functions raises when TimeoutSeconds elapses with no SendTask* call.
-        throw workflowError('States.Timeout', 'approval timed out');
-    }
-  };
-  const validator = production.preDeploymentValidator();
-  const tasks: Record<string, TaskHandler> = {
-    ValidateInput: asLambda(async (event: unknown) => intake(intakeEventSchema.parse(event), INTAKE_CONFIG)),
-    AcquireDeploymentLock: dynamoTask(dynamo.client, 'putItem'),
-    RequestChairmanApproval: approvalTask,
-    CheckProductionHealth: validator,
-    CreateDatabaseSnapshot: validator,
-    DescribeDatabaseSnapshot: validator,
-    VerifyDatabaseSnapshot: validator,
-    BuildValidationReport: validator,
-    ReleaseDeploymentLock: dynamoTask(dynamo.client, 'deleteItem'),
-    NotifyLockNotReleased: recorder.publish,
-    ReleaseLockAfterFailure: dynamoTask(dynamo.client, 'deleteItem'),
-    NotifyChairmanOfFailure: recorder.publish,
-    EmitFailureEvent: recorder.putEvents,
-  };
-  executionCounter += 1;
-  const executionName = `rel-1-4-0-run-${executionCounter}`;
-  return {
-    production,
-    recorder,
-    approvalRequests,
-    executionName,
-    run: () => runWorkflow(options.input ?? VALID_INPUT, { tasks, executionName }),
-  };
+  return createWorld(dynamo, options);
 }
 
 const lockKey = { pk: { S: LOCAL_SUBSTITUTIONS.LockKey }, sk: { S: 'LOCK' } };
@@ -136,7 +53,7 @@ describe('foundation workflow (real ASL, local)', () => {
 
     // Assess
     expect(result, `${result.error}: ${result.cause}`).toMatchObject({ status: 'SUCCEEDED' });
-    const report = result.output as Record<string, unknown>;
+    const report = (result.output as { report: Record<string, unknown> }).report;
     expect(report.passed).toBe(true);
     expect(report.approval).toEqual(APPROVED);
     expect((report.deployment as { name: string }).name).toBe(executionName);
@@ -149,6 +66,7 @@ describe('foundation workflow (real ASL, local)', () => {
     expect(recorder.notifications).toEqual([]);
     expect(recorder.events).toEqual([]);
     expect(await currentLock()).toBeUndefined();
+    expect(VALID_INPUT.release.schemaChange).toBe(false);
   });
 
   it('invalid input: InvalidInput naming the field, before the lock is taken', async () => {
@@ -190,12 +108,7 @@ describe('foundation workflow (real ASL, local)', () => {
     expect(approvalRequests).toHaveLength(0);
     expect((await currentLock())?.holder).toEqual({ S: 'rel-1-3-9' });
     expect(recorder.events[0]?.Detail).toMatchObject({ error: 'DeploymentInProgress' });
-    await dynamo.client.send(
-      new (await import('@aws-sdk/client-dynamodb')).DeleteItemCommand({
-        TableName: LOCAL_SUBSTITUTIONS.CrewTableName,
-        Key: lockKey,
-      }),
-    );
+    await dynamo.client.send(new DeleteItemCommand({ TableName: LOCAL_SUBSTITUTIONS.CrewTableName, Key: lockKey }));
   });
 
   it('an expired lock left by a crashed execution is taken over', async () => {
@@ -280,7 +193,9 @@ describe('foundation workflow (real ASL, local)', () => {
 
     // Assess
     expect(result, `${result.error}: ${result.cause}`).toMatchObject({ status: 'SUCCEEDED' });
-    const report = result.output as { warnings: string[]; dependencyMatrix: { entries: { name: string }[] } };
+    const { report } = result.output as {
+      report: { warnings: string[]; dependencyMatrix: { entries: { name: string }[] } };
+    };
     expect(report.warnings).toEqual([expect.stringContaining('email')]);
     expect(report.dependencyMatrix.entries.find((entry) => entry.name === 'email')).toMatchObject({
       status: 'DOWN',

@@ -1,0 +1,282 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseContextConfig } from '../../lib/context-config';
+import { DeploymentCrewStack } from '../../lib/deployment-crew-stack';
+import { sampleContext } from '../support/sample-stack';
+
+const LISTENER_ARN =
+  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop-prod/50dc6c495c0c9188/f2f7dc8efc522ab2';
+const BLUE_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-blue/73e2d6bc24d8a067';
+const GREEN_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-green/a1b2c3d4e5f60718';
+
+function parseError(raw: unknown): string {
+  try {
+    parseContextConfig(raw);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  throw new Error('parseContextConfig accepted a value that should have been refused');
+}
+
+let outdir: string;
+
+beforeAll(() => {
+  outdir = mkdtempSync(join(tmpdir(), 'deployment-crew-context-'));
+});
+
+afterAll(() => {
+  rmSync(outdir, { recursive: true, force: true });
+});
+
+/**
+ * Builds the stack from the sample context plus overrides as buildSampleStack does (no bundling), but in an App whose
+ * output directory is removed afterwards: a construct that throws leaves its App behind.
+ */
+function buildStack(overrides: Record<string, unknown>): DeploymentCrewStack {
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  const config = parseContextConfig({ ...sampleContext(), ...overrides });
+  return new DeploymentCrewStack(app, config.stackName, { env: config.env, crew: config.crew });
+}
+
+function constructionError(overrides: Record<string, unknown>): string {
+  try {
+    buildStack(overrides);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  throw new Error('the stack was built from settings that should have been refused');
+}
+
+describe('parseContextConfig: the cdk.json sample', () => {
+  it('parses into stack settings with durations and defaults', () => {
+    // Prepare
+    const raw = sampleContext();
+
+    // Act
+    const config = parseContextConfig(raw);
+
+    // Assess
+    expect(config.stackName).toBe('DeploymentCrew');
+    expect(config.crew).toMatchObject({
+      listenerArn: LISTENER_ARN,
+      targetGroupArns: [BLUE_ARN, GREEN_ARN],
+      database: { instanceIdentifier: 'shop-prod-db' },
+      healthCheckRetries: 2,
+      chairmanEmails: ['chairman@shop.example.com'],
+      eventBusName: undefined,
+    });
+    expect(config.crew.healthEndpoints.map((endpoint) => endpoint.name)).toEqual(['api', 'web']);
+    expect(config.crew.externalDependencies?.map((dependency) => [dependency.name, dependency.critical])).toEqual([
+      ['supabase', true],
+      ['stripe', true],
+      ['email', false],
+    ]);
+    expect(config.crew.approvalTimeout?.toSeconds()).toBe(86400);
+    expect(config.crew.snapshotPollInterval?.toSeconds()).toBe(30);
+    expect(config.crew.snapshotTimeout?.toSeconds()).toBe(7200);
+  });
+
+  it('derives the environment from the listener ARN', () => {
+    // Prepare
+    const raw = sampleContext();
+
+    // Act
+    const config = parseContextConfig(raw);
+
+    // Assess
+    expect(config.env).toEqual({ account: '123456789012', region: 'eu-west-1' });
+  });
+
+  it('follows the listener to another account and region', () => {
+    // Prepare
+    const raw = {
+      ...sampleContext(),
+      listenerArn:
+        'arn:aws:elasticloadbalancing:us-east-2:210987654321:listener/app/shop/0123456789abcdef/fedcba9876543210',
+      targetGroupArns: [
+        'arn:aws:elasticloadbalancing:us-east-2:210987654321:targetgroup/shop-blue/0123456789abcdef',
+        'arn:aws:elasticloadbalancing:us-east-2:210987654321:targetgroup/shop-green/fedcba9876543210',
+      ],
+    };
+
+    // Act
+    const config = parseContextConfig(raw);
+
+    // Assess
+    expect(config.env).toEqual({ account: '210987654321', region: 'us-east-2' });
+  });
+
+  it('accepts the block as a JSON string, as `-c deploymentCrew=...` passes it', () => {
+    // Prepare
+    const raw = JSON.stringify({ ...sampleContext(), stackName: 'DeploymentCrewStaging' });
+
+    // Act
+    const config = parseContextConfig(raw);
+
+    // Assess
+    expect(config.stackName).toBe('DeploymentCrewStaging');
+    expect(config.crew.listenerArn).toBe(LISTENER_ARN);
+  });
+
+  it('leaves the optional timings to the construct defaults when absent', () => {
+    // Prepare
+    const {
+      approvalTimeoutSeconds: _approval,
+      snapshotPollSeconds: _poll,
+      snapshotTimeoutSeconds: _snapshot,
+      ...raw
+    } = sampleContext();
+
+    // Act
+    const config = parseContextConfig(raw);
+
+    // Assess
+    expect(config.crew.approvalTimeout).toBeUndefined();
+    expect(config.crew.snapshotPollInterval).toBeUndefined();
+    expect(config.crew.snapshotTimeout).toBeUndefined();
+  });
+});
+
+describe('parseContextConfig: errors name the field', () => {
+  it('says the deploymentCrew context is missing', () => {
+    // Prepare
+    const raw = undefined;
+
+    // Act
+    const message = parseError(raw);
+
+    // Assess
+    expect(message).toBe('cdk context "deploymentCrew" is missing: see README, Configuration');
+  });
+
+  it.each([
+    {
+      case: 'an unknown (misspelt) key',
+      change: { approvalTimeout: 3600 },
+      expected: '(root): Unrecognized key: "approvalTimeout"',
+    },
+    {
+      case: 'a single target group',
+      change: { targetGroupArns: [BLUE_ARN] },
+      expected: 'targetGroupArns: ',
+    },
+    {
+      case: 'both database identifiers',
+      change: { database: { instanceIdentifier: 'shop-prod-db', clusterIdentifier: 'shop-aurora' } },
+      expected: 'database: ',
+    },
+    {
+      case: 'a health endpoint URL that is not http(s)',
+      change: { healthEndpoints: [{ name: 'api', url: 'ftp://api.shop.example.com/health' }] },
+      expected: 'healthEndpoints.0.url: ',
+    },
+    {
+      case: 'a dependency URL that is not http(s)',
+      change: { externalDependencies: [{ name: 'stripe', url: 'file:///etc/hosts', critical: true }] },
+      expected: 'externalDependencies.0.url: ',
+    },
+    {
+      case: 'a malformed e-mail address',
+      change: { chairmanEmails: ['chairman@shop.example.com', 'deputy.shop.example.com'] },
+      expected: 'chairmanEmails.1: ',
+    },
+  ])('refuses $case', ({ change, expected }) => {
+    // Prepare
+    const raw = { ...sampleContext(), ...change };
+
+    // Act
+    const message = parseError(raw);
+
+    // Assess
+    expect(message.startsWith('cdk context "deploymentCrew" is invalid: ')).toBe(true);
+    expect(message).toContain(expected);
+  });
+
+  it.each([
+    { case: 'a target group ARN', arn: BLUE_ARN },
+    {
+      case: 'a load balancer ARN',
+      arn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/shop-prod/50dc6c495c0c9188',
+    },
+  ])('refuses $case given as listenerArn, naming the field and the value', ({ arn }) => {
+    // Prepare
+    const raw = { ...sampleContext(), listenerArn: arn };
+
+    // Act
+    const message = parseError(raw);
+
+    // Assess
+    expect(message).toContain(arn);
+    expect(message).toContain('listenerArn: ');
+  });
+});
+
+describe('DeploymentCrew construct: settings refused at construction', () => {
+  it.each([
+    {
+      case: 'a target group in another region',
+      overrides: {
+        targetGroupArns: [
+          BLUE_ARN,
+          'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-green/a1b2c3d4e5f60718',
+        ],
+      },
+      expected: "targetGroupArns: targetgroup/shop-green/a1b2c3d4e5f60718 is not in the listener's account and region",
+    },
+    {
+      case: 'a target group in another account',
+      overrides: {
+        targetGroupArns: [
+          'arn:aws:elasticloadbalancing:eu-west-1:210987654321:targetgroup/shop-blue/73e2d6bc24d8a067',
+          GREEN_ARN,
+        ],
+      },
+      expected: "targetGroupArns: targetgroup/shop-blue/73e2d6bc24d8a067 is not in the listener's account and region",
+    },
+    {
+      case: 'the same target group twice',
+      overrides: { targetGroupArns: [BLUE_ARN, BLUE_ARN] },
+      expected: 'targetGroupArns: the two target groups must differ',
+    },
+    {
+      case: 'an approval timeout below 300 s',
+      overrides: { approvalTimeoutSeconds: 299 },
+      expected: 'approvalTimeout: must be between 300 and 604800 seconds',
+    },
+    {
+      case: 'a snapshot timeout below the poll interval',
+      overrides: { snapshotPollSeconds: 60, snapshotTimeoutSeconds: 59 },
+      expected: 'snapshotPollInterval/snapshotTimeout: ',
+    },
+  ])('throws for $case', ({ overrides, expected }) => {
+    // Prepare
+    const settings = { ...overrides };
+
+    // Act
+    const message = constructionError(settings);
+
+    // Assess
+    expect(message).toContain(expected);
+  });
+
+  it('builds at the limits: a 300 s approval timeout and a snapshot timeout of one poll interval', () => {
+    // Prepare
+    const overrides = { approvalTimeoutSeconds: 300, snapshotPollSeconds: 60, snapshotTimeoutSeconds: 60 };
+
+    // Act
+    const stack = buildStack(overrides);
+
+    // Assess
+    const intake = stack.crew.intake.function.node.defaultChild as CfnFunction;
+    const environment = stack.resolve(intake.environment) as { variables: { INTAKE_CONFIG: string } };
+    expect(JSON.parse(environment.variables.INTAKE_CONFIG)).toMatchObject({
+      defaultApprovalTimeoutSeconds: 300,
+      snapshotPollSeconds: 60,
+      snapshotMaxPolls: 1,
+    });
+  });
+});

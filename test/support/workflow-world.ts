@@ -1,0 +1,312 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { SendTaskFailureCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { approvalRequestSchema } from '../../lambdas/approval-request/request';
+import { createBlueGreenOrchestrator, orchestratorRequestSchema } from '../../lambdas/blue-green-orchestrator/agent';
+import type { OrchestratorConfig } from '../../lambdas/blue-green-orchestrator/config';
+import { type IntakeConfig, intake, intakeEventSchema } from '../../lambdas/deployment-intake/intake';
+import { coordinatorRequestSchema, createRollbackCoordinator } from '../../lambdas/rollback-coordinator/agent';
+import type { CoordinatorConfig } from '../../lambdas/rollback-coordinator/config';
+import { alarmToRequest, createRollbackTrigger } from '../../lambdas/rollback-trigger/trigger';
+import { parseListenerArn } from '../../lambdas/shared/arns';
+import type { ApprovalDecision } from '../../lambdas/shared/contracts';
+import { canaryThresholdsSchema } from '../../lambdas/shared/cutover-contracts';
+import { createDatabaseRestore } from '../../lambdas/tools/database-restore';
+import { createDeploymentLock } from '../../lambdas/tools/deployment-lock';
+import { createEnvironmentProvisioner } from '../../lambdas/tools/environment-provisioner';
+import { createMetricsMonitor } from '../../lambdas/tools/metrics-monitor';
+import { createTrafficRouter } from '../../lambdas/tools/traffic-router';
+import type { LocalDynamo } from './dynalite';
+import { asLambda, dynamoTask, IntegrationRecorder } from './local-integrations';
+import { LOCAL_SUBSTITUTIONS, runWorkflow, type TaskHandler, type WorkflowRun, workflowError } from './local-workflow';
+import { SIM, SimulatedProduction, type SimulatedProductionOptions } from './simulated-production';
+
+/**
+ * One simulated world for a local run of the real ASL: the real agents (intake, PreDeploymentValidator,
+ * BlueGreenOrchestrator, RollbackCoordinator, alarm listener) with their real tools, against a simulated production
+ * (listener, ECS, CloudWatch, RDS) on a virtual clock, the lock and bake token in dynalite, and the Chairman
+ * answering as the scenario says. The bake advances virtual time minute by minute; an alarm entering ALARM goes
+ * through the real alarm listener, whose SendTaskFailure ends the bake, exactly as on AWS.
+ */
+
+export type Answer = 'approve' | 'reject' | 'never';
+
+export interface WorldOptions extends SimulatedProductionOptions {
+  readonly input?: unknown;
+  readonly approval?: Answer;
+  readonly databaseRollbackApproval?: Answer;
+  /** The Chairman's override, sent at the start of the bake at this green weight. */
+  readonly overrideAtGreenWeight?: number;
+  readonly autoDatabaseRollback?: boolean;
+  readonly inconclusiveAllowance?: number;
+  readonly settings?: Partial<IntakeConfig['settings']>;
+  readonly executionName?: string;
+}
+
+export const APPROVED: ApprovalDecision = {
+  approved: true,
+  kind: 'START',
+  approver: { identity: 'arn:aws:iam::123456789012:user/chairman', verified: true },
+  answeredAt: '2026-11-24T10:05:00.000Z',
+};
+
+export const VALID_INPUT = {
+  release: { version: '1.4.0', image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:1.4.0', schemaChange: false },
+  requestedBy: 'alice@shop.example.com',
+};
+
+export function intakeConfig(overrides: Partial<IntakeConfig['settings']> = {}): IntakeConfig {
+  return {
+    defaultApprovalTimeoutSeconds: 86400,
+    defaultBakeSeconds: 300,
+    lockTtlSeconds: 867600,
+    migrationConfigured: true,
+    settings: {
+      snapshotPollSeconds: 30,
+      snapshotMaxPolls: 5,
+      greenPollSeconds: 30,
+      greenMaxPolls: 6,
+      migrationPollSeconds: 30,
+      migrationMaxPolls: 6,
+      canarySteps: [10, 50, 100],
+      rollbackVerifySeconds: 120,
+      databaseRollbackApprovalTimeoutSeconds: 3600,
+      restorePollSeconds: 60,
+      restoreMaxPolls: 10,
+      scaleDownGreenAfterRollback: false,
+      ...overrides,
+    },
+  };
+}
+
+const ALARMS = {
+  blue: [`${SIM.alarmPrefix}-shop-blue-error-rate`, `${SIM.alarmPrefix}-shop-blue-p95-latency`],
+  green: [`${SIM.alarmPrefix}-shop-green-error-rate`, `${SIM.alarmPrefix}-shop-green-p95-latency`],
+  database: `${SIM.alarmPrefix}-db-connections`,
+};
+
+let executionCounter = 0;
+
+export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
+  const production = new SimulatedProduction(options);
+  const recorder = new IntegrationRecorder();
+  const clock = production.clock.nowFn;
+  const config = intakeConfig(options.settings);
+  const approvalRequests: { kind: string }[] = [];
+  const lockKey = LOCAL_SUBSTITUTIONS.LockKey;
+  const tableName = LOCAL_SUBSTITUTIONS.CrewTableName;
+
+  const lock = createDeploymentLock(DynamoDBDocumentClient.from(dynamo.client), tableName, lockKey);
+  const router = createTrafficRouter(production.elbClient(), SIM.listenerArn, { clock });
+  const database = { kind: 'instance' as const, identifier: SIM.databaseIdentifier };
+  const monitor = createMetricsMonitor(production.cloudWatchClient(), {
+    loadBalancerFullName: parseListenerArn(SIM.listenerArn).loadBalancerFullName,
+    database,
+    dbMaxConnections: SIM.dbMaxConnections,
+  });
+  const thresholds = canaryThresholdsSchema.parse({});
+
+  const orchestratorConfig: OrchestratorConfig = {
+    listenerArn: SIM.listenerArn,
+    sides: [
+      { targetGroupArn: SIM.blueTargetGroupArn, serviceName: SIM.blueServiceName },
+      { targetGroupArn: SIM.greenTargetGroupArn, serviceName: SIM.greenServiceName },
+    ],
+    clusterName: SIM.clusterName,
+    taskDefinitionFamily: SIM.taskDefinitionFamily,
+    migrationCommand: ['npm', 'run', 'migrate'],
+    thresholds,
+    inconclusiveAllowance: options.inconclusiveAllowance ?? 2,
+    database,
+    dbMaxConnections: SIM.dbMaxConnections,
+    alarms: {
+      byTargetGroup: { [SIM.blueTargetGroupArn]: ALARMS.blue, [SIM.greenTargetGroupArn]: ALARMS.green },
+      shared: [ALARMS.database],
+    },
+    metricsLagSeconds: 60,
+    tableName,
+    lockKey,
+  };
+  const orchestrator = createBlueGreenOrchestrator(orchestratorConfig, {
+    router,
+    provisioner: createEnvironmentProvisioner({
+      ecs: production.ecsClient(),
+      elb: production.elbClient(),
+      clusterName: SIM.clusterName,
+      taskDefinitionFamily: SIM.taskDefinitionFamily,
+      clock,
+    }),
+    monitor,
+    lock,
+    clock,
+  });
+
+  const coordinatorConfig: CoordinatorConfig = {
+    listenerArn: SIM.listenerArn,
+    clusterName: SIM.clusterName,
+    database,
+    autoDatabaseRollback: options.autoDatabaseRollback ?? false,
+    errorRatePercent: thresholds.errorRatePercent,
+    allowedRestoreResources: {
+      subnetGroups: ['shop-prod-db-subnets'],
+      parameterGroups: ['shop-postgres16'],
+      optionGroups: ['default:postgres-16'],
+      clusterParameterGroups: [],
+    },
+    metricsLagSeconds: 60,
+    verifyWindowSeconds: 120,
+    tableName,
+    lockKey,
+    region: SIM.region,
+  };
+  const coordinator = createRollbackCoordinator(coordinatorConfig, {
+    router,
+    monitor,
+    restore: createDatabaseRestore(production.rdsClient(), database, {
+      clock,
+      allowedResources: coordinatorConfig.allowedRestoreResources,
+    }),
+    lock,
+    clock,
+  });
+
+  // Step Functions as the alarm listener sees it: SendTaskFailure ends the waiting bake.
+  const sfn = new SFNClient({ region: SIM.region, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const bakeFailures: { taskToken: string; error: string; cause: string }[] = [];
+  mockClient(sfn)
+    .on(SendTaskFailureCommand)
+    .callsFake((input: { taskToken: string; error?: string; cause?: string }) => {
+      bakeFailures.push({ taskToken: input.taskToken, error: input.error ?? '', cause: input.cause ?? '' });
+      return {};
+    });
+  const alarmListener = createRollbackTrigger({
+    lock,
+    router,
+    sfn,
+    clock,
+    alarmTargetGroups: {
+      [ALARMS.blue[0] ?? '']: SIM.blueTargetGroupArn,
+      [ALARMS.blue[1] ?? '']: SIM.blueTargetGroupArn,
+      [ALARMS.green[0] ?? '']: SIM.greenTargetGroupArn,
+      [ALARMS.green[1] ?? '']: SIM.greenTargetGroupArn,
+    },
+  });
+
+  executionCounter += 1;
+  const executionName = options.executionName ?? `rel-1-4-0-run-${executionCounter}`;
+  const triggerOutcomes: unknown[] = [];
+
+  const validator = production.preDeploymentValidator();
+  const orchestratorTask = (advanceSeconds?: (input: Record<string, unknown>) => number) =>
+    asLambda(async (input: Record<string, unknown>) => {
+      if (advanceSeconds) production.clock.advance(advanceSeconds(input));
+      return orchestrator(orchestratorRequestSchema.parse(input));
+    });
+  const coordinatorTask = (advanceSeconds = 0) =>
+    asLambda(async (input: unknown) => {
+      production.clock.advance(advanceSeconds);
+      return coordinator(coordinatorRequestSchema.parse(input));
+    });
+
+  const answer = (kind: 'START' | 'DATABASE_ROLLBACK', how: Answer): TaskHandler => (parameters) => {
+    const { Payload } = parameters as { FunctionName: string; Payload: unknown };
+    const request = approvalRequestSchema.parse(Payload);
+    approvalRequests.push(request);
+    if (request.kind !== kind) throw new Error(`expected a ${kind} approval, got ${request.kind}`);
+    if (how === 'never') throw workflowError('States.Timeout', 'no answer before the timeout');
+    if (how === 'reject') {
+      const error = kind === 'START' ? 'ApprovalRejected' : 'DatabaseRollbackDeclined';
+      throw workflowError(error, 'Rejected by chairman: not this week');
+    }
+    return { ...APPROVED, kind };
+  };
+
+  const bakeTask: TaskHandler = async (parameters) => {
+    const { Payload } = parameters as { Payload: Record<string, unknown> };
+    const request = orchestratorRequestSchema.parse(Payload);
+    if (request.action !== 'startBake') throw new Error(`BakeStep sent ${request.action}`);
+    await asLambda(async () => orchestrator(request))(undefined);
+    const before = bakeFailures.length;
+    if (options.overrideAtGreenWeight === request.canary.greenWeight) {
+      triggerOutcomes.push(
+        await alarmListener({
+          trigger: 'MANUAL',
+          deployment: executionName,
+          reason: 'the Chairman saw checkout complaints',
+          requestedBy: 'arn:aws:iam::123456789012:user/chairman',
+        }),
+      );
+    } else {
+      await production.bake(config.defaultBakeSeconds, async (alarmName, at) => {
+        const request = alarmToRequest({
+          source: 'aws.cloudwatch',
+          'detail-type': 'CloudWatch Alarm State Change',
+          time: at.toISOString(),
+          detail: { alarmName, state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: at.toISOString() } },
+        });
+        if (request) triggerOutcomes.push(await alarmListener(request));
+      });
+    }
+    const failure = bakeFailures.slice(before).find((entry) => entry.taskToken === request.taskToken);
+    if (failure) throw workflowError(failure.error, failure.cause);
+    throw workflowError('States.Timeout', 'the bake time elapsed');
+  };
+
+  const tasks: Record<string, TaskHandler> = {
+    ValidateInput: asLambda(async (event: unknown) => intake(intakeEventSchema.parse(event), config)),
+    AcquireDeploymentLock: dynamoTask(dynamo.client, 'putItem'),
+    RequestChairmanApproval: answer('START', options.approval ?? 'approve'),
+    CheckProductionHealth: validator,
+    CreateDatabaseSnapshot: validator,
+    DescribeDatabaseSnapshot: validator,
+    VerifyDatabaseSnapshot: validator,
+    BuildValidationReport: validator,
+    ResolveSides: orchestratorTask(),
+    ProvisionGreen: orchestratorTask(),
+    CheckGreen: orchestratorTask(() => config.settings.greenPollSeconds),
+    ScaleDownGreenAfterFailure: orchestratorTask(),
+    StartMigration: orchestratorTask(),
+    CheckMigration: orchestratorTask(() => config.settings.migrationPollSeconds),
+    ShiftTraffic: orchestratorTask(),
+    BakeStep: bakeTask,
+    EvaluateStep: orchestratorTask(),
+    ConfirmPromotion: orchestratorTask(),
+    ReleaseDeploymentLock: dynamoTask(dynamo.client, 'deleteItem'),
+    NotifyLockNotReleased: recorder.publish,
+    BeginRollback: coordinatorTask(),
+    RollbackTraffic: coordinatorTask(),
+    VerifyTrafficRollback: coordinatorTask(config.settings.rollbackVerifySeconds),
+    ConfirmDatabaseRollback: answer('DATABASE_ROLLBACK', options.databaseRollbackApproval ?? 'approve'),
+    RecordDatabaseRollbackDeclined: coordinatorTask(),
+    PlanDatabaseRestore: coordinatorTask(),
+    AdvanceDatabaseRestore: coordinatorTask(config.settings.restorePollSeconds),
+    ScaleDownGreenAfterRollback: orchestratorTask(),
+    FinishRollback: coordinatorTask(),
+    ReleaseLockAfterRollback: dynamoTask(dynamo.client, 'deleteItem'),
+    NotifyRollback: recorder.publish,
+    EmitRollbackEvent: recorder.putEvents,
+    EscalateRollback: coordinatorTask(),
+    MarkLockEscalated: dynamoTask(dynamo.client, 'updateItem'),
+    NotifyEscalation: recorder.publish,
+    EmitEscalationEvent: recorder.putEvents,
+    ReleaseLockAfterFailure: dynamoTask(dynamo.client, 'deleteItem'),
+    NotifyChairmanOfFailure: recorder.publish,
+    EmitFailureEvent: recorder.putEvents,
+  };
+
+  return {
+    production,
+    recorder,
+    approvalRequests,
+    triggerOutcomes,
+    executionName,
+    run: (): Promise<WorkflowRun> => runWorkflow(options.input ?? VALID_INPUT, { tasks, executionName }),
+    lockItem: async () =>
+      (
+        await dynamo.client.send(
+          new GetItemCommand({ TableName: tableName, Key: { pk: { S: lockKey }, sk: { S: 'LOCK' } } }),
+        )
+      ).Item,
+  };
+}
