@@ -199,23 +199,31 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
 
   async function begin(request: Extract<CoordinatorRequest, { action: 'begin' }>): Promise<RollbackState> {
     const holder = request.deployment.name;
-    const item = await tools.lock.read();
+    let item = await tools.lock.read();
     if (item === undefined || item.holder !== holder) {
       throw new DeploymentCrewError(
         'LockLost',
         `deployment ${holder} does not hold the lock: nothing to roll back safely`,
       );
     }
+    if (item.rollback === undefined) {
+      // An alarm or the Chairman may get in between the read and this write: the returned item holds the first request.
+      ({ item } = await tools.lock.requestRollback(holder, {
+        trigger: request.trigger.trigger,
+        reason: request.trigger.reason,
+        requestedAt: clock().toISOString(),
+        requestedBy: 'pipeline',
+      }));
+    }
     // The first recorded request wins (an alarm or the Chairman's override); otherwise the step that failed says why.
     const recorded = item.rollback;
     const trigger = recorded?.trigger ?? request.trigger.trigger;
     const reason = recorded?.reason ?? request.trigger.reason;
-    const phase = (item.phase && PHASE_OF_LOCK[item.phase]) ?? request.trigger.phase;
+    // A retried begin finds ROLLING_BACK: the phase the rollback started from was kept beside it.
+    const lockPhase = item.phase === 'ROLLING_BACK' ? item.phaseBeforeRollback : item.phase;
+    const phase = (lockPhase && PHASE_OF_LOCK[lockPhase]) ?? request.trigger.phase;
     const detectedAt = recorded?.requestedAt ?? clock().toISOString();
-    if (recorded === undefined) {
-      await tools.lock.requestRollback(holder, { trigger, reason, requestedAt: detectedAt, requestedBy: 'pipeline' });
-    }
-    await tools.lock.recordPhase(holder, 'ROLLING_BACK');
+    if (item.phase !== 'ROLLING_BACK') await tools.lock.recordPhase(holder, 'ROLLING_BACK', item.phase);
 
     const decision = decideRollback({
       trigger,

@@ -131,7 +131,7 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
     const cause = JSON.stringify({
       trigger: item.rollback?.trigger ?? input.trigger,
       reason: item.rollback?.reason ?? input.reason,
-      alarmName: input.alarmName ?? null,
+      alarmName: item.rollback === undefined ? (input.alarmName ?? null) : (item.rollback.alarmName ?? null),
       requestedAt: item.rollback?.requestedAt ?? requestedAt,
       listenerRestoredAt: listenerRestoredAt ?? null,
     });

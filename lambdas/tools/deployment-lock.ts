@@ -38,6 +38,8 @@ const lockItemSchema = z.object({
   lockState: z.enum(['HELD', 'ESCALATED']),
   executionArn: z.string().optional(),
   phase: lockPhaseSchema.optional(),
+  /** The phase a rollback started from (the phase is ROLLING_BACK meanwhile). */
+  phaseBeforeRollback: lockPhaseSchema.optional(),
   sides: sidesSchema.optional(),
   greenWeight: z.number().optional(),
   migrationStarted: z.boolean().optional(),
@@ -58,8 +60,11 @@ export interface DeploymentLock {
     phase: LockPhase,
     fields?: { sides?: Sides; greenWeight?: number; migrationStarted?: boolean },
   ): Promise<void>;
-  /** Records a phase even when a rollback was requested (the rollback's own phases). */
-  recordPhase(holder: string, phase: LockPhase): Promise<void>;
+  /**
+   * Records a phase even when a rollback was requested (the rollback's own phases), keeping the phase it replaces
+   * when given (a retried rollback still knows where it started from).
+   */
+  recordPhase(holder: string, phase: LockPhase, previous?: LockPhase): Promise<void>;
   /**
    * Records a rollback request unless one is already there (the first trigger is kept). Returns the item after the
    * write, and whether this request was the first.
@@ -157,7 +162,10 @@ export function createDeploymentLock(
     read,
     enterPhase: (holder, phase, fields = {}) =>
       update(holder, { phase, ...fields }, { refuseWhenRollbackRequested: true }),
-    recordPhase: (holder, phase) => update(holder, { phase }, { refuseWhenRollbackRequested: false }),
+    recordPhase: (holder, phase, previous) =>
+      update(holder, previous === undefined ? { phase } : { phase, phaseBeforeRollback: previous }, {
+        refuseWhenRollbackRequested: false,
+      }),
     async requestRollback(holder, request) {
       try {
         await client.send(

@@ -4,7 +4,7 @@ import { type App, Validations } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildSampleStack } from '../support/sample-stack';
+import { auroraOverrides, buildSampleStack } from '../support/sample-stack';
 
 /** The parts of `validation-report.json` (aws-cdk-lib 2.276) the assertions read. */
 interface ValidationReport {
@@ -55,6 +55,11 @@ function synthesizeWithNag(overrides: Record<string, unknown> = {}) {
   return { app, report: readReport(assembly.directory) };
 }
 
+/** The id cdk-nag's AwsSolutions-IAM5 acknowledgement of one wildcard resource has. */
+function iam5(resource: string): string {
+  return `Annotation::AwsSolutions-IAM5[Resource::${resource}]`;
+}
+
 function unacknowledged(report: ValidationReport): string[] {
   return report.pluginReports.flatMap((plugin) =>
     plugin.violations.flatMap((violation) =>
@@ -97,14 +102,15 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('synthesizes the Aurora variant with no unacknowledged violation', () => {
     // Prepare
-    const overrides = { database: { clusterIdentifier: 'shop-aurora' } };
+    const overrides = auroraOverrides();
 
     // Act
-    const { report } = synthesizeWithNag(overrides);
+    const { app, report } = synthesizeWithNag(overrides);
 
     // Assess
     expect(unacknowledged(report)).toEqual([]);
     expect(report.pluginReports.filter((plugin) => plugin.conclusion !== 'success')).toEqual([]);
+    expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
   });
 
   it('fails the synth and reports a violation nobody acknowledged (the check is live)', () => {
@@ -149,21 +155,44 @@ describe('acknowledgements', () => {
     outdirs.push(app.outdir);
 
     // Act
-    const acknowledged = acknowledgements(app).map(({ path, id }) => ({ path, id }));
+    const acknowledged = acknowledgements(app).map(({ path, id }) => `${path} ${id}`);
 
     // Assess
-    expect(acknowledged).toHaveLength(3);
-    expect(acknowledged).toEqual(
-      expect.arrayContaining([
-        {
-          path: 'DeploymentCrew/Crew/PreDeploymentValidator/Role',
-          id: expect.stringMatching(
-            /^Annotation::AwsSolutions-IAM5\[Resource::arn:[^:]+:rds:eu-west-1:123456789012:snapshot:deploymentcrew-\*\]$/,
-          ),
-        },
-        { path: 'DeploymentCrew/Crew/Workflow/StateMachine', id: 'CloudFormation-Validate::E1029' },
-        { path: 'DeploymentCrew/Crew/Workflow/StateMachine/Role', id: 'Annotation::AwsSolutions-IAM5[Resource::*]' },
-      ]),
+    expect(acknowledged.sort()).toEqual(
+      [
+        'DeploymentCrew/Crew/Workflow/StateMachine CloudFormation-Validate::E1029',
+        'DeploymentCrew/Crew/Workflow/StateMachine/Role Annotation::AwsSolutions-IAM5[Resource::*]',
+        `DeploymentCrew/Crew/PreDeploymentValidator/Role ${iam5('arn:aws:rds:eu-west-1:123456789012:snapshot:deploymentcrew-*')}`,
+        `DeploymentCrew/Crew/BlueGreenOrchestrator/Role ${iam5('*')}`,
+        `DeploymentCrew/Crew/BlueGreenOrchestrator/Role ${iam5('arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-web:*')}`,
+        `DeploymentCrew/Crew/BlueGreenOrchestrator/Role ${iam5('arn:aws:ecs:eu-west-1:123456789012:task/shop-prod/*')}`,
+        `DeploymentCrew/Crew/RollbackCoordinator/Role ${iam5('*')}`,
+        `DeploymentCrew/Crew/RollbackCoordinator/Role ${iam5('arn:aws:rds:eu-west-1:123456789012:db:shop-prod-db-pre-rb-*')}`,
+        `DeploymentCrew/Crew/RollbackCoordinator/Role ${iam5('arn:aws:rds:eu-west-1:123456789012:snapshot:deploymentcrew-*')}`,
+        `DeploymentCrew/Crew/RollbackTrigger/Role ${iam5('*')}`,
+      ].sort(),
+    );
+  });
+
+  it("follow the Aurora variant's cluster names, each pattern anchored on the cluster or the restore suffix", () => {
+    // Prepare
+    const { app } = buildSampleStack(auroraOverrides(), { nag: true });
+    outdirs.push(app.outdir);
+
+    // Act
+    const coordinator = acknowledgements(app)
+      .filter(({ path }) => path === 'DeploymentCrew/Crew/RollbackCoordinator/Role')
+      .map(({ id }) => id);
+
+    // Assess
+    expect(coordinator.sort()).toEqual(
+      [
+        iam5('*'),
+        iam5('arn:aws:rds:eu-west-1:123456789012:cluster:shop-aurora-pre-rb-*'),
+        iam5('arn:aws:rds:eu-west-1:123456789012:cluster-snapshot:deploymentcrew-*'),
+        iam5('arn:aws:rds:eu-west-1:123456789012:db:*-rb'),
+        iam5('arn:aws:rds:eu-west-1:123456789012:db:*'),
+      ].sort(),
     );
   });
 });

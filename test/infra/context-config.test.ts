@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IntakeConfig } from '../../lambdas/deployment-intake/intake';
 import { parseContextConfig } from '../../lib/context-config';
 import { DeploymentCrewStack } from '../../lib/deployment-crew-stack';
 import { sampleContext } from '../support/sample-stack';
@@ -12,6 +13,8 @@ const LISTENER_ARN =
   'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop-prod/50dc6c495c0c9188/f2f7dc8efc522ab2';
 const BLUE_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-blue/73e2d6bc24d8a067';
 const GREEN_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-green/a1b2c3d4e5f60718';
+/** The sample's ECS block; cases replace its services. */
+const ECS = sampleContext().ecs as Record<string, unknown>;
 
 function parseError(raw: unknown): string {
   try {
@@ -36,10 +39,17 @@ afterAll(() => {
  * Builds the stack from the sample context plus overrides as buildSampleStack does (no bundling), but in an App whose
  * output directory is removed afterwards: a construct that throws leaves its App behind.
  */
-function buildStack(overrides: Record<string, unknown>): DeploymentCrewStack {
+function buildStack(overrides: Record<string, unknown>, context = sampleContext()): DeploymentCrewStack {
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-  const config = parseContextConfig({ ...sampleContext(), ...overrides });
+  const config = parseContextConfig({ ...context, ...overrides });
   return new DeploymentCrewStack(app, config.stackName, { env: config.env, crew: config.crew });
+}
+
+/** The INTAKE_CONFIG the stack hands the intake function, parsed. */
+function intakeConfigOf(stack: DeploymentCrewStack): IntakeConfig {
+  const intake = stack.crew.intake.function.node.defaultChild as CfnFunction;
+  const environment = stack.resolve(intake.environment) as { variables: { INTAKE_CONFIG: string } };
+  return JSON.parse(environment.variables.INTAKE_CONFIG) as IntakeConfig;
 }
 
 function constructionError(overrides: Record<string, unknown>): string {
@@ -78,6 +88,45 @@ describe('parseContextConfig: the cdk.json sample', () => {
     expect(config.crew.approvalTimeout?.toSeconds()).toBe(86400);
     expect(config.crew.snapshotPollInterval?.toSeconds()).toBe(30);
     expect(config.crew.snapshotTimeout?.toSeconds()).toBe(7200);
+  });
+
+  it('parses the cutover settings: ECS services, database limits and restore groups, migration, canary, thresholds', () => {
+    // Prepare
+    const raw = sampleContext();
+
+    // Act
+    const config = parseContextConfig(raw);
+
+    // Assess
+    expect(config.crew).toMatchObject({
+      ecs: {
+        clusterName: 'shop-prod',
+        services: [
+          { targetGroupArn: BLUE_ARN, serviceName: 'shop-blue' },
+          { targetGroupArn: GREEN_ARN, serviceName: 'shop-green' },
+        ],
+        taskDefinitionFamily: 'shop-web',
+      },
+      databaseMaxConnections: 400,
+      databaseRestore: {
+        subnetGroupName: 'shop-prod-db-subnets',
+        parameterGroupNames: ['shop-postgres16'],
+        optionGroupNames: ['default:postgres-16'],
+      },
+      migration: { command: ['npm', 'run', 'migrate'] },
+      canary: { steps: [10, 50, 100], inconclusiveAllowance: 2 },
+      thresholds: {
+        errorRatePercent: 5,
+        errorRateBreachPeriods: 2,
+        promoteErrorRatePercent: 1,
+        p95LatencyMs: 500,
+        dbConnectionsPercent: 80,
+      },
+      autoDatabaseRollback: false,
+      scaleDownGreenAfterRollback: false,
+    });
+    expect(config.crew.migration?.timeout?.toSeconds()).toBe(1800);
+    expect(config.crew.canary?.bakeTime?.toSeconds()).toBe(300);
   });
 
   it('derives the environment from the listener ARN', () => {
@@ -180,6 +229,16 @@ describe('parseContextConfig: errors name the field', () => {
       expected: 'externalDependencies.0.url: ',
     },
     {
+      case: 'an ECS cluster without services',
+      change: { ecs: { clusterName: 'shop-prod', services: [], taskDefinitionFamily: 'shop-web', passRoleArns: [] } },
+      expected: 'ecs.services: ',
+    },
+    {
+      case: 'a DB connections share above 100 %',
+      change: { thresholds: { dbConnectionsPercent: 120 } },
+      expected: 'thresholds.dbConnectionsPercent: ',
+    },
+    {
       case: 'a malformed e-mail address',
       change: { chairmanEmails: ['chairman@shop.example.com', 'deputy.shop.example.com'] },
       expected: 'chairmanEmails.1: ',
@@ -252,6 +311,79 @@ describe('DeploymentCrew construct: settings refused at construction', () => {
       overrides: { snapshotPollSeconds: 60, snapshotTimeoutSeconds: 59 },
       expected: 'snapshotPollInterval/snapshotTimeout: ',
     },
+    {
+      case: 'canary steps that do not end at 100',
+      overrides: { canary: { steps: [10, 50] } },
+      expected: 'canary.steps: increasing whole percentages from 1 to 100, ending at 100; got [10,50]',
+    },
+    {
+      case: 'canary steps that do not increase',
+      overrides: { canary: { steps: [50, 10, 100] } },
+      expected: 'canary.steps: increasing whole percentages from 1 to 100, ending at 100; got [50,10,100]',
+    },
+    {
+      case: 'canary steps that repeat a weight',
+      overrides: { canary: { steps: [50, 50, 100] } },
+      expected: 'canary.steps: increasing whole percentages from 1 to 100, ending at 100; got [50,50,100]',
+    },
+    {
+      case: 'a bake time below 60 s',
+      overrides: { canary: { bakeSeconds: 59 } },
+      expected: 'canary.bakeTime: between 60 and 3600 seconds',
+    },
+    {
+      case: 'a bake time above 1 h',
+      overrides: { canary: { bakeSeconds: 3601 } },
+      expected: 'canary.bakeTime: between 60 and 3600 seconds',
+    },
+    {
+      case: 'ECS services bound to the same target group',
+      overrides: {
+        ecs: {
+          ...ECS,
+          services: [
+            { targetGroupArn: BLUE_ARN, serviceName: 'shop-blue' },
+            { targetGroupArn: BLUE_ARN, serviceName: 'shop-green' },
+          ],
+        },
+      },
+      expected: 'ecs.services: bind exactly one ECS service to each of the two targetGroupArns',
+    },
+    {
+      case: 'an ECS service bound to a target group the listener does not use',
+      overrides: {
+        ecs: {
+          ...ECS,
+          services: [
+            { targetGroupArn: BLUE_ARN, serviceName: 'shop-blue' },
+            {
+              targetGroupArn:
+                'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-admin/0f0e0d0c0b0a0908',
+              serviceName: 'shop-admin',
+            },
+          ],
+        },
+      },
+      expected: 'ecs.services: bind exactly one ECS service to each of the two targetGroupArns',
+    },
+    {
+      case: 'one ECS service behind both target groups',
+      overrides: {
+        ecs: {
+          ...ECS,
+          services: [
+            { targetGroupArn: BLUE_ARN, serviceName: 'shop-web' },
+            { targetGroupArn: GREEN_ARN, serviceName: 'shop-web' },
+          ],
+        },
+      },
+      expected: 'ecs.services: the two target groups need two different services',
+    },
+    {
+      case: 'a promotion error rate above the rollback error rate',
+      overrides: { thresholds: { errorRatePercent: 2, promoteErrorRatePercent: 3 } },
+      expected: 'thresholds: promoteErrorRatePercent cannot be above errorRatePercent',
+    },
   ])('throws for $case', ({ overrides, expected }) => {
     // Prepare
     const settings = { ...overrides };
@@ -271,12 +403,46 @@ describe('DeploymentCrew construct: settings refused at construction', () => {
     const stack = buildStack(overrides);
 
     // Assess
-    const intake = stack.crew.intake.function.node.defaultChild as CfnFunction;
-    const environment = stack.resolve(intake.environment) as { variables: { INTAKE_CONFIG: string } };
-    expect(JSON.parse(environment.variables.INTAKE_CONFIG)).toMatchObject({
+    expect(intakeConfigOf(stack)).toMatchObject({
       defaultApprovalTimeoutSeconds: 300,
-      snapshotPollSeconds: 60,
-      snapshotMaxPolls: 1,
+      settings: { snapshotPollSeconds: 60, snapshotMaxPolls: 1 },
+    });
+  });
+
+  it.each([60, 3600])('builds with a bake time of %i s, a bound of the allowed range', (bakeSeconds) => {
+    // Prepare
+    const overrides = { canary: { bakeSeconds } };
+
+    // Act
+    const stack = buildStack(overrides);
+
+    // Assess
+    expect(intakeConfigOf(stack).defaultBakeSeconds).toBe(bakeSeconds);
+  });
+
+  it('builds with a single 100 % step and a promotion error rate equal to the rollback one', () => {
+    // Prepare
+    const overrides = { canary: { steps: [100] }, thresholds: { errorRatePercent: 2, promoteErrorRatePercent: 2 } };
+
+    // Act
+    const stack = buildStack(overrides);
+
+    // Assess
+    expect(intakeConfigOf(stack).settings.canarySteps).toEqual([100]);
+  });
+
+  it('builds without a migration command, and tells the intake so (schema changes are then refused)', () => {
+    // Prepare
+    const { migration: _migration, ...withoutMigration } = sampleContext();
+
+    // Act
+    const stack = buildStack({}, withoutMigration);
+
+    // Assess
+    expect(intakeConfigOf(stack)).toMatchObject({
+      migrationConfigured: false,
+      // The default migration timeout, 30 min, at one check every 30 s.
+      settings: { migrationPollSeconds: 30, migrationMaxPolls: 60 },
     });
   });
 });

@@ -3,17 +3,39 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ZodType } from 'zod';
+import { targetsConfigSchema } from '../../lambdas/approval-request/config';
+import { orchestratorConfigSchema } from '../../lambdas/blue-green-orchestrator/config';
+import { intakeConfigSchema } from '../../lambdas/deployment-intake/intake';
+import { databaseConfigSchema, healthChecksConfigSchema } from '../../lambdas/pre-deployment-validator/config';
+import { coordinatorConfigSchema } from '../../lambdas/rollback-coordinator/config';
+import type { AlarmRollbackRule } from '../../lib/alarm-rollback-rule';
 import type { DeploymentCrewStack } from '../../lib/deployment-crew-stack';
 import { type DeploymentStateMachine, readDefinition } from '../../lib/deployment-state-machine';
-import { buildSampleStack, sampleContext } from '../support/sample-stack';
+import { auroraOverrides, buildSampleStack, sampleContext } from '../support/sample-stack';
+import { type AslMachine, invokedFunctionPlaceholder, isCallback, isLambdaTask, statesOf } from './asl-definition';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
 const LISTENER_ARN = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener/app/shop-prod/50dc6c495c0c9188/f2f7dc8efc522ab2`;
+const BLUE_ARN = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/shop-blue/73e2d6bc24d8a067`;
+const GREEN_ARN = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/shop-green/a1b2c3d4e5f60718`;
+/** The `LoadBalancer` and `TargetGroup` dimensions of the ALB metrics: the full names inside the ARNs. */
+const LOAD_BALANCER = 'app/shop-prod/50dc6c495c0c9188';
+const TARGET_GROUPS = {
+  'shop-blue': 'targetgroup/shop-blue/73e2d6bc24d8a067',
+  'shop-green': 'targetgroup/shop-green/a1b2c3d4e5f60718',
+} as const;
+const KMS_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 /** ARNs are compared with the partition abstracted: `arn:aws:` literals and `${AWS::Partition}` joins alike. */
 const PARTITION = '<partition>';
 
 const LOG_WRITE = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+const ELB_DESCRIBE = [
+  'elasticloadbalancing:DescribeListeners',
+  'elasticloadbalancing:DescribeRules',
+  'elasticloadbalancing:DescribeTargetHealth',
+];
 /** What `logs.destination` + `tracingEnabled` grant the state machine: none of these supports resource-level scoping. */
 const STATE_MACHINE_LOG_DELIVERY = [
   'logs:CreateLogDelivery',
@@ -69,7 +91,10 @@ interface FlatStatement {
   readonly effect: string;
   readonly actions: readonly string[];
   readonly resources: readonly string[];
-  readonly conditional: boolean;
+  /** The statement's Condition block, undefined when it has none. */
+  readonly condition: unknown;
+  /** NotAction or NotResource: an inverted statement, never expected here. */
+  readonly inverted: boolean;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -101,6 +126,9 @@ function render(value: unknown): string {
   return renderRaw(value).replace(/^arn:aws:/, `arn:${PARTITION}:`);
 }
 
+/** The sample listener as a granted resource. */
+const LISTENER = render(LISTENER_ARN);
+
 function ref(logicalId: string): string {
   return `Ref(${logicalId})`;
 }
@@ -111,6 +139,11 @@ function arnOf(logicalId: string): string {
 
 function arn(rest: string): string {
   return `arn:${PARTITION}:${rest}`;
+}
+
+/** A resource granted under a condition, as grantsOf() lists it. */
+function when(resource: string, condition: unknown): string {
+  return `${resource} when ${JSON.stringify(condition)}`;
 }
 
 function roleIdsOf(value: unknown): string[] {
@@ -127,8 +160,8 @@ function flatten(policy: string, roles: readonly string[], document: PolicyDocum
     effect: String(statement.Effect),
     actions: asList(statement.Action ?? statement.NotAction).map(String),
     resources: asList(statement.Resource ?? statement.NotResource).map(render),
-    conditional:
-      statement.Condition !== undefined || statement.NotAction !== undefined || statement.NotResource !== undefined,
+    condition: statement.Condition,
+    inverted: statement.NotAction !== undefined || statement.NotResource !== undefined,
   }));
 }
 
@@ -148,22 +181,40 @@ function identityStatements(template: Template): FlatStatement[] {
   ];
 }
 
+/** A statement's resources, each with the statement's condition when it has one. */
+function grantedResources(statement: FlatStatement): string[] {
+  return statement.resources.map((resource) =>
+    statement.condition === undefined ? resource : when(resource, statement.condition),
+  );
+}
+
 /**
- * What a role may do: action → sorted resources, merged over all its policies, however CDK split or merged the
- * statements (`@aws-cdk/aws-iam:minimizePolicies` on or off). Only unconditional Allow statements are expected.
+ * What a role may do: action → sorted resources (conditional ones as `<resource> when <condition>`), merged over all
+ * its policies, however CDK split or merged the statements (`@aws-cdk/aws-iam:minimizePolicies` on or off). Only
+ * Allow statements with Action and Resource are expected.
  */
 function grantsOf(template: Template, roleId: string): Record<string, string[]> {
   const statements = identityStatements(template).filter((statement) => statement.roles.includes(roleId));
-  const odd = statements.filter((statement) => statement.effect !== 'Allow' || statement.conditional);
+  const odd = statements.filter((statement) => statement.effect !== 'Allow' || statement.inverted);
   if (odd.length > 0) throw new Error(`unexpected statements on ${roleId}: ${JSON.stringify(odd)}`);
   const grants: Record<string, Set<string>> = {};
   for (const statement of statements) {
     for (const action of statement.actions) {
       grants[action] ??= new Set();
-      for (const resource of statement.resources) grants[action].add(resource);
+      for (const resource of grantedResources(statement)) grants[action].add(resource);
     }
   }
   return Object.fromEntries(Object.entries(grants).map(([action, resources]) => [action, [...resources].sort()]));
+}
+
+/** Who holds an action, in which policies, on which resources: over every identity policy of the template. */
+function holdersOf(template: Template, action: string) {
+  const statements = identityStatements(template).filter((statement) => statement.actions.includes(action));
+  return {
+    roles: [...new Set(statements.flatMap((statement) => statement.roles))].sort(),
+    policies: [...new Set(statements.map((statement) => statement.policy))].sort(),
+    resources: [...new Set(statements.flatMap(grantedResources))].sort(),
+  };
 }
 
 /** `{ action: [resources] }` for several actions sharing the same resources, resources sorted. */
@@ -191,10 +242,36 @@ function environmentOf(template: Template, functionId: string): Record<string, u
   return variables;
 }
 
+/** A JSON environment variable, parsed; references inside it (an `Fn::Join`) read as `Ref(X)` strings. */
 function jsonVariable(template: Template, functionId: string, name: string): unknown {
   const value = environmentOf(template, functionId)[name];
-  if (typeof value !== 'string') throw new Error(`${name} of ${functionId} is not a plain string: ${String(value)}`);
-  return JSON.parse(value);
+  if (value === undefined) throw new Error(`${functionId} has no ${name}`);
+  return JSON.parse(renderRaw(value));
+}
+
+/** The alarm with this AlarmName; throws when there is none or more than one. */
+function alarmNamed(template: Template, alarmName: string): Record<string, unknown> {
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Record<string, CfnResourceJson>);
+  const found = alarms.filter((alarm) => alarm.Properties?.AlarmName === alarmName);
+  if (found.length !== 1) throw new Error(`${found.length} alarms named ${alarmName}`);
+  return found[0]?.Properties ?? {};
+}
+
+/** An alarm name as CloudFormation will know it: a literal, or the Ref (= the name) of one of the stack's alarms. */
+function alarmNameOf(template: Template, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (isRecord(value) && typeof value.Ref === 'string') {
+    const name = resourceOf(template, 'AWS::CloudWatch::Alarm', value.Ref).Properties?.AlarmName;
+    if (typeof name === 'string') return name;
+  }
+  throw new Error(`not an alarm name: ${JSON.stringify(value)}`);
+}
+
+function albDimensions(targetGroup: string) {
+  return [
+    { Name: 'LoadBalancer', Value: LOAD_BALANCER },
+    { Name: 'TargetGroup', Value: targetGroup },
+  ];
 }
 
 /** Logical IDs of the stack's resources, looked up through the constructs rather than hard-coded hashes. */
@@ -206,16 +283,25 @@ function logicalIds(stack: DeploymentCrewStack) {
   };
   const crew = stack.crew;
   const workflow = crew.node.findChild('Workflow') as DeploymentStateMachine;
+  const rule = crew.node.findChild('AlarmRollback') as AlarmRollbackRule;
   const agent = (agentFunction: typeof crew.intake) => ({
     function: idOf(agentFunction.function),
     role: idOf(agentFunction.role),
     logGroup: idOf(agentFunction.logGroup),
   });
+  const alarmsOf = (targetGroupArn: string) => {
+    const alarms = crew.alarms.byTargetGroup.find((group) => group.targetGroupArn === targetGroupArn);
+    if (!alarms) throw new Error(`no alarms for ${targetGroupArn}`);
+    return { errorRate: idOf(alarms.errorRate), p95Latency: idOf(alarms.p95Latency) };
+  };
   return {
     intake: agent(crew.intake),
     approvalRequest: agent(crew.approvalRequest),
     approvalResponse: agent(crew.approvalResponse),
     validator: agent(crew.preDeploymentValidator),
+    orchestrator: agent(crew.orchestrator),
+    coordinator: agent(crew.rollbackCoordinator),
+    trigger: agent(crew.rollbackTrigger),
     stateMachine: idOf(crew.stateMachine),
     stateMachineRole: idOf(crew.stateMachine.role),
     stateMachineLogGroup: idOf(workflow.logGroup),
@@ -223,6 +309,11 @@ function logicalIds(stack: DeploymentCrewStack) {
     topic: idOf(crew.notifications.topic),
     key: idOf(crew.notifications.key),
     approvalUrl: idOf(crew.approvalUrl),
+    rollbackUrl: idOf(crew.rollbackUrl),
+    approvalCallbackPolicy: idOf(crew.node.findChild('ApprovalCallbackPolicy')),
+    bakeInterruptPolicy: idOf(crew.node.findChild('BakeInterruptPolicy')),
+    alarms: { blue: alarmsOf(BLUE_ARN), green: alarmsOf(GREEN_ARN), db: idOf(crew.alarms.databaseConnections) },
+    rule: idOf(rule.rule),
   };
 }
 
@@ -234,21 +325,60 @@ function synthesize(overrides: Record<string, unknown> = {}) {
   return { template: template(), ids: logicalIds(stack) };
 }
 
+/** Every setting of the cutover with a non-default value: thresholds, max connections, extra alarms, a KMS key. */
+function tunedOverrides(): Record<string, unknown> {
+  const { databaseRestore } = sampleContext();
+  return {
+    stackName: 'DeploymentCrewStaging',
+    thresholds: { errorRatePercent: 3, errorRateBreachPeriods: 3, p95LatencyMs: 800 },
+    databaseMaxConnections: 1000,
+    extraAlarmNames: ['shop-checkout-errors', 'shop-queue-depth'],
+    databaseRestore: { ...(databaseRestore as Record<string, unknown>), kmsKeyArn: KMS_KEY_ARN },
+  };
+}
+
 let sample: ReturnType<typeof synthesize>;
 let aurora: ReturnType<typeof synthesize>;
+let tuned: ReturnType<typeof synthesize>;
 
 beforeAll(() => {
   // The template is the same with or without the built-in CloudFormation validation, which costs seconds per
   // process; `cdk synth` runs it.
   vi.stubEnv('CDK_VALIDATION', 'false');
   sample = synthesize();
-  aurora = synthesize({ database: { clusterIdentifier: 'shop-aurora' } });
+  aurora = synthesize(auroraOverrides());
+  tuned = synthesize(tunedOverrides());
 });
 
 afterAll(() => {
   vi.unstubAllEnvs();
   for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });
 });
+
+/** The three variants by name, for it.each (they are only built in beforeAll). */
+function variant(name: 'sample' | 'aurora' | 'tuned') {
+  return { sample, aurora, tuned }[name];
+}
+
+/** Lambda tasks whose TimeoutSeconds does not exceed the timeout of the function they invoke. */
+function lambdaTimeoutProblems(definition: AslMachine, functionTimeout: (placeholder: string) => number): string[] {
+  return statesOf(definition)
+    .filter(({ state }) => isLambdaTask(state))
+    .flatMap(({ id, state }) => {
+      const placeholder = invokedFunctionPlaceholder(state);
+      if (placeholder === undefined) return [`${id}: invokes no \${...FunctionArn} placeholder`];
+      const timeout = functionTimeout(placeholder);
+      if (state.TimeoutSeconds !== undefined) {
+        return state.TimeoutSeconds > timeout
+          ? []
+          : [`${id}: TimeoutSeconds ${state.TimeoutSeconds} <= ${placeholder} timeout ${timeout}`];
+      }
+      // A callback waits for a person or the bake, not for the function: the settings bound it (see the ASL tests).
+      return isCallback(state) && state.TimeoutSecondsPath?.startsWith('$.settings.')
+        ? []
+        : [`${id}: no TimeoutSeconds`];
+    });
+}
 
 describe('state machine', () => {
   it('is a Standard state machine logging ALL without execution data, traced with X-Ray', () => {
@@ -316,24 +446,89 @@ describe('state machine', () => {
       DeploymentIntakeFunctionArn: { 'Fn::GetAtt': [ids.intake.function, 'Arn'] },
       ApprovalRequestFunctionArn: { 'Fn::GetAtt': [ids.approvalRequest.function, 'Arn'] },
       PreDeploymentValidatorFunctionArn: { 'Fn::GetAtt': [ids.validator.function, 'Arn'] },
+      BlueGreenOrchestratorFunctionArn: { 'Fn::GetAtt': [ids.orchestrator.function, 'Arn'] },
+      RollbackCoordinatorFunctionArn: { 'Fn::GetAtt': [ids.coordinator.function, 'Arn'] },
+      ListenerArn: LISTENER_ARN,
       CrewTableName: { Ref: ids.table },
       LockKey: `LOCK#${LISTENER_ARN}`,
       ChairmanTopicArn: { Ref: ids.topic },
       EventBusName: 'default',
     });
   });
+
+  describe('Lambda task timeouts', () => {
+    /** The deployed definition and each function placeholder's timeout, through the template's substitutions. */
+    function deployedDefinition() {
+      const { template, ids } = sample;
+      const properties = resourceOf(template, 'AWS::StepFunctions::StateMachine', ids.stateMachine).Properties ?? {};
+      const substitutions = properties.DefinitionSubstitutions as Record<string, unknown>;
+      const functionTimeout = (placeholder: string): number => {
+        const getAtt = (substitutions[placeholder] as { 'Fn::GetAtt'?: unknown[] } | undefined)?.['Fn::GetAtt'];
+        const functionId = String(getAtt?.[0]);
+        const timeout = resourceOf(template, 'AWS::Lambda::Function', functionId).Properties?.Timeout;
+        if (typeof timeout !== 'number') throw new Error(`${placeholder} (${functionId}) has no Timeout`);
+        return timeout;
+      };
+      return { text: String(properties.DefinitionString), substitutions, functionTimeout };
+    }
+
+    it("gives every Lambda task a TimeoutSeconds above its function's timeout", () => {
+      // Prepare
+      const { text, substitutions, functionTimeout } = deployedDefinition();
+      const definition = JSON.parse(text) as AslMachine;
+
+      // Act
+      const problems = lambdaTimeoutProblems(definition, functionTimeout);
+
+      // Assess
+      expect(problems).toEqual([]);
+      // Every function the state machine may invoke is reached by some task, so each timeout was compared.
+      const invoked = new Set(statesOf(definition).map(({ state }) => invokedFunctionPlaceholder(state)));
+      expect([...invoked].filter((name) => name !== undefined).sort()).toEqual(
+        Object.keys(substitutions)
+          .filter((name) => name.endsWith('FunctionArn'))
+          .sort(),
+      );
+    });
+
+    it('finds a task that would time out before its function does (the check is live)', () => {
+      // Prepare
+      const { text, functionTimeout } = deployedDefinition();
+      const definition = JSON.parse(text) as { States: Record<string, { TimeoutSeconds?: number }> };
+      const evaluate = definition.States.EvaluateStep;
+      if (!evaluate) throw new Error('EvaluateStep is missing from the definition');
+      evaluate.TimeoutSeconds = functionTimeout('BlueGreenOrchestratorFunctionArn');
+
+      // Act
+      const problems = lambdaTimeoutProblems(definition as unknown as AslMachine, functionTimeout);
+
+      // Assess
+      expect(problems).toEqual(['EvaluateStep: TimeoutSeconds 60 <= BlueGreenOrchestratorFunctionArn timeout 60']);
+    });
+  });
 });
 
 describe('agent functions', () => {
-  const agents = ['intake', 'approvalRequest', 'approvalResponse', 'validator'] as const;
+  const agents = [
+    'intake',
+    'approvalRequest',
+    'approvalResponse',
+    'validator',
+    'orchestrator',
+    'coordinator',
+    'trigger',
+  ] as const;
   const serviceNames = {
     intake: 'deployment-crew-deployment-intake',
     approvalRequest: 'deployment-crew-approval-request',
     approvalResponse: 'deployment-crew-approval-response',
     validator: 'deployment-crew-pre-deployment-validator',
+    orchestrator: 'deployment-crew-blue-green-orchestrator',
+    coordinator: 'deployment-crew-rollback-coordinator',
+    trigger: 'deployment-crew-rollback-trigger',
   } as const;
 
-  it('has exactly the four agent functions', () => {
+  it('has exactly the seven agent functions', () => {
     // Prepare
     const { template, ids } = sample;
 
@@ -341,6 +536,7 @@ describe('agent functions', () => {
     const functionIds = Object.keys(template.findResources('AWS::Lambda::Function')).sort();
 
     // Assess
+    expect(functionIds).toHaveLength(7);
     expect(functionIds).toEqual(agents.map((agent) => ids[agent].function).sort());
   });
 
@@ -374,7 +570,7 @@ describe('agent functions', () => {
     const roleArns = Object.values(functions).map((fn) => render(fn.Properties?.Role));
 
     // Assess
-    expect(roleArns).toHaveLength(4);
+    expect(roleArns).toHaveLength(7);
     expect(new Set(roleArns).size).toBe(roleArns.length);
     for (const roleArn of roleArns) {
       const roleId = roleArn.replace(/^GetAtt\((.+)\.Arn\)$/, '$1');
@@ -405,24 +601,66 @@ describe('agent functions', () => {
     expect(database).toEqual({ kind: 'instance', identifier: 'shop-prod-db' });
   });
 
-  it('configures the intake: lock TTL beyond the execution limit, approval default, bounded snapshot polls', () => {
+  it('configures the intake: lock TTL beyond the execution limit, defaults, bounded polls, the canary', () => {
     // Prepare
     const { template, ids } = sample;
     const executionTimeoutSeconds = readDefinition().timeoutSeconds;
 
     // Act
-    const config = jsonVariable(template, ids.intake.function, 'INTAKE_CONFIG') as Record<string, number>;
+    const config = jsonVariable(template, ids.intake.function, 'INTAKE_CONFIG') as { lockTtlSeconds: number };
 
     // Assess
     expect(config.lockTtlSeconds).toBeGreaterThan(executionTimeoutSeconds);
     expect(config).toEqual({
       defaultApprovalTimeoutSeconds: 86400,
-      snapshotPollSeconds: 30,
-      // 7200 s of snapshot timeout at one describe every 30 s.
-      snapshotMaxPolls: 240,
+      defaultBakeSeconds: 300,
       lockTtlSeconds: config.lockTtlSeconds,
+      migrationConfigured: true,
+      settings: {
+        // 7200 s of snapshot timeout at one describe every 30 s.
+        snapshotPollSeconds: 30,
+        snapshotMaxPolls: 240,
+        // The 20 min default green readiness timeout at one check every 30 s.
+        greenPollSeconds: 30,
+        greenMaxPolls: 40,
+        // The sample's 1800 s migration timeout at one check every 30 s.
+        migrationPollSeconds: 30,
+        migrationMaxPolls: 60,
+        canarySteps: [10, 50, 100],
+        rollbackVerifySeconds: 120,
+        databaseRollbackApprovalTimeoutSeconds: 3600,
+        // The 3 h default restore timeout at one step every 60 s.
+        restorePollSeconds: 60,
+        restoreMaxPolls: 180,
+        scaleDownGreenAfterRollback: false,
+      },
     });
   });
+
+  it.each(['sample', 'aurora', 'tuned'] as const)(
+    'hands every function a JSON configuration its own schema accepts at cold start (%s)',
+    (name) => {
+      // Prepare
+      const { template, ids } = variant(name);
+      const configurations: [string, string, ZodType][] = [
+        [ids.intake.function, 'INTAKE_CONFIG', intakeConfigSchema],
+        [ids.approvalRequest.function, 'TARGETS', targetsConfigSchema],
+        [ids.validator.function, 'HEALTH_CHECKS', healthChecksConfigSchema],
+        [ids.validator.function, 'DATABASE', databaseConfigSchema],
+        [ids.orchestrator.function, 'ORCHESTRATOR_CONFIG', orchestratorConfigSchema],
+        [ids.coordinator.function, 'COORDINATOR_CONFIG', coordinatorConfigSchema],
+      ];
+
+      // Act
+      const refused = configurations.flatMap(([functionId, variable, schema]) => {
+        const parsed = schema.safeParse(jsonVariable(template, functionId, variable));
+        return parsed.success ? [] : [`${variable}: ${parsed.error.message}`];
+      });
+
+      // Assess
+      expect(refused).toEqual([]);
+    },
+  );
 
   it('tells the approval request where the table, topic, approval URL and targets are', () => {
     // Prepare
@@ -445,24 +683,353 @@ describe('agent functions', () => {
       database: { kind: 'instance', identifier: 'shop-prod-db' },
     });
   });
-});
 
-describe('roles and scoped statements', () => {
-  it('allows mutating actions on "*" only for the state machine\'s log delivery and X-Ray', () => {
+  it('tells the orchestrator which side each service is on and which alarms watch each target group', () => {
     // Prepare
     const { template, ids } = sample;
 
     // Act
-    const onAnyResource = identityStatements(template)
-      .filter((statement) => statement.resources.includes('*'))
-      .flatMap((statement) =>
-        statement.actions.filter((action) => !isReadOnly(action)).map((action) => ({ action, roles: statement.roles })),
-      );
+    const config = jsonVariable(template, ids.orchestrator.function, 'ORCHESTRATOR_CONFIG');
 
     // Assess
-    expect(onAnyResource.map(({ action }) => action).sort()).toEqual([...MUTATING_ON_ANY_RESOURCE].sort());
-    expect(new Set(onAnyResource.flatMap(({ roles }) => roles))).toEqual(new Set([ids.stateMachineRole]));
+    expect(config).toMatchObject({
+      listenerArn: LISTENER_ARN,
+      sides: [
+        { targetGroupArn: BLUE_ARN, serviceName: 'shop-blue' },
+        { targetGroupArn: GREEN_ARN, serviceName: 'shop-green' },
+      ],
+      clusterName: 'shop-prod',
+      taskDefinitionFamily: 'shop-web',
+      migrationCommand: ['npm', 'run', 'migrate'],
+      thresholds: {
+        errorRatePercent: 5,
+        errorRateBreachPeriods: 2,
+        promoteErrorRatePercent: 1,
+        p95LatencyMs: 500,
+        dbConnectionsPercent: 80,
+      },
+      inconclusiveAllowance: 2,
+      dbMaxConnections: 400,
+      alarms: {
+        byTargetGroup: {
+          [BLUE_ARN]: [ref(ids.alarms.blue.errorRate), ref(ids.alarms.blue.p95Latency)],
+          [GREEN_ARN]: [ref(ids.alarms.green.errorRate), ref(ids.alarms.green.p95Latency)],
+        },
+        shared: [ref(ids.alarms.db)],
+      },
+      tableName: ref(ids.table),
+      lockKey: `LOCK#${LISTENER_ARN}`,
+    });
   });
+
+  it('tells the alarm listener the target group of each target-group alarm, and the lock and listener', () => {
+    // Prepare
+    const { template, ids } = sample;
+
+    // Act
+    const environment = environmentOf(template, ids.trigger.function);
+    const alarmTargetGroups = jsonVariable(template, ids.trigger.function, 'ALARM_TARGET_GROUPS');
+
+    // Assess
+    expect(environment).toMatchObject({
+      TABLE_NAME: { Ref: ids.table },
+      LOCK_KEY: `LOCK#${LISTENER_ARN}`,
+      LISTENER_ARN,
+    });
+    expect(alarmTargetGroups).toEqual({
+      [ref(ids.alarms.blue.errorRate)]: BLUE_ARN,
+      [ref(ids.alarms.blue.p95Latency)]: BLUE_ARN,
+      [ref(ids.alarms.green.errorRate)]: GREEN_ARN,
+      [ref(ids.alarms.green.p95Latency)]: GREEN_ARN,
+    });
+  });
+
+  it('tells the coordinator the database, the restore groups and no automatic restore', () => {
+    // Prepare
+    const { template, ids } = sample;
+
+    // Act
+    const config = jsonVariable(template, ids.coordinator.function, 'COORDINATOR_CONFIG');
+
+    // Assess
+    expect(config).toMatchObject({
+      listenerArn: LISTENER_ARN,
+      database: { kind: 'instance', identifier: 'shop-prod-db' },
+      autoDatabaseRollback: false,
+      errorRatePercent: 5,
+      allowedRestoreResources: {
+        subnetGroups: ['shop-prod-db-subnets'],
+        parameterGroups: ['shop-postgres16'],
+        optionGroups: ['default:postgres-16'],
+        clusterParameterGroups: [],
+      },
+      tableName: ref(ids.table),
+      lockKey: `LOCK#${LISTENER_ARN}`,
+      region: REGION,
+    });
+  });
+});
+
+describe('cutover alarms', () => {
+  const alarmNames = [
+    'DeploymentCrew-shop-blue-error-rate',
+    'DeploymentCrew-shop-blue-p95-latency',
+    'DeploymentCrew-shop-green-error-rate',
+    'DeploymentCrew-shop-green-p95-latency',
+    'DeploymentCrew-db-connections',
+  ];
+
+  function errorRateAlarm(group: keyof typeof TARGET_GROUPS, threshold: number, periods: number, prefix: string) {
+    const metric = (metricName: string) => ({
+      MetricStat: {
+        Metric: {
+          Namespace: 'AWS/ApplicationELB',
+          MetricName: metricName,
+          Dimensions: albDimensions(TARGET_GROUPS[group]),
+        },
+        Period: 60,
+        Stat: 'Sum',
+      },
+      ReturnData: false,
+    });
+    return {
+      AlarmName: `${prefix}-${group}-error-rate`,
+      AlarmDescription: expect.any(String),
+      Metrics: expect.arrayContaining([
+        {
+          Id: expect.any(String),
+          Expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+          Label: expect.any(String),
+          ReturnData: true,
+        },
+        { Id: 'errors', ...metric('HTTPCode_Target_5XX_Count') },
+        { Id: 'requests', ...metric('RequestCount') },
+      ]),
+      Threshold: threshold,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: periods,
+      DatapointsToAlarm: periods,
+      TreatMissingData: 'notBreaching',
+    };
+  }
+
+  function p95Alarm(group: keyof typeof TARGET_GROUPS, thresholdSeconds: number, prefix: string) {
+    return {
+      AlarmName: `${prefix}-${group}-p95-latency`,
+      AlarmDescription: expect.any(String),
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'TargetResponseTime',
+      Dimensions: albDimensions(TARGET_GROUPS[group]),
+      ExtendedStatistic: 'p95',
+      Period: 60,
+      Threshold: thresholdSeconds,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'notBreaching',
+    };
+  }
+
+  function databaseAlarm(dimension: string, identifier: string, threshold: number, prefix: string) {
+    return {
+      AlarmName: `${prefix}-db-connections`,
+      AlarmDescription: expect.any(String),
+      Namespace: 'AWS/RDS',
+      MetricName: 'DatabaseConnections',
+      Dimensions: [{ Name: dimension, Value: identifier }],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: threshold,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'notBreaching',
+    };
+  }
+
+  it('creates exactly five alarms with names known before deployment', () => {
+    // Prepare
+    const { template } = sample;
+
+    // Act
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Record<string, CfnResourceJson>);
+
+    // Assess
+    expect(alarms.map((alarm) => alarm.Properties?.AlarmName).sort()).toEqual([...alarmNames].sort());
+  });
+
+  it.each(['shop-blue', 'shop-green'] as const)(
+    "alarms on %s's 5xx rate as metric math: above 5 % in 2 of 2 minutes, no data not breaching",
+    (group) => {
+      // Prepare
+      const { template } = sample;
+
+      // Act
+      const alarm = alarmNamed(template, `DeploymentCrew-${group}-error-rate`);
+
+      // Assess
+      expect(alarm).toEqual(errorRateAlarm(group, 5, 2, 'DeploymentCrew'));
+      expect(alarm.Metrics).toHaveLength(3);
+    },
+  );
+
+  it.each(['shop-blue', 'shop-green'] as const)(
+    "alarms on %s's p95 response time above 0.5 s for a minute",
+    (group) => {
+      // Prepare
+      const { template } = sample;
+
+      // Act
+      const alarm = alarmNamed(template, `DeploymentCrew-${group}-p95-latency`);
+
+      // Assess
+      expect(alarm).toEqual(p95Alarm(group, 0.5, 'DeploymentCrew'));
+    },
+  );
+
+  it("alarms on the database's connections above 80 % of its 400 (320)", () => {
+    // Prepare
+    const { template } = sample;
+
+    // Act
+    const alarm = alarmNamed(template, 'DeploymentCrew-db-connections');
+
+    // Assess
+    expect(alarm).toEqual(databaseAlarm('DBInstanceIdentifier', 'shop-prod-db', 320, 'DeploymentCrew'));
+  });
+
+  it("watches the Aurora cluster's connections by DBClusterIdentifier", () => {
+    // Prepare
+    const { template } = aurora;
+
+    // Act
+    const alarm = alarmNamed(template, 'DeploymentCrew-db-connections');
+
+    // Assess
+    expect(alarm).toEqual(databaseAlarm('DBClusterIdentifier', 'shop-aurora', 320, 'DeploymentCrew'));
+  });
+
+  it('follows the thresholds, the max connections and the stack name of the props', () => {
+    // Prepare
+    const { template } = tuned;
+
+    // Act
+    const blueErrorRate = alarmNamed(template, 'DeploymentCrewStaging-shop-blue-error-rate');
+    const greenP95 = alarmNamed(template, 'DeploymentCrewStaging-shop-green-p95-latency');
+    const database = alarmNamed(template, 'DeploymentCrewStaging-db-connections');
+
+    // Assess
+    expect(blueErrorRate).toEqual(errorRateAlarm('shop-blue', 3, 3, 'DeploymentCrewStaging'));
+    expect(greenP95).toEqual(p95Alarm('shop-green', 0.8, 'DeploymentCrewStaging'));
+    // 80 % (the default share) of 1000.
+    expect(database).toEqual(databaseAlarm('DBInstanceIdentifier', 'shop-prod-db', 800, 'DeploymentCrewStaging'));
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+  });
+});
+
+describe('alarm rollback rule', () => {
+  it('sends exactly the five alarms entering ALARM to the alarm listener, with retries', () => {
+    // Prepare
+    const { template, ids } = sample;
+
+    // Act
+    const rule = resourceOf(template, 'AWS::Events::Rule', ids.rule).Properties ?? {};
+    const pattern = rule.EventPattern as { detail: { alarmName: unknown[] } };
+
+    // Assess
+    template.resourceCountIs('AWS::Events::Rule', 1);
+    expect(rule).toMatchObject({
+      State: 'ENABLED',
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { state: { value: ['ALARM'] } },
+      },
+    });
+    expect(Object.keys(rule.EventPattern as object).sort()).toEqual(['detail', 'detail-type', 'source']);
+    expect(Object.keys(pattern.detail).sort()).toEqual(['alarmName', 'state']);
+    expect(pattern.detail.alarmName.map((name) => alarmNameOf(template, name)).sort()).toEqual(
+      [
+        'DeploymentCrew-shop-blue-error-rate',
+        'DeploymentCrew-shop-blue-p95-latency',
+        'DeploymentCrew-shop-green-error-rate',
+        'DeploymentCrew-shop-green-p95-latency',
+        'DeploymentCrew-db-connections',
+      ].sort(),
+    );
+    expect(rule.Targets).toEqual([
+      {
+        Id: expect.any(String),
+        Arn: { 'Fn::GetAtt': [ids.trigger.function, 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 300 },
+      },
+    ]);
+  });
+
+  it('adds the extra alarm names to the rule', () => {
+    // Prepare
+    const { template, ids } = tuned;
+
+    // Act
+    const rule = resourceOf(template, 'AWS::Events::Rule', ids.rule).Properties ?? {};
+    const names = (rule.EventPattern as { detail: { alarmName: unknown[] } }).detail.alarmName;
+
+    // Assess
+    expect(names.map((name) => alarmNameOf(template, name)).sort()).toEqual(
+      [
+        'DeploymentCrewStaging-shop-blue-error-rate',
+        'DeploymentCrewStaging-shop-blue-p95-latency',
+        'DeploymentCrewStaging-shop-green-error-rate',
+        'DeploymentCrewStaging-shop-green-p95-latency',
+        'DeploymentCrewStaging-db-connections',
+        'shop-checkout-errors',
+        'shop-queue-depth',
+      ].sort(),
+    );
+  });
+
+  it('lets EventBridge invoke the alarm listener from this rule only', () => {
+    // Prepare
+    const { template, ids } = sample;
+
+    // Act
+    const permissions = Object.values(
+      template.findResources('AWS::Lambda::Permission') as Record<string, CfnResourceJson>,
+    );
+
+    // Assess
+    expect(permissions.map((permission) => permission.Properties)).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [ids.trigger.function, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [ids.rule, 'Arn'] },
+      },
+    ]);
+  });
+});
+
+describe('roles and scoped statements', () => {
+  it.each(['sample', 'aurora', 'tuned'] as const)(
+    'allows mutating actions on "*" only for the state machine\'s log delivery and X-Ray (%s)',
+    (name) => {
+      // Prepare
+      const { template, ids } = variant(name);
+
+      // Act
+      const onAnyResource = identityStatements(template)
+        .filter((statement) => statement.resources.includes('*'))
+        .flatMap((statement) =>
+          statement.actions
+            .filter((action) => !isReadOnly(action))
+            .map((action) => ({ action, roles: statement.roles })),
+        );
+
+      // Assess
+      expect(onAnyResource.map(({ action }) => action).sort()).toEqual([...MUTATING_ON_ANY_RESOURCE].sort());
+      expect(new Set(onAnyResource.flatMap(({ roles }) => roles))).toEqual(new Set([ids.stateMachineRole]));
+    },
+  );
 
   it('lets the PreDeploymentValidator snapshot and tag only its database and the deploymentcrew- snapshots', () => {
     // Prepare
@@ -526,10 +1093,203 @@ describe('roles and scoped statements', () => {
     expect(grants).toEqual(grant(LOG_WRITE, [arnOf(ids.intake.logGroup)]));
   });
 
-  it('lets the state machine invoke the three functions it calls, unqualified, and reach only its own resources', () => {
+  it('lets the orchestrator move the listener, the two services and the family, pass the two roles, read alarms', () => {
     // Prepare
     const { template, ids } = sample;
-    const invoked = [ids.intake.function, ids.approvalRequest.function, ids.validator.function].map(arnOf);
+    const family = arn(`ecs:${REGION}:${ACCOUNT}:task-definition/shop-web:*`);
+    const passedToEcsTasks = { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } };
+
+    // Act
+    const grants = grantsOf(template, ids.orchestrator.role);
+
+    // Assess
+    expect(grants).toEqual({
+      ...grant(LOG_WRITE, [arnOf(ids.orchestrator.logGroup)]),
+      ...grant(['elasticloadbalancing:ModifyListener'], [LISTENER]),
+      ...grant(ELB_DESCRIBE, ['*']),
+      ...grant(
+        ['ecs:DescribeServices', 'ecs:UpdateService'],
+        [
+          arn(`ecs:${REGION}:${ACCOUNT}:service/shop-prod/shop-blue`),
+          arn(`ecs:${REGION}:${ACCOUNT}:service/shop-prod/shop-green`),
+        ],
+      ),
+      ...grant(['ecs:DescribeTaskDefinition'], ['*']),
+      ...grant(['ecs:RegisterTaskDefinition'], [family]),
+      ...grant(
+        ['ecs:RunTask'],
+        [when(family, { ArnEquals: { 'ecs:cluster': `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/shop-prod` } })],
+      ),
+      ...grant(['ecs:DescribeTasks'], [arn(`ecs:${REGION}:${ACCOUNT}:task/shop-prod/*`)]),
+      ...grant(
+        ['iam:PassRole'],
+        [
+          when(arn(`iam::${ACCOUNT}:role/shop-web-task`), passedToEcsTasks),
+          when(arn(`iam::${ACCOUNT}:role/shop-web-execution`), passedToEcsTasks),
+        ],
+      ),
+      ...grant(['cloudwatch:GetMetricData'], ['*']),
+      ...grant(
+        ['cloudwatch:DescribeAlarms'],
+        [
+          ids.alarms.blue.errorRate,
+          ids.alarms.blue.p95Latency,
+          ids.alarms.green.errorRate,
+          ids.alarms.green.p95Latency,
+          ids.alarms.db,
+        ].map((alarm) => arn(`cloudwatch:${REGION}:${ACCOUNT}:alarm:${ref(alarm)}`)),
+      ),
+      ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arnOf(ids.table)]),
+    });
+  });
+
+  it('lets the coordinator restore only the database, its preserved copy, the crew snapshots and its groups', () => {
+    // Prepare
+    const { template, ids } = sample;
+    const rds = (resource: string) => arn(`rds:${REGION}:${ACCOUNT}:${resource}`);
+
+    // Act
+    const grants = grantsOf(template, ids.coordinator.role);
+
+    // Assess
+    expect(grants).toEqual({
+      ...grant(LOG_WRITE, [arnOf(ids.coordinator.logGroup)]),
+      ...grant(['elasticloadbalancing:ModifyListener'], [LISTENER]),
+      ...grant(ELB_DESCRIBE, ['*']),
+      ...grant(['cloudwatch:GetMetricData'], ['*']),
+      ...grant(
+        ['rds:DescribeDBInstances', 'rds:ModifyDBInstance'],
+        [rds('db:shop-prod-db'), rds('db:shop-prod-db-pre-rb-*')],
+      ),
+      ...grant(
+        ['rds:RestoreDBInstanceFromDBSnapshot'],
+        [
+          rds('db:shop-prod-db'),
+          rds('snapshot:deploymentcrew-*'),
+          rds('subgrp:shop-prod-db-subnets'),
+          rds('pg:shop-postgres16'),
+          rds('og:default:postgres-16'),
+        ],
+      ),
+      ...grant(['rds:AddTagsToResource'], [rds('db:shop-prod-db')]),
+      ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arnOf(ids.table)]),
+    });
+  });
+
+  it('lets the alarm listener move the listener, fail the bake token in a policy of its own, and use the lock', () => {
+    // Prepare
+    const { template, ids } = sample;
+
+    // Act
+    const grants = grantsOf(template, ids.trigger.role);
+    const sendTaskFailure = holdersOf(template, 'states:SendTaskFailure');
+
+    // Assess
+    expect(grants).toEqual({
+      ...grant(LOG_WRITE, [arnOf(ids.trigger.logGroup)]),
+      ...grant(['elasticloadbalancing:ModifyListener'], [LISTENER]),
+      ...grant(ELB_DESCRIBE, ['*']),
+      ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arnOf(ids.table)]),
+      ...grant(['states:SendTaskFailure'], [ref(ids.stateMachine)]),
+    });
+    // Not in the role's default policy: the state machine references the functions, a cycle otherwise.
+    expect(sendTaskFailure.policies).toEqual([ids.approvalCallbackPolicy, ids.bakeInterruptPolicy].sort());
+  });
+
+  it('keeps ModifyListener to the sample listener, held by the orchestrator, coordinator and alarm listener only', () => {
+    // Prepare
+    const { template, ids } = sample;
+
+    // Act
+    const holders = holdersOf(template, 'elasticloadbalancing:ModifyListener');
+
+    // Assess
+    expect(holders.roles).toEqual([ids.orchestrator.role, ids.coordinator.role, ids.trigger.role].sort());
+    expect(holders.resources).toEqual([LISTENER]);
+  });
+
+  it('keeps ECS changes (UpdateService, RegisterTaskDefinition, RunTask, PassRole) to the orchestrator', () => {
+    // Prepare
+    const { template, ids } = sample;
+    const actions = ['ecs:UpdateService', 'ecs:RegisterTaskDefinition', 'ecs:RunTask', 'iam:PassRole'];
+
+    // Act
+    const roles = actions.map((action) => holdersOf(template, action).roles);
+
+    // Assess
+    expect(roles).toEqual(actions.map(() => [ids.orchestrator.role]));
+  });
+
+  it('lets only the approval response and the alarm listener call back into this state machine', () => {
+    // Prepare
+    const { template, ids } = sample;
+
+    // Act
+    const success = holdersOf(template, 'states:SendTaskSuccess');
+    const failure = holdersOf(template, 'states:SendTaskFailure');
+
+    // Assess
+    expect(success).toEqual({
+      roles: [ids.approvalResponse.role],
+      policies: [ids.approvalCallbackPolicy],
+      resources: [ref(ids.stateMachine)],
+    });
+    expect(failure).toEqual({
+      roles: [ids.approvalResponse.role, ids.trigger.role].sort(),
+      policies: [ids.approvalCallbackPolicy, ids.bakeInterruptPolicy].sort(),
+      resources: [ref(ids.stateMachine)],
+    });
+  });
+
+  it('lets only the orchestrator describe alarms, the five and the extra ones by ARN', () => {
+    // Prepare
+    const { template, ids } = tuned;
+    const alarmArn = (name: string) => arn(`cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`);
+
+    // Act
+    const holders = holdersOf(template, 'cloudwatch:DescribeAlarms');
+
+    // Assess
+    expect(holders.roles).toEqual([ids.orchestrator.role]);
+    expect(holders.resources).toEqual(
+      [
+        ...[
+          ids.alarms.blue.errorRate,
+          ids.alarms.blue.p95Latency,
+          ids.alarms.green.errorRate,
+          ids.alarms.green.p95Latency,
+          ids.alarms.db,
+        ].map((alarm) => alarmArn(ref(alarm))),
+        alarmArn('shop-checkout-errors'),
+        alarmArn('shop-queue-depth'),
+      ].sort(),
+    );
+  });
+
+  it("grants the coordinator the database's KMS key only through RDS", () => {
+    // Prepare
+    const { template, ids } = tuned;
+
+    // Act
+    const grants = grantsOf(template, ids.coordinator.role);
+
+    // Assess
+    const viaRds = { StringEquals: { 'kms:ViaService': `rds.${REGION}.amazonaws.com` } };
+    expect(grants['kms:CreateGrant']).toEqual([when(render(KMS_KEY_ARN), viaRds)]);
+    expect(grants['kms:DescribeKey']).toEqual([when(render(KMS_KEY_ARN), viaRds)]);
+    expect(holdersOf(template, 'kms:CreateGrant').roles).toEqual([ids.coordinator.role]);
+  });
+
+  it('lets the state machine invoke the five functions it calls, unqualified, and reach only its own resources', () => {
+    // Prepare
+    const { template, ids } = sample;
+    const invoked = [
+      ids.intake.function,
+      ids.approvalRequest.function,
+      ids.validator.function,
+      ids.orchestrator.function,
+      ids.coordinator.function,
+    ].map(arnOf);
 
     // Act
     const grants = grantsOf(template, ids.stateMachineRole);
@@ -541,7 +1301,7 @@ describe('roles and scoped statements', () => {
       ...grant(STATE_MACHINE_LOG_DELIVERY, ['*']),
       ...grant(STATE_MACHINE_XRAY, ['*']),
       ...grant(['lambda:InvokeFunction'], invoked),
-      ...grant(['dynamodb:PutItem', 'dynamodb:DeleteItem'], [arnOf(ids.table)]),
+      ...grant(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'], [arnOf(ids.table)]),
       ...grant(['sns:Publish'], [ref(ids.topic)]),
       ...grant(['kms:GenerateDataKey', 'kms:Decrypt'], [arnOf(ids.key)]),
       ...grant(['events:PutEvents'], [arn(`events:${REGION}:${ACCOUNT}:event-bus/default`)]),
@@ -651,27 +1411,35 @@ describe('state table', () => {
   });
 });
 
-describe('approval URL', () => {
-  it('exposes the approval response through a function URL with IAM auth only', () => {
+describe('function URLs', () => {
+  it("exposes the approval response and the Chairman's rollback override with IAM auth only, nothing else", () => {
     // Prepare
     const { template, ids } = sample;
 
     // Act
-    const url = resourceOf(template, 'AWS::Lambda::Url', ids.approvalUrl);
+    const urls = template.findResources('AWS::Lambda::Url') as Record<string, CfnResourceJson>;
 
     // Assess
-    template.resourceCountIs('AWS::Lambda::Url', 1);
-    expect(url.Properties).toEqual({
+    expect(Object.keys(urls).sort()).toEqual([ids.approvalUrl, ids.rollbackUrl].sort());
+    expect(urls[ids.approvalUrl]?.Properties).toEqual({
       AuthType: 'AWS_IAM',
       TargetFunctionArn: { 'Fn::GetAtt': [ids.approvalResponse.function, 'Arn'] },
     });
-    // No resource policy opens any function to a public or cross-account caller.
-    template.resourceCountIs('AWS::Lambda::Permission', 0);
+    expect(urls[ids.rollbackUrl]?.Properties).toEqual({
+      AuthType: 'AWS_IAM',
+      TargetFunctionArn: { 'Fn::GetAtt': [ids.trigger.function, 'Arn'] },
+    });
+    // No resource policy opens a function URL to a public or cross-account caller (the one permission is EventBridge's).
+    const permissions = Object.values(
+      template.findResources('AWS::Lambda::Permission') as Record<string, CfnResourceJson>,
+    );
+    expect(permissions.map((permission) => permission.Properties?.Principal)).toEqual(['events.amazonaws.com']);
+    expect(permissions.filter((permission) => permission.Properties?.FunctionUrlAuthType !== undefined)).toEqual([]);
   });
 });
 
 describe('outputs', () => {
-  it('gives the operator the state machine, topic, approval URL and function, and the table', () => {
+  it('gives the operator the state machine, topic, approval and rollback URLs and functions, and the table', () => {
     // Prepare
     const { template, ids } = sample;
 
@@ -684,6 +1452,8 @@ describe('outputs', () => {
       ChairmanTopicArn: { Ref: ids.topic },
       ApprovalUrl: { 'Fn::GetAtt': [ids.approvalUrl, 'FunctionUrl'] },
       ApprovalFunctionName: { Ref: ids.approvalResponse.function },
+      RollbackUrl: { 'Fn::GetAtt': [ids.rollbackUrl, 'FunctionUrl'] },
+      RollbackFunctionName: { Ref: ids.trigger.function },
       StateTableName: { Ref: ids.table },
     });
   });
@@ -711,16 +1481,62 @@ describe('Aurora variant', () => {
     });
   });
 
-  it('tells the PreDeploymentValidator and the approval request that the database is a cluster', () => {
+  it('lets the coordinator restore the cluster only from crew snapshots, into -rb members, with its own groups', () => {
+    // Prepare
+    const { template, ids } = aurora;
+    const rds = (resource: string) => arn(`rds:${REGION}:${ACCOUNT}:${resource}`);
+    const cluster = rds('cluster:shop-aurora');
+    const preserved = rds('cluster:shop-aurora-pre-rb-*');
+    const members = rds('db:*-rb');
+
+    // Act
+    const grants = grantsOf(template, ids.coordinator.role);
+
+    // Assess
+    expect(grants).toEqual({
+      ...grant(LOG_WRITE, [arnOf(ids.coordinator.logGroup)]),
+      ...grant(['elasticloadbalancing:ModifyListener'], [LISTENER]),
+      ...grant(ELB_DESCRIBE, ['*']),
+      ...grant(['cloudwatch:GetMetricData'], ['*']),
+      ...grant(['rds:DescribeDBClusters', 'rds:ModifyDBCluster'], [cluster, preserved]),
+      // Member names are only known at run time; describing instances is read-only.
+      ...grant(['rds:DescribeDBInstances'], [rds('db:*')]),
+      ...grant(
+        ['rds:RestoreDBClusterFromSnapshot'],
+        [
+          cluster,
+          rds('cluster-snapshot:deploymentcrew-*'),
+          rds('subgrp:shop-aurora-subnets'),
+          rds('cluster-pg:shop-aurora-cluster'),
+        ],
+      ),
+      ...grant(['rds:CreateDBInstance'], [members, cluster, rds('pg:shop-aurora-instances')]),
+      ...grant(['rds:AddTagsToResource'], [cluster, members]),
+      ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arnOf(ids.table)]),
+    });
+  });
+
+  it('tells the PreDeploymentValidator, the approval request and the coordinator that the database is a cluster', () => {
     // Prepare
     const { template, ids } = aurora;
 
     // Act
     const database = jsonVariable(template, ids.validator.function, 'DATABASE');
     const targets = jsonVariable(template, ids.approvalRequest.function, 'TARGETS') as { database: unknown };
+    const coordinator = jsonVariable(template, ids.coordinator.function, 'COORDINATOR_CONFIG') as {
+      database: unknown;
+      allowedRestoreResources: unknown;
+    };
 
     // Assess
     expect(database).toEqual({ kind: 'cluster', identifier: 'shop-aurora' });
     expect(targets.database).toEqual({ kind: 'cluster', identifier: 'shop-aurora' });
+    expect(coordinator.database).toEqual({ kind: 'cluster', identifier: 'shop-aurora' });
+    expect(coordinator.allowedRestoreResources).toEqual({
+      subnetGroups: ['shop-aurora-subnets'],
+      parameterGroups: ['shop-aurora-instances'],
+      optionGroups: [],
+      clusterParameterGroups: ['shop-aurora-cluster'],
+    });
   });
 });

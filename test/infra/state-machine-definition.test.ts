@@ -3,8 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
+import { workflowSettingsSchema } from '../../lambdas/shared/contracts';
+import { verdictDecisionSchema } from '../../lambdas/shared/cutover-contracts';
 import { APPROVAL_TIMEOUT_BOUNDS } from '../../lambdas/shared/deployment-request';
 import { DEFINITION_FILE, readDefinition, renderDefinition } from '../../lib/deployment-state-machine';
+import { type AslMachine, catchesAll, isCallback, isLambdaTask, statesOf } from './asl-definition';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The shared ASL audit lives beside the repository in CI (`../shared/tools`); other checkouts may not have it. */
@@ -19,6 +22,10 @@ const KNOWN_FAIL_ERRORS = [
   'PreDeploymentValidationFailed',
   'BackupFailed',
   'InternalError',
+  'ListenerNotSteady',
+  'GreenProvisioningFailed',
+  'DeploymentRolledBack',
+  'RollbackFailed',
 ];
 
 /** Optimized service integrations the workflow may use, spelt exactly as Step Functions expects them. */
@@ -59,47 +66,6 @@ const FAKE_SUBSTITUTIONS: Readonly<Record<string, string>> = Object.fromEntries(
   placeholdersOf(readFileSync(DEFINITION_FILE, 'utf8')).map((name) => [name, fakeValue(name)]),
 );
 
-interface Retrier {
-  readonly ErrorEquals: readonly string[];
-  readonly MaxAttempts?: number;
-}
-
-interface Catcher {
-  readonly ErrorEquals: readonly string[];
-  readonly Next: string;
-}
-
-interface AslState {
-  readonly Type: string;
-  readonly Resource?: string;
-  readonly TimeoutSeconds?: number;
-  readonly TimeoutSecondsPath?: string;
-  readonly HeartbeatSeconds?: number;
-  readonly HeartbeatSecondsPath?: string;
-  readonly Retry?: readonly Retrier[];
-  readonly Catch?: readonly Catcher[];
-  readonly Default?: string;
-  readonly Error?: string;
-  readonly ErrorPath?: string;
-  readonly Branches?: readonly AslMachine[];
-  readonly ItemProcessor?: AslMachine;
-  readonly Iterator?: AslMachine;
-}
-
-interface AslMachine {
-  readonly StartAt: string;
-  readonly TimeoutSeconds?: number;
-  readonly States: Record<string, AslState>;
-}
-
-interface StateEntry {
-  /** Name, qualified by the enclosing Parallel/Map: `PreDeploymentValidation[1]/CreateDatabaseSnapshot`. */
-  readonly id: string;
-  readonly state: AslState;
-  /** True when an enclosing Parallel or Map catches States.ALL. */
-  readonly caughtByEnclosing: boolean;
-}
-
 function rawText(): string {
   return readFileSync(DEFINITION_FILE, 'utf8');
 }
@@ -109,34 +75,8 @@ function parse(text: string): AslMachine {
   return JSON.parse(text) as AslMachine;
 }
 
-function catchesAll(state: AslState): boolean {
-  return (state.Catch ?? []).some((catcher) => catcher.ErrorEquals.includes('States.ALL'));
-}
-
-/** Every state of the machine, those in Parallel branches and Map processors included. */
-function statesOf(machine: AslMachine, scope = '', caughtByEnclosing = false): StateEntry[] {
-  return Object.entries(machine.States).flatMap(([name, state]) => {
-    const id = scope === '' ? name : `${scope}/${name}`;
-    const caught = caughtByEnclosing || catchesAll(state);
-    const inner = state.ItemProcessor ?? state.Iterator;
-    return [
-      { id, state, caughtByEnclosing },
-      ...(state.Branches ?? []).flatMap((branch, index) => statesOf(branch, `${id}[${index}]`, caught)),
-      ...(inner ? statesOf(inner, `${id}[item]`, caught) : []),
-    ];
-  });
-}
-
 function isPlaceholder(resource: string): boolean {
   return /^\$\{[A-Za-z0-9_]+\}$/.test(resource);
-}
-
-function isLambdaTask(state: AslState): boolean {
-  const resource = state.Resource ?? '';
-  return (
-    state.Type === 'Task' &&
-    (/^\$\{[A-Za-z0-9_]+FunctionArn\}$/.test(resource) || resource.startsWith('arn:aws:states:::lambda:invoke'))
-  );
 }
 
 /** Resources that are neither a placeholder nor a known integration: a misspelt suffix runs nowhere. */
@@ -153,6 +93,19 @@ function uncaughtStates(machine: AslMachine): string[] {
     .filter(({ state }) => ['Task', 'Parallel', 'Map'].includes(state.Type))
     .filter(({ state, caughtByEnclosing }) => !caughtByEnclosing && !catchesAll(state))
     .map(({ id }) => id);
+}
+
+const VERDICT_DECISION = '$.canary.verdict.decision';
+
+/** Names of the `$.settings.<name>` fields a definition text reads (paths, parameters, Choice variables), sorted. */
+function settingsReadBy(text: string): string[] {
+  return [...new Set([...text.matchAll(/\$\.settings\.([A-Za-z0-9_]+)/g)].map((match) => match[1] ?? ''))].sort();
+}
+
+/** Settings read by the ASL that are not fields of the intake's output (the workflow settings contract). */
+function unknownSettings(read: readonly string[]): string[] {
+  const provided = new Set(Object.keys(workflowSettingsSchema.shape));
+  return read.filter((name) => !provided.has(name));
 }
 
 describe('asl-validator', () => {
@@ -230,7 +183,7 @@ describe('timeouts', () => {
 
   it('bounds every wait for a task token, heartbeats shorter than the timeout', () => {
     // Prepare
-    const callbacks = statesOf(parse(rawText())).filter(({ state }) => state.Resource?.endsWith('.waitForTaskToken'));
+    const callbacks = statesOf(parse(rawText())).filter(({ state }) => isCallback(state));
 
     // Act
     const problems = callbacks.flatMap(({ id, state }) => {
@@ -249,6 +202,89 @@ describe('timeouts', () => {
     // Assess
     expect(callbacks.map(({ id }) => id)).toContain('RequestChairmanApproval');
     expect(problems).toEqual([]);
+  });
+
+  it("times the approvals and the bake out by the execution's settings, never by a fixed number", () => {
+    // Prepare
+    const callbacks = statesOf(parse(rawText())).filter(({ state }) => isCallback(state));
+
+    // Act
+    const timeouts = Object.fromEntries(
+      callbacks.map(({ id, state }) => [id, { seconds: state.TimeoutSeconds, path: state.TimeoutSecondsPath }]),
+    );
+
+    // Assess
+    expect(timeouts).toEqual({
+      RequestChairmanApproval: { seconds: undefined, path: '$.settings.approvalTimeoutSeconds' },
+      BakeStep: { seconds: undefined, path: '$.settings.bakeSeconds' },
+      ConfirmDatabaseRollback: { seconds: undefined, path: '$.settings.databaseRollbackApprovalTimeoutSeconds' },
+    });
+  });
+});
+
+describe('settings', () => {
+  it('reads only settings the intake provides, and every one of them', () => {
+    // Prepare
+    const text = rawText();
+
+    // Act
+    const read = settingsReadBy(text);
+
+    // Assess
+    expect(unknownSettings(read)).toEqual([]);
+    // The settings are the ASL's tunables (contracts.ts): one nobody reads would be a knob that does nothing.
+    expect(read).toEqual(Object.keys(workflowSettingsSchema.shape).sort());
+  });
+
+  it('finds a settings path the intake does not provide (the check is live)', () => {
+    // Prepare
+    const text = rawText().replace('$.settings.bakeSeconds', '$.settings.bakeTimeSeconds');
+
+    // Act
+    const unknown = unknownSettings(settingsReadBy(text));
+
+    // Assess
+    expect(unknown).toEqual(['bakeTimeSeconds']);
+  });
+});
+
+describe('canary verdict routing', () => {
+  it('routes advance, rebake and promote, and sends anything else to a rollback record', () => {
+    // Prepare
+    const entries = statesOf(parse(rawText()));
+    const byName = new Map(entries.map(({ id, state }) => [id, state]));
+
+    // Act
+    const routers = entries.filter(({ state }) =>
+      (state.Choices ?? []).some((rule) => rule.Variable === VERDICT_DECISION),
+    );
+
+    // Assess
+    expect(routers.map(({ id }) => id)).toEqual(['RouteVerdict']);
+    for (const { state } of routers) {
+      const rules = state.Choices ?? [];
+      expect(rules.every((rule) => rule.Variable === VERDICT_DECISION && rule.StringEquals !== undefined)).toBe(true);
+      expect(Object.fromEntries(rules.map((rule) => [rule.StringEquals, rule.Next]))).toEqual({
+        advance: 'ShiftTraffic',
+        rebake: 'BakeStep',
+        promote: 'ConfirmPromotion',
+      });
+      // The one decision left to the Default is the rollback: the four together are the verdict's whole vocabulary.
+      expect([...rules.map((rule) => rule.StringEquals), 'rollback'].sort()).toEqual(
+        [...verdictDecisionSchema.options].sort(),
+      );
+      const record = byName.get(state.Default ?? '');
+      expect(record).toMatchObject({
+        Type: 'Pass',
+        ResultPath: '$.trigger',
+        Parameters: { 'trigger.$': '$.canary.verdict.trigger', phase: 'CUTOVER' },
+      });
+      expect(byName.get(record?.Next ?? '')).toMatchObject({
+        Type: 'Task',
+        Resource: `\${RollbackCoordinatorFunctionArn}`,
+        Parameters: { action: 'begin', 'trigger.$': '$.trigger' },
+      });
+    }
   });
 });
 
@@ -277,6 +313,12 @@ describe('error handling', () => {
         'PreDeploymentValidation[0]/CheckProductionHealth',
         'PreDeploymentValidation[1]/CreateDatabaseSnapshot',
         'BuildValidationReport',
+        'ProvisionGreen',
+        'ShiftTraffic',
+        'BakeStep',
+        'EvaluateStep',
+        'BeginRollback',
+        'ConfirmDatabaseRollback',
       ]),
     );
     expect(missing).toEqual([]);

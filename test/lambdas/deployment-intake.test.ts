@@ -1,15 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { type IntakeConfig, type IntakeEvent, intake } from '../../lambdas/deployment-intake/intake';
+import {
+  type IntakeConfig,
+  type IntakeEvent,
+  intake,
+  intakeConfigSchema,
+} from '../../lambdas/deployment-intake/intake';
+import { workflowSettingsSchema } from '../../lambdas/shared/contracts';
 import { InvalidInputError } from '../../lambdas/shared/errors';
 
 /** 2026-11-24T10:30:00Z is 1795516200 s; the 750 ms must be dropped, not rounded up. */
 const NOW = new Date('2026-11-24T10:30:00.750Z');
 
-const CONFIG: IntakeConfig = {
-  defaultApprovalTimeoutSeconds: 86400,
+/** The settings every execution of the sample stack gets, whatever its options. */
+const STACK_SETTINGS: IntakeConfig['settings'] = {
   snapshotPollSeconds: 30,
   snapshotMaxPolls: 240,
+  greenPollSeconds: 30,
+  greenMaxPolls: 40,
+  migrationPollSeconds: 30,
+  migrationMaxPolls: 60,
+  canarySteps: [10, 50, 100],
+  rollbackVerifySeconds: 120,
+  databaseRollbackApprovalTimeoutSeconds: 3600,
+  restorePollSeconds: 60,
+  restoreMaxPolls: 180,
+  scaleDownGreenAfterRollback: false,
+};
+
+const CONFIG: IntakeConfig = {
+  defaultApprovalTimeoutSeconds: 86400,
+  defaultBakeSeconds: 300,
   lockTtlSeconds: 867600,
+  migrationConfigured: true,
+  settings: STACK_SETTINGS,
 };
 
 const EXECUTION: IntakeEvent['execution'] = {
@@ -65,7 +88,7 @@ describe('valid input', () => {
       },
       release: { version: '1.4.0', image: IMAGE, schemaChange: false, notes: 'Checkout redesign' },
       requestedBy: 'ci-pipeline',
-      settings: { approvalTimeoutSeconds: 86400, snapshotPollSeconds: 30, snapshotMaxPolls: 240 },
+      settings: { ...STACK_SETTINGS, approvalTimeoutSeconds: 86400, bakeSeconds: 300 },
       // DynamoDB numbers travel as strings: now + lockTtlSeconds, in whole seconds.
       lock: { expiresAt: '1796383800', now: '1795516200' },
     });
@@ -79,7 +102,65 @@ describe('valid input', () => {
     const context = run(input);
 
     // Assess
-    expect(context.settings).toEqual({ approvalTimeoutSeconds: 3600, snapshotPollSeconds: 30, snapshotMaxPolls: 240 });
+    expect(context.settings).toEqual({ ...STACK_SETTINGS, approvalTimeoutSeconds: 3600, bakeSeconds: 300 });
+  });
+
+  it('lets options.bakeSeconds override the stack default, nothing else changing', () => {
+    // Prepare
+    const input = { ...validRequest(), options: { bakeSeconds: 900 } };
+
+    // Act
+    const context = run(input);
+
+    // Assess
+    expect(context.settings).toEqual({ ...STACK_SETTINGS, approvalTimeoutSeconds: 86400, bakeSeconds: 900 });
+  });
+
+  it.each([60, 3600])('accepts bakeSeconds %i, a bound of the allowed range', (seconds) => {
+    // Prepare
+    const input = { ...validRequest(), options: { bakeSeconds: seconds } };
+
+    // Act
+    const context = run(input);
+
+    // Assess
+    expect(context.settings.bakeSeconds).toBe(seconds);
+  });
+
+  it('hands the workflow settings its contract accepts, every field present', () => {
+    // Prepare
+    const input = { ...validRequest(), options: { approvalTimeoutSeconds: 600, bakeSeconds: 120 } };
+
+    // Act
+    const context = run(input);
+
+    // Assess
+    // Strict schema: a missing field fails, and so does one the ASL does not know.
+    expect(workflowSettingsSchema.safeParse(context.settings).error).toBeUndefined();
+    expect(Object.keys(context.settings).sort()).toEqual(Object.keys(workflowSettingsSchema.shape).sort());
+  });
+
+  it('accepts a schema change when the stack has a migration command', () => {
+    // Prepare
+    const input = validRequest();
+    input.release.schemaChange = true;
+
+    // Act
+    const context = run(input, { ...CONFIG, migrationConfigured: true });
+
+    // Assess
+    expect(context.release.schemaChange).toBe(true);
+  });
+
+  it('accepts a release without a schema change when the stack has no migration command', () => {
+    // Prepare
+    const input = validRequest();
+
+    // Act
+    const context = run(input, { ...CONFIG, migrationConfigured: false });
+
+    // Assess
+    expect(context.release.schemaChange).toBe(false);
   });
 
   it.each([300, 604800])('accepts approvalTimeoutSeconds %i, a bound of the allowed range', (seconds) => {
@@ -213,6 +294,30 @@ describe('invalid input', () => {
       detail: '<=604800',
     },
     {
+      case: 'bakeSeconds is 59',
+      change: (request: ReturnType<typeof validRequest>) => {
+        request.options = { bakeSeconds: 59 };
+      },
+      field: 'options.bakeSeconds',
+      detail: '>=60',
+    },
+    {
+      case: 'bakeSeconds is 3601',
+      change: (request: ReturnType<typeof validRequest>) => {
+        request.options = { bakeSeconds: 3601 };
+      },
+      field: 'options.bakeSeconds',
+      detail: '<=3600',
+    },
+    {
+      case: 'bakeSeconds is not a whole number',
+      change: (request: ReturnType<typeof validRequest>) => {
+        request.options = { bakeSeconds: 90.5 };
+      },
+      field: 'options.bakeSeconds',
+      detail: 'expected int',
+    },
+    {
       case: 'requestedBy is empty',
       change: (request: ReturnType<typeof validRequest>) => {
         request.requestedBy = '';
@@ -255,5 +360,48 @@ describe('invalid input', () => {
     // Assess
     expect(error.name).toBe('InvalidInput');
     expect(error.message).toMatch(/^\(root\): .*expected object, received string/);
+  });
+});
+
+describe('schema changes', () => {
+  it('throws InvalidInput for a schema change when the stack has no migration command', () => {
+    // Prepare
+    const input = validRequest();
+    input.release.schemaChange = true;
+    const config: IntakeConfig = { ...CONFIG, migrationConfigured: false };
+
+    // Act
+    const accept = () => run(input, config);
+
+    // Assess
+    expect(accept).toThrow(InvalidInputError);
+    expect(accept).toThrow(
+      'release.schemaChange: true, but this stack has no migration command configured (prop migration)',
+    );
+  });
+});
+
+describe('IntakeConfig', () => {
+  it('is what the stack hands the function: the schema accepts the test configuration', () => {
+    // Prepare
+    const config = structuredClone(CONFIG);
+
+    // Act
+    const parsed = intakeConfigSchema.safeParse(config);
+
+    // Assess
+    expect(parsed.error).toBeUndefined();
+  });
+
+  it('refuses settings an execution chooses itself (approval timeout and bake time are defaults)', () => {
+    // Prepare
+    const config = { ...CONFIG, settings: { ...STACK_SETTINGS, bakeSeconds: 300 } };
+
+    // Act
+    const parsed = intakeConfigSchema.safeParse(config);
+
+    // Assess
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['settings']);
   });
 });

@@ -1,8 +1,12 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sides } from '../../lambdas/shared/cutover-contracts';
-import { type DeploymentLock, LOCK_SORT_KEY, type RollbackRequest } from '../../lambdas/tools/deployment-lock';
-import { createDeploymentLock } from '../../lambdas/tools/deployment-lock';
+import {
+  createDeploymentLock,
+  type DeploymentLock,
+  LOCK_SORT_KEY,
+  type RollbackRequest,
+} from '../../lambdas/tools/deployment-lock';
 import { type LocalDynamo, STATE_TABLE_NAME, startLocalDynamo } from '../support/dynalite';
 
 const PREFIX = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
@@ -336,7 +340,10 @@ describe('deployment lock: rollback bookkeeping', () => {
     await lock.recordListenerRestored(HOLDER, '2026-11-24T10:20:02.000Z');
 
     // Assess
-    expect(await lock.read()).toMatchObject({ listenerRestoredAt: '2026-11-24T10:20:02.000Z', rollback: ALARM_REQUEST });
+    expect(await lock.read()).toMatchObject({
+      listenerRestoredAt: '2026-11-24T10:20:02.000Z',
+      rollback: ALARM_REQUEST,
+    });
   });
 
   it('records a phase even after a rollback request', async () => {

@@ -14,6 +14,21 @@ export function sampleContext(): Record<string, unknown> {
 }
 
 /**
+ * Overrides that turn the sample into the Aurora variant: a DB cluster instead of the instance, with the groups an
+ * Aurora restore re-uses (a cluster parameter group besides the members' one, no option group).
+ */
+export function auroraOverrides(): Record<string, unknown> {
+  return {
+    database: { clusterIdentifier: 'shop-aurora' },
+    databaseRestore: {
+      subnetGroupName: 'shop-aurora-subnets',
+      parameterGroupNames: ['shop-aurora-instances'],
+      clusterParameterGroupNames: ['shop-aurora-cluster'],
+    },
+  };
+}
+
+/**
  * Builds the stack the way bin/ does, without bundling (no esbuild run per test) and optionally with cdk-nag.
  */
 export function buildSampleStack(overrides: Record<string, unknown> = {}, options: { nag?: boolean } = {}) {

@@ -1,25 +1,44 @@
-import {
-  CreateDBSnapshotCommand,
-  type DBSnapshot,
-  DescribeDBInstancesCommand,
-  DescribeDBSnapshotsCommand,
-  RDSClient,
-} from '@aws-sdk/client-rds';
-import { mockClient } from 'aws-sdk-client-mock';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { createPreDeploymentValidator, preDeploymentRequestSchema } from '../../lambdas/pre-deployment-validator/agent';
 import type { ResolvedHealthChecksConfig } from '../../lambdas/pre-deployment-validator/config';
+import type { BackupMetadata } from '../../lambdas/shared/contracts';
 import { createBackupTool } from '../../lambdas/tools/backup';
 import { createDependencyMonitor } from '../../lambdas/tools/dependency-monitor';
 import { asLambda } from './local-integrations';
+import { CallLog } from './simulated-aws/call-log';
+import { VirtualClock } from './simulated-aws/clock';
+import { SimulatedCloudWatch } from './simulated-aws/cloudwatch';
+import { SIM, SIM_ALARMS } from './simulated-aws/constants';
+import { SimulatedEcs } from './simulated-aws/ecs';
+import { type ModifyListenerFaults, SimulatedLoadBalancer } from './simulated-aws/load-balancer';
+import { type RestoreBehaviour, SimulatedRds, type SnapshotBehaviour } from './simulated-aws/rds';
+import { type AlarmStateValue, TrafficHistory, type TrafficModel } from './simulated-aws/traffic';
 
 /**
- * A small simulated production for workflow tests: HTTP endpoints with a chosen status, and an RDS instance whose
- * snapshots progress from `creating` to a final status. The agents' real tools run against it (the real backup tool
- * through a mocked RDS client, the real dependency monitor through a fake fetch), so a workflow test exercises the
- * same code a Lambda runs.
+ * A simulated production for workflow tests. The agents' real tools run against it through mocked AWS clients
+ * (aws-sdk-client-mock on one client instance per service) backed by in-memory state, and through a fake fetch:
+ *
+ * - HTTP endpoints with a chosen status (the dependency monitor);
+ * - RDS: the instance `shop-prod-db`, its snapshots (`creating` → final status), and the rename-swap restore;
+ * - ELB: the listener (blue 100 / green 0), its default rule, and target health derived from the ECS services;
+ * - ECS: the blue (live, 3 tasks) and green (idle) services, task definitions, rollouts, one-off migration tasks;
+ * - CloudWatch: ALB and RDS metrics per virtual minute from a traffic model and the listener's weights, and the
+ *   stack's alarms evaluated over them.
+ *
+ * Time is virtual (`clock`); it moves with `clock.advance` or `bake`. Every AWS call is recorded in `calls`; any call
+ * the simulation does not model rejects with a NotModelledBySimulation error naming it.
  */
 
-export const DATABASE_IDENTIFIER = 'shop-prod-db';
+export { VirtualClock } from './simulated-aws/clock';
+export { SIM, SIM_ALARMS, SIM_DATABASE_RESOURCES } from './simulated-aws/constants';
+export type { ModifyListenerFaults } from './simulated-aws/load-balancer';
+export type { RestoreBehaviour, SnapshotBehaviour } from './simulated-aws/rds';
+export type { TrafficAt, TrafficModel } from './simulated-aws/traffic';
+
+export const DATABASE_IDENTIFIER = SIM.databaseIdentifier;
 
 export interface EndpointBehaviour {
   readonly name: string;
@@ -28,23 +47,33 @@ export interface EndpointBehaviour {
   readonly answers: number | 'unreachable';
 }
 
-export interface SnapshotBehaviour {
-  /** Describes that answer `creating` before the final status. */
-  readonly pollsUntilDone?: number;
-  readonly finalStatus?: 'available' | 'failed';
-  /** An RDS error name CreateDBSnapshot fails with, every time. */
-  readonly createFailsWith?: string;
-  /** CreateDBSnapshot is throttled this many times before it succeeds. */
-  readonly throttleCreate?: number;
-  /** CreateDBSnapshot finds the instance busy (InvalidDBInstanceStateFault) this many times before it succeeds. */
-  readonly busyCreate?: number;
-  /** The snapshot's engine version differs from the instance's (verification must catch it). */
-  readonly engineVersionDrift?: boolean;
+export interface CutoverBehaviour {
+  /** Green's rollout is COMPLETED and its targets healthy at the N-th DescribeServices of green; default 1. */
+  readonly greenReadyAfterPolls?: number;
+  /** Green's rollout stays IN_PROGRESS; its targets are `initial`, then `unhealthy`. */
+  readonly greenNeverHealthy?: boolean;
+  /** Exit code of the migration container; default 0. */
+  readonly migrationExitCode?: number;
+  /** DescribeTasks says RUNNING this many times before STOPPED; default 1. */
+  readonly migrationRunningPolls?: number;
+  readonly modifyListener?: ModifyListenerFaults;
+  /** Default true; false: the alarms never fire (a breach is seen only by the verdict). */
+  readonly alarmsEnabled?: boolean;
+  readonly restore?: RestoreBehaviour;
 }
 
 export interface SimulatedProductionOptions {
   readonly endpoints?: readonly EndpointBehaviour[];
   readonly snapshot?: SnapshotBehaviour;
+  readonly traffic?: TrafficModel;
+  readonly cutover?: CutoverBehaviour;
+  /** Start of virtual time; default 2026-11-24T10:00:00Z. */
+  readonly startAt?: Date;
+}
+
+export interface BakeResult {
+  readonly interruptedBy: string | null;
+  readonly at?: Date;
 }
 
 const DEFAULT_ENDPOINTS: readonly EndpointBehaviour[] = [
@@ -53,23 +82,132 @@ const DEFAULT_ENDPOINTS: readonly EndpointBehaviour[] = [
   { name: 'email', critical: false, answers: 200 },
 ];
 
-function rdsError(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  return Object.assign(error, { $fault: 'client', $metadata: { httpStatusCode: 400 } });
-}
+/** Alarms whose OK → ALARM interrupts a bake, in the order they are reported when several fire in one minute. */
+const INTERRUPTING_ALARMS = [SIM_ALARMS.greenErrorRate, SIM_ALARMS.greenP95Latency, SIM_ALARMS.dbConnections];
 
 export class SimulatedProduction {
-  readonly rdsCalls: string[] = [];
+  readonly clock: VirtualClock;
   readonly httpCalls: string[] = [];
-  private readonly snapshots = new Map<string, DBSnapshot & { polls: number }>();
-  private createThrottlesLeft: number;
-  private createBusyLeft: number;
+  private readonly log = new CallLog();
+  private readonly traffic: TrafficHistory;
+  private readonly ecs: SimulatedEcs;
+  private readonly loadBalancer: SimulatedLoadBalancer;
+  private readonly cloudWatch: SimulatedCloudWatch;
+  private readonly rds: SimulatedRds;
 
   constructor(private readonly options: SimulatedProductionOptions = {}) {
-    this.createThrottlesLeft = options.snapshot?.throttleCreate ?? 0;
-    this.createBusyLeft = options.snapshot?.busyCreate ?? 0;
+    const cutover = options.cutover ?? {};
+    this.clock = new VirtualClock(options.startAt);
+    this.traffic = new TrafficHistory(this.clock, options.traffic ?? {}, cutover.alarmsEnabled ?? true);
+    this.ecs = new SimulatedEcs(this.clock, this.log, {
+      readyAfterPolls: cutover.greenReadyAfterPolls ?? 1,
+      greenNeverHealthy: cutover.greenNeverHealthy ?? false,
+      migrationExitCode: cutover.migrationExitCode ?? 0,
+      migrationRunningPolls: cutover.migrationRunningPolls ?? 1,
+    });
+    this.loadBalancer = new SimulatedLoadBalancer(this.log, this.ecs, this.traffic, cutover.modifyListener ?? {});
+    this.cloudWatch = new SimulatedCloudWatch(this.clock, this.log, this.traffic);
+    this.rds = new SimulatedRds(this.clock, this.log, options.snapshot ?? {}, cutover.restore ?? {});
   }
+
+  // ----- records and inspectors -----
+
+  /** Every AWS call made to the simulated ELB/ECS/CloudWatch/RDS, as 'Service:Command summary', in order. */
+  get calls(): string[] {
+    return this.log.calls;
+  }
+
+  /** RDS calls in the foundation's format (`CreateDBSnapshot <id>`, `DescribeDBSnapshots <id>`, …). */
+  get rdsCalls(): string[] {
+    return this.rds.rdsCalls;
+  }
+
+  /** Green's weight after each successful ModifyListener, in order (what reached the listener). */
+  get greenWeights(): number[] {
+    return this.loadBalancer.greenWeights;
+  }
+
+  currentGreenWeight(): number {
+    return this.loadBalancer.currentWeights().green;
+  }
+
+  serviceDesiredCount(serviceName: string): number {
+    return this.ecs.serviceDesiredCount(serviceName);
+  }
+
+  /** The task definition a service runs now, as `family:revision`. */
+  serviceTaskDefinition(serviceName: string): string {
+    return this.ecs.serviceTaskDefinition(serviceName);
+  }
+
+  /** Identifiers of the DB instances that exist now, sorted (the original, a preserved copy after a rename, …). */
+  databaseInstances(): string[] {
+    return this.rds.databaseInstances();
+  }
+
+  /** A DB instance as RDS would describe it now (not counted as a Describe), or undefined when it does not exist. */
+  databaseInstance(identifier: string): DBInstance | undefined {
+    return this.rds.instance(identifier);
+  }
+
+  /** The alarms' states now. */
+  alarmStates(): Record<string, AlarmStateValue> {
+    return Object.fromEntries([...this.traffic.alarmStates()].map(([name, state]) => [name, state.value]));
+  }
+
+  /** An available snapshot as the backup tool would have made it for `deploymentName`; its verified metadata. */
+  seedSnapshot(deploymentName: string): BackupMetadata {
+    return this.rds.seedSnapshot(deploymentName);
+  }
+
+  // ----- clients (one mocked instance per service, built on first use) -----
+
+  elbClient(): ElasticLoadBalancingV2Client {
+    return this.loadBalancer.elbClient();
+  }
+
+  ecsClient(): ECSClient {
+    return this.ecs.ecsClient();
+  }
+
+  cloudWatchClient(): CloudWatchClient {
+    return this.cloudWatch.cloudWatchClient();
+  }
+
+  /** An RDS client whose every call the simulation answers; any other command fails the test. */
+  rdsClient(): RDSClient {
+    return this.rds.rdsClient();
+  }
+
+  // ----- time -----
+
+  /**
+   * Advances the virtual clock minute by minute for `seconds`, evaluating the alarms after each minute. The first
+   * alarm on green's target group or the DB alarm that goes to ALARM is passed to `onAlarm` (awaited) and ends the
+   * bake early; otherwise the whole time passes.
+   */
+  async bake(seconds: number, onAlarm: (alarmName: string, at: Date) => Promise<void>): Promise<BakeResult> {
+    if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`bake: invalid duration ${seconds} s`);
+    let remaining = seconds;
+    while (remaining > 0) {
+      const step = Math.min(60, remaining);
+      const before = this.traffic.alarmStates();
+      this.clock.advance(step);
+      remaining -= step;
+      const after = this.traffic.alarmStates();
+      const fired = INTERRUPTING_ALARMS.find(
+        (name) => before.get(name)?.value !== 'ALARM' && after.get(name)?.value === 'ALARM',
+      );
+      if (fired !== undefined) {
+        const at = this.clock.now();
+        await onAlarm(fired, at);
+        return { interruptedBy: fired, at };
+      }
+    }
+    return { interruptedBy: null };
+  }
+
+  // ----- the foundation -----
 
   get healthConfig(): ResolvedHealthChecksConfig {
     const endpoints = this.options.endpoints ?? DEFAULT_ENDPOINTS;
@@ -94,76 +232,6 @@ export class SimulatedProduction {
     if (endpoint === undefined || endpoint.answers === 'unreachable') throw new TypeError('fetch failed');
     return new Response(null, { status: endpoint.answers });
   };
-
-  /** An RDS client whose every call the simulation answers; any other command fails the test. */
-  rdsClient(): RDSClient {
-    const client = new RDSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    const rds = mockClient(client);
-    const behaviour = this.options.snapshot ?? {};
-    rds.onAnyCommand().rejects(new Error('the simulated production does not model this RDS command'));
-    rds.on(CreateDBSnapshotCommand).callsFake((input: { DBSnapshotIdentifier: string; Tags?: unknown[] }) => {
-      this.rdsCalls.push(`CreateDBSnapshot ${input.DBSnapshotIdentifier}`);
-      if (this.createThrottlesLeft > 0) {
-        this.createThrottlesLeft -= 1;
-        throw rdsError('ThrottlingException', 'Rate exceeded');
-      }
-      if (this.createBusyLeft > 0) {
-        this.createBusyLeft -= 1;
-        throw rdsError('InvalidDBInstanceStateFault', 'DB instance is currently backing-up');
-      }
-      if (behaviour.createFailsWith) throw rdsError(behaviour.createFailsWith, 'simulated failure');
-      if (this.snapshots.has(input.DBSnapshotIdentifier)) {
-        throw rdsError('DBSnapshotAlreadyExistsFault', 'exists');
-      }
-      const snapshot = {
-        // The local run stamps the execution's StartTime with the wall clock, so the snapshot does too.
-        ...this.snapshotShape(input.DBSnapshotIdentifier, 'creating', new Date()),
-        TagList: input.Tags as DBSnapshot['TagList'],
-        polls: 0,
-      };
-      this.snapshots.set(input.DBSnapshotIdentifier, snapshot);
-      return { DBSnapshot: snapshot };
-    });
-    rds.on(DescribeDBSnapshotsCommand).callsFake((input: { DBSnapshotIdentifier: string }) => {
-      this.rdsCalls.push(`DescribeDBSnapshots ${input.DBSnapshotIdentifier}`);
-      const snapshot = this.snapshots.get(input.DBSnapshotIdentifier);
-      if (!snapshot) throw rdsError('DBSnapshotNotFoundFault', 'not found');
-      snapshot.polls += 1;
-      if (snapshot.polls > (behaviour.pollsUntilDone ?? 2)) snapshot.Status = behaviour.finalStatus ?? 'available';
-      return { DBSnapshots: [snapshot] };
-    });
-    rds.on(DescribeDBInstancesCommand).callsFake(() => {
-      this.rdsCalls.push('DescribeDBInstances');
-      return {
-        DBInstances: [
-          {
-            DBInstanceIdentifier: DATABASE_IDENTIFIER,
-            Engine: 'postgres',
-            EngineVersion: '16.4',
-            AllocatedStorage: 100,
-            StorageEncrypted: true,
-            KmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/db-key',
-          },
-        ],
-      };
-    });
-    return client;
-  }
-
-  private snapshotShape(identifier: string, status: string, createdAt: Date): DBSnapshot {
-    return {
-      DBSnapshotIdentifier: identifier,
-      DBSnapshotArn: `arn:aws:rds:eu-west-1:123456789012:snapshot:${identifier}`,
-      DBInstanceIdentifier: DATABASE_IDENTIFIER,
-      Status: status,
-      SnapshotCreateTime: createdAt,
-      Engine: 'postgres',
-      EngineVersion: this.options.snapshot?.engineVersionDrift ? '15.8' : '16.4',
-      AllocatedStorage: 100,
-      Encrypted: true,
-      KmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/db-key',
-    };
-  }
 
   /** The PreDeploymentValidator agent with its real tools, behind the same schema and error renaming as its Lambda. */
   preDeploymentValidator() {

@@ -209,18 +209,20 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
       return coordinator(coordinatorRequestSchema.parse(input));
     });
 
-  const answer = (kind: 'START' | 'DATABASE_ROLLBACK', how: Answer): TaskHandler => (parameters) => {
-    const { Payload } = parameters as { FunctionName: string; Payload: unknown };
-    const request = approvalRequestSchema.parse(Payload);
-    approvalRequests.push(request);
-    if (request.kind !== kind) throw new Error(`expected a ${kind} approval, got ${request.kind}`);
-    if (how === 'never') throw workflowError('States.Timeout', 'no answer before the timeout');
-    if (how === 'reject') {
-      const error = kind === 'START' ? 'ApprovalRejected' : 'DatabaseRollbackDeclined';
-      throw workflowError(error, 'Rejected by chairman: not this week');
-    }
-    return { ...APPROVED, kind };
-  };
+  const answer =
+    (kind: 'START' | 'DATABASE_ROLLBACK', how: Answer): TaskHandler =>
+    (parameters) => {
+      const { Payload } = parameters as { FunctionName: string; Payload: unknown };
+      const request = approvalRequestSchema.parse(Payload);
+      approvalRequests.push(request);
+      if (request.kind !== kind) throw new Error(`expected a ${kind} approval, got ${request.kind}`);
+      if (how === 'never') throw workflowError('States.Timeout', 'no answer before the timeout');
+      if (how === 'reject') {
+        const error = kind === 'START' ? 'ApprovalRejected' : 'DatabaseRollbackDeclined';
+        throw workflowError(error, 'Rejected by chairman: not this week');
+      }
+      return { ...APPROVED, kind };
+    };
 
   const bakeTask: TaskHandler = async (parameters) => {
     const { Payload } = parameters as { Payload: Record<string, unknown> };

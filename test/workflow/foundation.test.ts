@@ -1,12 +1,8 @@
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { approvalRequestSchema } from '../../lambdas/approval-request/request';
-import { intake, intakeEventSchema } from '../../lambdas/deployment-intake/intake';
-import type { ApprovalDecision } from '../../lambdas/shared/contracts';
 import { type LocalDynamo, startLocalDynamo } from '../support/dynalite';
-import { asLambda, dynamoTask, IntegrationRecorder } from '../support/local-integrations';
-import { LOCAL_SUBSTITUTIONS, runWorkflow, type TaskHandler, workflowError } from '../support/local-workflow';
-import { SimulatedProduction, type SimulatedProductionOptions } from '../support/simulated-production';
+import { LOCAL_SUBSTITUTIONS } from '../support/local-workflow';
+import { APPROVED, createWorld, intakeConfig, VALID_INPUT, type WorldOptions } from '../support/workflow-world';
 
 /**
  * The foundation part of statemachine/deployment-crew.asl.json (request → approval → validation and backup), run
