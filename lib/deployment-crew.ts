@@ -80,6 +80,7 @@ export class DeploymentCrew extends Construct {
     });
 
     const definition = readDefinition();
+    checkTimeBudget(props, config, definition.timeoutSeconds);
     const intakeConfig: IntakeConfig = {
       defaultApprovalTimeoutSeconds: config.approvalTimeoutSeconds,
       defaultBakeSeconds: config.bakeSeconds,
@@ -212,7 +213,10 @@ export class DeploymentCrew extends Construct {
     ]) {
       this.orchestrator.role.addToPolicy(statement);
     }
-    acknowledgeReadOnlyWildcards(this.orchestrator.role);
+    acknowledgeReadOnlyWildcards(
+      this.orchestrator.role,
+      'elasticloadbalancing:DescribeListeners/DescribeRules/DescribeTargetHealth, cloudwatch:GetMetricData, ecs:DescribeTaskDefinition',
+    );
     Validations.of(this.orchestrator.role).acknowledge(
       {
         id: `AwsSolutions-IAM5[Resource::${ecsArn(where, 'task-definition', `${props.ecs.taskDefinitionFamily}:*`)}]`,
@@ -259,7 +263,10 @@ export class DeploymentCrew extends Construct {
     ]) {
       this.rollbackCoordinator.role.addToPolicy(statement);
     }
-    acknowledgeReadOnlyWildcards(this.rollbackCoordinator.role);
+    acknowledgeReadOnlyWildcards(
+      this.rollbackCoordinator.role,
+      'elasticloadbalancing:DescribeListeners/DescribeRules/DescribeTargetHealth, cloudwatch:GetMetricData',
+    );
     Validations.of(this.rollbackCoordinator.role).acknowledge(
       ...restoreWildcards(where, config.database).map((resource) => ({
         id: `AwsSolutions-IAM5[Resource::${resource}]`,
@@ -287,7 +294,10 @@ export class DeploymentCrew extends Construct {
     for (const statement of [...listenerStatements(props.listenerArn), lockStatement('GetItem', 'UpdateItem')]) {
       this.rollbackTrigger.role.addToPolicy(statement);
     }
-    acknowledgeReadOnlyWildcards(this.rollbackTrigger.role);
+    acknowledgeReadOnlyWildcards(
+      this.rollbackTrigger.role,
+      'elasticloadbalancing:DescribeListeners/DescribeRules/DescribeTargetHealth',
+    );
     new AlarmRollbackRule(this, 'AlarmRollback', {
       alarmNames: [...this.alarms.alarmNames, ...(props.extraAlarmNames ?? [])],
       target: this.rollbackTrigger.function,
@@ -364,6 +374,31 @@ interface ResolvedConfig {
   readonly bakeSeconds: number;
   readonly inconclusiveAllowance: number;
   readonly thresholds: ReturnType<typeof canaryThresholdsSchema.parse>;
+  readonly databaseRollbackApprovalTimeoutSeconds: number;
+}
+
+/**
+ * The longest an execution can take with these props must fit in the state machine's TimeoutSeconds (the ASL's
+ * single source) and so in the lock's TTL: an execution timed out mid-cutover would leave production half shifted.
+ */
+function checkTimeBudget(props: DeploymentCrewProps, config: ResolvedConfig, executionTimeoutSeconds: number): void {
+  const hours = (value: number) => `${(value / 3600).toFixed(1)} h`;
+  const worstCase =
+    APPROVAL_TIMEOUT_BOUNDS.maxSeconds +
+    config.snapshotMaxPolls * config.snapshotPollSeconds +
+    (props.greenReadyTimeout ?? Duration.minutes(20)).toSeconds() +
+    (props.migration?.timeout ?? Duration.minutes(30)).toSeconds() +
+    config.canarySteps.length * (1 + config.inconclusiveAllowance) * BAKE_TIME_BOUNDS.maxSeconds +
+    config.databaseRollbackApprovalTimeoutSeconds +
+    (props.databaseRestoreTimeout ?? Duration.hours(3)).toSeconds() +
+    3600;
+  if (worstCase > executionTimeoutSeconds) {
+    throw new Error(
+      `the longest possible deployment (${hours(worstCase)}: approval, backup, green, migration, every bake at its ` +
+        `maximum, database rollback) exceeds the state machine's limit of ${hours(executionTimeoutSeconds)}; ` +
+        'shorten the timeouts or the canary',
+    );
+  }
 }
 
 function pollsWithin(timeout: Duration, pollSeconds: number): number {
@@ -458,8 +493,32 @@ function resolveConfig(props: DeploymentCrewProps): ResolvedConfig {
   if (props.ecs.passRoleArns.length === 0) {
     throw new Error('ecs.passRoleArns: name the task and execution roles of the application task definition');
   }
-  if (props.databaseRestore.parameterGroupNames.length === 0) {
+  const restore = props.databaseRestore;
+  if (restore.parameterGroupNames.length === 0) {
     throw new Error('databaseRestore.parameterGroupNames: name the parameter group(s) the database uses');
+  }
+  // Every cluster has a cluster parameter group and every instance an option group: a restore re-uses them, and
+  // refuses (before changing anything) any group it may not use.
+  if (database.kind === 'cluster' && (restore.clusterParameterGroupNames ?? []).length === 0) {
+    throw new Error(
+      'databaseRestore.clusterParameterGroupNames: name the DB cluster parameter group the cluster uses (a restore re-uses it)',
+    );
+  }
+  if (database.kind === 'instance' && (restore.optionGroupNames ?? []).length === 0) {
+    throw new Error(
+      'databaseRestore.optionGroupNames: name the option group the instance uses (default:<engine>-<major> when none was chosen)',
+    );
+  }
+  const databaseRollbackApprovalTimeoutSeconds = (
+    props.databaseRollbackApprovalTimeout ?? Duration.hours(1)
+  ).toSeconds();
+  if (
+    databaseRollbackApprovalTimeoutSeconds < APPROVAL_TIMEOUT_BOUNDS.minSeconds ||
+    databaseRollbackApprovalTimeoutSeconds > APPROVAL_TIMEOUT_BOUNDS.maxSeconds
+  ) {
+    throw new Error(
+      `databaseRollbackApprovalTimeout: must be between ${APPROVAL_TIMEOUT_BOUNDS.minSeconds} and ${APPROVAL_TIMEOUT_BOUNDS.maxSeconds} seconds`,
+    );
   }
   return {
     database,
@@ -470,6 +529,7 @@ function resolveConfig(props: DeploymentCrewProps): ResolvedConfig {
     bakeSeconds,
     inconclusiveAllowance,
     thresholds: thresholds.data,
+    databaseRollbackApprovalTimeoutSeconds,
   };
 }
 
@@ -643,12 +703,10 @@ function ecsStatements(where: ListenerArnParts, props: DeploymentCrewProps): iam
   ];
 }
 
-/** Read-only actions that support no resource-level permissions (ELB describes, GetMetricData, task definitions). */
-function acknowledgeReadOnlyWildcards(role: iam.Role): void {
+/** Read-only actions that support no resource-level permissions, named per role. */
+function acknowledgeReadOnlyWildcards(role: iam.Role, actions: string): void {
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
-    reason:
-      'Only read-only actions without resource-level permissions are on *: elasticloadbalancing:Describe*, ' +
-      'cloudwatch:GetMetricData and ecs:DescribeTaskDefinition. Every mutating action is scoped.',
+    reason: `Only read-only actions without resource-level permissions are on *: ${actions}. Every mutating action is scoped.`,
   });
 }
