@@ -15,7 +15,13 @@ import {
   approvalDecisionSchema,
   type approverSchema,
 } from '../shared/contracts';
-import { DeploymentCrewError, InvalidInputError, isTransientAwsError, TransientAwsError } from '../shared/errors';
+import {
+  DeploymentCrewError,
+  errorName,
+  InvalidInputError,
+  isTransientAwsError,
+  TransientAwsError,
+} from '../shared/errors';
 import { type FunctionUrlResponse, isFunctionUrlEvent, serveFunctionUrl } from '../shared/function-url';
 import { logger } from '../shared/logger';
 import { describeZodError } from '../shared/validation';
@@ -256,7 +262,7 @@ export function createApprovalResponder(dependencies: ApprovalResponderDependenc
       logger.warn('could not update the approval after Step Functions refused the answer', {
         deployment: item.deploymentName,
         kind: item.kind,
-        errorName: errorName(error),
+        errorName: errorName(error) ?? 'UnknownError',
       });
     }
   }
@@ -285,7 +291,7 @@ export function createApprovalResponder(dependencies: ApprovalResponderDependenc
       }
     } catch (error) {
       // Never pass the SDK's message on: InvalidToken and friends may quote the token.
-      const sfnError = errorName(error);
+      const sfnError = errorName(error) ?? 'UnknownError';
       if (TASK_GONE_ERRORS.has(sfnError)) {
         await afterClaim(item, decided, answeredAt, {
           update: 'SET #status = :expired, #expiredAt = :expiredAt, #expiryReason = :expiryReason',
@@ -404,11 +410,4 @@ function describeOutcome(item: ApprovalItem): string {
     case 'PENDING':
       return `${item.kind} pending`;
   }
-}
-
-function errorName(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string') {
-    return error.name;
-  }
-  return 'UnknownError';
 }

@@ -119,3 +119,25 @@ export function toWorkflowError(error: unknown): Error {
   if (error instanceof Error) return error;
   return new Error(String(error));
 }
+
+/** The error's `name` when it has a string one (AWS SDK errors name their exception type), else undefined. */
+export function errorName(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const name = (error as { name?: unknown }).name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** The error's message, or the thrown value as a string when it is not an Error. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The call's result, or undefined when it fails with the error named `notFound`; any other failure propagates. */
+export async function unlessNotFound<T>(notFound: string, call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    if (errorName(error) === notFound) return undefined;
+    throw error;
+  }
+}

@@ -14,7 +14,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import type { BackupMetadata, DatabaseKind, DeploymentRef, SnapshotRef } from '../shared/contracts';
-import { BackupFailedError, DatabaseBusyError } from '../shared/errors';
+import { BackupFailedError, DatabaseBusyError, errorMessage, errorName, unlessNotFound } from '../shared/errors';
 
 /**
  * backup_tool: a manual RDS snapshot per deployment, created once (the identifier is derived from the execution name,
@@ -192,24 +192,18 @@ function instanceAdapter(client: RDSClient): RdsAdapter {
       return output.DBSnapshot === undefined ? undefined : view(output.DBSnapshot, identifier);
     },
     async describeSnapshot(identifier) {
-      try {
-        const output = await client.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }));
-        const snapshot = output.DBSnapshots?.[0];
-        return snapshot === undefined ? undefined : view(snapshot, identifier);
-      } catch (error) {
-        if (errorName(error) === 'DBSnapshotNotFoundFault') return undefined;
-        throw error;
-      }
+      const output = await unlessNotFound('DBSnapshotNotFoundFault', () =>
+        client.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier })),
+      );
+      const snapshot = output?.DBSnapshots?.[0];
+      return snapshot === undefined ? undefined : view(snapshot, identifier);
     },
     async describeSource(identifier) {
-      try {
-        const output = await client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
-        const instance = output.DBInstances?.[0];
-        return instance === undefined ? undefined : sourceView(instance);
-      } catch (error) {
-        if (errorName(error) === 'DBInstanceNotFoundFault') return undefined;
-        throw error;
-      }
+      const output = await unlessNotFound('DBInstanceNotFoundFault', () =>
+        client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier })),
+      );
+      const instance = output?.DBInstances?.[0];
+      return instance === undefined ? undefined : sourceView(instance);
     },
     comparesStorage: (source) => source.allocatedStorage !== undefined,
   };
@@ -252,26 +246,18 @@ function clusterAdapter(client: RDSClient): RdsAdapter {
       return output.DBClusterSnapshot === undefined ? undefined : view(output.DBClusterSnapshot, identifier);
     },
     async describeSnapshot(identifier) {
-      try {
-        const output = await client.send(
-          new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: identifier }),
-        );
-        const snapshot = output.DBClusterSnapshots?.[0];
-        return snapshot === undefined ? undefined : view(snapshot, identifier);
-      } catch (error) {
-        if (errorName(error) === 'DBClusterSnapshotNotFoundFault') return undefined;
-        throw error;
-      }
+      const output = await unlessNotFound('DBClusterSnapshotNotFoundFault', () =>
+        client.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: identifier })),
+      );
+      const snapshot = output?.DBClusterSnapshots?.[0];
+      return snapshot === undefined ? undefined : view(snapshot, identifier);
     },
     async describeSource(identifier) {
-      try {
-        const output = await client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }));
-        const cluster = output.DBClusters?.[0];
-        return cluster === undefined ? undefined : sourceView(cluster);
-      } catch (error) {
-        if (errorName(error) === 'DBClusterNotFoundFault') return undefined;
-        throw error;
-      }
+      const output = await unlessNotFound('DBClusterNotFoundFault', () =>
+        client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier })),
+      );
+      const cluster = output?.DBClusters?.[0];
+      return cluster === undefined ? undefined : sourceView(cluster);
     },
     // An Aurora cluster volume has no fixed size (DescribeDBClusters reports 1 or the current, varying size), so only
     // Multi-AZ DB clusters (engine mysql/postgres) have a size to compare.
@@ -295,17 +281,6 @@ const FATAL_RDS_ERRORS = new Set([
   'DBSnapshotNotFoundFault',
   'DBClusterSnapshotNotFoundFault',
 ]);
-
-function errorName(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const name = (error as { name?: unknown }).name;
-  return typeof name === 'string' ? name : undefined;
-}
-
-function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
-}
 
 function tagValue(tags: readonly Tag[] | undefined, key: string): string | undefined {
   return tags?.find((tag) => tag.Key === key)?.Value;

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-rds';
 import type { BackupMetadata, DatabaseKind } from '../shared/contracts';
 import type { RollbackState } from '../shared/cutover-contracts';
-import { ConfigurationError, InvalidInputError } from '../shared/errors';
+import { ConfigurationError, errorMessage, errorName, InvalidInputError, unlessNotFound } from '../shared/errors';
 import { MANAGED_BY, SNAPSHOT_PREFIX, TAG_DEPLOYMENT, TAG_MANAGED_BY, toTagValue } from './backup';
 
 /**
@@ -472,16 +472,6 @@ export function createDatabaseRestore(
   return new RdsDatabaseRestore(client, target.kind, target.identifier, options);
 }
 
-function errorName(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const name = (error as { name?: unknown }).name;
-  return typeof name === 'string' ? name : undefined;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 type Step = DatabaseRestoreProgress;
 
 class RdsDatabaseRestore implements DatabaseRestoreTool {
@@ -910,23 +900,17 @@ class RdsDatabaseRestore implements DatabaseRestoreTool {
   }
 
   private async describeInstance(identifier: string): Promise<DBInstance | undefined> {
-    try {
-      const output = await this.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
-      return output.DBInstances?.[0];
-    } catch (error) {
-      if (errorName(error) === 'DBInstanceNotFoundFault') return undefined;
-      throw error;
-    }
+    const output = await unlessNotFound('DBInstanceNotFoundFault', () =>
+      this.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier })),
+    );
+    return output?.DBInstances?.[0];
   }
 
   private async describeCluster(identifier: string): Promise<DBCluster | undefined> {
-    try {
-      const output = await this.client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }));
-      return output.DBClusters?.[0];
-    } catch (error) {
-      if (errorName(error) === 'DBClusterNotFoundFault') return undefined;
-      throw error;
-    }
+    const output = await unlessNotFound('DBClusterNotFoundFault', () =>
+      this.client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier })),
+    );
+    return output?.DBClusters?.[0];
   }
 
   /** The cluster's member instances, one Describe each (scoped ARNs; no account-wide listing). */

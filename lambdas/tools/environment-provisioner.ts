@@ -22,7 +22,7 @@ import {
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { GreenEnvironment, Migration, Side } from '../shared/cutover-contracts';
-import { DeploymentCrewError } from '../shared/errors';
+import { DeploymentCrewError, errorMessage, errorName } from '../shared/errors';
 
 /**
  * environment_provisioner: prepares the idle ("green") ECS service of the blue-green pair for a release, watches it
@@ -377,16 +377,6 @@ type Fail = (message: string) => DeploymentCrewError;
 const failProvisioning: Fail = (message) => new GreenProvisioningFailedError(message);
 const failMigration: Fail = (message) => new MigrationFailedError(message);
 const refuseScaleDown: Fail = (message) => new RefusedToScaleDownLiveError(message);
-
-function errorName(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const name = (error as { name?: unknown }).name;
-  return typeof name === 'string' ? name : undefined;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function describeFailures(failures: readonly Failure[]): string {
   return failures

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { parseListenerArn } from '../shared/arns';
 import type { Side, Sides, Stickiness } from '../shared/cutover-contracts';
-import { ConfigurationError, DeploymentCrewError, InvalidInputError } from '../shared/errors';
+import { ConfigurationError, DeploymentCrewError, errorMessage, errorName, InvalidInputError } from '../shared/errors';
 
 /**
  * traffic_router: reads and sets the weights of the blue-green pair on the application's ALB listener.
@@ -93,7 +93,7 @@ export function createTrafficRouter(
   try {
     parseListenerArn(listenerArn);
   } catch (error) {
-    throw new ConfigurationError(`traffic router: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ConfigurationError(`traffic router: ${errorMessage(error)}`);
   }
   return new AlbTrafficRouter(client, listenerArn, options.clock ?? (() => new Date()));
 }
@@ -220,12 +220,6 @@ export function weightMismatch(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-
-function errorName(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const name = (error as { name?: unknown }).name;
-  return typeof name === 'string' ? name : undefined;
-}
 
 class AlbTrafficRouter implements TrafficRouter {
   constructor(

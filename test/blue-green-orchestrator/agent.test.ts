@@ -1,4 +1,3 @@
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBlueGreenOrchestrator, type OrchestratorRequest } from '../../lambdas/blue-green-orchestrator/agent';
 import type { OrchestratorConfig } from '../../lambdas/blue-green-orchestrator/config';
@@ -12,12 +11,7 @@ import type {
   Sides,
 } from '../../lambdas/shared/cutover-contracts';
 import { DeploymentCrewError } from '../../lambdas/shared/errors';
-import {
-  createDeploymentLock,
-  type DeploymentLock,
-  LOCK_SORT_KEY,
-  type RollbackRequest,
-} from '../../lambdas/tools/deployment-lock';
+import type { DeploymentLock, RollbackRequest } from '../../lambdas/tools/deployment-lock';
 import type {
   EnvironmentProvisioner,
   ScaleDownGreenInput,
@@ -25,7 +19,9 @@ import type {
 } from '../../lambdas/tools/environment-provisioner';
 import type { MetricsMonitor, SideTraffic, TimeWindow } from '../../lambdas/tools/metrics-monitor';
 import type { ForwardState, TargetHealthSummary, TrafficRouter } from '../../lambdas/tools/traffic-router';
-import { type LocalDynamo, STATE_TABLE_NAME, startLocalDynamo } from '../support/dynalite';
+import { type LocalDocumentDynamo, STATE_TABLE_NAME, startLocalDocumentDynamo } from '../support/dynalite';
+import { rejection } from '../support/errors';
+import { heldLock } from '../support/lock-fixtures';
 
 const PREFIX = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
 const LISTENER = `${PREFIX}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`;
@@ -236,13 +232,10 @@ function shifted(stepIndex: number, overrides: Partial<CanaryState> = {}): Canar
   });
 }
 
-let dynamo: LocalDynamo;
-let ddb: DynamoDBDocumentClient;
-let deploymentCount = 0;
+let dynamo: LocalDocumentDynamo;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  ddb = DynamoDBDocumentClient.from(dynamo.client);
+  dynamo = await startLocalDocumentDynamo();
 });
 
 afterAll(async () => {
@@ -262,16 +255,7 @@ interface World {
 
 /** A deployment holding a fresh lock (as AcquireDeploymentLock puts it), with the real lock tool on dynalite. */
 async function world(): Promise<World> {
-  deploymentCount += 1;
-  const name = `release-1-4-0-${deploymentCount}`;
-  const lockKey = `LOCK#${LISTENER}#${deploymentCount}`;
-  await ddb.send(
-    new PutCommand({
-      TableName: STATE_TABLE_NAME,
-      Item: { pk: lockKey, sk: LOCK_SORT_KEY, holder: name, lockState: 'HELD', expiresAt: 1_795_000_000 },
-    }),
-  );
-  const lock = createDeploymentLock(ddb, STATE_TABLE_NAME, lockKey);
+  const { holder: name, lockKey, lock } = await heldLock(dynamo.ddb, LISTENER);
   const router = new FakeRouter();
   const provisioner = new FakeProvisioner();
   const monitor = new FakeMonitor();
@@ -295,16 +279,6 @@ async function world(): Promise<World> {
       now = next;
     },
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`rejected with a non-error: ${String(error)}`);
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 describe('orchestrator: resolveSides', () => {

@@ -446,3 +446,44 @@ describe('DeploymentCrew construct: settings refused at construction', () => {
     });
   });
 });
+
+describe('DeploymentCrew construct: the time budget and the restore groups', () => {
+  it('refuses props whose longest deployment exceeds the state machine limit (and so the lock TTL)', () => {
+    // Act
+    const message = constructionError({
+      canary: { steps: [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100], bakeSeconds: 300, inconclusiveAllowance: 10 },
+    });
+
+    // Assess
+    expect(message).toMatch(/longest possible deployment \(\d+\.\d h.*exceeds the state machine's limit of 240\.0 h/);
+  });
+
+  it('refuses an instance restore without the option group it re-uses', () => {
+    // Act
+    const message = constructionError({
+      databaseRestore: { subnetGroupName: 'shop-prod-db-subnets', parameterGroupNames: ['shop-postgres16'] },
+    });
+
+    // Assess
+    expect(message).toContain('databaseRestore.optionGroupNames');
+  });
+
+  it('refuses an Aurora restore without the cluster parameter group it re-uses', () => {
+    // Act
+    const message = constructionError({
+      database: { clusterIdentifier: 'shop-aurora' },
+      databaseRestore: { subnetGroupName: 'shop-prod-db-subnets', parameterGroupNames: ['shop-aurora-pg'] },
+    });
+
+    // Assess
+    expect(message).toContain('databaseRestore.clusterParameterGroupNames');
+  });
+
+  it('refuses a database rollback approval window the Chairman could not answer in', () => {
+    // Act
+    const message = constructionError({ databaseRollbackApprovalTimeoutSeconds: 10 });
+
+    // Assess
+    expect(message).toContain('databaseRollbackApprovalTimeout: must be between 300');
+  });
+});

@@ -3,13 +3,12 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  deploymentRef,
   fakeLambdaContext,
   fakeTaskToken,
   type LocalTable,
-  RELEASE,
   REQUEST_CONFIG,
   startLocalTable,
+  startRequest,
   TABLE_NAME,
   TARGETS,
   uniqueDeploymentName,
@@ -88,28 +87,20 @@ describe('task tokens never reach the logs', () => {
       .on(SendTaskSuccessCommand)
       .resolvesOnce({})
       .rejects(new InvalidToken({ message: `Invalid token: ${expiredToken}`, $metadata: {} }));
-    const startPayload = (name: string, token: string) => ({
-      taskToken: token,
-      kind: 'START',
-      deployment: deploymentRef(name),
-      release: RELEASE,
-      requestedBy: 'release-pipeline',
-      timeoutSeconds: 3600,
-    });
     const results: unknown[] = [];
 
     // Act
     const output = await captureOutput(async () => {
-      results.push(await requestHandler(startPayload(approved, fakeTaskToken('approved')), requestContext));
+      results.push(await requestHandler(startRequest(approved, fakeTaskToken('approved')), requestContext));
       results.push(
-        await requestHandler({ ...startPayload('bad', fakeTaskToken('invalid')), timeoutSeconds: -1 }, requestContext)
+        await requestHandler({ ...startRequest('bad', fakeTaskToken('invalid')), timeoutSeconds: -1 }, requestContext)
           .then(() => 'no error')
           .catch((error: unknown) => error),
       );
       results.push(
         await responseHandler({ deployment: approved, decision: 'approve', approver: 'jane' }, responseContext),
       );
-      results.push(await requestHandler(startPayload(expired, expiredToken), requestContext));
+      results.push(await requestHandler(startRequest(expired, expiredToken), requestContext));
       results.push(
         await responseHandler(
           {

@@ -14,10 +14,10 @@ import {
   fixedClock,
   type LocalTable,
   NOW,
-  RELEASE,
   REQUEST_CONFIG,
   readApproval,
   startLocalTable,
+  startRequest,
   TARGETS,
   uniqueDeploymentName,
 } from './approval-support';
@@ -42,17 +42,6 @@ beforeEach(() => {
 
 function requester() {
   return createApprovalRequester({ ddb: table.ddb, sns: new SNSClient({}), config: REQUEST_CONFIG, clock: fixedClock });
-}
-
-function startRequest(name: string, token: string): ApprovalRequest {
-  return {
-    taskToken: token,
-    kind: 'START',
-    deployment: deploymentRef(name),
-    release: RELEASE,
-    requestedBy: 'release-pipeline',
-    timeoutSeconds: 3600,
-  };
 }
 
 describe('approval request', () => {

@@ -1,8 +1,5 @@
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import dynalite from 'dynalite';
 import {
   APPROVAL_ITEM_RETENTION_SECONDS,
   type ApprovalItem,
@@ -10,12 +7,14 @@ import {
   approvalKey,
 } from '../../lambdas/approval-request/approval-item';
 import type { ApprovalRequestConfig, TargetsConfig } from '../../lambdas/approval-request/config';
+import type { ApprovalRequest } from '../../lambdas/approval-request/request';
 import type { ApprovalKind, DeploymentRef } from '../../lambdas/shared/contracts';
 import type { Release } from '../../lambdas/shared/deployment-request';
+import { type LocalDocumentDynamo, STATE_TABLE_NAME, startLocalDocumentDynamo } from '../support/dynalite';
 
 /** Shared fixtures of the approval tests: a dynalite table shaped like the stack's, and sample requests. */
 
-export const TABLE_NAME = 'deployment-crew-state';
+export const TABLE_NAME = STATE_TABLE_NAME;
 export const NOW = new Date('2026-11-24T10:00:00.000Z');
 export const fixedClock = (): Date => new Date(NOW);
 
@@ -53,6 +52,18 @@ export function deploymentRef(name: string): DeploymentRef {
   };
 }
 
+/** The START request the state machine sends the approval-request Lambda for deployment `name`. */
+export function startRequest(name: string, token: string): ApprovalRequest {
+  return {
+    taskToken: token,
+    kind: 'START',
+    deployment: deploymentRef(name),
+    release: RELEASE,
+    requestedBy: 'release-pipeline',
+    timeoutSeconds: 3600,
+  };
+}
+
 /** A token that looks like a real one and is easy to search for in captured output. */
 export function fakeTaskToken(label: string): string {
   return `AQCEAAAAKgAAAAMAAAAAAAAAA${label}SECRET-TOKEN-${'x'.repeat(200)}`;
@@ -65,46 +76,11 @@ export function uniqueDeploymentName(prefix: string): string {
   return `${prefix}-${uniqueCounter}-${Date.now().toString(36)}`;
 }
 
-export interface LocalTable {
-  readonly endpoint: string;
-  readonly ddb: DynamoDBDocumentClient;
-  close(): Promise<void>;
-}
+export type LocalTable = LocalDocumentDynamo;
 
-/** Starts dynalite on a loopback port and creates the crew table (pk/sk). */
-export async function startLocalTable(): Promise<LocalTable> {
-  const server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' },
-  });
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE_NAME,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  const ddb = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  return {
-    endpoint,
-    ddb,
-    close: async () => {
-      ddb.destroy();
-      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-    },
-  };
+/** Starts dynalite with the crew table, and a document client that drops undefined values as the approval Lambdas' do. */
+export function startLocalTable(): Promise<LocalTable> {
+  return startLocalDocumentDynamo({ marshallOptions: { removeUndefinedValues: true } });
 }
 
 /** Writes an approval item the way the approval-request Lambda does. */

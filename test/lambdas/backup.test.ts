@@ -26,6 +26,7 @@ import {
   SNAPSHOT_PREFIX,
   snapshotIdentifierFor,
 } from '../../lambdas/tools/backup';
+import { fault, rejection, serviceThrottling } from '../support/errors';
 
 const NOW = new Date('2026-11-24T10:05:00.000Z');
 const clock = () => NOW;
@@ -60,20 +61,6 @@ afterEach(() => {
   // Any command without a configured answer resolves undefined; make sure none went unnoticed.
   rds.reset();
 });
-
-function fault<T>(Fault: new (options: { message: string; $metadata: object }) => T, message = 'from the test'): T {
-  return new Fault({ message, $metadata: { httpStatusCode: 400 } });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`rejected with a non-Error: ${String(error)}`);
-  }
-  throw new Error('expected a rejection, got a result');
-}
 
 function instanceSnapshot(overrides: Partial<DBSnapshot> = {}): DBSnapshot {
   return {
@@ -303,12 +290,7 @@ describe('instance backup tool', () => {
 
   it('lets throttling propagate unchanged for the handler to mark transient', async () => {
     // Prepare
-    const throttling = new RDSServiceException({
-      name: 'Throttling',
-      $fault: 'client',
-      message: 'Rate exceeded',
-      $metadata: { httpStatusCode: 400 },
-    });
+    const throttling = serviceThrottling(RDSServiceException, 'Throttling');
     rds.on(CreateDBSnapshotCommand).rejects(throttling);
 
     // Act

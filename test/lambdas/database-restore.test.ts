@@ -42,6 +42,7 @@ import {
   restoredMemberIdentifier,
   restoreTags,
 } from '../../lambdas/tools/database-restore';
+import { fault, rejection, serviceThrottling } from '../support/errors';
 
 const NOW = new Date('2026-11-24T11:00:00.000Z');
 const clock = () => NOW;
@@ -163,20 +164,6 @@ function clusterMember(identifier: string, overrides: Partial<DBInstance> = {}):
     TagList: [{ Key: 'team', Value: 'orders' }],
     ...overrides,
   };
-}
-
-function fault<T>(Fault: new (options: { message: string; $metadata: object }) => T, message = 'from the test'): T {
-  return new Fault({ message, $metadata: { httpStatusCode: 400 } });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`rejected with a non-Error: ${String(error)}`);
-  }
-  throw new Error('expected a rejection, got a result');
 }
 
 /**
@@ -794,12 +781,7 @@ describe('database restore: instance', () => {
 
   it('lets transient AWS errors propagate for the caller to retry', async () => {
     // Prepare
-    const throttled = new RDSServiceException({
-      name: 'ThrottlingException',
-      $fault: 'client',
-      message: 'Rate exceeded',
-      $metadata: { httpStatusCode: 400 },
-    });
+    const throttled = serviceThrottling(RDSServiceException, 'ThrottlingException');
     rds.on(DescribeDBInstancesCommand).rejects(throttled);
     const tool = instanceTool();
 

@@ -1,13 +1,10 @@
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sides } from '../../lambdas/shared/cutover-contracts';
-import {
-  createDeploymentLock,
-  type DeploymentLock,
-  LOCK_SORT_KEY,
-  type RollbackRequest,
-} from '../../lambdas/tools/deployment-lock';
-import { type LocalDynamo, STATE_TABLE_NAME, startLocalDynamo } from '../support/dynalite';
+import { type DeploymentLock, LOCK_SORT_KEY, type RollbackRequest } from '../../lambdas/tools/deployment-lock';
+import { type LocalDocumentDynamo, STATE_TABLE_NAME, startLocalDocumentDynamo } from '../support/dynalite';
+import { rejection } from '../support/errors';
+import { freshLock, putHeldLock } from '../support/lock-fixtures';
 
 const PREFIX = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
 const LISTENER = `${PREFIX}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`;
@@ -38,69 +35,45 @@ const MANUAL_REQUEST: RollbackRequest = {
   requestedBy: 'arn:aws:iam::123456789012:user/chairman',
 };
 
-let dynamo: LocalDynamo;
-let ddb: DynamoDBDocumentClient;
-let lockCount = 0;
+let dynamo: LocalDocumentDynamo;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  ddb = DynamoDBDocumentClient.from(dynamo.client);
+  dynamo = await startLocalDocumentDynamo();
 });
 
 afterAll(async () => {
   await dynamo.close();
 });
 
-/** A fresh lock key per test, so tests share one table without seeing each other's items. */
-function newLockKey(): string {
-  lockCount += 1;
-  return `LOCK#${LISTENER}#${lockCount}`;
+/** A lock of its own with no item: no deployment holds the listener. */
+function freeLock(): DeploymentLock {
+  return freshLock(dynamo.ddb, LISTENER).lock;
 }
 
 /** Puts the lock item the way AcquireDeploymentLock does, and returns the lock tool over it. */
 async function acquiredLock(
   item: Record<string, unknown> = {},
 ): Promise<{ lock: DeploymentLock; lockKey: string; raw: () => Promise<Record<string, unknown> | undefined> }> {
-  const lockKey = newLockKey();
-  await ddb.send(
-    new PutCommand({
-      TableName: STATE_TABLE_NAME,
-      Item: {
-        pk: lockKey,
-        sk: LOCK_SORT_KEY,
-        lockState: 'HELD',
-        holder: HOLDER,
-        executionArn: `arn:aws:states:eu-west-1:123456789012:execution:DeploymentCrew:${HOLDER}`,
-        releaseVersion: '1.4.0',
-        acquiredAt: '2026-11-24T10:00:00.000Z',
-        expiresAt: 1_795_000_000,
-        ...item,
-      },
-    }),
-  );
+  const { lock, lockKey } = freshLock(dynamo.ddb, LISTENER);
+  await putHeldLock(dynamo.ddb, lockKey, HOLDER, {
+    executionArn: `arn:aws:states:eu-west-1:123456789012:execution:DeploymentCrew:${HOLDER}`,
+    releaseVersion: '1.4.0',
+    acquiredAt: '2026-11-24T10:00:00.000Z',
+    ...item,
+  });
   const raw = async () => {
-    const { Item } = await ddb.send(
+    const { Item } = await dynamo.ddb.send(
       new GetCommand({ TableName: STATE_TABLE_NAME, Key: { pk: lockKey, sk: LOCK_SORT_KEY }, ConsistentRead: true }),
     );
     return Item;
   };
-  return { lock: createDeploymentLock(ddb, STATE_TABLE_NAME, lockKey), lockKey, raw };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`rejected with a non-error: ${String(error)}`);
-  }
-  throw new Error('expected a rejection, but the promise resolved');
+  return { lock, lockKey, raw };
 }
 
 describe('deployment lock: read', () => {
   it('returns undefined when no deployment holds the listener', async () => {
     // Prepare
-    const lock = createDeploymentLock(ddb, STATE_TABLE_NAME, newLockKey());
+    const lock = freeLock();
 
     // Act
     const item = await lock.read();
@@ -205,8 +178,7 @@ describe('deployment lock: enterPhase', () => {
 
   it('refuses with LockLost when the lock item is gone, without creating one', async () => {
     // Prepare
-    const lockKey = newLockKey();
-    const lock = createDeploymentLock(ddb, STATE_TABLE_NAME, lockKey);
+    const lock = freeLock();
 
     // Act
     const error = await rejection(lock.enterPhase(HOLDER, 'PROVISIONING'));

@@ -40,6 +40,7 @@ import {
   releaseTaskDefinitionInput,
   sameRegistration,
 } from '../../lambdas/tools/environment-provisioner';
+import { rejection } from '../support/errors';
 
 const REGION_ACCOUNT = 'eu-west-1:123456789012';
 const CLUSTER = 'orders-cluster';
@@ -234,16 +235,6 @@ function provisioner() {
     taskDefinitionFamily: FAMILY,
     clock: () => NOW,
   });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`rejected with a non-Error: ${String(error)}`);
-  }
-  throw new Error('expected a rejection, got a result');
 }
 
 function updatedServices(): (string | undefined)[] {

@@ -8,7 +8,6 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DeploymentCrewError } from '../../lambdas/shared/errors';
 import {
   alignMinutes,
   alignWindow,
@@ -17,6 +16,7 @@ import {
   type MetricsMonitorConfig,
   secondsToMs,
 } from '../../lambdas/tools/metrics-monitor';
+import { crewRejection } from '../support/errors';
 
 const LB = 'app/shop/50dc6c495c0c9188';
 const GREEN = 'targetgroup/shop-green/8a067e2d6bc24d73';
@@ -50,16 +50,6 @@ function metricInputs(): GetMetricDataCommandInput[] {
 
 function alarmInputs(): DescribeAlarmsCommandInput[] {
   return cloudwatch.commandCalls(DescribeAlarmsCommand).map((call) => call.args[0].input);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DeploymentCrewError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DeploymentCrewError) return error;
-    throw new Error(`rejected with something else: ${String(error)}`);
-  }
-  throw new Error('expected a rejection, got a result');
 }
 
 const albDimensions = (targetGroup: string) => [
@@ -365,7 +355,7 @@ describe('sample', () => {
     });
 
     // Act
-    const error = await rejection(monitor.sample(GREEN, window, []));
+    const error = await crewRejection(monitor.sample(GREEN, window, []));
 
     // Assess
     expect(error.name).toBe(errorName);
@@ -378,7 +368,7 @@ describe('sample', () => {
     const arn = `arn:aws:elasticloadbalancing:eu-west-1:123456789012:${GREEN}`;
 
     // Act
-    const error = await rejection(monitor.sample(arn, window, []));
+    const error = await crewRejection(monitor.sample(arn, window, []));
 
     // Assess
     expect(error.name).toBe('InvalidInput');
@@ -443,7 +433,7 @@ describe('sample', () => {
     cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'green-5xx', StateValue: 'OK' }] });
 
     // Act
-    const error = await rejection(monitor.sample(GREEN, window, ['green-5xx', 'green-p95']));
+    const error = await crewRejection(monitor.sample(GREEN, window, ['green-5xx', 'green-p95']));
 
     // Assess
     expect(error.name).toBe('ConfigurationError');

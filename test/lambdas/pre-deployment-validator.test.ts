@@ -21,6 +21,7 @@ import type { Release } from '../../lambdas/shared/deployment-request';
 import { PreDeploymentValidationFailedError } from '../../lambdas/shared/errors';
 import type { BackupTool } from '../../lambdas/tools/backup';
 import type { DependencyMonitor } from '../../lambdas/tools/dependency-monitor';
+import { rejection, serviceThrottling } from '../support/errors';
 
 const NOW = new Date('2026-11-24T10:30:00.000Z');
 
@@ -146,16 +147,6 @@ function fakeTools(matrix: DependencyMatrix = healthyMatrix) {
     },
   };
   return { calls, dependencyMonitor, backup, clock: () => NOW };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`rejected with a non-Error: ${String(error)}`);
-  }
-  throw new Error('expected a rejection, got a result');
 }
 
 describe('pre-deployment validator agent', () => {
@@ -452,14 +443,7 @@ describe('pre-deployment validator handler', () => {
 
   it('surfaces RDS throttling as TransientAwsError for the state machine to retry', async () => {
     // Prepare
-    rds.on(CreateDBSnapshotCommand).rejects(
-      new RDSServiceException({
-        name: 'Throttling',
-        $fault: 'client',
-        message: 'Rate exceeded',
-        $metadata: { httpStatusCode: 400 },
-      }),
-    );
+    rds.on(CreateDBSnapshotCommand).rejects(serviceThrottling(RDSServiceException, 'Throttling'));
 
     // Act
     const error = await rejection(handler({ action: 'createSnapshot', deployment }, lambdaContext));

@@ -10,7 +10,7 @@ import {
   SFNServiceException,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -21,14 +21,10 @@ import {
   type RollbackRequestInput,
 } from '../../lambdas/rollback-trigger/trigger';
 import type { Side, Sides } from '../../lambdas/shared/cutover-contracts';
-import {
-  createDeploymentLock,
-  type DeploymentLock,
-  LOCK_SORT_KEY,
-  type LockPhase,
-} from '../../lambdas/tools/deployment-lock';
-import type { ForwardState, TargetHealthSummary, TrafficRouter } from '../../lambdas/tools/traffic-router';
-import { type LocalDynamo, STATE_TABLE_NAME, startLocalDynamo } from '../support/dynalite';
+import { type DeploymentLock, LOCK_SORT_KEY, type LockPhase } from '../../lambdas/tools/deployment-lock';
+import { type LocalDocumentDynamo, STATE_TABLE_NAME, startLocalDocumentDynamo } from '../support/dynalite';
+import { rejection, serviceThrottling } from '../support/errors';
+import { freshLock, putHeldLock, UnexpectedRouter } from '../support/lock-fixtures';
 
 // Before any import: the Powertools logger reads its level once, and resets to it on every handler invocation.
 vi.hoisted(() => {
@@ -78,49 +74,27 @@ function manual(deployment: string, reason = 'support reports failed checkouts')
 }
 
 /** Records restoreLive calls into the shared order log; nothing else is expected of it. */
-class FakeRouter implements TrafficRouter {
-  readonly listenerArn = LISTENER;
+class FakeRouter extends UnexpectedRouter {
   readonly restored: Sides[] = [];
 
-  constructor(private readonly order: string[]) {}
-
-  async readForward(): Promise<ForwardState> {
-    throw new Error('readForward is not expected here');
+  constructor(private readonly order: string[]) {
+    super(LISTENER);
   }
 
-  async resolveSides(): Promise<Sides> {
-    throw new Error('resolveSides is not expected here');
-  }
-
-  async setGreenWeight(): Promise<{ live: number; green: number }> {
-    throw new Error('setGreenWeight is not expected here');
-  }
-
-  async confirmWeights(): Promise<{ confirmedAt: string }> {
-    throw new Error('confirmWeights is not expected here');
-  }
-
-  async restoreLive(sides: Sides): Promise<{ restoredAt: string; confirmedAt: string }> {
+  override async restoreLive(sides: Sides): Promise<{ restoredAt: string; confirmedAt: string }> {
     this.order.push('restoreLive');
     this.restored.push(sides);
     return { restoredAt: '2026-11-24T10:20:01.000Z', confirmedAt: RESTORED_AT };
   }
-
-  async targetHealth(): Promise<TargetHealthSummary> {
-    throw new Error('targetHealth is not expected here');
-  }
 }
 
-let dynamo: LocalDynamo;
-let ddb: DynamoDBDocumentClient;
-let deploymentCount = 0;
+let dynamo: LocalDocumentDynamo;
 const sfnClient = new SFNClient({ region: 'eu-west-1' });
 /** Class-wide: the trigger's client here and the one index.ts creates below. */
 const sfn = mockClient(SFNClient);
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  ddb = DynamoDBDocumentClient.from(dynamo.client);
+  dynamo = await startLocalDocumentDynamo();
 });
 
 afterAll(async () => {
@@ -146,23 +120,15 @@ interface World {
  * orchestrator does; `bakeToken` stores a waiting bake's token; no phase leaves the listener without a deployment.
  */
 async function world(setup: { phase?: LockPhase; bakeToken?: string; lockState?: 'HELD' | 'ESCALATED' } = {}) {
-  deploymentCount += 1;
-  const holder = `release-1-4-0-${deploymentCount}`;
-  const lockKey = `LOCK#${LISTENER}#${deploymentCount}`;
-  const lock = createDeploymentLock(ddb, STATE_TABLE_NAME, lockKey);
+  const { holder, lockKey, lock } = freshLock(dynamo.ddb, LISTENER);
   if (setup.phase !== undefined) {
-    await ddb.send(
-      new PutCommand({
-        TableName: STATE_TABLE_NAME,
-        Item: { pk: lockKey, sk: LOCK_SORT_KEY, holder, lockState: 'HELD', expiresAt: 1_795_000_000 },
-      }),
-    );
+    await putHeldLock(dynamo.ddb, lockKey, holder);
     await lock.enterPhase(holder, 'PROVISIONING', { sides: SIDES, greenWeight: 0 });
     if (setup.phase === 'CUTOVER') await lock.enterPhase(holder, 'CUTOVER', { greenWeight: 10 });
     else if (setup.phase !== 'PROVISIONING') await lock.recordPhase(holder, setup.phase);
     if (setup.bakeToken !== undefined) await lock.storeBakeToken(holder, setup.bakeToken, '2026-11-24T10:15:00.000Z');
     if (setup.lockState === 'ESCALATED') {
-      await ddb.send(
+      await dynamo.ddb.send(
         new UpdateCommand({
           TableName: STATE_TABLE_NAME,
           Key: { pk: lockKey, sk: LOCK_SORT_KEY },
@@ -194,16 +160,6 @@ function sentFailures(): SendTaskFailureCommandInput[] {
 
 function causeOf(input: SendTaskFailureCommandInput | undefined): Record<string, unknown> {
   return JSON.parse(input?.cause ?? 'null') as Record<string, unknown>;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`rejected with a non-error: ${String(error)}`);
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 describe('rollback trigger: alarms', () => {
@@ -331,14 +287,7 @@ describe('rollback trigger: alarms', () => {
   it('propagates any other SendTaskFailure error, after traffic is restored', async () => {
     // Prepare
     const { order, requestRollback } = await world({ phase: 'CUTOVER', bakeToken: BAKE_TOKEN });
-    sfn.on(SendTaskFailureCommand).rejects(
-      new SFNServiceException({
-        name: 'ThrottlingException',
-        $fault: 'client',
-        message: 'Rate exceeded',
-        $metadata: { httpStatusCode: 400 },
-      }),
-    );
+    sfn.on(SendTaskFailureCommand).rejects(serviceThrottling(SFNServiceException, 'ThrottlingException'));
 
     // Act
     const error = await rejection(requestRollback(alarm('shop-green-5xx')));

@@ -11,8 +11,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Side, Sides } from '../../lambdas/shared/cutover-contracts';
-import { DeploymentCrewError } from '../../lambdas/shared/errors';
 import { createTrafficRouter } from '../../lambdas/tools/traffic-router';
+import { crewRejection } from '../support/errors';
 
 const NOW = new Date('2026-11-24T10:05:00.000Z');
 const clock = () => NOW;
@@ -70,16 +70,6 @@ function liveListener(initial: Action[]): { current: () => Action[] } {
     return { Listeners: [{ ListenerArn: LISTENER, DefaultActions: actions }] };
   });
   return { current: () => actions };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DeploymentCrewError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DeploymentCrewError) return error;
-    throw new Error(`rejected with something else: ${String(error)}`);
-  }
-  throw new Error('expected a rejection, got a result');
 }
 
 function modifyInputs() {
@@ -150,7 +140,7 @@ describe('readForward', () => {
     listenerWith(actions);
 
     // Act
-    const error = await rejection(router.readForward());
+    const error = await crewRejection(router.readForward());
 
     // Assess
     expect(error.name).toBe('ListenerNotSupported');
@@ -164,7 +154,7 @@ describe('readForward', () => {
       .rejects(new ListenerNotFoundException({ message: 'not found', $metadata: { httpStatusCode: 400 } }));
 
     // Act
-    const error = await rejection(router.readForward());
+    const error = await crewRejection(router.readForward());
 
     // Assess
     expect(error.name).toBe('ConfigurationError');
@@ -208,7 +198,7 @@ describe('resolveSides', () => {
     listenerWith([forward(90, 10)]);
 
     // Act
-    const error = await rejection(router.resolveSides(PAIR));
+    const error = await crewRejection(router.resolveSides(PAIR));
 
     // Assess
     expect(error.name).toBe('ListenerNotSteady');
@@ -222,7 +212,7 @@ describe('resolveSides', () => {
     listenerWith([forward(0, 0)]);
 
     // Act
-    const error = await rejection(router.resolveSides(PAIR));
+    const error = await crewRejection(router.resolveSides(PAIR));
 
     // Assess
     expect(error.name).toBe('ListenerNotSteady');
@@ -248,7 +238,7 @@ describe('resolveSides', () => {
     listenerWith([action]);
 
     // Act
-    const error = await rejection(router.resolveSides(PAIR));
+    const error = await crewRejection(router.resolveSides(PAIR));
 
     // Assess
     expect(error.name).toBe('ListenerNotSteady');
@@ -260,7 +250,7 @@ describe('resolveSides', () => {
     listenerWith([{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503' } }]);
 
     // Act
-    const error = await rejection(router.resolveSides(PAIR));
+    const error = await crewRejection(router.resolveSides(PAIR));
 
     // Assess
     expect(error.name).toBe('ListenerNotSupported');
@@ -277,7 +267,7 @@ describe('resolveSides', () => {
     listenerWith([forward(100, 0)], [rule]);
 
     // Act
-    const error = await rejection(router.resolveSides(PAIR));
+    const error = await crewRejection(router.resolveSides(PAIR));
 
     // Assess
     expect(error.name).toBe('ListenerNotSupported');
@@ -316,8 +306,8 @@ describe('resolveSides', () => {
     listenerWith([forward(100, 0)]);
 
     // Act
-    const one = await rejection(router.resolveSides([BLUE]));
-    const same = await rejection(router.resolveSides([BLUE, { ...GREEN, targetGroupArn: BLUE_TG }]));
+    const one = await crewRejection(router.resolveSides([BLUE]));
+    const same = await crewRejection(router.resolveSides([BLUE, { ...GREEN, targetGroupArn: BLUE_TG }]));
 
     // Assess
     expect(one.name).toBe('ConfigurationError');
@@ -393,7 +383,7 @@ describe('setGreenWeight', () => {
     elb.on(ModifyListenerCommand).resolves({});
 
     // Act
-    const error = await rejection(router.setGreenWeight(sides, weight));
+    const error = await crewRejection(router.setGreenWeight(sides, weight));
 
     // Assess
     expect(error.name).toBe('InvalidInput');
@@ -405,7 +395,7 @@ describe('setGreenWeight', () => {
     elb.on(ModifyListenerCommand).resolves({});
 
     // Act
-    const error = await rejection(
+    const error = await crewRejection(
       router.setGreenWeight({ ...sides, green: { ...GREEN, targetGroupArn: BLUE_TG } }, 10),
     );
 
@@ -443,7 +433,7 @@ describe('confirmWeights', () => {
     listenerWith([forward(100, 0, STICKY)]);
 
     // Act
-    const error = await rejection(router.confirmWeights(sides, 10));
+    const error = await crewRejection(router.confirmWeights(sides, 10));
 
     // Assess
     expect(error.name).toBe('TrafficShiftNotConfirmed');
@@ -457,7 +447,7 @@ describe('confirmWeights', () => {
     listenerWith([{ Type: 'forward', TargetGroupArn: OTHER_TG }]);
 
     // Act
-    const error = await rejection(router.confirmWeights(sides, 0));
+    const error = await crewRejection(router.confirmWeights(sides, 0));
 
     // Assess
     expect(error.name).toBe('TrafficShiftNotConfirmed');
@@ -510,7 +500,7 @@ describe('restoreLive', () => {
     listenerWith([forward(90, 10)]);
 
     // Act
-    const error = await rejection(router.restoreLive(sides));
+    const error = await crewRejection(router.restoreLive(sides));
 
     // Assess
     expect(error.name).toBe('TrafficShiftNotConfirmed');

@@ -1,4 +1,3 @@
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CoordinatorRequest, createRollbackCoordinator } from '../../lambdas/rollback-coordinator/agent';
 import type { CoordinatorConfig } from '../../lambdas/rollback-coordinator/config';
@@ -7,16 +6,12 @@ import type { DeploymentPhase, RollbackState, Side, Sides } from '../../lambdas/
 import type { Release } from '../../lambdas/shared/deployment-request';
 import { DeploymentCrewError } from '../../lambdas/shared/errors';
 import type { DatabaseRestoreProgress, DatabaseRestoreTool } from '../../lambdas/tools/database-restore';
-import {
-  createDeploymentLock,
-  type DeploymentLock,
-  LOCK_SORT_KEY,
-  type LockPhase,
-  type RollbackRequest,
-} from '../../lambdas/tools/deployment-lock';
+import type { DeploymentLock, LockPhase, RollbackRequest } from '../../lambdas/tools/deployment-lock';
 import type { MetricsMonitor, SideTraffic, TimeWindow } from '../../lambdas/tools/metrics-monitor';
-import type { ForwardState, TargetHealthSummary, TrafficRouter } from '../../lambdas/tools/traffic-router';
-import { type LocalDynamo, STATE_TABLE_NAME, startLocalDynamo } from '../support/dynalite';
+import type { TargetHealthSummary } from '../../lambdas/tools/traffic-router';
+import { type LocalDocumentDynamo, STATE_TABLE_NAME, startLocalDocumentDynamo } from '../support/dynalite';
+import { rejection } from '../support/errors';
+import { heldLock, UnexpectedRouter } from '../support/lock-fixtures';
 
 const PREFIX = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
 const LISTENER = `${PREFIX}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`;
@@ -88,34 +83,29 @@ const ASL_HINT = {
   cause: null,
 };
 
-class FakeRouter implements TrafficRouter {
-  readonly listenerArn = LISTENER;
+class FakeRouter extends UnexpectedRouter {
   readonly calls: string[] = [];
   liveHealth: TargetHealthSummary = { total: 2, healthy: 2, unhealthy: 0, draining: 0, states: [] };
 
-  async readForward(): Promise<ForwardState> {
-    throw new Error('readForward is not expected here');
+  constructor() {
+    super(LISTENER);
   }
 
-  async resolveSides(): Promise<Sides> {
-    throw new Error('resolveSides is not expected here');
-  }
-
-  async setGreenWeight(): Promise<{ live: number; green: number }> {
+  override async setGreenWeight(): Promise<{ live: number; green: number }> {
     throw new Error('setGreenWeight is not expected here: the rollback uses restoreLive');
   }
 
-  async confirmWeights(_sides: Sides, greenPercent: number): Promise<{ confirmedAt: string }> {
+  override async confirmWeights(_sides: Sides, greenPercent: number): Promise<{ confirmedAt: string }> {
     this.calls.push(`confirmWeights ${greenPercent}`);
     return { confirmedAt: '2026-11-24T10:40:01.000Z' };
   }
 
-  async restoreLive(sides: Sides): Promise<{ restoredAt: string; confirmedAt: string }> {
+  override async restoreLive(sides: Sides): Promise<{ restoredAt: string; confirmedAt: string }> {
     this.calls.push(`restoreLive ${sides.live.serviceName}`);
     return { restoredAt: '2026-11-24T10:40:01.000Z', confirmedAt: '2026-11-24T10:40:02.000Z' };
   }
 
-  async targetHealth(targetGroupArn: string): Promise<TargetHealthSummary> {
+  override async targetHealth(targetGroupArn: string): Promise<TargetHealthSummary> {
     this.calls.push(`targetHealth ${targetGroupArn}`);
     return this.liveHealth;
   }
@@ -165,13 +155,10 @@ class FakeRestore implements DatabaseRestoreTool {
   }
 }
 
-let dynamo: LocalDynamo;
-let ddb: DynamoDBDocumentClient;
-let deploymentCount = 0;
+let dynamo: LocalDocumentDynamo;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  ddb = DynamoDBDocumentClient.from(dynamo.client);
+  dynamo = await startLocalDocumentDynamo();
 });
 
 afterAll(async () => {
@@ -196,16 +183,7 @@ async function world(
   item: Record<string, unknown> = {},
   wrapLock: (lock: DeploymentLock, holder: string) => DeploymentLock = (lock) => lock,
 ): Promise<World> {
-  deploymentCount += 1;
-  const name = `release-1-4-0-${deploymentCount}`;
-  const lockKey = `LOCK#${LISTENER}#${deploymentCount}`;
-  await ddb.send(
-    new PutCommand({
-      TableName: STATE_TABLE_NAME,
-      Item: { pk: lockKey, sk: LOCK_SORT_KEY, holder: name, lockState: 'HELD', expiresAt: 1_795_000_000, ...item },
-    }),
-  );
-  const lock = createDeploymentLock(ddb, STATE_TABLE_NAME, lockKey);
+  const { holder: name, lockKey, lock } = await heldLock(dynamo.ddb, LISTENER, item);
   const router = new FakeRouter();
   const monitor = new FakeMonitor();
   const restore = new FakeRestore();
@@ -239,16 +217,6 @@ function rollbackState(overrides: Partial<RollbackState> = {}): RollbackState {
     database: null,
     ...overrides,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`rejected with a non-error: ${String(error)}`);
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 describe('coordinator: begin', () => {

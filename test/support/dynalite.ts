@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, type TranslateConfig } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 
 /** The crew's state table as the stack defines it (lib/crew-state-table.ts): pk/sk strings. */
@@ -45,4 +46,15 @@ export async function startLocalDynamo(tableName: string = STATE_TABLE_NAME): Pr
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+export interface LocalDocumentDynamo extends LocalDynamo {
+  /** A document client over `client`, as the Lambdas build theirs. */
+  readonly ddb: DynamoDBDocumentClient;
+}
+
+/** `startLocalDynamo` with a document client over the table (`translateConfig` as the Lambda under test uses it). */
+export async function startLocalDocumentDynamo(translateConfig?: TranslateConfig): Promise<LocalDocumentDynamo> {
+  const dynamo = await startLocalDynamo();
+  return { ...dynamo, ddb: DynamoDBDocumentClient.from(dynamo.client, translateConfig) };
 }

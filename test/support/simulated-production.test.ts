@@ -10,6 +10,7 @@ import { createDatabaseRestore, TAG_PRESERVED_AS, TAG_RESTORED_FROM } from '../.
 import { createEnvironmentProvisioner } from '../../lambdas/tools/environment-provisioner';
 import { createMetricsMonitor } from '../../lambdas/tools/metrics-monitor';
 import { createTrafficRouter } from '../../lambdas/tools/traffic-router';
+import { rejection } from './errors';
 import {
   SIM,
   SIM_ALARMS,
@@ -71,16 +72,6 @@ async function readyGreen(w: World, sides: Sides) {
   });
   for (let poll = 0; poll < 10 && env.status === 'PENDING'; poll += 1) env = await w.provisioner.checkGreen(GREEN, env);
   return env;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`rejected with a non-error: ${String(error)}`);
-  }
-  throw new Error('expected a rejection');
 }
 
 const noAlarm = async () => {
