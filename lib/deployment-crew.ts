@@ -7,7 +7,11 @@ import { Construct } from 'constructs';
 import type { TargetsConfig } from '../lambdas/approval-request/config';
 import type { OrchestratorConfig } from '../lambdas/blue-green-orchestrator/config';
 import type { IntakeConfig } from '../lambdas/deployment-intake/intake';
-import type { DatabaseConfig, HealthChecksConfig } from '../lambdas/pre-deployment-validator/config';
+import {
+  type DatabaseConfig,
+  type HealthChecksConfig,
+  worstCaseHealthCheckMs,
+} from '../lambdas/pre-deployment-validator/config';
 import type { CoordinatorConfig } from '../lambdas/rollback-coordinator/config';
 import { type ListenerArnParts, parseListenerArn, parseTargetGroupArn } from '../lambdas/shared/arns';
 import { canaryThresholdsSchema } from '../lambdas/shared/cutover-contracts';
@@ -31,6 +35,10 @@ const GREEN_POLL_SECONDS = 30;
 const MIGRATION_POLL_SECONDS = 30;
 const RESTORE_POLL_SECONDS = 60;
 const ROLLBACK_VERIFY_SECONDS = 120;
+/** The validator function has 90 s (its tasks 100 s): health checks get 75 s of it. */
+const VALIDATOR_HEALTH_BUDGET_SECONDS = 75;
+/** Bakes one canary can run (steps × (1 + inconclusive allowance)): bounds the history carried in the state. */
+const MAX_BAKES = 30;
 
 /**
  * DeploymentCrew: a Step Functions Standard workflow that takes a release from "requested" through approval,
@@ -152,6 +160,14 @@ export class DeploymentCrew extends Construct {
       dependencies: (props.externalDependencies ?? []).map((dependency) => ({ ...dependency })),
       retries: props.healthCheckRetries ?? 2,
     };
+    // Checks run in parallel: the slowest one (every attempt timing out, with back-off) must fit the function's time.
+    const healthCheckMs = worstCaseHealthCheckMs(healthChecks);
+    if (healthCheckMs > VALIDATOR_HEALTH_BUDGET_SECONDS * 1000) {
+      throw new Error(
+        `healthEndpoints/externalDependencies: the slowest check can take ${Math.ceil(healthCheckMs / 1000)} s ` +
+          `(timeoutMs × (healthCheckRetries + 1) plus back-off); keep it under ${VALIDATOR_HEALTH_BUDGET_SECONDS} s`,
+      );
+    }
     this.preDeploymentValidator = new AgentFunction(this, 'PreDeploymentValidator', {
       ...agentDefaults,
       agent: 'pre-deployment-validator',
@@ -489,6 +505,11 @@ function resolveConfig(props: DeploymentCrewProps): ResolvedConfig {
   const inconclusiveAllowance = props.canary?.inconclusiveAllowance ?? 2;
   if (!Number.isInteger(inconclusiveAllowance) || inconclusiveAllowance < 0) {
     throw new Error('canary.inconclusiveAllowance: a whole number, 0 or more');
+  }
+  if (canarySteps.length * (1 + inconclusiveAllowance) > MAX_BAKES) {
+    throw new Error(
+      `canary: ${canarySteps.length} steps × (1 + ${inconclusiveAllowance} inconclusive) bakes is more than ${MAX_BAKES}`,
+    );
   }
   if (props.ecs.passRoleArns.length === 0) {
     throw new Error('ecs.passRoleArns: name the task and execution roles of the application task definition');

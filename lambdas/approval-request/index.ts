@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
 import { workflowHandler } from '../shared/handler';
 import { loadApprovalRequestConfig } from './config';
 import { approvalRequestSchema, createApprovalRequester } from './request';
@@ -10,8 +11,10 @@ import { approvalRequestSchema, createApprovalRequester } from './request';
  * APPROVAL_FUNCTION_NAME, AWS_REGION. Clients are built once per container.
  */
 const requestApproval = createApprovalRequester({
-  ddb: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-  sns: new SNSClient({}),
+  ddb: DynamoDBDocumentClient.from(new DynamoDBClient(AWS_CLIENT_CONFIG), {
+    marshallOptions: { removeUndefinedValues: true },
+  }),
+  sns: new SNSClient(AWS_CLIENT_CONFIG),
   config: loadApprovalRequestConfig(),
   clock: () => new Date(),
 });

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
 import { workflowHandler } from '../shared/handler';
 import { requireEnv } from '../shared/validation';
 import { createApprovalResponder } from './respond';
@@ -11,8 +12,10 @@ import { createApprovalResponder } from './respond';
  * error). Env: TABLE_NAME. Clients are built once per container.
  */
 const responder = createApprovalResponder({
-  ddb: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-  sfn: new SFNClient({}),
+  ddb: DynamoDBDocumentClient.from(new DynamoDBClient(AWS_CLIENT_CONFIG), {
+    marshallOptions: { removeUndefinedValues: true },
+  }),
+  sfn: new SFNClient(AWS_CLIENT_CONFIG),
   tableName: requireEnv('TABLE_NAME'),
   clock: () => new Date(),
 });

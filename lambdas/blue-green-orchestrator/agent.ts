@@ -9,6 +9,7 @@ import {
   migrationSchema,
   type Sides,
   sidesSchema,
+  summarizeSample,
 } from '../shared/cutover-contracts';
 import { releaseSchema } from '../shared/deployment-request';
 import { DeploymentCrewError, RollbackRequestedError } from '../shared/errors';
@@ -120,17 +121,25 @@ export function createBlueGreenOrchestrator(config: OrchestratorConfig, tools: O
             'the release changes the schema but no migration is configured',
           );
         }
-        await tools.lock.enterPhase(holder, 'MIGRATION', { migrationStarted: true });
-        return tools.provisioner.startMigration({
+        await tools.lock.enterPhase(holder, 'MIGRATION');
+        const migration = await tools.provisioner.startMigration({
           env: request.green,
           green: request.sides.green,
           command: config.migrationCommand,
           deploymentName: holder,
         });
+        // Only now may the schema change: a RunTask that failed leaves the database decision out of a rollback.
+        await tools.lock.recordMigrationStarted(holder, true);
+        return migration;
       }
-      case 'checkMigration':
+      case 'checkMigration': {
         // Not interrupted by a rollback request: a migration half-stopped is worse; the next step sees the request.
-        return tools.provisioner.checkMigration(request.migration, request.green.containerName);
+        const migration = await tools.provisioner.checkMigration(request.migration, request.green.containerName);
+        if (migration.status === 'FAILED' && migration.commandRan === false) {
+          await tools.lock.recordMigrationStarted(holder, false);
+        }
+        return migration;
+      }
       case 'shiftTraffic':
         return shiftTraffic(holder, request.sides, request.canary);
       case 'startBake': {
@@ -207,7 +216,7 @@ export function createBlueGreenOrchestrator(config: OrchestratorConfig, tools: O
     if (verdict.decision === 'advance' && isLastStep) {
       throw new DeploymentCrewError('InvalidCanaryState', 'the verdict advanced past the last step');
     }
-    const bake = { startedAt, endedAt: now.toISOString(), verdict, sample };
+    const bake = { startedAt, endedAt: now.toISOString(), verdict, sample: summarizeSample(sample) };
     const history = canary.history.map((step, index) =>
       index === canary.history.length - 1 ? { ...step, bakes: [...step.bakes, bake] } : step,
     );

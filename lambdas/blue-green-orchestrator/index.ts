@@ -4,6 +4,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseListenerArn } from '../shared/arns';
+import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
 import { workflowHandler } from '../shared/handler';
 import { parseJsonEnv } from '../shared/validation';
 import { createDeploymentLock } from '../tools/deployment-lock';
@@ -14,22 +15,26 @@ import { createBlueGreenOrchestrator, orchestratorRequestSchema } from './agent'
 import { orchestratorConfigSchema } from './config';
 
 const config = parseJsonEnv('ORCHESTRATOR_CONFIG', orchestratorConfigSchema);
-const elb = new ElasticLoadBalancingV2Client({});
+const elb = new ElasticLoadBalancingV2Client(AWS_CLIENT_CONFIG);
 
 const orchestrator = createBlueGreenOrchestrator(config, {
   router: createTrafficRouter(elb, config.listenerArn),
   provisioner: createEnvironmentProvisioner({
-    ecs: new ECSClient({}),
+    ecs: new ECSClient(AWS_CLIENT_CONFIG),
     elb,
     clusterName: config.clusterName,
     taskDefinitionFamily: config.taskDefinitionFamily,
   }),
-  monitor: createMetricsMonitor(new CloudWatchClient({}), {
+  monitor: createMetricsMonitor(new CloudWatchClient(AWS_CLIENT_CONFIG), {
     loadBalancerFullName: parseListenerArn(config.listenerArn).loadBalancerFullName,
     database: config.database,
     dbMaxConnections: config.dbMaxConnections,
   }),
-  lock: createDeploymentLock(DynamoDBDocumentClient.from(new DynamoDBClient({})), config.tableName, config.lockKey),
+  lock: createDeploymentLock(
+    DynamoDBDocumentClient.from(new DynamoDBClient(AWS_CLIENT_CONFIG)),
+    config.tableName,
+    config.lockKey,
+  ),
 });
 
 /** BlueGreenOrchestrator: sides, green, migration, canary steps. */

@@ -1,4 +1,5 @@
 import { RDSClient } from '@aws-sdk/client-rds';
+import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
 import { workflowHandler } from '../shared/handler';
 import { parseJsonEnv } from '../shared/validation';
 import { createBackupTool } from '../tools/backup';
@@ -13,7 +14,7 @@ import {
 } from './config';
 
 // Built once per execution environment: configuration errors fail the cold start, the client is reused.
-const rds = new RDSClient({});
+const rds = new RDSClient(AWS_CLIENT_CONFIG);
 const healthChecks = parseJsonEnv(HEALTH_CHECKS_ENV, healthChecksConfigSchema);
 const database = parseJsonEnv(DATABASE_ENV, databaseConfigSchema);
 

@@ -11,7 +11,7 @@ import {
   timelineEntrySchema,
 } from '../shared/cutover-contracts';
 import { releaseSchema } from '../shared/deployment-request';
-import { DeploymentCrewError } from '../shared/errors';
+import { DeploymentCrewError, errorMessage } from '../shared/errors';
 import type { DatabaseRestoreTool } from '../tools/database-restore';
 import type { DeploymentLock, LockPhase } from '../tools/deployment-lock';
 import type { MetricsMonitor } from '../tools/metrics-monitor';
@@ -125,7 +125,14 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
           );
         }
         const end = new Date(clock().getTime() - config.metricsLagSeconds * 1000);
-        const start = new Date(end.getTime() - config.verifyWindowSeconds * 1000);
+        // Only minutes after traffic came back say whether the live side recovered.
+        const restoredAt = (await tools.lock.read())?.listenerRestoredAt;
+        const firstFullMinute =
+          restoredAt === undefined ? 0 : Math.ceil(new Date(restoredAt).getTime() / 60_000) * 60_000;
+        const start = new Date(Math.max(end.getTime() - config.verifyWindowSeconds * 1000, firstFullMinute));
+        if (start >= end) {
+          return note(request.rollback, 'live error rate', 'info', 'too soon after the restore to judge the live side');
+        }
         const traffic = await tools.monitor.liveErrorRate(parseTargetGroupArn(sides.live.targetGroupArn).fullName, {
           start,
           end,
@@ -176,7 +183,20 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
       }
       case 'escalate': {
         const failedAction = request.failure.Error ?? 'unknown';
-        return escalationRunbook(request.rollback, {
+        // Whatever failed, traffic belongs on the live side: one more (idempotent) attempt before handing over.
+        let rollback = request.rollback;
+        try {
+          const restored = await tools.router.restoreLive(request.sides);
+          rollback = note(
+            rollback,
+            'traffic rollback before escalation',
+            'ok',
+            `listener 100 % live, confirmed at ${restored.confirmedAt}`,
+          );
+        } catch (error) {
+          rollback = note(rollback, 'traffic rollback before escalation', 'failed', errorMessage(error));
+        }
+        return escalationRunbook(rollback, {
           deploymentName: request.deployment.name,
           listenerArn: config.listenerArn,
           liveTargetGroupArn: request.sides.live.targetGroupArn,

@@ -4,6 +4,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { RDSClient } from '@aws-sdk/client-rds';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseListenerArn } from '../shared/arns';
+import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
 import { workflowHandler } from '../shared/handler';
 import { parseJsonEnv } from '../shared/validation';
 import { createDatabaseRestore } from '../tools/database-restore';
@@ -16,17 +17,21 @@ import { coordinatorConfigSchema } from './config';
 const config = parseJsonEnv('COORDINATOR_CONFIG', coordinatorConfigSchema);
 
 const coordinator = createRollbackCoordinator(config, {
-  router: createTrafficRouter(new ElasticLoadBalancingV2Client({}), config.listenerArn),
-  monitor: createMetricsMonitor(new CloudWatchClient({}), {
+  router: createTrafficRouter(new ElasticLoadBalancingV2Client(AWS_CLIENT_CONFIG), config.listenerArn),
+  monitor: createMetricsMonitor(new CloudWatchClient(AWS_CLIENT_CONFIG), {
     loadBalancerFullName: parseListenerArn(config.listenerArn).loadBalancerFullName,
     database: config.database,
     // Not used for the live error rate; the monitor requires a positive value.
     dbMaxConnections: 1,
   }),
-  restore: createDatabaseRestore(new RDSClient({}), config.database, {
+  restore: createDatabaseRestore(new RDSClient(AWS_CLIENT_CONFIG), config.database, {
     allowedResources: config.allowedRestoreResources,
   }),
-  lock: createDeploymentLock(DynamoDBDocumentClient.from(new DynamoDBClient({})), config.tableName, config.lockKey),
+  lock: createDeploymentLock(
+    DynamoDBDocumentClient.from(new DynamoDBClient(AWS_CLIENT_CONFIG)),
+    config.tableName,
+    config.lockKey,
+  ),
 });
 
 /** RollbackCoordinator: decision, traffic and database rollback, timeline, summary and escalation runbook. */

@@ -3,6 +3,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
 import { InvalidInputError } from '../shared/errors';
 import { isFunctionUrlEvent, serveFunctionUrl } from '../shared/function-url';
 import { workflowHandler } from '../shared/handler';
@@ -19,12 +20,14 @@ import { alarmEventSchema, alarmToRequest, createRollbackTrigger, manualRollback
  */
 const requestRollback = createRollbackTrigger({
   lock: createDeploymentLock(
-    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+    DynamoDBDocumentClient.from(new DynamoDBClient(AWS_CLIENT_CONFIG), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
     requireEnv('TABLE_NAME'),
     requireEnv('LOCK_KEY'),
   ),
-  router: createTrafficRouter(new ElasticLoadBalancingV2Client({}), requireEnv('LISTENER_ARN')),
-  sfn: new SFNClient({}),
+  router: createTrafficRouter(new ElasticLoadBalancingV2Client(AWS_CLIENT_CONFIG), requireEnv('LISTENER_ARN')),
+  sfn: new SFNClient(AWS_CLIENT_CONFIG),
   alarmTargetGroups: parseJsonEnv('ALARM_TARGET_GROUPS', z.record(z.string(), z.string())),
 });
 

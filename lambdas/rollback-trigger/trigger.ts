@@ -64,8 +64,12 @@ export interface RollbackTriggerTools {
 
 /** Phases in which traffic may be on green: the listener is put back at once. */
 const TRAFFIC_PHASES = new Set(['CUTOVER', 'ROLLING_BACK']);
-/** Phases in which a manual request is recorded for the next step to act on. */
-const FLAG_PHASES = new Set(['PROVISIONING', 'MIGRATION', 'VALIDATION']);
+/**
+ * Phases before any traffic moves, in which a request is recorded for the next step to refuse on: alarms from
+ * provisioning on (EventBridge sends an alarm's transition once, so it must not be dropped), the Chairman at any time.
+ */
+const ALARM_FLAG_PHASES = new Set(['PROVISIONING', 'MIGRATION']);
+const MANUAL_FLAG_PHASES = new Set(['VALIDATION', 'PROVISIONING', 'MIGRATION']);
 
 export function createRollbackTrigger(tools: RollbackTriggerTools) {
   const clock = tools.clock ?? (() => new Date());
@@ -102,7 +106,8 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
     }
     const phase = current.phase ?? 'VALIDATION';
     const manual = input.trigger === 'MANUAL';
-    if (!TRAFFIC_PHASES.has(phase) && !(manual && FLAG_PHASES.has(phase))) {
+    const flagPhases = manual ? MANUAL_FLAG_PHASES : ALARM_FLAG_PHASES;
+    if (!TRAFFIC_PHASES.has(phase) && !flagPhases.has(phase)) {
       return { action: 'ignored', deployment: current.holder, detail: `deployment is in phase ${phase}` };
     }
 

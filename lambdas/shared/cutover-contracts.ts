@@ -49,6 +49,8 @@ export const migrationSchema = z.strictObject({
   status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED']),
   exitCode: z.int().nullable(),
   reason: z.string().optional(),
+  /** False when the task stopped before its command ran (image pull, capacity): the schema was not touched. */
+  commandRan: z.boolean().optional(),
   polls: z.int().nonnegative(),
 });
 export type Migration = z.output<typeof migrationSchema>;
@@ -131,6 +133,38 @@ export const canaryVerdictSchema = z.strictObject({
 export type CanaryVerdict = z.output<typeof canaryVerdictSchema>;
 
 /** One canary step as it happened. */
+/**
+ * What a bake saw, in aggregate. The per-minute rows stay out of the state: the history travels through every later
+ * state, and a long canary with one-hour bakes would otherwise approach Step Functions' 256 KB payload limit.
+ */
+export const sampleSummarySchema = z.strictObject({
+  windowStart: z.string(),
+  windowEnd: z.string(),
+  minutes: z.int().nonnegative(),
+  minutesWithData: z.int().nonnegative(),
+  requests: z.number().nonnegative(),
+  errors: z.number().nonnegative(),
+  p95LatencyMs: z.number().nonnegative().nullable(),
+  dbConnectionsMax: z.number().nonnegative().nullable(),
+  alarmsInAlarm: z.array(z.string()),
+});
+export type SampleSummary = z.output<typeof sampleSummarySchema>;
+
+export function summarizeSample(sample: CanarySample): SampleSummary {
+  const withData = sample.minutes.filter((minute) => minute.errorRatePercent !== null);
+  return {
+    windowStart: sample.windowStart,
+    windowEnd: sample.windowEnd,
+    minutes: sample.minutes.length,
+    minutesWithData: withData.length,
+    requests: sample.minutes.reduce((sum, minute) => sum + minute.requests, 0),
+    errors: sample.minutes.reduce((sum, minute) => sum + minute.errors, 0),
+    p95LatencyMs: sample.p95LatencyMs,
+    dbConnectionsMax: sample.dbConnectionsMax,
+    alarmsInAlarm: sample.alarmsInAlarm,
+  };
+}
+
 export const canaryStepRecordSchema = z.strictObject({
   stepIndex: z.int().nonnegative(),
   greenWeight: z.int().min(0).max(100),
@@ -141,7 +175,7 @@ export const canaryStepRecordSchema = z.strictObject({
       startedAt: z.string(),
       endedAt: z.string(),
       verdict: canaryVerdictSchema,
-      sample: canarySampleSchema,
+      sample: sampleSummarySchema,
     }),
   ),
 });

@@ -71,6 +71,11 @@ export interface DeploymentLock {
    */
   requestRollback(holder: string, request: RollbackRequest): Promise<{ first: boolean; item: LockItem }>;
   recordListenerRestored(holder: string, restoredAt: string): Promise<void>;
+  /**
+   * Records whether the migration may have changed the schema (its task was started and its command may have run),
+   * even when a rollback was requested meanwhile: the rollback's database decision depends on it.
+   */
+  recordMigrationStarted(holder: string, started: boolean): Promise<void>;
   /** Stores the bake's task token; refuses with RollbackRequested when a rollback is already requested. */
   storeBakeToken(holder: string, token: string, startedAt: string): Promise<void>;
   clearBakeToken(holder: string): Promise<void>;
@@ -188,6 +193,8 @@ export function createDeploymentLock(
         throw await refusal(holder);
       }
     },
+    recordMigrationStarted: (holder, started) =>
+      update(holder, { migrationStarted: started }, { refuseWhenRollbackRequested: false }),
     recordListenerRestored: (holder, restoredAt) =>
       update(holder, { listenerRestoredAt: restoredAt }, { refuseWhenRollbackRequested: false }),
     storeBakeToken: (holder, token, startedAt) =>

@@ -271,7 +271,7 @@ export function evaluateGreenReadiness(
 // ---------------------------------------------------------------------------------------------------------------
 // Migration (pure)
 
-export type MigrationOutcome = Pick<Migration, 'status' | 'exitCode' | 'reason'>;
+export type MigrationOutcome = Pick<Migration, 'status' | 'exitCode' | 'reason' | 'commandRan'>;
 
 /** RUNNING until the task is STOPPED; then SUCCEEDED only when the migration container exited with 0. */
 export function evaluateMigrationTask(task: Task, containerName: string): MigrationOutcome {
@@ -290,7 +290,9 @@ export function evaluateMigrationTask(task: Task, containerName: string): Migrat
   if (container?.reason !== undefined) parts.push(container.reason);
   if (task.stoppedReason !== undefined) parts.push(`task stopped: ${task.stoppedReason}`);
   if (task.stopCode !== undefined) parts.push(`stop code ${task.stopCode}`);
-  return { status: 'FAILED', exitCode, reason: parts.join('; ') };
+  // A task that failed to start (image pull, ENI, capacity) never ran the migration command.
+  const commandRan = task.stopCode !== 'TaskFailedToStart' && (exitCode !== null || task.startedAt !== undefined);
+  return { status: 'FAILED', exitCode, reason: parts.join('; '), commandRan };
 }
 
 /**
@@ -687,6 +689,7 @@ export function createEnvironmentProvisioner(options: EnvironmentProvisionerOpti
         exitCode: outcome.exitCode,
         polls: migration.polls + 1,
         ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+        ...(outcome.commandRan === undefined ? {} : { commandRan: outcome.commandRan }),
       };
     },
   };

@@ -10,6 +10,7 @@ import type {
   Side,
   Sides,
 } from '../../lambdas/shared/cutover-contracts';
+import { summarizeSample } from '../../lambdas/shared/cutover-contracts';
 import { DeploymentCrewError } from '../../lambdas/shared/errors';
 import type { DeploymentLock, RollbackRequest } from '../../lambdas/tools/deployment-lock';
 import type {
@@ -468,7 +469,7 @@ describe('orchestrator: evaluateStep', () => {
         startedAt: '2026-11-24T10:10:00.000Z',
         endedAt: NOW.toISOString(),
         verdict: result.verdict,
-        sample: goodSample(),
+        sample: summarizeSample(goodSample()),
       },
     ]);
     const item = await lock.read();

@@ -450,12 +450,31 @@ describe('DeploymentCrew construct: settings refused at construction', () => {
 describe('DeploymentCrew construct: the time budget and the restore groups', () => {
   it('refuses props whose longest deployment exceeds the state machine limit (and so the lock TTL)', () => {
     // Act
-    const message = constructionError({
-      canary: { steps: [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100], bakeSeconds: 300, inconclusiveAllowance: 10 },
-    });
+    const message = constructionError({ snapshotTimeoutSeconds: 300_000 });
 
     // Assess
     expect(message).toMatch(/longest possible deployment \(\d+\.\d h.*exceeds the state machine's limit of 240\.0 h/);
+  });
+
+  it('refuses a canary with more bakes than the history carried in the state may hold', () => {
+    // Act
+    const message = constructionError({
+      canary: { steps: [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100], inconclusiveAllowance: 2 },
+    });
+
+    // Assess
+    expect(message).toBe('canary: 11 steps × (1 + 2 inconclusive) bakes is more than 30');
+  });
+
+  it('refuses health checks whose slowest attempt series would outlast the validator function', () => {
+    // Act
+    const message = constructionError({
+      healthEndpoints: [{ name: 'api', url: 'https://api.shop.example.com/health', timeoutMs: 30000 }],
+      healthCheckRetries: 2,
+    });
+
+    // Assess
+    expect(message).toMatch(/the slowest check can take 91 s .* keep it under 75 s/);
   });
 
   it('refuses an instance restore without the option group it re-uses', () => {

@@ -580,6 +580,7 @@ describe('migration helpers', () => {
       exitCode: null,
       reason:
         "container 'app' is not in the task; task stopped: ResourceInitializationError: unable to pull secrets; stop code TaskFailedToStart",
+      commandRan: false,
     });
   });
 });
@@ -1147,6 +1148,7 @@ describe('checkMigration', () => {
       status: 'FAILED',
       exitCode: 1,
       reason: "container 'app' exited with 1; task stopped: Essential container in task exited",
+      commandRan: true,
       polls: 5,
     });
   });

@@ -237,7 +237,7 @@ describe('rollback trigger: alarms', () => {
     expect(await lock.read()).not.toHaveProperty('rollback');
   });
 
-  it('ignores an alarm while green is still being provisioned', async () => {
+  it('records an alarm while green is still being provisioned (EventBridge sends it once), without touching traffic', async () => {
     // Prepare
     const { holder, lock, order, requestRollback } = await world({ phase: 'PROVISIONING' });
 
@@ -245,7 +245,20 @@ describe('rollback trigger: alarms', () => {
     const outcome = await requestRollback(alarm('shop-green-5xx'));
 
     // Assess
-    expect(outcome).toEqual({ action: 'ignored', deployment: holder, detail: 'deployment is in phase PROVISIONING' });
+    expect(outcome).toMatchObject({ action: 'flagged', deployment: holder });
+    expect(order).toEqual([]);
+    expect((await lock.read())?.rollback).toMatchObject({ trigger: 'ALARM', alarmName: 'shop-green-5xx' });
+  });
+
+  it('ignores an alarm before the cutover began (the deployment is still being approved or validated)', async () => {
+    // Prepare
+    const { holder, lock, order, requestRollback } = await world({ phase: 'VALIDATION' });
+
+    // Act
+    const outcome = await requestRollback(alarm('shop-green-5xx'));
+
+    // Assess
+    expect(outcome).toEqual({ action: 'ignored', deployment: holder, detail: 'deployment is in phase VALIDATION' });
     expect(order).toEqual([]);
     expect(await lock.read()).not.toHaveProperty('rollback');
   });

@@ -56,6 +56,8 @@ export interface CutoverBehaviour {
   readonly migrationExitCode?: number;
   /** DescribeTasks says RUNNING this many times before STOPPED; default 1. */
   readonly migrationRunningPolls?: number;
+  /** The migration task fails to start (image pull): its command never runs. */
+  readonly migrationFailsToStart?: boolean;
   readonly modifyListener?: ModifyListenerFaults;
   /** Default true; false: the alarms never fire (a breach is seen only by the verdict). */
   readonly alarmsEnabled?: boolean;
@@ -104,6 +106,7 @@ export class SimulatedProduction {
       greenNeverHealthy: cutover.greenNeverHealthy ?? false,
       migrationExitCode: cutover.migrationExitCode ?? 0,
       migrationRunningPolls: cutover.migrationRunningPolls ?? 1,
+      migrationFailsToStart: cutover.migrationFailsToStart ?? false,
     });
     this.loadBalancer = new SimulatedLoadBalancer(this.log, this.ecs, this.traffic, cutover.modifyListener ?? {});
     this.cloudWatch = new SimulatedCloudWatch(this.clock, this.log, this.traffic);

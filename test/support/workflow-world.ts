@@ -38,6 +38,8 @@ export interface WorldOptions extends SimulatedProductionOptions {
   readonly databaseRollbackApproval?: Answer;
   /** The Chairman's override, sent at the start of the bake at this green weight. */
   readonly overrideAtGreenWeight?: number;
+  /** This alarm enters ALARM while green is being provisioned (before its first readiness check). */
+  readonly alarmWhileProvisioning?: string;
   readonly autoDatabaseRollback?: boolean;
   readonly inconclusiveAllowance?: number;
   readonly settings?: Partial<IntakeConfig['settings']>;
@@ -266,7 +268,19 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     BuildValidationReport: validator,
     ResolveSides: orchestratorTask(),
     ProvisionGreen: orchestratorTask(),
-    CheckGreen: orchestratorTask(() => config.settings.greenPollSeconds),
+    CheckGreen: async (input) => {
+      if (options.alarmWhileProvisioning !== undefined && triggerOutcomes.length === 0) {
+        const at = production.clock.now().toISOString();
+        const alarm = alarmToRequest({
+          source: 'aws.cloudwatch',
+          'detail-type': 'CloudWatch Alarm State Change',
+          time: at,
+          detail: { alarmName: options.alarmWhileProvisioning, state: { value: 'ALARM', timestamp: at } },
+        });
+        if (alarm) triggerOutcomes.push(await alarmListener(alarm));
+      }
+      return orchestratorTask(() => config.settings.greenPollSeconds)(input);
+    },
     ScaleDownGreenAfterFailure: orchestratorTask(),
     StartMigration: orchestratorTask(),
     CheckMigration: orchestratorTask(() => config.settings.migrationPollSeconds),

@@ -167,6 +167,35 @@ describe('cutover (real ASL, local)', () => {
     expect(production.databaseInstances().some((id) => id.startsWith(`${SIM.databaseIdentifier}-pre-rb-`))).toBe(true);
   });
 
+  it('a migration task that never started (image pull): nothing to restore, no database question', async () => {
+    // Act
+    const { result, production, recorder, approvalRequests } = await play({
+      input: SCHEMA_CHANGE_INPUT,
+      cutover: { migrationFailsToStart: true },
+    });
+
+    // Assess
+    expect(result.error).toBe('DeploymentRolledBack');
+    expect(production.greenWeights).toEqual([]);
+    expect(approvalRequests.map((request) => request.kind)).toEqual(['START']);
+    expect(rolledBackEvent(recorder)).toMatchObject({ trigger: 'MIGRATION_FAILED', decision: { type: 'none' } });
+    expect(production.databaseInstances()).toEqual([SIM.databaseIdentifier]);
+  });
+
+  it('an alarm while green is provisioned is not lost: recorded, green scaled back, no traffic moved', async () => {
+    // Act: the database alarm enters ALARM during provisioning (EventBridge sends a transition once)
+    const { result, production, triggerOutcomes } = await play({
+      alarmWhileProvisioning: `${SIM.alarmPrefix}-db-connections`,
+    });
+
+    // Assess
+    expect(triggerOutcomes).toEqual([expect.objectContaining({ action: 'flagged' })]);
+    expect(result.error).toBe('DeploymentRolledBack');
+    expect(result.visited).not.toContain('ShiftTraffic');
+    expect(production.greenWeights).toEqual([]);
+    expect(production.serviceDesiredCount(SIM.greenServiceName)).toBe(0);
+  });
+
   it('ModifyListener throttled, then succeeding: retried, and the deployment completes', async () => {
     // Act
     const { result, production } = await play({ cutover: { modifyListener: { throttleTimes: 2 } } });

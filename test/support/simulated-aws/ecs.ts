@@ -44,6 +44,8 @@ export interface EcsBehaviour {
   /** Green's deployments never complete; its targets are `initial`, then `unhealthy`. */
   readonly greenNeverHealthy: boolean;
   readonly migrationExitCode: number;
+  /** The migration task never starts (image pull failure): STOPPED with TaskFailedToStart, no exit code. */
+  readonly migrationFailsToStart: boolean;
   /** DescribeTasks answers RUNNING this many times before STOPPED. */
   readonly migrationRunningPolls: number;
 }
@@ -581,7 +583,14 @@ export class SimulatedEcs {
       }
       entry.polls += 1;
       const task = entry.task;
-      if (entry.polls <= this.behaviour.migrationRunningPolls) {
+      if (this.behaviour.migrationFailsToStart && task.lastStatus !== 'STOPPED') {
+        task.lastStatus = 'STOPPED';
+        task.desiredStatus = 'STOPPED';
+        task.stoppedAt = this.clock.now();
+        task.stopCode = 'TaskFailedToStart';
+        task.stoppedReason = 'CannotPullContainerError: pull image manifest has been retried 5 time(s)';
+        for (const container of task.containers ?? []) container.lastStatus = 'STOPPED';
+      } else if (entry.polls <= this.behaviour.migrationRunningPolls) {
         task.lastStatus = 'RUNNING';
         task.startedAt ??= this.clock.now();
         for (const container of task.containers ?? []) container.lastStatus = 'RUNNING';
