@@ -4,20 +4,17 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { TargetsConfig } from '../lambdas/approval-request/config';
-import type { OrchestratorConfig } from '../lambdas/blue-green-orchestrator/config';
-import type { IntakeConfig } from '../lambdas/deployment-intake/intake';
-import {
-  type DatabaseConfig,
-  type HealthChecksConfig,
-  worstCaseHealthCheckMs,
-} from '../lambdas/pre-deployment-validator/config';
-import type { CoordinatorConfig } from '../lambdas/rollback-coordinator/config';
 import { type ListenerArnParts, parseListenerArn, parseTargetGroupArn } from '../lambdas/shared/arns';
+import type { TargetsConfig } from '../lambdas/shared/config/approval-request';
+import type { OrchestratorConfig } from '../lambdas/shared/config/blue-green-orchestrator';
+import type { DatabaseConfig } from '../lambdas/shared/config/database';
+import type { IntakeConfig } from '../lambdas/shared/config/deployment-intake';
+import { type HealthChecksConfig, worstCaseHealthCheckMs } from '../lambdas/shared/config/pre-deployment-validator';
+import type { CoordinatorConfig } from '../lambdas/shared/config/rollback-coordinator';
 import { canaryThresholdsSchema } from '../lambdas/shared/cutover-contracts';
 import { APPROVAL_TIMEOUT_BOUNDS, BAKE_TIME_BOUNDS } from '../lambdas/shared/deployment-request';
-import { SNAPSHOT_PREFIX } from '../lambdas/tools/backup';
-import { preservedIdentifierPrefix, RESTORED_MEMBER_SUFFIX } from '../lambdas/tools/database-restore';
+import { preservedIdentifierPrefix, RESTORED_MEMBER_SUFFIX, SNAPSHOT_PREFIX } from '../lambdas/shared/rds-names';
+import { lockKeyFor } from '../lambdas/shared/state-table';
 import { AgentFunction } from './agent-function';
 import { AlarmRollbackRule } from './alarm-rollback-rule';
 import { ChairmanNotifications } from './chairman-notifications';
@@ -25,7 +22,6 @@ import { CrewStateTable } from './crew-state-table';
 import { CutoverAlarms } from './cutover-alarms';
 import type { DeploymentCrewProps } from './deployment-crew-props';
 import { DeploymentStateMachine, readDefinition } from './deployment-state-machine';
-import { lockKeyFor } from './lock';
 
 /** Margin between the execution's time limit and the lock's TTL, so a running execution never loses its lock. */
 const LOCK_TTL_MARGIN_SECONDS = 3600;

@@ -2,8 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
+import { loadApprovalRequestConfig } from '../shared/config/approval-request';
 import { workflowHandler } from '../shared/handler';
-import { loadApprovalRequestConfig } from './config';
 import { approvalRequestSchema, createApprovalRequester } from './request';
 
 /**

@@ -1,6 +1,6 @@
+import type { TargetsConfig } from '../shared/config/approval-request';
 import type { ApprovalKind, DeploymentRef } from '../shared/contracts';
 import type { Release } from '../shared/deployment-request';
-import type { TargetsConfig } from './config';
 
 /**
  * The texts of the approval notification: pure functions of the request, the stack's targets and the ways to answer.

@@ -1,11 +1,16 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import {
+  APPROVAL_ITEM_RETENTION_SECONDS,
+  type ApprovalItem,
+  approvalKey,
+  approvalKindSchema,
+} from '../shared/approval-item';
+import type { ApprovalRequestConfig } from '../shared/config/approval-request';
 import { deploymentRefSchema } from '../shared/contracts';
 import { releaseSchema } from '../shared/deployment-request';
 import { logger } from '../shared/logger';
-import { APPROVAL_ITEM_RETENTION_SECONDS, type ApprovalItem, approvalKey, approvalKindSchema } from './approval-item';
-import type { ApprovalRequestConfig } from './config';
 import { type ApprovalContext, approvalDeadline, buildApprovalNotification } from './message';
 
 /** Step Functions caps task timeouts (and executions) at one year. */

@@ -3,8 +3,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
+import { loadApprovalResponseConfig } from '../shared/config/approval-response';
 import { workflowHandler } from '../shared/handler';
-import { requireEnv } from '../shared/validation';
 import { createApprovalResponder } from './respond';
 
 /**
@@ -16,7 +16,7 @@ const responder = createApprovalResponder({
     marshallOptions: { removeUndefinedValues: true },
   }),
   sfn: new SFNClient(AWS_CLIENT_CONFIG),
-  tableName: requireEnv('TABLE_NAME'),
+  tableName: loadApprovalResponseConfig().tableName,
   clock: () => new Date(),
 });
 

@@ -8,7 +8,7 @@ import {
   approvalKey,
   approvalKindSchema,
   deploymentPartitionKey,
-} from '../approval-request/approval-item';
+} from '../shared/approval-item';
 import {
   type ApprovalDecision,
   type ApprovalKind,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseTargetGroupArn } from '../shared/arns';
+import type { OrchestratorConfig } from '../shared/config/blue-green-orchestrator';
 import { deploymentRefSchema } from '../shared/contracts';
 import {
   type CanaryState,
@@ -17,7 +18,6 @@ import type { DeploymentLock } from '../tools/deployment-lock';
 import type { EnvironmentProvisioner } from '../tools/environment-provisioner';
 import type { MetricsMonitor } from '../tools/metrics-monitor';
 import type { TrafficRouter } from '../tools/traffic-router';
-import type { OrchestratorConfig } from './config';
 import { canaryVerdict } from './verdict';
 
 /**

@@ -5,16 +5,15 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseListenerArn } from '../shared/arns';
 import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
+import { ORCHESTRATOR_CONFIG } from '../shared/config/blue-green-orchestrator';
 import { workflowHandler } from '../shared/handler';
-import { parseJsonEnv } from '../shared/validation';
 import { createDeploymentLock } from '../tools/deployment-lock';
 import { createEnvironmentProvisioner } from '../tools/environment-provisioner';
 import { createMetricsMonitor } from '../tools/metrics-monitor';
 import { createTrafficRouter } from '../tools/traffic-router';
 import { createBlueGreenOrchestrator, orchestratorRequestSchema } from './agent';
-import { orchestratorConfigSchema } from './config';
 
-const config = parseJsonEnv('ORCHESTRATOR_CONFIG', orchestratorConfigSchema);
+const config = ORCHESTRATOR_CONFIG.load();
 const elb = new ElasticLoadBalancingV2Client(AWS_CLIENT_CONFIG);
 
 const orchestrator = createBlueGreenOrchestrator(config, {

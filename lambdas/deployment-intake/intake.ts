@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { DeploymentContext, WorkflowSettings } from '../shared/contracts';
-import { deploymentRefSchema, workflowSettingsSchema } from '../shared/contracts';
+import type { IntakeConfig } from '../shared/config/deployment-intake';
+import { type DeploymentContext, deploymentRefSchema, type WorkflowSettings } from '../shared/contracts';
 import { deploymentRequestSchema } from '../shared/deployment-request';
 import { InvalidInputError } from '../shared/errors';
 import { describeZodError } from '../shared/validation';
@@ -15,19 +15,6 @@ export const intakeEventSchema = z.strictObject({
   }),
 });
 export type IntakeEvent = z.output<typeof intakeEventSchema>;
-
-/** Stack-level settings the intake applies to every execution (from the construct's props). */
-export const intakeConfigSchema = z.strictObject({
-  defaultApprovalTimeoutSeconds: z.int().positive(),
-  defaultBakeSeconds: z.int().positive(),
-  /** How long the lock may outlive a crashed execution before another deployment may take it over. */
-  lockTtlSeconds: z.int().positive(),
-  /** Whether the stack has a migration command: a schema change cannot be deployed without one. */
-  migrationConfigured: z.boolean(),
-  /** The rest of the settings, the same for every execution. */
-  settings: workflowSettingsSchema.omit({ approvalTimeoutSeconds: true, bakeSeconds: true }),
-});
-export type IntakeConfig = z.output<typeof intakeConfigSchema>;
 
 /** EventBridge delivers the detail of a "Release Candidate Ready" event; the console and the CLI send it bare. */
 function unwrapEventBridgeEnvelope(input: unknown): unknown {

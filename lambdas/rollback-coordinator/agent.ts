@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseTargetGroupArn } from '../shared/arns';
+import type { CoordinatorConfig } from '../shared/config/rollback-coordinator';
 import { backupMetadataSchema, deploymentRefSchema } from '../shared/contracts';
 import {
   type DeploymentPhase,
@@ -16,7 +17,6 @@ import type { DatabaseRestoreTool } from '../tools/database-restore';
 import type { DeploymentLock, LockPhase } from '../tools/deployment-lock';
 import type { MetricsMonitor } from '../tools/metrics-monitor';
 import type { TrafficRouter } from '../tools/traffic-router';
-import type { CoordinatorConfig } from './config';
 import { decideRollback } from './decision';
 import { appendTimeline, escalationRunbook, rollbackSummary } from './timeline';
 

@@ -5,16 +5,15 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseListenerArn } from '../shared/arns';
 import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
+import { COORDINATOR_CONFIG } from '../shared/config/rollback-coordinator';
 import { workflowHandler } from '../shared/handler';
-import { parseJsonEnv } from '../shared/validation';
 import { createDatabaseRestore } from '../tools/database-restore';
 import { createDeploymentLock } from '../tools/deployment-lock';
 import { createMetricsMonitor } from '../tools/metrics-monitor';
 import { createTrafficRouter } from '../tools/traffic-router';
 import { coordinatorRequestSchema, createRollbackCoordinator } from './agent';
-import { coordinatorConfigSchema } from './config';
 
-const config = parseJsonEnv('COORDINATOR_CONFIG', coordinatorConfigSchema);
+const config = COORDINATOR_CONFIG.load();
 
 const coordinator = createRollbackCoordinator(config, {
   router: createTrafficRouter(new ElasticLoadBalancingV2Client(AWS_CLIENT_CONFIG), config.listenerArn),

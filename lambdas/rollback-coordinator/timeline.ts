@@ -1,13 +1,12 @@
 import type { DatabaseKind } from '../shared/contracts';
 import type { RollbackState, Stickiness, TimelineEntry } from '../shared/cutover-contracts';
+import { LOCK_SORT_KEY } from '../shared/state-table';
 
 /**
  * Pure helpers of the RollbackCoordinator: the rollback's timeline, the plain-text summary the Chairman gets, and the
  * runbook sent when a rollback step failed and a person has to finish it.
  */
 
-/** Sort key of the deployment lock item (see lambdas/tools/deployment-lock.ts). */
-const LOCK_SORT_KEY = 'LOCK';
 /** SNS: a subject is ASCII, without line breaks or control characters, and shorter than 100 characters. */
 export const SUBJECT_MAX_LENGTH = 99;
 

@@ -4,11 +4,12 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
+import { loadRollbackTriggerConfig } from '../shared/config/rollback-trigger';
 import { InvalidInputError } from '../shared/errors';
 import { isFunctionUrlEvent, serveFunctionUrl } from '../shared/function-url';
 import { workflowHandler } from '../shared/handler';
 import { logger } from '../shared/logger';
-import { describeZodError, parseJsonEnv, requireEnv } from '../shared/validation';
+import { describeZodError } from '../shared/validation';
 import { createDeploymentLock } from '../tools/deployment-lock';
 import { createTrafficRouter } from '../tools/traffic-router';
 import { alarmEventSchema, alarmToRequest, createRollbackTrigger, manualRollbackSchema } from './trigger';
@@ -18,17 +19,18 @@ import { alarmEventSchema, alarmToRequest, createRollbackTrigger, manualRollback
  * (AWS_IAM: the override, with a verified identity), or by a direct invocation naming `requestedBy`.
  * Env: TABLE_NAME, LOCK_KEY, LISTENER_ARN, ALARM_TARGET_GROUPS (alarm name → the target group it watches).
  */
+const config = loadRollbackTriggerConfig();
 const requestRollback = createRollbackTrigger({
   lock: createDeploymentLock(
     DynamoDBDocumentClient.from(new DynamoDBClient(AWS_CLIENT_CONFIG), {
       marshallOptions: { removeUndefinedValues: true },
     }),
-    requireEnv('TABLE_NAME'),
-    requireEnv('LOCK_KEY'),
+    config.tableName,
+    config.lockKey,
   ),
-  router: createTrafficRouter(new ElasticLoadBalancingV2Client(AWS_CLIENT_CONFIG), requireEnv('LISTENER_ARN')),
+  router: createTrafficRouter(new ElasticLoadBalancingV2Client(AWS_CLIENT_CONFIG), config.listenerArn),
   sfn: new SFNClient(AWS_CLIENT_CONFIG),
-  alarmTargetGroups: parseJsonEnv('ALARM_TARGET_GROUPS', z.record(z.string(), z.string())),
+  alarmTargetGroups: config.alarmTargetGroups,
 });
 
 const STATUS_BY_ERROR = { NoDeploymentInProgress: 404, NotTheDeploymentInProgress: 409, LockLost: 409 };

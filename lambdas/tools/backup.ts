@@ -15,23 +15,22 @@ import {
 } from '@aws-sdk/client-rds';
 import type { BackupMetadata, DatabaseKind, DeploymentRef, SnapshotRef } from '../shared/contracts';
 import { BackupFailedError, DatabaseBusyError, errorMessage, errorName, unlessNotFound } from '../shared/errors';
+import {
+  MANAGED_BY,
+  NAME_HASH_LENGTH,
+  SNAPSHOT_IDENTIFIER_MAX_LENGTH,
+  SNAPSHOT_PREFIX,
+  TAG_DEPLOYMENT,
+  TAG_EXECUTION_ARN,
+  TAG_MANAGED_BY,
+  toTagValue,
+} from '../shared/rds-names';
 
 /**
  * backup_tool: a manual RDS snapshot per deployment, created once (the identifier is derived from the execution name,
  * so a retried task finds its own snapshot instead of making a second one), polled by the state machine, and verified
  * against its source before anything changes in production.
  */
-
-/** Every snapshot identifier starts with this; the IAM policy scopes snapshot ARNs to `…snapshot:deploymentcrew-*`. */
-export const SNAPSHOT_PREFIX = 'deploymentcrew-';
-/** DB cluster snapshot identifiers allow 63 characters (DB snapshots 255): one limit for both kinds. */
-export const SNAPSHOT_IDENTIFIER_MAX_LENGTH = 63;
-const HASH_LENGTH = 8;
-
-export const TAG_DEPLOYMENT = 'deployment-crew:deployment';
-export const TAG_EXECUTION_ARN = 'deployment-crew:execution-arn';
-export const TAG_MANAGED_BY = 'deployment-crew:managed-by';
-export const MANAGED_BY = 'deployment-crew';
 
 /** Tolerated clock difference between Step Functions (execution start) and RDS (snapshot creation time). */
 export const CLOCK_SKEW_MS = 5_000;
@@ -42,8 +41,8 @@ export const CLOCK_SKEW_MS = 5_000;
  * differ only in case, punctuation or beyond the truncation apart.
  */
 export function snapshotIdentifierFor(deploymentName: string): string {
-  const hash = createHash('sha256').update(deploymentName, 'utf8').digest('hex').slice(0, HASH_LENGTH);
-  const room = SNAPSHOT_IDENTIFIER_MAX_LENGTH - SNAPSHOT_PREFIX.length - HASH_LENGTH - 1;
+  const hash = createHash('sha256').update(deploymentName, 'utf8').digest('hex').slice(0, NAME_HASH_LENGTH);
+  const room = SNAPSHOT_IDENTIFIER_MAX_LENGTH - SNAPSHOT_PREFIX.length - NAME_HASH_LENGTH - 1;
   const slug = deploymentName
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
@@ -53,11 +52,6 @@ export function snapshotIdentifierFor(deploymentName: string): string {
     .slice(0, room)
     .replace(/-$/, '');
   return slug === '' ? `${SNAPSHOT_PREFIX}${hash}` : `${SNAPSHOT_PREFIX}${slug}-${hash}`;
-}
-
-/** RDS tag values allow letters, digits, white space and `_.:/=+-@`, up to 256 characters; execution names allow more. */
-export function toTagValue(value: string): string {
-  return value.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_').slice(0, 256);
 }
 
 export function snapshotTags(deployment: DeploymentRef): Tag[] {

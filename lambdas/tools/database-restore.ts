@@ -19,7 +19,24 @@ import {
 import type { BackupMetadata, DatabaseKind } from '../shared/contracts';
 import type { RollbackState } from '../shared/cutover-contracts';
 import { ConfigurationError, errorMessage, errorName, InvalidInputError, unlessNotFound } from '../shared/errors';
-import { MANAGED_BY, SNAPSHOT_PREFIX, TAG_DEPLOYMENT, TAG_MANAGED_BY, toTagValue } from './backup';
+import {
+  isValidRdsIdentifier,
+  MANAGED_BY,
+  NAME_HASH_LENGTH,
+  normalizedStem,
+  PRESERVED_INFIX,
+  preservedIdentifierPrefix,
+  RDS_IDENTIFIER_MAX_LENGTH,
+  RESTORED_MEMBER_SUFFIX,
+  SNAPSHOT_PREFIX,
+  TAG_DEPLOYMENT,
+  TAG_MANAGED_BY,
+  TAG_PRESERVED_AS,
+  TAG_RESTORED_AT,
+  TAG_RESTORED_FROM,
+  toTagValue,
+  withSuffix,
+} from '../shared/rds-names';
 
 /**
  * database_restore_tool: puts the pre-deployment snapshot back under the production database's identifier, so the
@@ -40,15 +57,6 @@ import { MANAGED_BY, SNAPSHOT_PREFIX, TAG_DEPLOYMENT, TAG_MANAGED_BY, toTagValue
 
 export type DatabaseRestoreProgress = NonNullable<RollbackState['database']>;
 
-/** RDS identifiers (instances and clusters): 1-63 letters, digits, hyphens; letter first; no `--`, no trailing `-`. */
-export const RDS_IDENTIFIER_MAX_LENGTH = 63;
-export const PRESERVED_INFIX = '-pre-rb-';
-export const RESTORED_MEMBER_SUFFIX = '-rb';
-const HASH_LENGTH = 8;
-
-export const TAG_RESTORED_FROM = 'deployment-crew:restored-from';
-export const TAG_PRESERVED_AS = 'deployment-crew:preserved-as';
-export const TAG_RESTORED_AT = 'deployment-crew:restored-at';
 /** RDS allows 50 tags per resource. */
 const MAX_TAGS = 50;
 
@@ -125,42 +133,7 @@ const BUSY_RDS_ERRORS = new Set([
 // Pure helpers.
 
 function shortHash(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex').slice(0, HASH_LENGTH);
-}
-
-export function isValidRdsIdentifier(identifier: string): boolean {
-  return (
-    identifier.length <= RDS_IDENTIFIER_MAX_LENGTH &&
-    /^[a-z][a-z0-9-]*$/.test(identifier) &&
-    !identifier.includes('--') &&
-    !identifier.endsWith('-')
-  );
-}
-
-/** Lower-case (RDS stores identifiers in lower case), only letters, digits and single hyphens, letter first. */
-function normalizedStem(identifier: string): string {
-  const stem = identifier
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/-{2,}/g, '-')
-    .replace(/^[^a-z]+/, '');
-  return stem === '' ? 'db' : stem;
-}
-
-/** `<stem trimmed to fit>` + suffix; the suffix must start with a hyphen and be a valid identifier tail. */
-function withSuffix(identifier: string, suffix: string): string {
-  const room = RDS_IDENTIFIER_MAX_LENGTH - suffix.length;
-  const stem = normalizedStem(identifier).slice(0, room).replace(/-+$/, '');
-  return `${stem === '' ? 'db' : stem}${suffix}`;
-}
-
-/**
- * What the preserved identifiers of `identifier` start with: `<id>-pre-rb-`, the id trimmed so that the whole name
- * fits in 63 characters. The IAM policy scopes the preserved database's ARN with `…:db:<prefix>*` (or `cluster:`).
- */
-export function preservedIdentifierPrefix(identifier: string): string {
-  const full = withSuffix(identifier, `${PRESERVED_INFIX}${'0'.repeat(HASH_LENGTH)}`);
-  return full.slice(0, full.length - HASH_LENGTH);
+  return createHash('sha256').update(value, 'utf8').digest('hex').slice(0, NAME_HASH_LENGTH);
 }
 
 /**

@@ -3,6 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import { z } from 'zod';
 import { rollbackTriggerSchema, type Sides, sidesSchema } from '../shared/cutover-contracts';
 import { DeploymentCrewError, RollbackRequestedError } from '../shared/errors';
+import { LOCK_SORT_KEY } from '../shared/state-table';
 
 /**
  * The deployment lock item (`pk = LOCK#<listener ARN>`, `sk = LOCK`) is also the rendezvous between the state
@@ -11,8 +12,6 @@ import { DeploymentCrewError, RollbackRequestedError } from '../shared/errors';
  * another's lock, and a rollback request, once written, is seen by every later step (a rollback wins over a
  * step-up that is in flight or retried).
  */
-
-export const LOCK_SORT_KEY = 'LOCK';
 
 export const lockPhaseSchema = z.enum([
   'VALIDATION',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBlueGreenOrchestrator, type OrchestratorRequest } from '../../lambdas/blue-green-orchestrator/agent';
-import type { OrchestratorConfig } from '../../lambdas/blue-green-orchestrator/config';
+import type { OrchestratorConfig } from '../../lambdas/shared/config/blue-green-orchestrator';
 import type { DeploymentRef } from '../../lambdas/shared/contracts';
 import type {
   CanarySample,

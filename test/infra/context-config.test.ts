@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IntakeConfig } from '../../lambdas/deployment-intake/intake';
+import type { IntakeConfig } from '../../lambdas/shared/config/deployment-intake';
 import { parseContextConfig } from '../../lib/context-config';
 import { DeploymentCrewStack } from '../../lib/deployment-crew-stack';
 import { sampleContext } from '../support/sample-stack';

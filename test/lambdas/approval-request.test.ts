@@ -1,12 +1,12 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { APPROVAL_ITEM_RETENTION_SECONDS } from '../../lambdas/approval-request/approval-item';
 import {
   type ApprovalRequest,
   approvalRequestSchema,
   createApprovalRequester,
 } from '../../lambdas/approval-request/request';
+import { APPROVAL_ITEM_RETENTION_SECONDS } from '../../lambdas/shared/approval-item';
 import { logger } from '../../lambdas/shared/logger';
 import {
   deploymentRef,

@@ -1,13 +1,13 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import type { ApprovalRequest } from '../../lambdas/approval-request/request';
 import {
   APPROVAL_ITEM_RETENTION_SECONDS,
   type ApprovalItem,
   approvalItemSchema,
   approvalKey,
-} from '../../lambdas/approval-request/approval-item';
-import type { ApprovalRequestConfig, TargetsConfig } from '../../lambdas/approval-request/config';
-import type { ApprovalRequest } from '../../lambdas/approval-request/request';
+} from '../../lambdas/shared/approval-item';
+import type { ApprovalRequestConfig, TargetsConfig } from '../../lambdas/shared/config/approval-request';
 import type { ApprovalKind, DeploymentRef } from '../../lambdas/shared/contracts';
 import type { Release } from '../../lambdas/shared/deployment-request';
 import { type LocalDocumentDynamo, STATE_TABLE_NAME, startLocalDocumentDynamo } from '../support/dynalite';

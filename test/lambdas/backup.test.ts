@@ -20,12 +20,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeploymentRef, SnapshotRef } from '../../lambdas/shared/contracts';
 import { BackupFailedError } from '../../lambdas/shared/errors';
-import {
-  createBackupTool,
-  SNAPSHOT_IDENTIFIER_MAX_LENGTH,
-  SNAPSHOT_PREFIX,
-  snapshotIdentifierFor,
-} from '../../lambdas/tools/backup';
+import { SNAPSHOT_IDENTIFIER_MAX_LENGTH, SNAPSHOT_PREFIX } from '../../lambdas/shared/rds-names';
+import { createBackupTool, snapshotIdentifierFor } from '../../lambdas/tools/backup';
 import { fault, rejection, serviceThrottling } from '../support/errors';
 
 const NOW = new Date('2026-11-24T10:05:00.000Z');

@@ -26,6 +26,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { BackupMetadata } from '../../lambdas/shared/contracts';
 import { ConfigurationError, InvalidInputError } from '../../lambdas/shared/errors';
 import {
+  isValidRdsIdentifier,
+  preservedIdentifierPrefix,
+  RDS_IDENTIFIER_MAX_LENGTH,
+} from '../../lambdas/shared/rds-names';
+import {
   type AllowedRestoreResources,
   clusterRestoreInput,
   createDatabaseRestore,
@@ -33,12 +38,9 @@ import {
   disallowedResources,
   discoveredFromInstance,
   instanceRestoreInput,
-  isValidRdsIdentifier,
   memberInstanceInput,
   orderedMembers,
   preservedIdentifierFor,
-  preservedIdentifierPrefix,
-  RDS_IDENTIFIER_MAX_LENGTH,
   restoredMemberIdentifier,
   restoreTags,
 } from '../../lambdas/tools/database-restore';

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type IntakeConfig,
-  type IntakeEvent,
-  intake,
-  intakeConfigSchema,
-} from '../../lambdas/deployment-intake/intake';
+import { type IntakeEvent, intake } from '../../lambdas/deployment-intake/intake';
+import { type IntakeConfig, intakeConfigSchema } from '../../lambdas/shared/config/deployment-intake';
 import { workflowSettingsSchema } from '../../lambdas/shared/contracts';
 import { InvalidInputError } from '../../lambdas/shared/errors';
 

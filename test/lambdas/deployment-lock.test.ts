@@ -1,7 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sides } from '../../lambdas/shared/cutover-contracts';
-import { type DeploymentLock, LOCK_SORT_KEY, type RollbackRequest } from '../../lambdas/tools/deployment-lock';
+import { LOCK_SORT_KEY } from '../../lambdas/shared/state-table';
+import type { DeploymentLock, RollbackRequest } from '../../lambdas/tools/deployment-lock';
 import { type LocalDocumentDynamo, STATE_TABLE_NAME, startLocalDocumentDynamo } from '../support/dynalite';
 import { rejection } from '../support/errors';
 import { freshLock, putHeldLock } from '../support/lock-fixtures';

@@ -9,7 +9,7 @@ import {
   type PreDeploymentRequest,
   preDeploymentRequestSchema,
 } from '../../lambdas/pre-deployment-validator/agent';
-import { healthChecksConfigSchema, worstCaseHealthCheckMs } from '../../lambdas/pre-deployment-validator/config';
+import { healthChecksConfigSchema, worstCaseHealthCheckMs } from '../../lambdas/shared/config/pre-deployment-validator';
 import type {
   ApprovalDecision,
   BackupMetadata,

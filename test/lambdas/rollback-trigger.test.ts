@@ -21,7 +21,8 @@ import {
   type RollbackRequestInput,
 } from '../../lambdas/rollback-trigger/trigger';
 import type { Side, Sides } from '../../lambdas/shared/cutover-contracts';
-import { type DeploymentLock, LOCK_SORT_KEY, type LockPhase } from '../../lambdas/tools/deployment-lock';
+import { LOCK_SORT_KEY } from '../../lambdas/shared/state-table';
+import type { DeploymentLock, LockPhase } from '../../lambdas/tools/deployment-lock';
 import { type LocalDocumentDynamo, STATE_TABLE_NAME, startLocalDocumentDynamo } from '../support/dynalite';
 import { rejection, serviceThrottling } from '../support/errors';
 import { freshLock, putHeldLock, UnexpectedRouter } from '../support/lock-fixtures';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CoordinatorRequest, createRollbackCoordinator } from '../../lambdas/rollback-coordinator/agent';
-import type { CoordinatorConfig } from '../../lambdas/rollback-coordinator/config';
+import type { CoordinatorConfig } from '../../lambdas/shared/config/rollback-coordinator';
 import type { BackupMetadata, DeploymentRef } from '../../lambdas/shared/contracts';
 import type { DeploymentPhase, RollbackState, Side, Sides } from '../../lambdas/shared/cutover-contracts';
 import type { Release } from '../../lambdas/shared/deployment-request';

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Side, Sides } from '../../lambdas/shared/cutover-contracts';
-import { createDeploymentLock, type DeploymentLock, LOCK_SORT_KEY } from '../../lambdas/tools/deployment-lock';
+import { LOCK_SORT_KEY } from '../../lambdas/shared/state-table';
+import { createDeploymentLock, type DeploymentLock } from '../../lambdas/tools/deployment-lock';
 import type { ForwardState, TargetHealthSummary, TrafficRouter } from '../../lambdas/tools/traffic-router';
 import { STATE_TABLE_NAME } from './dynalite';
 

@@ -5,8 +5,9 @@ import { parseListenerArn, parseTargetGroupArn } from '../../lambdas/shared/arns
 import type { DeploymentRef } from '../../lambdas/shared/contracts';
 import type { Side, Sides } from '../../lambdas/shared/cutover-contracts';
 import { toWorkflowError } from '../../lambdas/shared/errors';
+import { TAG_PRESERVED_AS, TAG_RESTORED_FROM } from '../../lambdas/shared/rds-names';
 import { createBackupTool } from '../../lambdas/tools/backup';
-import { createDatabaseRestore, TAG_PRESERVED_AS, TAG_RESTORED_FROM } from '../../lambdas/tools/database-restore';
+import { createDatabaseRestore } from '../../lambdas/tools/database-restore';
 import { createEnvironmentProvisioner } from '../../lambdas/tools/environment-provisioner';
 import { createMetricsMonitor } from '../../lambdas/tools/metrics-monitor';
 import { createTrafficRouter } from '../../lambdas/tools/traffic-router';

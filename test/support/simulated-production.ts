@@ -3,7 +3,7 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { createPreDeploymentValidator, preDeploymentRequestSchema } from '../../lambdas/pre-deployment-validator/agent';
-import type { ResolvedHealthChecksConfig } from '../../lambdas/pre-deployment-validator/config';
+import type { ResolvedHealthChecksConfig } from '../../lambdas/shared/config/pre-deployment-validator';
 import type { BackupMetadata } from '../../lambdas/shared/contracts';
 import { createBackupTool } from '../../lambdas/tools/backup';
 import { createDependencyMonitor } from '../../lambdas/tools/dependency-monitor';

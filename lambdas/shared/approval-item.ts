@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApprovalKind } from '../shared/contracts';
+import type { ApprovalKind } from './contracts';
 
 /**
  * The approval item in the DeploymentCrew table, shared by the approval-request Lambda (which writes it) and the

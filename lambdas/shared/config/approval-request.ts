@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { parseJsonEnv, requireEnv } from '../shared/validation';
+import { requireEnv } from '../validation';
+import { jsonEnvironmentVariable } from './environment';
 
 /**
- * The production resources a deployment touches, as the approval request describes them to the Chairman. The CDK
- * construct builds the `TARGETS` environment value from this type (`JSON.stringify(targets satisfies TargetsConfig)`),
- * so the Lambda and the stack cannot disagree on its shape.
+ * The production resources a deployment touches, as the approval request describes them to the Chairman. The stack
+ * builds the `TARGETS` environment value with {@link approvalRequestEnvironment}, the Lambda reads it with
+ * {@link loadApprovalRequestConfig}: the two cannot disagree on its shape.
  */
 export const targetsConfigSchema = z.strictObject({
   /** The application load balancer listener whose forward weights move traffic between blue and green. */
@@ -18,6 +19,7 @@ export const targetsConfigSchema = z.strictObject({
   }),
 });
 export type TargetsConfig = z.output<typeof targetsConfigSchema>;
+const TARGETS = jsonEnvironmentVariable('TARGETS', targetsConfigSchema);
 
 /** Everything the approval-request Lambda reads from its environment. */
 export interface ApprovalRequestConfig {
@@ -35,12 +37,23 @@ export interface ApprovalRequestConfig {
   readonly region: string;
 }
 
+/** The approval-request function's environment (AWS_REGION is Lambda's own); TARGETS is checked against its schema. */
+export function approvalRequestEnvironment(config: Omit<ApprovalRequestConfig, 'region'>): Record<string, string> {
+  return {
+    TABLE_NAME: config.tableName,
+    TOPIC_ARN: config.topicArn,
+    ...TARGETS.environment(config.targets),
+    APPROVAL_URL: config.approvalUrl,
+    APPROVAL_FUNCTION_NAME: config.approvalFunctionName,
+  };
+}
+
 /** Reads the approval-request configuration from the environment; throws on the cold start when anything is off. */
 export function loadApprovalRequestConfig(): ApprovalRequestConfig {
   return {
     tableName: requireEnv('TABLE_NAME'),
     topicArn: requireEnv('TOPIC_ARN'),
-    targets: parseJsonEnv('TARGETS', targetsConfigSchema),
+    targets: TARGETS.load(),
     approvalUrl: requireEnv('APPROVAL_URL'),
     approvalFunctionName: requireEnv('APPROVAL_FUNCTION_NAME'),
     region: requireEnv('AWS_REGION'),

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { canaryThresholdsSchema, sideSchema } from '../shared/cutover-contracts';
+import { canaryThresholdsSchema, sideSchema } from '../cutover-contracts';
+import { databaseConfigSchema } from './database';
+import { jsonEnvironmentVariable } from './environment';
 
 /** The orchestrator's configuration, one JSON env var (ORCHESTRATOR_CONFIG) built by the construct. */
 export const orchestratorConfigSchema = z.strictObject({
@@ -12,7 +14,7 @@ export const orchestratorConfigSchema = z.strictObject({
   migrationCommand: z.array(z.string()).min(1).nullable(),
   thresholds: canaryThresholdsSchema,
   inconclusiveAllowance: z.int().nonnegative(),
-  database: z.strictObject({ kind: z.enum(['instance', 'cluster']), identifier: z.string() }),
+  database: databaseConfigSchema,
   dbMaxConnections: z.int().positive(),
   /** Alarms that judge green: per target group (the group's own alarms), plus shared ones (database, extra). */
   alarms: z.strictObject({
@@ -25,3 +27,6 @@ export const orchestratorConfigSchema = z.strictObject({
   lockKey: z.string(),
 });
 export type OrchestratorConfig = z.output<typeof orchestratorConfigSchema>;
+
+/** `ORCHESTRATOR_CONFIG`: written by the stack, read by the BlueGreenOrchestrator on its cold start. */
+export const ORCHESTRATOR_CONFIG = jsonEnvironmentVariable('ORCHESTRATOR_CONFIG', orchestratorConfigSchema);

@@ -1,12 +1,11 @@
 import { z } from 'zod';
+import { databaseConfigSchema } from './database';
+import { jsonEnvironmentVariable } from './environment';
 
 /**
- * Environment configuration of the pre-deployment validator. The CDK construct imports these schemas to build (and
- * check at synth time) the JSON it puts into the function's environment; the Lambda parses the same JSON on cold start.
+ * Environment configuration of the pre-deployment validator. The stack builds (and checks at synth time) the JSON it
+ * puts into the function's environment with these; the Lambda parses the same JSON on cold start.
  */
-
-export const HEALTH_CHECKS_ENV = 'HEALTH_CHECKS';
-export const DATABASE_ENV = 'DATABASE';
 
 const checkName = z
   .string()
@@ -59,21 +58,10 @@ export const healthChecksConfigSchema = z
     }
   });
 
-/** `DATABASE`: the database the deployment backs up before it changes anything. */
-export const databaseConfigSchema = z.strictObject({
-  kind: z.enum(['instance', 'cluster']),
-  /** DB instance identifier (kind `instance`) or DB cluster identifier (kind `cluster`). */
-  identifier: z
-    .string()
-    .regex(/^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/, 'must be an RDS identifier: 1-63 letters, digits, hyphens'),
-});
-
 /** The JSON the construct writes into `HEALTH_CHECKS` (fields with defaults may be omitted). */
 export type HealthChecksConfig = z.input<typeof healthChecksConfigSchema>;
 /** `HEALTH_CHECKS` as the Lambda works with it, defaults applied. */
 export type ResolvedHealthChecksConfig = z.output<typeof healthChecksConfigSchema>;
-/** The JSON in `DATABASE` (no defaults: input and output are the same). */
-export type DatabaseConfig = z.output<typeof databaseConfigSchema>;
 
 /** Delay before the first retry of a health check target; doubles for each further retry. */
 export const HEALTH_CHECK_MIN_BACKOFF_MS = 250;
@@ -90,3 +78,8 @@ export function worstCaseHealthCheckMs(input: HealthChecksConfig): number {
   for (let retry = 0; retry < config.retries; retry++) backoff += HEALTH_CHECK_MIN_BACKOFF_MS * 2 ** retry;
   return longestTimeout * (config.retries + 1) + backoff;
 }
+
+/** `HEALTH_CHECKS`: the production endpoints and external dependencies the validator checks. */
+export const HEALTH_CHECKS = jsonEnvironmentVariable('HEALTH_CHECKS', healthChecksConfigSchema);
+/** `DATABASE`: the database the validator snapshots. */
+export const DATABASE = jsonEnvironmentVariable('DATABASE', databaseConfigSchema);

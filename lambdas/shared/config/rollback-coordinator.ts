@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { databaseConfigSchema } from './database';
+import { jsonEnvironmentVariable } from './environment';
 
 /** The coordinator's configuration, one JSON env var (COORDINATOR_CONFIG) built by the construct. */
 export const coordinatorConfigSchema = z.strictObject({
   listenerArn: z.string(),
   clusterName: z.string(),
-  database: z.strictObject({ kind: z.enum(['instance', 'cluster']), identifier: z.string() }),
+  database: databaseConfigSchema,
   autoDatabaseRollback: z.boolean(),
   /** The live side's error rate must be back under this after a traffic rollback. */
   errorRatePercent: z.number().positive(),
@@ -23,3 +25,6 @@ export const coordinatorConfigSchema = z.strictObject({
   region: z.string(),
 });
 export type CoordinatorConfig = z.output<typeof coordinatorConfigSchema>;
+
+/** `COORDINATOR_CONFIG`: written by the stack, read by the RollbackCoordinator on its cold start. */
+export const COORDINATOR_CONFIG = jsonEnvironmentVariable('COORDINATOR_CONFIG', coordinatorConfigSchema);

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { workflowSettingsSchema } from '../contracts';
+import { jsonEnvironmentVariable } from './environment';
+
+/** Stack-level settings the intake applies to every execution (from the construct's props). */
+export const intakeConfigSchema = z.strictObject({
+  defaultApprovalTimeoutSeconds: z.int().positive(),
+  defaultBakeSeconds: z.int().positive(),
+  /** How long the lock may outlive a crashed execution before another deployment may take it over. */
+  lockTtlSeconds: z.int().positive(),
+  /** Whether the stack has a migration command: a schema change cannot be deployed without one. */
+  migrationConfigured: z.boolean(),
+  /** The rest of the settings, the same for every execution. */
+  settings: workflowSettingsSchema.omit({ approvalTimeoutSeconds: true, bakeSeconds: true }),
+});
+export type IntakeConfig = z.output<typeof intakeConfigSchema>;
+
+/** `INTAKE_CONFIG`: written by the stack, read by the intake on its cold start. */
+export const INTAKE_CONFIG = jsonEnvironmentVariable('INTAKE_CONFIG', intakeConfigSchema);

@@ -1,0 +1,67 @@
+/**
+ * Names and tags of the RDS resources DeploymentCrew creates. They are a contract between the stack and the tools:
+ * the stack scopes IAM to these prefixes and suffixes, the tools give every snapshot, preserved database and
+ * restored Aurora member a name that matches them. Change one side only through this file.
+ */
+
+/** Every snapshot identifier starts with this; the IAM policy scopes snapshot ARNs to `…snapshot:deploymentcrew-*`. */
+export const SNAPSHOT_PREFIX = 'deploymentcrew-';
+/** DB cluster snapshot identifiers allow 63 characters (DB snapshots 255): one limit for both kinds. */
+export const SNAPSHOT_IDENTIFIER_MAX_LENGTH = 63;
+
+/** RDS identifiers (instances and clusters): 1-63 letters, digits, hyphens; letter first; no `--`, no trailing `-`. */
+export const RDS_IDENTIFIER_MAX_LENGTH = 63;
+/** The production database renamed away during a database rollback: `<id>-pre-rb-<8 hex>`. */
+export const PRESERVED_INFIX = '-pre-rb-';
+/** A restored Aurora member replacing preserved member `<member>`: `<member>-rb`. */
+export const RESTORED_MEMBER_SUFFIX = '-rb';
+/** Length of the hex hashes in generated names. */
+export const NAME_HASH_LENGTH = 8;
+
+export const TAG_DEPLOYMENT = 'deployment-crew:deployment';
+export const TAG_EXECUTION_ARN = 'deployment-crew:execution-arn';
+export const TAG_MANAGED_BY = 'deployment-crew:managed-by';
+export const MANAGED_BY = 'deployment-crew';
+export const TAG_RESTORED_FROM = 'deployment-crew:restored-from';
+export const TAG_PRESERVED_AS = 'deployment-crew:preserved-as';
+export const TAG_RESTORED_AT = 'deployment-crew:restored-at';
+
+export function isValidRdsIdentifier(identifier: string): boolean {
+  return (
+    identifier.length <= RDS_IDENTIFIER_MAX_LENGTH &&
+    /^[a-z][a-z0-9-]*$/.test(identifier) &&
+    !identifier.includes('--') &&
+    !identifier.endsWith('-')
+  );
+}
+
+/** Lower-case (RDS stores identifiers in lower case), only letters, digits and single hyphens, letter first. */
+export function normalizedStem(identifier: string): string {
+  const stem = identifier
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[^a-z]+/, '');
+  return stem === '' ? 'db' : stem;
+}
+
+/** `<stem trimmed to fit>` + suffix; the suffix must start with a hyphen and be a valid identifier tail. */
+export function withSuffix(identifier: string, suffix: string): string {
+  const room = RDS_IDENTIFIER_MAX_LENGTH - suffix.length;
+  const stem = normalizedStem(identifier).slice(0, room).replace(/-+$/, '');
+  return `${stem === '' ? 'db' : stem}${suffix}`;
+}
+
+/**
+ * What the preserved identifiers of `identifier` start with: `<id>-pre-rb-`, the id trimmed so that the whole name
+ * fits in 63 characters. The IAM policy scopes the preserved database's ARN with `…:db:<prefix>*` (or `cluster:`).
+ */
+export function preservedIdentifierPrefix(identifier: string): string {
+  const full = withSuffix(identifier, `${PRESERVED_INFIX}${'0'.repeat(NAME_HASH_LENGTH)}`);
+  return full.slice(0, full.length - NAME_HASH_LENGTH);
+}
+
+/** RDS tag values allow letters, digits, white space and `_.:/=+-@`, up to 256 characters; execution names allow more. */
+export function toTagValue(value: string): string {
+  return value.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_').slice(0, 256);
+}
