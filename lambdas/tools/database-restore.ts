@@ -24,7 +24,6 @@ import {
   MANAGED_BY,
   NAME_HASH_LENGTH,
   normalizedStem,
-  PRESERVED_INFIX,
   preservedIdentifierPrefix,
   RDS_IDENTIFIER_MAX_LENGTH,
   RESTORED_MEMBER_SUFFIX,
