@@ -1,9 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { ChairmanNotifications } from './chairman-notifications';
+import { tableStatement } from './iam/shared-statements';
 
 /** The ASL file the stack deploys; tests and the local rehearsal read the same file. */
 export const DEFINITION_FILE = fileURLToPath(new URL('../statemachine/deployment-crew.asl.json', import.meta.url));
@@ -48,6 +53,14 @@ export function renderDefinition(text: string, substitutions: Readonly<Record<st
 export interface DeploymentStateMachineProps {
   /** Values of the ASL file's `${...}` placeholders. */
   readonly substitutions: DefinitionSubstitutions;
+  /** The functions the ASL's Task states invoke (their unqualified ARNs). */
+  readonly invokedFunctions: readonly lambda.IFunction[];
+  /** The crew's state table: the lock is taken, marked and released by direct DynamoDB tasks. */
+  readonly table: dynamodb.ITableV2;
+  /** The Chairman's topic: failure, rollback and escalation notices are published by SNS tasks. */
+  readonly notifications: ChairmanNotifications;
+  /** The bus of the pipeline's events (EventBridge PutEvents tasks). */
+  readonly eventBusName: string;
   /**
    * Retention of the execution log group.
    * @default logs.RetentionDays.ONE_YEAR
@@ -58,7 +71,7 @@ export interface DeploymentStateMachineProps {
 /**
  * The Standard state machine built from `statemachine/deployment-crew.asl.json`, inline (so the template shows it),
  * with ALL-level logging that leaves execution data out (task tokens travel in task parameters) and X-Ray tracing.
- * Permissions are not derived from the file: the owner grants each integration explicitly.
+ * Permissions are not derived from the file: each integration the ASL uses is granted here explicitly.
  */
 export class DeploymentStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -77,6 +90,23 @@ export class DeploymentStateMachine extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
     });
+    // The unqualified ARNs only: the ASL never invokes a version or an alias, so no `function:*` grant.
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: props.invokedFunctions.map((fn) => fn.functionArn),
+      }),
+    );
+    this.stateMachine.addToRolePolicy(tableStatement(props.table, 'PutItem', 'DeleteItem', 'UpdateItem'));
+    props.notifications.grantPublish(this.stateMachine);
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [
+          Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: props.eventBusName }),
+        ],
+      }),
+    );
     Validations.of(this.stateMachine).acknowledge({
       id: 'CloudFormation-Validate::E1029',
       reason:

@@ -1,0 +1,120 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../../lambdas/shared/config/blue-green-orchestrator';
+import { AgentFunction } from '../agent-function';
+import type { ResolvedCrewConfig } from '../config/resolve-config';
+import { METRICS_LAG_SECONDS } from '../config/time-budget';
+import type { CutoverAlarms } from '../cutover-alarms';
+import { ApplicationArns } from '../iam/application-arns';
+import { acknowledgeReadOnlyWildcards, listenerStatements, tableStatement } from '../iam/shared-statements';
+
+/**
+ * Properties of the BlueGreenOrchestrator.
+ */
+export interface BlueGreenOrchestratorAgentProps {
+  /** The crew's configuration, resolved and checked. */
+  readonly config: ResolvedCrewConfig;
+  /** The crew's state table, holding the lock (the rendezvous with the alarm listener). */
+  readonly table: dynamodb.ITableV2;
+  /** The alarms whose state the verdict reads. */
+  readonly alarms: CutoverAlarms;
+}
+
+/**
+ * BlueGreenOrchestrator: which side is green, green's ECS service and task definition, the migration task, and the
+ * canary's traffic shifts on the listener, each judged by the verdict over CloudWatch numbers and alarm states.
+ */
+export class BlueGreenOrchestratorAgent extends AgentFunction {
+  constructor(scope: Construct, id: string, props: BlueGreenOrchestratorAgentProps) {
+    const { config, alarms } = props;
+    super(scope, id, {
+      logRetention: config.logRetention,
+      agent: 'blue-green-orchestrator',
+      description: 'DeploymentCrew BlueGreenOrchestrator: green provisioning, migrations, canary traffic shifts',
+      environment: ORCHESTRATOR_CONFIG.environment(orchestratorConfigFor(props)),
+      timeout: Duration.seconds(60),
+    });
+    const arns = new ApplicationArns(config.where);
+    const watchedAlarmArns = [...alarms.alarmNames, ...config.extraAlarmNames].map((name) => arns.alarm(name));
+    for (const statement of [
+      ...listenerStatements(config.listenerArn),
+      ...ecsStatements(arns, config),
+      new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+      new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: watchedAlarmArns }),
+      tableStatement(props.table, 'GetItem', 'UpdateItem'),
+    ]) {
+      this.role.addToPolicy(statement);
+    }
+    acknowledgeReadOnlyWildcards(
+      this.role,
+      'elasticloadbalancing:DescribeListeners/DescribeRules/DescribeTargetHealth, cloudwatch:GetMetricData, ecs:DescribeTaskDefinition',
+    );
+    Validations.of(this.role).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::${arns.ecs('task-definition', `${config.ecs.taskDefinitionFamily}:*`)}]`,
+        reason:
+          'Revisions of the one configured task definition family: each deployment registers a new revision, ' +
+          'whose number is only known at run time. RunTask is further limited to the cluster by condition.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${arns.ecs('task', `${config.ecs.clusterName}/*`)}]`,
+        reason: 'DescribeTasks (read-only) on the migration task, whose id is only known at run time, in this cluster.',
+      },
+    );
+  }
+}
+
+function orchestratorConfigFor(props: BlueGreenOrchestratorAgentProps): OrchestratorConfig {
+  const { config, alarms } = props;
+  return {
+    listenerArn: config.listenerArn,
+    sides: config.ecs.services.map((service) => ({
+      targetGroupArn: service.targetGroupArn,
+      serviceName: service.serviceName,
+    })),
+    clusterName: config.ecs.clusterName,
+    taskDefinitionFamily: config.ecs.taskDefinitionFamily,
+    migrationCommand: config.migrationCommand,
+    thresholds: config.thresholds,
+    inconclusiveAllowance: config.inconclusiveAllowance,
+    database: config.database,
+    dbMaxConnections: config.databaseMaxConnections,
+    alarms: {
+      byTargetGroup: Object.fromEntries(
+        alarms.byTargetGroup.map((group) => [
+          group.targetGroupArn,
+          [group.errorRate.alarmName, group.p95Latency.alarmName],
+        ]),
+      ),
+      shared: [alarms.databaseConnections.alarmName, ...config.extraAlarmNames],
+    },
+    metricsLagSeconds: METRICS_LAG_SECONDS,
+    tableName: props.table.tableName,
+    lockKey: config.lockKey,
+  };
+}
+
+/** ECS permissions of the environment provisioner: the two services, the family, the cluster, the two roles. */
+function ecsStatements(arns: ApplicationArns, config: ResolvedCrewConfig): iam.PolicyStatement[] {
+  const { clusterName, taskDefinitionFamily, services, passRoleArns } = config.ecs;
+  const serviceArns = services.map((service) => arns.ecs('service', `${clusterName}/${service.serviceName}`));
+  const family = arns.ecs('task-definition', `${taskDefinitionFamily}:*`);
+  return [
+    new iam.PolicyStatement({ actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: serviceArns }),
+    new iam.PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }),
+    new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: [family] }),
+    new iam.PolicyStatement({
+      actions: ['ecs:RunTask'],
+      resources: [family],
+      conditions: { ArnEquals: { 'ecs:cluster': arns.ecs('cluster', clusterName) } },
+    }),
+    new iam.PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [arns.ecs('task', `${clusterName}/*`)] }),
+    new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [...passRoleArns],
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    }),
+  ];
+}

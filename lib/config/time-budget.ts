@@ -1,0 +1,43 @@
+import { APPROVAL_TIMEOUT_BOUNDS, BAKE_TIME_BOUNDS } from '../../lambdas/shared/deployment-request';
+import type { ResolvedCrewConfig } from './resolve-config';
+
+/** Margin between the execution's time limit and the lock's TTL, so a running execution never loses its lock. */
+export const LOCK_TTL_MARGIN_SECONDS = 3600;
+/** ALB metrics arrive about a minute late: verdicts look at windows that end this long ago. */
+export const METRICS_LAG_SECONDS = 60;
+export const GREEN_POLL_SECONDS = 30;
+export const MIGRATION_POLL_SECONDS = 30;
+export const RESTORE_POLL_SECONDS = 60;
+export const ROLLBACK_VERIFY_SECONDS = 120;
+/** Headroom for the tasks between the long waits (Lambda calls, short Waits). */
+const PIPELINE_OVERHEAD_SECONDS = 3600;
+
+/** How many polls of `pollSeconds` fit in `timeoutSeconds` (at least one). */
+export function pollsWithin(timeoutSeconds: number, pollSeconds: number): number {
+  return Math.max(1, Math.ceil(timeoutSeconds / pollSeconds));
+}
+
+/**
+ * The longest an execution can take with this configuration must fit in the state machine's TimeoutSeconds (the
+ * ASL's single source) and so in the lock's TTL: an execution timed out mid-cutover would leave production half
+ * shifted.
+ */
+export function checkTimeBudget(config: ResolvedCrewConfig, executionTimeoutSeconds: number): void {
+  const hours = (value: number) => `${(value / 3600).toFixed(1)} h`;
+  const worstCase =
+    APPROVAL_TIMEOUT_BOUNDS.maxSeconds +
+    config.snapshotMaxPolls * config.snapshotPollSeconds +
+    config.greenReadyTimeoutSeconds +
+    config.migrationTimeoutSeconds +
+    config.canarySteps.length * (1 + config.inconclusiveAllowance) * BAKE_TIME_BOUNDS.maxSeconds +
+    config.databaseRollbackApprovalTimeoutSeconds +
+    config.databaseRestoreTimeoutSeconds +
+    PIPELINE_OVERHEAD_SECONDS;
+  if (worstCase > executionTimeoutSeconds) {
+    throw new Error(
+      `the longest possible deployment (${hours(worstCase)}: approval, backup, green, migration, every bake at its ` +
+        `maximum, database rollback) exceeds the state machine's limit of ${hours(executionTimeoutSeconds)}; ` +
+        'shorten the timeouts or the canary',
+    );
+  }
+}
