@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import type { Tag } from '@aws-sdk/client-rds';
+import {
+  isValidRdsIdentifier,
+  MANAGED_BY,
+  NAME_HASH_LENGTH,
+  normalizedStem,
+  preservedIdentifierPrefix,
+  RDS_IDENTIFIER_MAX_LENGTH,
+  RESTORED_MEMBER_SUFFIX,
+  TAG_DEPLOYMENT,
+  TAG_MANAGED_BY,
+  TAG_PRESERVED_AS,
+  TAG_RESTORED_AT,
+  TAG_RESTORED_FROM,
+  toTagValue,
+  withSuffix,
+} from '../../shared/rds-names';
+
+/**
+ * The names and tags of a database restore: the preserved database's identifier, the restored Aurora members'
+ * identifiers, and the tags that mark a restored database as this rollback's.
+ */
+
+/** RDS allows 50 tags per resource. */
+const MAX_TAGS = 50;
+
+function shortHash(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex').slice(0, NAME_HASH_LENGTH);
+}
+
+/**
+ * `<id>-pre-rb-<8 hex of sha256(deployment name)>`, at most 63 characters: deterministic per deployment, so a
+ * retried step finds the database it renamed, and distinct from the preserved copy of another deployment.
+ */
+export function preservedIdentifierFor(identifier: string, deploymentName: string): string {
+  return `${preservedIdentifierPrefix(identifier)}${shortHash(deploymentName)}`;
+}
+
+/**
+ * The new Aurora instance that replaces preserved member `<member>`: `<member>-rb`; a member name too long for the
+ * suffix is trimmed and gets a hash of the full name, so two long members cannot collide.
+ */
+export function restoredMemberIdentifier(memberIdentifier: string): string {
+  const simple = `${normalizedStem(memberIdentifier)}${RESTORED_MEMBER_SUFFIX}`;
+  if (simple.length <= RDS_IDENTIFIER_MAX_LENGTH && isValidRdsIdentifier(simple)) return simple;
+  return withSuffix(memberIdentifier, `-${shortHash(memberIdentifier.toLowerCase())}${RESTORED_MEMBER_SUFFIX}`);
+}
+
+export function sameIdentifier(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+}
+
+export interface RestoreTagInput {
+  readonly snapshotIdentifier: string;
+  readonly preservedIdentifier: string;
+  readonly deploymentName?: string;
+  readonly restoredAt: Date;
+}
+
+/**
+ * Tags of the restored database: the preserved database's own tags (cost allocation, ownership), without `aws:` and
+ * earlier `deployment-crew:` keys, plus this rollback's. Within RDS's 50-tag limit, ours win.
+ */
+export function restoreTags(preservedTags: readonly Tag[] | undefined, input: RestoreTagInput): Tag[] {
+  const ours: Tag[] = [
+    { Key: TAG_RESTORED_FROM, Value: input.snapshotIdentifier },
+    { Key: TAG_PRESERVED_AS, Value: input.preservedIdentifier },
+    { Key: TAG_RESTORED_AT, Value: input.restoredAt.toISOString() },
+    { Key: TAG_MANAGED_BY, Value: MANAGED_BY },
+  ];
+  if (input.deploymentName !== undefined) ours.push({ Key: TAG_DEPLOYMENT, Value: toTagValue(input.deploymentName) });
+  const theirs = (preservedTags ?? []).filter(
+    (tag) =>
+      tag.Key !== undefined &&
+      !tag.Key.toLowerCase().startsWith('aws:') &&
+      !tag.Key.startsWith('deployment-crew:') &&
+      tag.Value !== undefined,
+  );
+  return [...theirs.slice(0, MAX_TAGS - ours.length), ...ours];
+}
+
+export function isOurRestore(tags: readonly Tag[] | undefined, snapshotIdentifier: string): boolean {
+  return tags?.some((tag) => tag.Key === TAG_RESTORED_FROM && tag.Value === snapshotIdentifier) ?? false;
+}

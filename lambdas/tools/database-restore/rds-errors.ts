@@ -1,0 +1,70 @@
+/** How the restore reads RDS: the statuses and error names that decide between waiting, retrying and failing. */
+
+/** Statuses after which a restored database will not become available by waiting. */
+export const FAILED_STATUSES = new Set([
+  'failed',
+  'restore-error',
+  'incompatible-restore',
+  'incompatible-parameters',
+  'incompatible-network',
+  'incompatible-option-group',
+  'incompatible-credentials',
+  'inaccessible-encryption-credentials',
+  'inaccessible-encryption-credentials-recoverable',
+  'storage-full',
+  'deleting',
+  'deleted',
+]);
+
+/** RDS errors that no retry fixes: they end the restore as FAILED with the error in `reason`. */
+export const FATAL_RDS_ERRORS = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'AuthorizationNotFoundFault',
+  'BackupPolicyNotFoundFault',
+  'CertificateNotFoundFault',
+  'DBClusterAlreadyExistsFault',
+  'DBClusterNotFoundFault',
+  'DBClusterParameterGroupNotFoundFault',
+  'DBClusterQuotaExceededFault',
+  'DBClusterRoleQuotaExceededFault',
+  'DBClusterSnapshotNotFoundFault',
+  'DBInstanceAlreadyExistsFault',
+  'DBInstanceNotFoundFault',
+  'DBParameterGroupNotFoundFault',
+  'DBSecurityGroupNotFoundFault',
+  'DBSnapshotNotFoundFault',
+  'DBSubnetGroupDoesNotCoverEnoughAZs',
+  'DBSubnetGroupNotFoundFault',
+  'DBUpgradeDependencyFailureFault',
+  'DomainNotFoundFault',
+  'InstanceQuotaExceededFault',
+  'InsufficientDBClusterCapacityFault',
+  'InsufficientDBInstanceCapacityFault',
+  'InsufficientStorageClusterCapacityFault',
+  'InvalidDBClusterSnapshotStateFault',
+  'InvalidDBSnapshotStateFault',
+  'InvalidGlobalClusterStateFault',
+  'InvalidParameterCombination',
+  'InvalidParameterValue',
+  'InvalidRestoreFault',
+  'InvalidSubnet',
+  'InvalidVPCNetworkStateFault',
+  'KMSKeyNotAccessibleFault',
+  'MissingParameter',
+  'NetworkTypeNotSupported',
+  'OptionGroupNotFoundFault',
+  'ProvisionedIopsNotAvailableInAZFault',
+  'StorageQuotaExceededFault',
+  'StorageTypeNotSupportedFault',
+  'TenantDatabaseQuotaExceededFault',
+  'UnauthorizedOperation',
+  'VpcEncryptionControlViolationException',
+]);
+
+/** The database refuses the operation for now (a backup or modification is running): the next poll tries again. */
+export const BUSY_RDS_ERRORS = new Set([
+  'InvalidDBInstanceStateFault',
+  'InvalidDBClusterStateFault',
+  'DBInstanceNotReadyFault',
+]);
