@@ -30,7 +30,7 @@ function roomOf(file: string): Room {
 }
 
 /** Null when `from` may import `to`; otherwise the rule it breaks. */
-export function forbiddenEdge(from: Room, to: Room): string | null {
+function forbiddenEdge(from: Room, to: Room): string | null {
   switch (from.kind) {
     case 'bin':
       return to.kind === 'bin' || to.kind === 'lib' || to.kind === 'shared' ? null : 'bin/ reads only lib/ and shared';

@@ -1,10 +1,8 @@
 import {
   CreateDBClusterSnapshotCommand,
   CreateDBSnapshotCommand,
-  type DBClusterSnapshot,
   DBClusterSnapshotAlreadyExistsFault,
   DBInstanceNotFoundFault,
-  type DBSnapshot,
   DBSnapshotAlreadyExistsFault,
   DBSnapshotNotFoundFault,
   DescribeDBClusterSnapshotsCommand,
@@ -18,33 +16,22 @@ import {
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DeploymentRef, SnapshotRef } from '../../lambdas/shared/contracts';
-import { BackupFailedError } from '../../lambdas/shared/errors';
-import { SNAPSHOT_IDENTIFIER_MAX_LENGTH, SNAPSHOT_PREFIX } from '../../lambdas/shared/rds-names';
-import { createBackupTool, snapshotIdentifierFor } from '../../lambdas/tools/backup';
-import { fault, rejection, serviceThrottling } from '../support/errors';
-
-const NOW = new Date('2026-11-24T10:05:00.000Z');
-const clock = () => NOW;
-const ACCOUNT_ARN = 'arn:aws:rds:eu-west-1:123456789012';
-
-const deployment: DeploymentRef = {
-  name: 'release-1.4.0',
-  executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:DeploymentCrew:release-1.4.0',
-  startedAt: '2026-11-24T10:00:00.000Z',
-};
-/** Pinned on purpose: changing the derivation would orphan the snapshot of a task retried across a deploy. */
-const SNAPSHOT_ID = 'deploymentcrew-release-1-4-0-9d7c36ba';
-const KMS_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1111-2222';
-
-const ourTags = [
-  { Key: 'deployment-crew:deployment', Value: 'release-1.4.0' },
-  {
-    Key: 'deployment-crew:execution-arn',
-    Value: 'arn:aws:states:eu-west-1:123456789012:execution:DeploymentCrew:release-1.4.0',
-  },
-  { Key: 'deployment-crew:managed-by', Value: 'deployment-crew' },
-];
+import { BackupFailedError } from '../../../lambdas/shared/errors';
+import { createBackupTool } from '../../../lambdas/tools/backup';
+import { fault, rejection, serviceThrottling } from '../../support/errors';
+import {
+  ACCOUNT_ARN,
+  clock,
+  clusterRef,
+  clusterSnapshot,
+  deployment,
+  instanceRef,
+  instanceSnapshot,
+  KMS_KEY,
+  NOW,
+  ourTags,
+  SNAPSHOT_ID,
+} from './fixtures';
 
 const rds = mockClient(RDSClient);
 const client = new RDSClient({ region: 'eu-west-1' });
@@ -58,104 +45,8 @@ afterEach(() => {
   rds.reset();
 });
 
-function instanceSnapshot(overrides: Partial<DBSnapshot> = {}): DBSnapshot {
-  return {
-    DBSnapshotIdentifier: SNAPSHOT_ID,
-    DBSnapshotArn: `${ACCOUNT_ARN}:snapshot:${SNAPSHOT_ID}`,
-    DBInstanceIdentifier: 'orders-db',
-    Status: 'available',
-    SnapshotCreateTime: new Date('2026-11-24T10:01:00.000Z'),
-    Engine: 'postgres',
-    EngineVersion: '16.4',
-    AllocatedStorage: 100,
-    Encrypted: true,
-    KmsKeyId: KMS_KEY,
-    TagList: ourTags,
-    ...overrides,
-  };
-}
-
-function clusterSnapshot(overrides: Partial<DBClusterSnapshot> = {}): DBClusterSnapshot {
-  return {
-    DBClusterSnapshotIdentifier: SNAPSHOT_ID,
-    DBClusterSnapshotArn: `${ACCOUNT_ARN}:cluster-snapshot:${SNAPSHOT_ID}`,
-    DBClusterIdentifier: 'orders-cluster',
-    Status: 'available',
-    SnapshotCreateTime: new Date('2026-11-24T10:01:00.000Z'),
-    Engine: 'aurora-postgresql',
-    EngineVersion: '16.4',
-    AllocatedStorage: 37,
-    StorageEncrypted: true,
-    KmsKeyId: KMS_KEY,
-    TagList: ourTags,
-    ...overrides,
-  };
-}
-
-const instanceRef: SnapshotRef = {
-  kind: 'instance',
-  identifier: SNAPSHOT_ID,
-  arn: `${ACCOUNT_ARN}:snapshot:${SNAPSHOT_ID}`,
-  sourceIdentifier: 'orders-db',
-  requestedAt: '2026-11-24T10:00:30.000Z',
-};
-
-const clusterRef: SnapshotRef = {
-  kind: 'cluster',
-  identifier: SNAPSHOT_ID,
-  arn: `${ACCOUNT_ARN}:cluster-snapshot:${SNAPSHOT_ID}`,
-  sourceIdentifier: 'orders-cluster',
-  requestedAt: '2026-11-24T10:00:30.000Z',
-};
-
 const instanceBackup = () => createBackupTool(client, { kind: 'instance', identifier: 'orders-db' }, { clock });
 const clusterBackup = () => createBackupTool(client, { kind: 'cluster', identifier: 'orders-cluster' }, { clock });
-
-describe('snapshotIdentifierFor', () => {
-  const trickyNames = [
-    'release-1.4.0',
-    'Release_2026--11--24__HOTFIX',
-    '2026-11-24-release',
-    '___',
-    '-leading-and-trailing-',
-    'déploiement-été',
-    'x'.repeat(80),
-    `${'a'.repeat(38)}-${'b'.repeat(41)}`,
-    `${'a'.repeat(39)}.${'b'.repeat(40)}`,
-    '(release)!@+=.1',
-  ];
-
-  it.each(trickyNames)('makes a valid RDS snapshot identifier from %j', (name) => {
-    // Act
-    const identifier = snapshotIdentifierFor(name);
-
-    // Assess
-    expect(identifier.startsWith(SNAPSHOT_PREFIX)).toBe(true);
-    expect(identifier.length).toBeLessThanOrEqual(SNAPSHOT_IDENTIFIER_MAX_LENGTH);
-    expect(identifier).toMatch(/^[a-z][a-z0-9-]*[a-z0-9]$/);
-    expect(identifier).not.toContain('--');
-    expect(snapshotIdentifierFor(name)).toBe(identifier);
-  });
-
-  it('is pinned for a known name and uses at most 63 characters for the longest execution name', () => {
-    // Act & Assess
-    expect(snapshotIdentifierFor('release-1.4.0')).toBe(SNAPSHOT_ID);
-    expect(snapshotIdentifierFor('x'.repeat(80))).toHaveLength(63);
-    expect(snapshotIdentifierFor('___')).toMatch(/^deploymentcrew-[0-9a-f]{8}$/);
-    expect(snapshotIdentifierFor('déploiement-été')).toMatch(/^deploymentcrew-deploiement-ete-[0-9a-f]{8}$/);
-  });
-
-  it('keeps names apart that differ only in case, punctuation or after the truncation point', () => {
-    // Prepare
-    const names = ['Release-1', 'release-1', 'release.1', 'release_1', `${'r'.repeat(60)}-a`, `${'r'.repeat(60)}-b`];
-
-    // Act
-    const identifiers = new Set(names.map(snapshotIdentifierFor));
-
-    // Assess
-    expect(identifiers.size).toBe(names.length);
-  });
-});
 
 describe('instance backup tool', () => {
   it('creates a DB snapshot of the configured instance with the derived identifier and the deployment tags', async () => {
