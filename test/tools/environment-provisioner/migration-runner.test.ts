@@ -5,24 +5,14 @@ import {
   RunTaskCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type GreenEnvironment, type Migration, migrationSchema } from '../../../lambdas/shared/cutover-contracts';
 import { MigrationFailedError, migrationClientToken } from '../../../lambdas/tools/environment-provisioner';
 import { rejection } from '../../support/errors';
-import { ecs, elb, provisioner, updatedServices } from './aws-mocks';
-import { CLUSTER, green, greenService, live, NEW_TD_ARN, networkConfiguration, pendingEnv, TASK_ARN } from './fixtures';
+import { ecs, guardLiveService, provisioner } from './aws-mocks';
+import { CLUSTER, green, greenService, NEW_TD_ARN, networkConfiguration, pendingEnv, TASK_ARN } from './fixtures';
 
-beforeEach(() => {
-  ecs.reset();
-  elb.reset();
-});
-
-afterEach(() => {
-  // Whatever a test did, the live service was never written to.
-  expect(updatedServices()).not.toContain(live.serviceName);
-  ecs.reset();
-  elb.reset();
-});
+guardLiveService();
 
 describe('startMigration', () => {
   const readyEnv: GreenEnvironment = { ...pendingEnv, status: 'READY', healthyTargets: 3 };

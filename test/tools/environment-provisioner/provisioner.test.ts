@@ -9,14 +9,14 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { greenEnvironmentSchema, type Side } from '../../../lambdas/shared/cutover-contracts';
 import {
   GreenProvisioningFailedError,
   RefusedToScaleDownLiveError,
 } from '../../../lambdas/tools/environment-provisioner';
 import { rejection } from '../../support/errors';
-import { ecs, elb, provisioner, updatedServices } from './aws-mocks';
+import { ecs, elb, guardLiveService, provisioner } from './aws-mocks';
 import {
   CLUSTER,
   deployment,
@@ -39,17 +39,7 @@ import {
   target,
 } from './fixtures';
 
-beforeEach(() => {
-  ecs.reset();
-  elb.reset();
-});
-
-afterEach(() => {
-  // Whatever a test did, the live service was never written to.
-  expect(updatedServices()).not.toContain(live.serviceName);
-  ecs.reset();
-  elb.reset();
-});
+guardLiveService();
 
 describe('provisionGreen', () => {
   function answerDescribes(services: { live?: Service; green?: Service } = {}, current?: TaskDefinition) {
