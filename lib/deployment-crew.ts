@@ -11,6 +11,7 @@ import { RollbackCoordinatorAgent } from './agents/rollback-coordinator';
 import { RollbackTriggerAgent } from './agents/rollback-trigger';
 import { AlarmRollbackRule } from './alarm-rollback-rule';
 import { ChairmanNotifications } from './chairman-notifications';
+import { guardListenerLocation } from './config/region-guard';
 import { resolveConfig } from './config/resolve-config';
 import { checkTimeBudget } from './config/time-budget';
 import { CrewStateTable } from './crew-state-table';
@@ -43,6 +44,7 @@ export class DeploymentCrew extends Construct {
   constructor(scope: Construct, id: string, props: DeploymentCrewProps) {
     super(scope, id);
     const config = resolveConfig(props);
+    guardListenerLocation(this, config);
     const definition = readDefinition();
     checkTimeBudget(config, definition.timeoutSeconds);
 

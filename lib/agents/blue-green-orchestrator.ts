@@ -105,6 +105,12 @@ function ecsStatements(arns: ApplicationArns, config: ResolvedCrewConfig): iam.P
     new iam.PolicyStatement({ actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: serviceArns }),
     new iam.PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }),
     new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: [family] }),
+    // The new revision carries live's tags; tagging is allowed only as part of registering it.
+    new iam.PolicyStatement({
+      actions: ['ecs:TagResource'],
+      resources: [family],
+      conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+    }),
     new iam.PolicyStatement({
       actions: ['ecs:RunTask'],
       resources: [family],

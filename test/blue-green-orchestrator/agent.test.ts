@@ -131,6 +131,8 @@ class FakeRouter implements TrafficRouter {
 class FakeProvisioner implements EnvironmentProvisioner {
   readonly scaleDowns: ScaleDownGreenInput[] = [];
 
+  async preflight(): Promise<void> {}
+
   async provisionGreen(): Promise<GreenEnvironment> {
     throw new Error('provisionGreen is not expected here');
   }

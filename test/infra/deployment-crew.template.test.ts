@@ -1117,6 +1117,7 @@ describe('roles and scoped statements', () => {
       ),
       ...grant(['ecs:DescribeTaskDefinition'], ['*']),
       ...grant(['ecs:RegisterTaskDefinition'], [family]),
+      ...grant(['ecs:TagResource'], [when(family, { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } })]),
       ...grant(
         ['ecs:RunTask'],
         [when(family, { ArnEquals: { 'ecs:cluster': `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/shop-prod` } })],

@@ -12,6 +12,15 @@ export class GreenProvisioningFailedError extends DeploymentCrewError {
   }
 }
 
+/**
+ * A service of the pair is driven by another deployment controller than ECS rolling updates (CODE_DEPLOY, EXTERNAL,
+ * an ECS-native BLUE_GREEN/LINEAR/CANARY strategy, or load balancer `advancedConfiguration`): ECS or CodeDeploy would
+ * move the listener itself and race the pipeline. Its name stays GreenProvisioningFailed on purpose: the state
+ * machine routes that name already (RecordGreenProvisioningFailed → the GreenProvisioningFailed Fail state), and a new
+ * name would end as InternalError until the ASL learns it. `instanceof EcsControllerConflictError` tells them apart.
+ */
+export class EcsControllerConflictError extends GreenProvisioningFailedError {}
+
 /** A scale-down that could take capacity away from live traffic was refused; nothing was changed. */
 export class RefusedToScaleDownLiveError extends DeploymentCrewError {
   constructor(message: string) {

@@ -3,6 +3,8 @@ import {
   DescribeTaskDefinitionCommand,
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
+  type Service,
+  type Tag,
   type TaskDefinition,
   UpdateServiceCommand,
   type UpdateServiceCommandInput,
@@ -10,6 +12,7 @@ import {
 import { DescribeTargetHealthCommand, type TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Side } from '../../shared/cutover-contracts';
 import { call, describeActiveServices } from './aws-calls';
+import { assertPipelineControlled } from './controller-checks';
 import {
   type Fail,
   failProvisioning,
@@ -37,14 +40,43 @@ export function createEnvironmentProvisioner(options: EnvironmentProvisionerOpti
   const clock = options.clock ?? (() => new Date());
   const migrations = createMigrationRunner(ecs, cluster);
 
-  async function describeTaskDefinition(arn: string): Promise<TaskDefinition> {
+  /** The revision and its tags: they come beside the task definition, and only when asked for. */
+  async function describeTaskDefinition(arn: string): Promise<{ taskDefinition: TaskDefinition; tags: Tag[] }> {
     const output = await call(failProvisioning, `DescribeTaskDefinition '${arn}'`, () =>
-      ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn })),
+      ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] })),
     );
     if (output.taskDefinition === undefined) {
       throw new GreenProvisioningFailedError(`DescribeTaskDefinition returned nothing for '${arn}'`);
     }
-    return output.taskDefinition;
+    return { taskDefinition: output.taskDefinition, tags: output.tags ?? [] };
+  }
+
+  /**
+   * Both services, ACTIVE, distinct, and driven by ECS rolling updates only (EcsControllerConflictError otherwise):
+   * what preflight checks and what provisionGreen re-checks before it writes.
+   */
+  async function describePipelinePair(
+    live: Side,
+    green: Side,
+  ): Promise<{ liveService: Service; greenService: Service }> {
+    assertDistinctSides(live, green, failProvisioning);
+    const [liveService, greenService] = await describeActiveServices(
+      ecs,
+      cluster,
+      [live.serviceName, green.serviceName],
+      failProvisioning,
+    );
+    if (liveService === undefined || greenService === undefined) {
+      throw new GreenProvisioningFailedError('DescribeServices did not return both services');
+    }
+    if (liveService.serviceArn !== undefined && liveService.serviceArn === greenService.serviceArn) {
+      throw new GreenProvisioningFailedError(`live and green resolve to the same service ${liveService.serviceArn}`);
+    }
+    assertPipelineControlled([
+      { role: 'live', service: liveService },
+      { role: 'green', service: greenService },
+    ]);
+    return { liveService, greenService };
   }
 
   /** The only way this tool writes to a service: refuses live by name, whatever the caller passed. */
@@ -66,28 +98,22 @@ export function createEnvironmentProvisioner(options: EnvironmentProvisionerOpti
     wanted: RegisterTaskDefinitionCommandInput,
   ): Promise<string | undefined> {
     if (currentArn === undefined) return undefined;
-    const current = await describeTaskDefinition(currentArn);
-    const reusable = current.family === family && current.status === 'ACTIVE' && sameRegistration(current, wanted);
+    const { taskDefinition: current, tags } = await describeTaskDefinition(currentArn);
+    const reusable =
+      current.family === family && current.status === 'ACTIVE' && sameRegistration({ ...current, tags }, wanted);
     return reusable ? (current.taskDefinitionArn ?? currentArn) : undefined;
   }
 
   return {
+    async preflight(live, green) {
+      await describePipelinePair(live, green);
+    },
+
     async provisionGreen({ live, green, image }) {
       assertDistinctSides(live, green, failProvisioning);
       if (image.trim() === '') throw new GreenProvisioningFailedError('the release image is empty');
 
-      const [liveService, greenService] = await describeActiveServices(
-        ecs,
-        cluster,
-        [live.serviceName, green.serviceName],
-        failProvisioning,
-      );
-      if (liveService === undefined || greenService === undefined) {
-        throw new GreenProvisioningFailedError('DescribeServices did not return both services');
-      }
-      if (liveService.serviceArn !== undefined && liveService.serviceArn === greenService.serviceArn) {
-        throw new GreenProvisioningFailedError(`live and green resolve to the same service ${liveService.serviceArn}`);
-      }
+      const { liveService, greenService } = await describePipelinePair(live, green);
 
       const containerName = liveService.loadBalancers?.find(
         (binding) => binding.targetGroupArn === live.targetGroupArn,
@@ -117,19 +143,17 @@ export function createEnvironmentProvisioner(options: EnvironmentProvisionerOpti
             `'${greenBinding.containerName ?? 'none'}', live to '${containerName}'`,
         );
       }
-      const controller = greenService.deploymentController?.type;
-      if (controller !== undefined && controller !== 'ECS') {
-        throw new GreenProvisioningFailedError(
-          `green service '${green.serviceName}' uses the ${controller} deployment controller; only ECS rolling ` +
-            'updates can be driven with UpdateService',
-        );
-      }
       if (liveService.taskDefinition === undefined) {
         throw new GreenProvisioningFailedError(`live service '${live.serviceName}' reports no task definition`);
       }
 
-      const liveTaskDefinition = await describeTaskDefinition(liveService.taskDefinition);
-      const wanted = releaseTaskDefinitionInput(liveTaskDefinition, { family, containerName, image });
+      const liveRevision = await describeTaskDefinition(liveService.taskDefinition);
+      const wanted = releaseTaskDefinitionInput(liveRevision.taskDefinition, {
+        family,
+        containerName,
+        image,
+        tags: liveRevision.tags,
+      });
       const desiredCount = Math.max(1, liveService.desiredCount ?? 0);
       const previousTaskDefinitionArn = greenService.taskDefinition ?? null;
 

@@ -1,12 +1,16 @@
-import type { ContainerDefinition, RegisterTaskDefinitionCommandInput, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { ContainerDefinition, RegisterTaskDefinitionCommandInput, Tag, TaskDefinition } from '@aws-sdk/client-ecs';
 import { GreenProvisioningFailedError } from './errors';
 
-/** Green's task definition: a copy of the live revision with only the served container's image replaced (pure). */
+/**
+ * Green's task definition: a copy of the live revision with the release image in the served container and in every
+ * other container built from the release's repository, and the live revision's tags (pure).
+ */
 
 /**
- * Every RegisterTaskDefinition field except `family` (ours) and `tags` (DescribeTaskDefinition does not return them
- * unless asked, and copying them would need ecs:TagResource). The Record type makes this list exhaustive: when the SDK
- * adds a registrable field, the type check fails here until it is listed (and it must also exist on TaskDefinition).
+ * Every RegisterTaskDefinition field except `family` (ours) and `tags` (DescribeTaskDefinition returns them beside the
+ * task definition, not in it, and only with `include: ['TAGS']`; see copyableTags). The Record type makes this list
+ * exhaustive: when the SDK adds a registrable field, the type check fails here until it is listed (and it must also
+ * exist on TaskDefinition).
  */
 const REGISTRABLE: Record<Exclude<keyof RegisterTaskDefinitionCommandInput, 'family' | 'tags'>, true> = {
   containerDefinitions: true,
@@ -49,13 +53,40 @@ export function registrableCopyOf(taskDefinition: RegistrableTaskDefinition): Re
 }
 
 /**
- * The RegisterTaskDefinition input for the release: the live revision's registrable fields, in `family`, with the
- * image of `containerName` (and of no other container) replaced. Throws GreenProvisioningFailed when the container is
- * not in the live revision.
+ * The repository of an image reference: `registry/repository` without `:tag` or `@digest`. A colon before the last
+ * slash belongs to the registry (`host:5000/repo`), not to a tag. Compared as written: `nginx` and
+ * `docker.io/library/nginx` count as different repositories (a container that is not updated is the safe mistake).
+ */
+export function imageRepository(image: string): string {
+  const withoutDigest = image.split('@', 1)[0] ?? image;
+  const lastColon = withoutDigest.lastIndexOf(':');
+  return lastColon > withoutDigest.lastIndexOf('/') ? withoutDigest.slice(0, lastColon) : withoutDigest;
+}
+
+/**
+ * Tags a RegisterTaskDefinition may set: the `aws:` prefix is reserved for AWS (CloudFormation puts
+ * `aws:cloudformation:*` on the task definitions it creates) and is refused in a request, so it is not copied.
+ */
+export function copyableTags(tags: readonly Tag[] | undefined): Tag[] {
+  return (tags ?? [])
+    .filter((tag) => tag.key !== undefined && !tag.key.toLowerCase().startsWith('aws:'))
+    .map((tag) => ({ ...tag }));
+}
+
+/**
+ * The RegisterTaskDefinition input for the release: the live revision's registrable fields and copyable tags, in
+ * `family`, with the release image in `containerName` and in every other container whose image comes from the
+ * release's repository (a sidecar or worker built from the same code, any tag or digest); containers from other
+ * repositories are untouched. Throws GreenProvisioningFailed when the served container is not in the live revision.
  */
 export function releaseTaskDefinitionInput(
   live: RegistrableTaskDefinition,
-  release: { readonly family: string; readonly containerName: string; readonly image: string },
+  release: {
+    readonly family: string;
+    readonly containerName: string;
+    readonly image: string;
+    readonly tags?: readonly Tag[];
+  },
 ): RegisterTaskDefinitionCommandInput {
   const fields = registrableCopyOf(live);
   const containers: ContainerDefinition[] = fields.containerDefinitions ?? [];
@@ -66,12 +97,19 @@ export function releaseTaskDefinitionInput(
       `the live task definition has ${matching.length} containers named '${release.containerName}' (containers: ${names})`,
     );
   }
+  const repository = imageRepository(release.image);
+  const takesRelease = (container: ContainerDefinition) =>
+    container.name === release.containerName ||
+    (container.image !== undefined && imageRepository(container.image) === repository);
+  const tags = copyableTags(release.tags);
   return {
     family: release.family,
     ...fields,
     containerDefinitions: containers.map((container) =>
-      container.name === release.containerName ? { ...container, image: release.image } : container,
+      takesRelease(container) ? { ...container, image: release.image } : container,
     ),
+    // Sent only when there is something to tag: a request with tags also needs ecs:TagResource.
+    ...(tags.length > 0 ? { tags } : {}),
   };
 }
 
@@ -92,7 +130,20 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-/** True when registering `b` would produce the same task definition as `a` (family and read-only fields ignored). */
-export function sameRegistration(a: RegistrableTaskDefinition, b: RegistrableTaskDefinition): boolean {
-  return JSON.stringify(canonical(registrableCopyOf(a))) === JSON.stringify(canonical(registrableCopyOf(b)));
+/** A task definition as registered or described, with the tags it carries (DescribeTaskDefinition's `tags`). */
+export type Registration = RegistrableTaskDefinition & { readonly tags?: readonly Tag[] | undefined };
+
+function canonicalTags(tags: readonly Tag[] | undefined): unknown {
+  return canonical(copyableTags(tags).sort((a, b) => (a.key ?? '').localeCompare(b.key ?? '')));
+}
+
+/**
+ * True when registering `b` would produce the same task definition as `a`: the registrable fields and the copyable
+ * tags (in any order) are equal; family, read-only fields and `aws:` tags are ignored.
+ */
+export function sameRegistration(a: Registration, b: Registration): boolean {
+  return (
+    JSON.stringify(canonical(registrableCopyOf(a))) === JSON.stringify(canonical(registrableCopyOf(b))) &&
+    JSON.stringify(canonicalTags(a.tags)) === JSON.stringify(canonicalTags(b.tags))
+  );
 }

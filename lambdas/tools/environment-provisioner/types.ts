@@ -42,6 +42,14 @@ export interface StartMigrationInput {
 }
 
 export interface EnvironmentProvisioner {
+  /**
+   * Read-only pre-flight (DescribeServices of both): refuses, before anything changes, a pair that is not two distinct
+   * ACTIVE services, or a service that ECS or CodeDeploy would deploy itself, moving the listener and racing the
+   * pipeline (deployment controller CODE_DEPLOY or EXTERNAL, deploymentConfiguration.strategy other than ROLLING, load
+   * balancer advancedConfiguration). Throws EcsControllerConflictError (error name GreenProvisioningFailed) for the
+   * latter, GreenProvisioningFailed for the rest. provisionGreen runs the same checks again before it writes.
+   */
+  preflight(live: Side, green: Side): Promise<void>;
   /** Registers (or reuses) the release's task definition and rolls green onto it at live's size. */
   provisionGreen(input: ProvisionGreenInput): Promise<GreenEnvironment>;
   /** One readiness poll: rollout state plus target health in green's target group. */

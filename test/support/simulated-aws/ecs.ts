@@ -19,6 +19,7 @@ import {
   type RunTaskCommandInput,
   type RunTaskCommandOutput,
   type Service,
+  type Tag,
   type Task,
   type TaskDefinition,
   UpdateServiceCommand,
@@ -126,12 +127,23 @@ function initialTaskDefinition(revision: number, version: string, registeredAt: 
   };
 }
 
+/** The application's tags on its revisions, and the one CloudFormation adds (reserved: a request may not set it). */
+function initialTags(): Tag[] {
+  return [
+    { key: 'application', value: 'shop' },
+    { key: 'cost-center', value: 'web-42' },
+    { key: 'aws:cloudformation:stack-name', value: 'shop-web' },
+  ];
+}
+
 function shortName(taskDefinition: string): string {
   return taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1);
 }
 
 export class SimulatedEcs {
   private readonly taskDefinitions = new Map<string, TaskDefinition>();
+  /** Tags by task definition ARN: DescribeTaskDefinition returns them only with `include: ['TAGS']`. */
+  private readonly taskDefinitionTags = new Map<string, Tag[]>();
   private readonly services = new Map<string, SimService>();
   private readonly tasks = new Map<string, SimTask>();
   private readonly clientTokens = new Map<string, { fingerprint: string; taskArn: string }>();
@@ -153,6 +165,7 @@ export class SimulatedEcs {
       taskDefinitionArn(SIM.taskDefinitionFamily, 7),
       initialTaskDefinition(7, '1.3.9', new Date(registeredAt.getTime() + 7 * 24 * 3600 * 1000)),
     );
+    for (const arn of this.taskDefinitions.keys()) this.taskDefinitionTags.set(arn, initialTags());
     this.addService(SIM.blueServiceName, SIM.blueTargetGroupArn, 1, 3, taskDefinitionArn(SIM.taskDefinitionFamily, 7));
     this.addService(
       SIM.greenServiceName,
@@ -398,16 +411,21 @@ export class SimulatedEcs {
   private describeTaskDefinition(
     input: DescribeTaskDefinitionCommandInput,
   ): Output<DescribeTaskDefinitionCommandOutput> {
-    assertOnlyKeys('ECS', 'DescribeTaskDefinition', input, ['taskDefinition']);
+    assertOnlyKeys('ECS', 'DescribeTaskDefinition', input, ['taskDefinition', 'include']);
     const taskDefinition = this.resolveTaskDefinition(input.taskDefinition);
     if (taskDefinition === undefined) throw awsError('ClientException', 'Unable to describe task definition.');
-    return { taskDefinition: structuredClone(taskDefinition) };
+    if (!(input.include ?? []).includes('TAGS')) return { taskDefinition: structuredClone(taskDefinition) };
+    const tags = this.taskDefinitionTags.get(taskDefinition.taskDefinitionArn ?? '') ?? [];
+    return { taskDefinition: structuredClone(taskDefinition), tags: structuredClone(tags) };
   }
 
   private registerTaskDefinition(
     input: RegisterTaskDefinitionCommandInput,
   ): Output<RegisterTaskDefinitionCommandOutput> {
-    if (input.tags !== undefined && input.tags.length > 0) throw awsError('ClientException', 'tags are not modelled');
+    const tags = input.tags ?? [];
+    if (tags.some((tag) => tag.key === undefined || tag.key.toLowerCase().startsWith('aws:'))) {
+      throw awsError('InvalidParameterException', 'Tag keys with the aws: prefix are reserved for AWS use.');
+    }
     const family = input.family ?? '';
     if (!/^[A-Za-z0-9_-]{1,255}$/.test(family)) throw awsError('ClientException', `invalid family '${family}'`);
     const containers = input.containerDefinitions ?? [];
@@ -440,7 +458,8 @@ export class SimulatedEcs {
       registeredBy: `arn:aws:iam::${SIM.account}:role/deploymentcrew-orchestrator`,
     };
     this.taskDefinitions.set(taskDefinition.taskDefinitionArn ?? '', taskDefinition);
-    return { taskDefinition: structuredClone(taskDefinition), tags: [] };
+    this.taskDefinitionTags.set(taskDefinition.taskDefinitionArn ?? '', structuredClone(tags));
+    return { taskDefinition: structuredClone(taskDefinition), tags: structuredClone(tags) };
   }
 
   private updateService(input: UpdateServiceCommandInput): Output<UpdateServiceCommandOutput> {

@@ -3,6 +3,7 @@ import type {
   Deployment,
   RegisterTaskDefinitionCommandInput,
   Service,
+  Tag,
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -21,10 +22,22 @@ export const NEW_TD_ARN = `arn:aws:ecs:${REGION_ACCOUNT}:task-definition/${FAMIL
 export const TASK_ARN = `arn:aws:ecs:${REGION_ACCOUNT}:task/${CLUSTER}/0123456789abcdef0123456789abcdef`;
 export const OLD_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api:1.3.9';
 export const RELEASE_IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api:1.4.0';
-const SIDECAR_IMAGE = 'public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.0';
+export const SIDECAR_IMAGE = 'public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.0';
 const TASK_ROLE = 'arn:aws:iam::123456789012:role/orders-api-task';
 const EXECUTION_ROLE = 'arn:aws:iam::123456789012:role/orders-api-execution';
 export const NOW = new Date('2026-11-24T10:30:00.000Z');
+
+/** The live revision's tags as DescribeTaskDefinition returns them with `include: ['TAGS']`. */
+export const LIVE_TAGS: Tag[] = [
+  { key: 'team', value: 'orders' },
+  { key: 'aws:cloudformation:stack-name', value: 'orders-api' },
+  { key: 'cost-center', value: 'cc-17' },
+];
+/** What the new revision gets: the same tags without the reserved `aws:` ones (a request may not set them). */
+export const COPIED_TAGS: Tag[] = [
+  { key: 'team', value: 'orders' },
+  { key: 'cost-center', value: 'cc-17' },
+];
 
 export const live: Side = { targetGroupArn: TG_BLUE, serviceName: 'orders-blue' };
 export const green: Side = { targetGroupArn: TG_GREEN, serviceName: 'orders-green' };

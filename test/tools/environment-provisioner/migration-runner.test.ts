@@ -58,14 +58,14 @@ describe('startMigration', () => {
     expect(tokens[0]).toBe(tokens[1]);
   });
 
-  it("copies green's capacity provider strategy instead of a launch type", async () => {
+  it('runs on on-demand Fargate (launch type FARGATE) when green uses the FARGATE_SPOT and FARGATE providers', async () => {
     // Prepare
     const strategy = [
       { capacityProvider: 'FARGATE_SPOT', weight: 3 },
       { capacityProvider: 'FARGATE', weight: 1, base: 1 },
     ];
     ecs.on(DescribeServicesCommand).resolves({
-      // Even if ECS reported both, RunTask must get only the strategy (it rejects both together).
+      // Even if ECS reported both, RunTask must get only one placement (it rejects both together).
       services: [greenService({ launchType: 'FARGATE', capacityProviderStrategy: strategy })],
     });
     ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK_ARN }] });
@@ -74,9 +74,54 @@ describe('startMigration', () => {
     await provisioner().startMigration(migrationInput);
 
     // Assess
-    const input = ecs.commandCalls(RunTaskCommand)[0]?.args[0].input;
-    expect(input?.capacityProviderStrategy).toEqual(strategy);
-    expect(input).not.toHaveProperty('launchType');
+    expect(ecs.commandCalls(RunTaskCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        cluster: CLUSTER,
+        taskDefinition: NEW_TD_ARN,
+        count: 1,
+        startedBy: 'deploymentcrew',
+        clientToken: migrationClientToken('release-1.4.0', NEW_TD_ARN),
+        overrides: { containerOverrides: [{ name: 'app', command }] },
+        launchType: 'FARGATE',
+        platformVersion: 'LATEST',
+        networkConfiguration,
+      },
+    ]);
+  });
+
+  it('refuses, without RunTask, EC2 capacity providers (Spot or not cannot be told) and a service with no placement', async () => {
+    // Prepare
+    const { launchType: _none, ...withoutLaunchType } = greenService();
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce({
+        services: [
+          greenService({
+            launchType: undefined,
+            capacityProviderStrategy: [{ capacityProvider: 'orders-asg-spot', weight: 1 }],
+          }),
+        ],
+      })
+      .resolvesOnce({ services: [withoutLaunchType] });
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK_ARN }] });
+
+    // Act
+    const ec2Providers = await rejection(provisioner().startMigration(migrationInput));
+    const noPlacement = await rejection(provisioner().startMigration(migrationInput));
+
+    // Assess
+    expect(ec2Providers).toBeInstanceOf(MigrationFailedError);
+    expect(ec2Providers.message).toBe(
+      "service 'orders-green' runs on the capacity providers orders-asg-spot; the migration must run on on-demand " +
+        'capacity and whether an EC2 capacity provider uses Spot cannot be told from its name: run the service on a ' +
+        'launch type (EC2 or FARGATE) or on the FARGATE capacity provider',
+    );
+    expect(noPlacement.name).toBe('MigrationFailed');
+    expect(noPlacement.message).toBe(
+      "service 'orders-green' reports neither a launch type nor a capacity provider strategy: RunTask would use the " +
+        "cluster's default strategy, which may be Spot",
+    );
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
   });
 
   it('fails with MigrationFailed when RunTask reports failures or starts no task', async () => {

@@ -4,8 +4,9 @@ import {
   CLIENT_TOKEN_MAX_LENGTH,
   evaluateMigrationTask,
   migrationClientToken,
+  migrationPlacement,
 } from '../../../lambdas/tools/environment-provisioner/migration';
-import { NEW_TD_ARN, TASK_ARN } from './fixtures';
+import { greenService, NEW_TD_ARN, TASK_ARN } from './fixtures';
 
 describe('migration helpers', () => {
   it('derives a stable RunTask clientToken of at most 64 printable ASCII characters per deployment', () => {
@@ -48,5 +49,31 @@ describe('migration helpers', () => {
         "container 'app' is not in the task; task stopped: ResourceInitializationError: unable to pull secrets; stop code TaskFailedToStart",
       commandRan: false,
     });
+  });
+
+  it('places the migration on a launch type: FARGATE for Fargate providers, the service launch type otherwise', () => {
+    // Prepare
+    const services = [
+      greenService({
+        launchType: undefined,
+        capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+      }),
+      greenService({ launchType: undefined, capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }] }),
+      greenService({ launchType: 'EC2' }),
+      greenService({ launchType: 'MANAGED_INSTANCES' }),
+      greenService({ launchType: 'FARGATE', capacityProviderStrategy: [] }),
+    ];
+
+    // Act
+    const placements = services.map(migrationPlacement);
+
+    // Assess
+    expect(placements).toEqual([
+      { launchType: 'FARGATE' },
+      { launchType: 'FARGATE' },
+      { launchType: 'EC2' },
+      { launchType: 'MANAGED_INSTANCES' },
+      { launchType: 'FARGATE' },
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import {
   RegisterTaskDefinitionCommand,
   ServerException,
   type Service,
+  type Tag,
   type TaskDefinition,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
@@ -19,10 +20,12 @@ import { rejection } from '../../support/errors';
 import { ecs, elb, guardLiveService, provisioner } from './aws-mocks';
 import {
   CLUSTER,
+  COPIED_TAGS,
   deployment,
   expectedRegistration,
   green,
   greenService,
+  LIVE_TAGS,
   LIVE_TD_ARN,
   live,
   liveService,
@@ -30,10 +33,12 @@ import {
   NEW_TD_ARN,
   NOW,
   OLD_GREEN_TD_ARN,
+  OLD_IMAGE,
   pendingEnv,
   REGION_ACCOUNT,
   RELEASE_IMAGE,
   registeredReleaseDefinition,
+  SIDECAR_IMAGE,
   TG_BLUE,
   TG_GREEN,
   target,
@@ -42,20 +47,25 @@ import {
 guardLiveService();
 
 describe('provisionGreen', () => {
-  function answerDescribes(services: { live?: Service; green?: Service } = {}, current?: TaskDefinition) {
+  /** `liveDefinition` and the `tags` stand for what DescribeTaskDefinition returns with `include: ['TAGS']`. */
+  function answerDescribes(
+    services: { live?: Service; green?: Service } = {},
+    current?: TaskDefinition,
+    { liveDefinition, tags }: { liveDefinition?: TaskDefinition; tags?: { live?: Tag[]; current?: Tag[] } } = {},
+  ) {
     ecs
       .on(DescribeServicesCommand)
       .resolves({ services: [services.live ?? liveService(), services.green ?? greenService()] });
     ecs
       .on(DescribeTaskDefinitionCommand, { taskDefinition: LIVE_TD_ARN })
-      .resolves({ taskDefinition: liveTaskDefinition() });
+      .resolves({ taskDefinition: liveDefinition ?? liveTaskDefinition(), tags: tags?.live ?? [] });
     ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: OLD_GREEN_TD_ARN }).resolves({
       taskDefinition: liveTaskDefinition({ taskDefinitionArn: OLD_GREEN_TD_ARN, revision: 40 }),
     });
     if (current !== undefined) {
       ecs
         .on(DescribeTaskDefinitionCommand, { taskDefinition: current.taskDefinitionArn })
-        .resolves({ taskDefinition: current });
+        .resolves({ taskDefinition: current, tags: tags?.current ?? [] });
     }
     ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: NEW_TD_ARN } });
     ecs.on(UpdateServiceCommand).resolves({});
@@ -164,6 +174,77 @@ describe('provisionGreen', () => {
       // Assess
       expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(1);
     }
+  });
+
+  it("reads the revisions with their tags and registers the release with live's tags, without the aws: ones", async () => {
+    // Prepare
+    answerDescribes({}, undefined, { tags: { live: LIVE_TAGS } });
+
+    // Act
+    await provisioner().provisionGreen(input);
+
+    // Assess
+    expect(ecs.commandCalls(DescribeTaskDefinitionCommand).map((call) => call.args[0].input)).toEqual([
+      { taskDefinition: LIVE_TD_ARN, include: ['TAGS'] },
+      { taskDefinition: OLD_GREEN_TD_ARN, include: ['TAGS'] },
+    ]);
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand).map((call) => call.args[0].input)).toEqual([
+      { ...expectedRegistration(), tags: COPIED_TAGS },
+    ]);
+  });
+
+  it("reuses green's revision only when it also carries live's tags (in any order)", async () => {
+    // Prepare
+    const current = registeredReleaseDefinition();
+    const greenOnRelease = greenService({ taskDefinition: NEW_TD_ARN });
+    const sameTagsReordered = [...COPIED_TAGS].reverse();
+    const otherTags = [{ key: 'team', value: 'payments' }];
+
+    // Act
+    answerDescribes({ green: greenOnRelease }, current, { tags: { live: LIVE_TAGS, current: sameTagsReordered } });
+    await provisioner().provisionGreen(input);
+    const registeredWithSameTags = ecs.commandCalls(RegisterTaskDefinitionCommand).length;
+    ecs.reset();
+    answerDescribes({ green: greenOnRelease }, current, { tags: { live: LIVE_TAGS, current: otherTags } });
+    await provisioner().provisionGreen(input);
+    const registeredWithOtherTags = ecs.commandCalls(RegisterTaskDefinitionCommand).length;
+
+    // Assess
+    expect(registeredWithSameTags).toBe(0);
+    expect(registeredWithOtherTags).toBe(1);
+  });
+
+  it("puts the release image into every container built from the release's repository, not only the served one", async () => {
+    // Prepare
+    const worker = { name: 'worker', image: `${OLD_IMAGE}-worker`, essential: true, command: ['node', 'worker.js'] };
+    const pinned = {
+      name: 'cron',
+      image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api@sha256:0a1b2c3d4e5f',
+      essential: false,
+    };
+    const otherRepository = {
+      name: 'metrics',
+      image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-metrics:1.0',
+    };
+    const base = liveTaskDefinition();
+    const liveDefinition = liveTaskDefinition({
+      containerDefinitions: [...(base.containerDefinitions ?? []), worker, pinned, otherRepository],
+    });
+    answerDescribes({}, undefined, { liveDefinition });
+
+    // Act
+    await provisioner().provisionGreen(input);
+
+    // Assess
+    const registered = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
+    expect(registered?.containerDefinitions?.map((container) => [container.name, container.image])).toEqual([
+      ['app', RELEASE_IMAGE],
+      ['log-router', SIDECAR_IMAGE],
+      ['worker', RELEASE_IMAGE],
+      ['cron', RELEASE_IMAGE],
+      ['metrics', otherRepository.image],
+    ]);
+    expect(registered?.containerDefinitions?.[2]).toEqual({ ...worker, image: RELEASE_IMAGE });
   });
 
   it('refuses when live and green are the same service, before any AWS call', async () => {

@@ -2,14 +2,18 @@ import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { GreenProvisioningFailedError } from '../../../lambdas/tools/environment-provisioner/errors';
 import {
+  copyableTags,
+  imageRepository,
   REGISTRABLE_TASK_DEFINITION_FIELDS,
   registrableCopyOf,
   releaseTaskDefinitionInput,
   sameRegistration,
 } from '../../../lambdas/tools/environment-provisioner/task-definition';
 import {
+  COPIED_TAGS,
   expectedRegistration,
   FAMILY,
+  LIVE_TAGS,
   liveTaskDefinition,
   OLD_IMAGE,
   RELEASE_IMAGE,
@@ -141,5 +145,107 @@ describe('task definition copy', () => {
     // Assess
     expect(sameAsOtherImage).toBe(false);
     expect(sameAsOtherSidecar).toBe(false);
+  });
+
+  it('finds the repository of an image reference without its tag or digest, keeping a registry port', () => {
+    // Prepare
+    const references = [
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api:1.4.0',
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api@sha256:0a1b2c',
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api:1.4.0@sha256:0a1b2c',
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/orders-api',
+      'registry.example.com:5000/orders-api',
+      'registry.example.com:5000/orders-api:1.4.0',
+    ];
+
+    // Act
+    const repositories = references.map(imageRepository);
+
+    // Assess
+    expect(repositories).toEqual([
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api',
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api',
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api',
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/orders-api',
+      'registry.example.com:5000/orders-api',
+      'registry.example.com:5000/orders-api',
+    ]);
+  });
+
+  it("replaces the image of every container from the release's repository and of no container from another one", () => {
+    // Prepare
+    const liveDefinition = liveTaskDefinition({
+      containerDefinitions: [
+        { name: 'app', image: OLD_IMAGE },
+        { name: 'migrator', image: `${OLD_IMAGE.replace(':1.3.9', '')}@sha256:ffee` },
+        { name: 'lookalike', image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api-proxy:1.3.9' },
+        { name: 'other-account', image: '210987654321.dkr.ecr.eu-west-1.amazonaws.com/orders-api:1.3.9' },
+      ],
+    });
+
+    // Act
+    const input = releaseTaskDefinitionInput(liveDefinition, {
+      family: FAMILY,
+      containerName: 'app',
+      image: RELEASE_IMAGE,
+    });
+
+    // Assess
+    expect(input.containerDefinitions).toEqual([
+      { name: 'app', image: RELEASE_IMAGE },
+      { name: 'migrator', image: RELEASE_IMAGE },
+      { name: 'lookalike', image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api-proxy:1.3.9' },
+      { name: 'other-account', image: '210987654321.dkr.ecr.eu-west-1.amazonaws.com/orders-api:1.3.9' },
+    ]);
+  });
+
+  it("copies live's tags without the reserved aws: ones, and sends no tags when none are left", () => {
+    // Prepare
+    const onlyReserved = [{ key: 'AWS:CloudFormation:stack-id', value: 'x' }];
+
+    // Act
+    const tagged = releaseTaskDefinitionInput(liveTaskDefinition(), {
+      family: FAMILY,
+      containerName: 'app',
+      image: RELEASE_IMAGE,
+      tags: LIVE_TAGS,
+    });
+    const untagged = releaseTaskDefinitionInput(liveTaskDefinition(), {
+      family: FAMILY,
+      containerName: 'app',
+      image: RELEASE_IMAGE,
+      tags: onlyReserved,
+    });
+
+    // Assess
+    expect(tagged).toEqual({ ...expectedRegistration(), tags: COPIED_TAGS });
+    expect(untagged).toEqual(expectedRegistration());
+    expect(untagged).not.toHaveProperty('tags');
+    expect(copyableTags(undefined)).toEqual([]);
+  });
+
+  it('compares tags as a set in the reuse check, ignoring aws: tags, and sees other tags as a different registration', () => {
+    // Prepare
+    const wanted = { ...expectedRegistration(), tags: COPIED_TAGS };
+    const described = registeredReleaseDefinition();
+
+    // Act
+    const sameTags = sameRegistration({ ...described, tags: [...LIVE_TAGS].reverse() }, wanted);
+    const noTags = sameRegistration(described, wanted);
+    const otherValue = sameRegistration(
+      {
+        ...described,
+        tags: [
+          { key: 'team', value: 'payments' },
+          { key: 'cost-center', value: 'cc-17' },
+        ],
+      },
+      wanted,
+    );
+
+    // Assess
+    expect(sameTags).toBe(true);
+    expect(noTags).toBe(false);
+    expect(otherValue).toBe(false);
   });
 });
