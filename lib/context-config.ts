@@ -53,6 +53,7 @@ export const contextConfigSchema = z.strictObject({
       steps: z.array(z.int().min(1).max(100)).min(1).optional(),
       bakeSeconds: z.int().positive().optional(),
       inconclusiveAllowance: z.int().min(0).max(10).optional(),
+      metricsMaxWaitSeconds: z.int().nonnegative().optional(),
     })
     .optional(),
   thresholds: z
@@ -62,6 +63,7 @@ export const contextConfigSchema = z.strictObject({
       promoteErrorRatePercent: z.number().positive().optional(),
       p95LatencyMs: z.number().positive().optional(),
       dbConnectionsPercent: z.number().positive().max(100).optional(),
+      loadBalancerErrorBaselinePercent: z.number().nonnegative().max(100).optional(),
     })
     .optional(),
   extraAlarmNames: z.array(z.string().min(1)).optional(),
@@ -119,6 +121,7 @@ export function parseContextConfig(raw: unknown): AppConfig {
               steps: config.canary.steps,
               bakeTime: seconds(config.canary.bakeSeconds),
               inconclusiveAllowance: config.canary.inconclusiveAllowance,
+              metricsMaxWait: seconds(config.canary.metricsMaxWaitSeconds),
             },
       thresholds: config.thresholds,
       extraAlarmNames: config.extraAlarmNames,

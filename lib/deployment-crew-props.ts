@@ -138,6 +138,12 @@ export interface CanarySettings {
    * @default 2
    */
   readonly inconclusiveAllowance?: number;
+  /**
+   * How long a verdict waits after a bake for the bake's last minutes to get their datapoints (ALB publishes them
+   * late). Past it, a window still partial is inconclusive: never a promotion. 0 to 15 minutes.
+   * @default Duration.minutes(5)
+   */
+  readonly metricsMaxWait?: Duration;
 }
 
 /**
@@ -169,6 +175,12 @@ export interface RollbackThresholds {
    * @default 80
    */
   readonly dbConnectionsPercent?: number;
+  /**
+   * The load balancer's own 5xx (percent of its requests) that green's error-rate alarm excuses: the rest is blamed
+   * on green. The canary verdict measures the real rate before the first shift instead.
+   * @default 0.1
+   */
+  readonly loadBalancerErrorBaselinePercent?: number;
 }
 
 /**

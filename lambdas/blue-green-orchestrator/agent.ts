@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { parseTargetGroupArn } from '../shared/arns';
-import type { OrchestratorConfig } from '../shared/config/blue-green-orchestrator';
+import { METRICS_RETRY_MIN_SECONDS, type OrchestratorConfig } from '../shared/config/blue-green-orchestrator';
 import { deploymentRefSchema } from '../shared/contracts';
 import {
   type CanaryState,
   type CanaryStepRecord,
   canaryStateSchema,
   greenEnvironmentSchema,
+  type LoadBalancerBaseline,
   migrationSchema,
   type Sides,
   sidesSchema,
@@ -177,6 +178,7 @@ export function createBlueGreenOrchestrator(config: OrchestratorConfig, tools: O
         `green ${sides.green.serviceName} is not healthy before the ${greenWeight} % step: ${health.healthy} healthy, ${health.unhealthy} unhealthy of ${health.total}`,
       );
     }
+    const baseline = canary.baseline ?? (await measureBaseline());
     const shiftedAt = clock().toISOString();
     await tools.router.setGreenWeight(sides, greenWeight);
     // A rollback requested while the write was in flight: undo the shift ourselves, then hand over to the rollback.
@@ -189,34 +191,63 @@ export function createBlueGreenOrchestrator(config: OrchestratorConfig, tools: O
     }
     const { confirmedAt } = await tools.router.confirmWeights(sides, greenWeight);
     const record: CanaryStepRecord = { stepIndex: canary.stepIndex, greenWeight, shiftedAt, confirmedAt, bakes: [] };
-    return { ...canary, greenWeight, bakeStartedAt: null, verdict: null, history: [...canary.history, record] };
+    return {
+      ...canary,
+      greenWeight,
+      baseline,
+      bakeStartedAt: null,
+      bakeEndedAt: null,
+      verdict: null,
+      history: [...canary.history, record],
+    };
   }
 
   async function evaluateStep(holder: string, sides: Sides, canary: CanaryState): Promise<CanaryState> {
     const item = await assertNoRollbackRequested(holder);
-    await tools.lock.clearBakeToken(holder);
     const now = clock();
+    // The first evaluation ends the bake; later ones only wait for its late datapoints.
+    const firstLook = canary.bakeEndedAt === null;
+    if (firstLook) await tools.lock.clearBakeToken(holder);
     const startedAt = item.bakeStartedAt ?? canary.bakeStartedAt ?? now.toISOString();
-    const end = new Date(now.getTime() - config.metricsLagSeconds * 1000);
-    const start = new Date(startedAt);
-    const window = { start, end: end > start ? end : new Date(start.getTime() + 60_000) };
-    const sample = await tools.monitor.sample(
-      parseTargetGroupArn(sides.green.targetGroupArn).fullName,
-      window,
-      watchedAlarms(sides),
-    );
+    const bakeEndedAt = canary.bakeEndedAt ?? now.toISOString();
+    const baseline = canary.baseline;
+    if (baseline === null) {
+      throw new DeploymentCrewError(
+        'InvalidCanaryState',
+        'no load-balancer baseline was measured before the first shift',
+      );
+    }
+    const window = bakeWindow(startedAt, bakeEndedAt);
+    const [sample, health] = await Promise.all([
+      tools.monitor.sample({
+        greenTargetGroupFullName: parseTargetGroupArn(sides.green.targetGroupArn).fullName,
+        window,
+        watchedAlarms: watchedAlarms(sides),
+        baseline,
+        now,
+      }),
+      tools.router.targetHealth(sides.green.targetGroupArn),
+    ]);
     const isLastStep = canary.stepIndex >= canary.steps.length - 1;
+    const timing = metricsTiming(config.metrics, window.end, new Date(bakeEndedAt), now);
     const verdict = canaryVerdict({
       sample,
       thresholds: config.thresholds,
       isLastStep,
       inconclusiveCount: canary.inconclusiveCount,
       inconclusiveAllowance: config.inconclusiveAllowance,
+      dataDeadlinePassed: timing.deadlinePassed,
+      retryAfterSeconds: timing.retryAfterSeconds,
+      healthyTargetsNow: health.healthy,
+      alarmTriggers: config.alarmTriggers,
     });
     if (verdict.decision === 'advance' && isLastStep) {
       throw new DeploymentCrewError('InvalidCanaryState', 'the verdict advanced past the last step');
     }
-    const bake = { startedAt, endedAt: now.toISOString(), verdict, sample: summarizeSample(sample) };
+    if (verdict.decision === 'wait') {
+      return { ...canary, bakeStartedAt: startedAt, bakeEndedAt, verdict };
+    }
+    const bake = { startedAt, endedAt: bakeEndedAt, verdict, sample: summarizeSample(sample) };
     const history = canary.history.map((step, index) =>
       index === canary.history.length - 1 ? { ...step, bakes: [...step.bakes, bake] } : step,
     );
@@ -225,8 +256,51 @@ export function createBlueGreenOrchestrator(config: OrchestratorConfig, tools: O
       stepIndex: verdict.decision === 'advance' ? canary.stepIndex + 1 : canary.stepIndex,
       inconclusiveCount: canary.inconclusiveCount + (verdict.inconclusive ? 1 : 0),
       bakeStartedAt: startedAt,
+      bakeEndedAt: null,
       verdict,
       history,
     };
   }
+
+  /** The load balancer's own 5xx rate over the minutes before the first shift: what is not green's fault. */
+  async function measureBaseline(): Promise<LoadBalancerBaseline> {
+    const now = clock();
+    // Ends a few minutes back, where the datapoints have arrived; the sum is all that is needed.
+    const end = new Date(now.getTime() - BASELINE_SETTLE_MINUTES * MINUTE_MS);
+    const start = new Date(end.getTime() - config.metrics.baselineMinutes * MINUTE_MS);
+    return tools.monitor.baseline({ start, end }, now);
+  }
+}
+
+const MINUTE_MS = 60_000;
+/** The baseline window ends this many minutes ago, so that its datapoints are in. */
+const BASELINE_SETTLE_MINUTES = 3;
+
+/** The bake as a metrics window: from its start to its end (at least one minute). */
+function bakeWindow(startedAt: string, endedAt: string): { start: Date; end: Date } {
+  const start = new Date(startedAt);
+  const end = new Date(endedAt);
+  return { start, end: end > start ? end : new Date(start.getTime() + MINUTE_MS) };
+}
+
+/**
+ * When to look again for a bake's late datapoints, and whether the bound on waiting has passed. The window's last
+ * minute ends at the whole minute after the bake; its datapoints usually arrive `expectedDelaySeconds` later.
+ */
+export function metricsTiming(
+  metrics: OrchestratorConfig['metrics'],
+  windowEnd: Date,
+  bakeEndedAt: Date,
+  now: Date,
+): { deadlinePassed: boolean; retryAfterSeconds: number } {
+  const lastMinuteEnds = Math.ceil(windowEnd.getTime() / MINUTE_MS) * MINUTE_MS;
+  const expectedAt = lastMinuteEnds + metrics.expectedDelaySeconds * 1000;
+  const deadline = bakeEndedAt.getTime() + metrics.maxWaitSeconds * 1000;
+  const untilExpected = (expectedAt - now.getTime()) / 1000;
+  const untilDeadline = (deadline - now.getTime()) / 1000;
+  const next = untilExpected > 0 ? untilExpected : METRICS_RETRY_MIN_SECONDS * 2;
+  return {
+    deadlinePassed: untilDeadline <= 0,
+    retryAfterSeconds: Math.ceil(Math.max(METRICS_RETRY_MIN_SECONDS, Math.min(next, untilDeadline))),
+  };
 }

@@ -89,18 +89,53 @@ export const canaryThresholdsSchema = z.strictObject({
   p95LatencyMs: z.number().positive().default(500),
   /** Roll back when DB connections exceed this share of the configured maximum. */
   dbConnectionsPercent: z.number().positive().max(100).default(80),
+  /**
+   * The load balancer's own 5xx per request (in %) that green's error-rate alarm does not blame on green. The verdict
+   * measures the real baseline before the first shift; an alarm cannot, so it uses this.
+   */
+  loadBalancerErrorBaselinePercent: z.number().nonnegative().max(100).default(0.1),
 });
 export type CanaryThresholds = z.output<typeof canaryThresholdsSchema>;
 
-/** One 1-minute period of green's traffic. Null when no requests flowed (ALB publishes nothing then). */
+/**
+ * Whether a minute's datapoints are in: `complete` (green's and the load balancer's counts are there), `pending` (traffic flowed or may have, but a datapoint has not arrived yet: ALB publishes late, never as
+ * zero errors), `idle` (nothing flowed through the load balancer, and nothing is expected).
+ */
+export const minuteDataSchema = z.enum(['complete', 'pending', 'idle']);
+export type MinuteData = z.output<typeof minuteDataSchema>;
+
+/** One 1-minute period of green's traffic, its errors counted as lambdas/shared/green-errors.ts says. */
 export const minuteSampleSchema = z.strictObject({
   at: z.string(),
+  data: minuteDataSchema,
   requests: z.number().nonnegative(),
+  /** Everything counted against green: target 5xx + connection errors + the load balancer's 5xx above baseline. */
   errors: z.number().nonnegative(),
+  targetErrors: z.number().nonnegative(),
+  connectionErrors: z.number().nonnegative(),
+  /** The load balancer's own 5xx above its baseline, blamed on green. */
+  loadBalancerErrors: z.number().nonnegative(),
+  /** Null unless the minute is complete with requests or errors. */
   errorRatePercent: z.number().nonnegative().nullable(),
   p95LatencyMs: z.number().nonnegative().nullable(),
+  /** Lowest HealthyHostCount of green's target group in the minute; null without a datapoint. */
+  healthyHosts: z.number().nonnegative().nullable(),
 });
 export type MinuteSample = z.output<typeof minuteSampleSchema>;
+
+/** The load balancer's own 5xx per request before the first shift: what is not green's fault. */
+export const loadBalancerBaselineSchema = z.strictObject({
+  windowStart: z.string(),
+  windowEnd: z.string(),
+  /** RequestCount of the load balancer over the window. */
+  requests: z.number().nonnegative(),
+  /** HTTPCode_ELB_5XX_Count of the load balancer over the window. */
+  errors: z.number().nonnegative(),
+  /** errors / requests in %; 0 without requests (nothing to excuse). */
+  errorRatePercent: z.number().nonnegative(),
+  measuredAt: z.string(),
+});
+export type LoadBalancerBaseline = z.output<typeof loadBalancerBaselineSchema>;
 
 /** What the metrics monitor saw over one bake window. */
 export const canarySampleSchema = z.strictObject({
@@ -109,15 +144,18 @@ export const canarySampleSchema = z.strictObject({
   minutes: z.array(minuteSampleSchema),
   /** p95 of TargetResponseTime over the whole window, in ms; null without data. */
   p95LatencyMs: z.number().nonnegative().nullable(),
-  /** Highest DatabaseConnections over the window; null without data. */
+  /** Highest DatabaseConnections over the window (the writer, for a cluster); null without data. */
   dbConnectionsMax: z.number().nonnegative().nullable(),
   dbMaxConnections: z.int().positive(),
+  /** The load balancer's baseline 5xx rate that was excused (not blamed on green). */
+  baselinePercent: z.number().nonnegative(),
   /** Names of the watched alarms that are in ALARM now. */
   alarmsInAlarm: z.array(z.string()),
 });
 export type CanarySample = z.output<typeof canarySampleSchema>;
 
-export const verdictDecisionSchema = z.enum(['advance', 'promote', 'rebake', 'rollback']);
+/** `wait`: the bake's last minutes have no datapoints yet; evaluate again after `retryAfterSeconds`. */
+export const verdictDecisionSchema = z.enum(['advance', 'promote', 'rebake', 'rollback', 'wait']);
 export type VerdictDecision = z.output<typeof verdictDecisionSchema>;
 
 export const canaryVerdictSchema = z.strictObject({
@@ -129,6 +167,10 @@ export const canaryVerdictSchema = z.strictObject({
   errorRatePercent: z.number().nullable(),
   p95LatencyMs: z.number().nullable(),
   dbConnectionsPercent: z.number().nullable(),
+  /** Minutes of the window still without their datapoints. */
+  pendingMinutes: z.int().nonnegative(),
+  /** With decision `wait`: how long to wait before evaluating again. */
+  retryAfterSeconds: z.int().positive().nullable(),
 });
 export type CanaryVerdict = z.output<typeof canaryVerdictSchema>;
 
@@ -142,8 +184,14 @@ export const sampleSummarySchema = z.strictObject({
   windowEnd: z.string(),
   minutes: z.int().nonnegative(),
   minutesWithData: z.int().nonnegative(),
+  minutesPending: z.int().nonnegative(),
   requests: z.number().nonnegative(),
   errors: z.number().nonnegative(),
+  targetErrors: z.number().nonnegative(),
+  connectionErrors: z.number().nonnegative(),
+  loadBalancerErrors: z.number().nonnegative(),
+  baselinePercent: z.number().nonnegative(),
+  healthyHostsMin: z.number().nonnegative().nullable(),
   p95LatencyMs: z.number().nonnegative().nullable(),
   dbConnectionsMax: z.number().nonnegative().nullable(),
   alarmsInAlarm: z.array(z.string()),
@@ -151,14 +199,22 @@ export const sampleSummarySchema = z.strictObject({
 export type SampleSummary = z.output<typeof sampleSummarySchema>;
 
 export function summarizeSample(sample: CanarySample): SampleSummary {
-  const withData = sample.minutes.filter((minute) => minute.errorRatePercent !== null);
+  const sum = (field: 'requests' | 'errors' | 'targetErrors' | 'connectionErrors' | 'loadBalancerErrors') =>
+    sample.minutes.reduce((total, minute) => total + minute[field], 0);
+  const healthy = sample.minutes.flatMap((minute) => (minute.healthyHosts === null ? [] : [minute.healthyHosts]));
   return {
     windowStart: sample.windowStart,
     windowEnd: sample.windowEnd,
     minutes: sample.minutes.length,
-    minutesWithData: withData.length,
-    requests: sample.minutes.reduce((sum, minute) => sum + minute.requests, 0),
-    errors: sample.minutes.reduce((sum, minute) => sum + minute.errors, 0),
+    minutesWithData: sample.minutes.filter((minute) => minute.errorRatePercent !== null).length,
+    minutesPending: sample.minutes.filter((minute) => minute.data === 'pending').length,
+    requests: sum('requests'),
+    errors: sum('errors'),
+    targetErrors: sum('targetErrors'),
+    connectionErrors: sum('connectionErrors'),
+    loadBalancerErrors: sum('loadBalancerErrors'),
+    baselinePercent: sample.baselinePercent,
+    healthyHostsMin: healthy.length === 0 ? null : Math.min(...healthy),
     p95LatencyMs: sample.p95LatencyMs,
     dbConnectionsMax: sample.dbConnectionsMax,
     alarmsInAlarm: sample.alarmsInAlarm,
@@ -189,6 +245,10 @@ export const canaryStateSchema = z.strictObject({
   inconclusiveCount: z.int().nonnegative(),
   /** When the current bake started (set by the bake task). */
   bakeStartedAt: z.string().nullable(),
+  /** When the current bake ended (set by its first evaluation): the window's end, and the start of the data wait. */
+  bakeEndedAt: z.string().nullable(),
+  /** The load balancer's own 5xx rate, measured before the first shift. */
+  baseline: loadBalancerBaselineSchema.nullable(),
   verdict: canaryVerdictSchema.nullable(),
   history: z.array(canaryStepRecordSchema),
 });
@@ -214,12 +274,29 @@ export const timelineEntrySchema = z.strictObject({
 });
 export type TimelineEntry = z.output<typeof timelineEntrySchema>;
 
+/** "Time until weight effective": from the rollback's trigger to the listener confirmed back at 100 % live. */
+export const weightEffectiveSchema = z.strictObject({
+  /** When the trigger was detected; null when nothing recorded it (the figure is then null, never estimated). */
+  triggerAt: z.string().nullable(),
+  /** What triggerAt is: the alarm listener's receipt of an alarm, the Chairman's request, the state machine's record. */
+  triggerSource: z.string(),
+  /** The earliest re-read of the listener seen showing live 100 / green 0; null while there was none. */
+  confirmedAt: z.string().nullable(),
+  /** confirmedAt − triggerAt, in seconds with millisecond precision; null when either is unknown. */
+  timeUntilWeightEffectiveSeconds: z.number().nonnegative().nullable(),
+  /** Why the figure is null; null when it is known. */
+  unknownBecause: z.string().nullable(),
+});
+export type WeightEffective = z.output<typeof weightEffectiveSchema>;
+
 /** The rollback as it is being carried out; its timeline is the record the Chairman and the report get. */
 export const rollbackStateSchema = z.strictObject({
   trigger: rollbackTriggerSchema,
   phase: deploymentPhaseSchema,
   reason: z.string(),
   detectedAt: z.string(),
+  /** Set by the coordinator's begin step; absent from the minimal record the ASL builds when begin failed. */
+  weightEffective: weightEffectiveSchema.optional(),
   decision: rollbackDecisionSchema.nullable(),
   timeline: z.array(timelineEntrySchema),
   /** Progress of a database restore, opaque to the state machine except `status` and `polls`. */

@@ -5,7 +5,7 @@ import type { Construct } from 'constructs';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../../lambdas/shared/config/blue-green-orchestrator';
 import { AgentFunction } from '../agent-function';
 import type { ResolvedCrewConfig } from '../config/resolve-config';
-import { METRICS_LAG_SECONDS } from '../config/time-budget';
+import { BASELINE_MINUTES, METRICS_EXPECTED_DELAY_SECONDS } from '../config/time-budget';
 import type { CutoverAlarms } from '../cutover-alarms';
 import { ApplicationArns } from '../iam/application-arns';
 import { acknowledgeReadOnlyWildcards, listenerStatements, tableStatement } from '../iam/shared-statements';
@@ -85,12 +85,19 @@ function orchestratorConfigFor(props: BlueGreenOrchestratorAgentProps): Orchestr
       byTargetGroup: Object.fromEntries(
         alarms.byTargetGroup.map((group) => [
           group.targetGroupArn,
-          [group.errorRate.alarmName, group.p95Latency.alarmName],
+          [group.errorRate.alarmName, group.p95Latency.alarmName, group.noHealthyTargets.alarmName],
         ]),
       ),
       shared: [alarms.databaseConnections.alarmName, ...config.extraAlarmNames],
     },
-    metricsLagSeconds: METRICS_LAG_SECONDS,
+    metrics: {
+      maxWaitSeconds: config.metricsMaxWaitSeconds,
+      expectedDelaySeconds: METRICS_EXPECTED_DELAY_SECONDS,
+      baselineMinutes: BASELINE_MINUTES,
+    },
+    alarmTriggers: Object.fromEntries(
+      Object.entries(alarms.alarmRoutes).map(([alarmName, route]) => [alarmName, route.trigger]),
+    ),
     tableName: props.table.tableName,
     lockKey: config.lockKey,
   };

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { type ListenerArnParts, parseListenerArn, parseTargetGroupArn } from '../../lambdas/shared/arns';
+import { METRICS_MAX_WAIT_BOUND_SECONDS } from '../../lambdas/shared/config/blue-green-orchestrator';
 import type { DatabaseConfig } from '../../lambdas/shared/config/database';
 import { type HealthChecksConfig, worstCaseHealthCheckMs } from '../../lambdas/shared/config/pre-deployment-validator';
 import { type CanaryThresholds, canaryThresholdsSchema } from '../../lambdas/shared/cutover-contracts';
@@ -29,6 +30,8 @@ export interface ResolvedCrewConfig {
   readonly canarySteps: number[];
   readonly bakeSeconds: number;
   readonly inconclusiveAllowance: number;
+  /** How long a verdict waits for a bake's late datapoints. */
+  readonly metricsMaxWaitSeconds: number;
   readonly thresholds: CanaryThresholds;
   readonly greenReadyTimeoutSeconds: number;
   readonly migrationTimeoutSeconds: number;
@@ -78,6 +81,10 @@ export function resolveConfig(props: DeploymentCrewProps): ResolvedCrewConfig {
       `canary.bakeTime: between ${BAKE_TIME_BOUNDS.minSeconds} and ${BAKE_TIME_BOUNDS.maxSeconds} seconds`,
     );
   }
+  const metricsMaxWaitSeconds = (props.canary?.metricsMaxWait ?? Duration.minutes(5)).toSeconds();
+  if (metricsMaxWaitSeconds < 0 || metricsMaxWaitSeconds > METRICS_MAX_WAIT_BOUND_SECONDS) {
+    throw new Error(`canary.metricsMaxWait: between 0 and ${METRICS_MAX_WAIT_BOUND_SECONDS} seconds`);
+  }
   const thresholds = canaryThresholdsSchema.safeParse({ ...props.thresholds });
   if (!thresholds.success) throw new Error(`thresholds: ${thresholds.error.issues.map((i) => i.message).join('; ')}`);
   if (thresholds.data.promoteErrorRatePercent > thresholds.data.errorRatePercent) {
@@ -114,6 +121,7 @@ export function resolveConfig(props: DeploymentCrewProps): ResolvedCrewConfig {
     canarySteps,
     bakeSeconds,
     inconclusiveAllowance,
+    metricsMaxWaitSeconds,
     thresholds: thresholds.data,
     greenReadyTimeoutSeconds: (props.greenReadyTimeout ?? Duration.minutes(20)).toSeconds(),
     migrationTimeoutSeconds: (props.migration?.timeout ?? Duration.minutes(30)).toSeconds(),

@@ -1,3 +1,4 @@
+import { METRICS_RETRY_MIN_SECONDS } from '../../lambdas/shared/config/blue-green-orchestrator';
 import { APPROVAL_TIMEOUT_BOUNDS, BAKE_TIME_BOUNDS } from '../../lambdas/shared/deployment-request';
 import type { ResolvedCrewConfig } from './resolve-config';
 
@@ -5,6 +6,10 @@ import type { ResolvedCrewConfig } from './resolve-config';
 export const LOCK_TTL_MARGIN_SECONDS = 3600;
 /** ALB metrics arrive about a minute late: verdicts look at windows that end this long ago. */
 export const METRICS_LAG_SECONDS = 60;
+/** A minute's ALB datapoints usually arrive about this long after the minute ends. */
+export const METRICS_EXPECTED_DELAY_SECONDS = 90;
+/** The load balancer's own 5xx rate is measured over this many minutes before the first shift. */
+export const BASELINE_MINUTES = 15;
 export const GREEN_POLL_SECONDS = 30;
 export const MIGRATION_POLL_SECONDS = 30;
 export const RESTORE_POLL_SECONDS = 60;
@@ -29,7 +34,9 @@ export function checkTimeBudget(config: ResolvedCrewConfig, executionTimeoutSeco
     config.snapshotMaxPolls * config.snapshotPollSeconds +
     config.greenReadyTimeoutSeconds +
     config.migrationTimeoutSeconds +
-    config.canarySteps.length * (1 + config.inconclusiveAllowance) * BAKE_TIME_BOUNDS.maxSeconds +
+    config.canarySteps.length *
+      (1 + config.inconclusiveAllowance) *
+      (BAKE_TIME_BOUNDS.maxSeconds + config.metricsMaxWaitSeconds + 2 * METRICS_RETRY_MIN_SECONDS) +
     config.databaseRollbackApprovalTimeoutSeconds +
     config.databaseRestoreTimeoutSeconds +
     PIPELINE_OVERHEAD_SECONDS;

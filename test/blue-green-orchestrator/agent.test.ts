@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlueGreenOrchestrator, type OrchestratorRequest } from '../../lambdas/blue-green-orchestrator/agent';
+import {
+  createBlueGreenOrchestrator,
+  metricsTiming,
+  type OrchestratorRequest,
+} from '../../lambdas/blue-green-orchestrator/agent';
 import type { OrchestratorConfig } from '../../lambdas/shared/config/blue-green-orchestrator';
 import type { DeploymentRef } from '../../lambdas/shared/contracts';
 import type {
   CanarySample,
   CanaryState,
   GreenEnvironment,
+  LoadBalancerBaseline,
   Migration,
+  MinuteSample,
   Side,
   Sides,
 } from '../../lambdas/shared/cutover-contracts';
@@ -18,7 +24,7 @@ import type {
   ScaleDownGreenInput,
   ScaleDownResult,
 } from '../../lambdas/tools/environment-provisioner';
-import type { MetricsMonitor, SideTraffic, TimeWindow } from '../../lambdas/tools/metrics-monitor';
+import type { MetricsMonitor, SampleRequest, SideTraffic, TimeWindow } from '../../lambdas/tools/metrics-monitor';
 import type { ForwardState, TargetHealthSummary, TrafficRouter } from '../../lambdas/tools/traffic-router';
 import { type LocalDocumentDynamo, STATE_TABLE_NAME, startLocalDocumentDynamo } from '../support/dynalite';
 import { rejection } from '../support/errors';
@@ -47,6 +53,7 @@ const CONFIG: OrchestratorConfig = {
     promoteErrorRatePercent: 1,
     p95LatencyMs: 500,
     dbConnectionsPercent: 80,
+    loadBalancerErrorBaselinePercent: 0.1,
   },
   inconclusiveAllowance: 2,
   database: { kind: 'instance', identifier: 'shop-db' },
@@ -55,7 +62,8 @@ const CONFIG: OrchestratorConfig = {
     byTargetGroup: { [BLUE_TG]: ['shop-blue-5xx'], [GREEN_TG]: ['shop-green-5xx', 'shop-green-unhealthy-hosts'] },
     shared: ['shop-db-connections'],
   },
-  metricsLagSeconds: 180,
+  metrics: { maxWaitSeconds: 300, expectedDelaySeconds: 90, baselineMinutes: 15 },
+  alarmTriggers: { 'shop-green-5xx': 'ERROR_RATE', 'shop-db-connections': 'DB_CONNECTIONS' },
   tableName: STATE_TABLE_NAME,
   lockKey: `LOCK#${LISTENER}`,
 };
@@ -155,12 +163,32 @@ class FakeProvisioner implements EnvironmentProvisioner {
   }
 }
 
+const BASELINE: LoadBalancerBaseline = {
+  windowStart: '2026-11-24T09:42:00.000Z',
+  windowEnd: '2026-11-24T09:57:00.000Z',
+  requests: 90_000,
+  errors: 45,
+  errorRatePercent: 0.05,
+  measuredAt: '2026-11-24T10:00:00.000Z',
+};
+
 class FakeMonitor implements MetricsMonitor {
-  readonly samples: { targetGroup: string; window: TimeWindow; alarms: readonly string[] }[] = [];
+  readonly samples: SampleRequest[] = [];
+  readonly baselines: { window: TimeWindow; now: Date }[] = [];
   next: CanarySample = goodSample();
 
-  async sample(targetGroup: string, window: TimeWindow, alarms: readonly string[]): Promise<CanarySample> {
-    this.samples.push({ targetGroup, window, alarms });
+  /** Calls are logged with the router's, so their order shows. */
+  constructor(private readonly log: string[]) {}
+
+  async baseline(window: TimeWindow, now: Date): Promise<LoadBalancerBaseline> {
+    this.log.push('baseline');
+    this.baselines.push({ window, now });
+    return BASELINE;
+  }
+
+  async sample(request: SampleRequest): Promise<CanarySample> {
+    this.log.push('sample');
+    this.samples.push(request);
     return this.next;
   }
 
@@ -171,13 +199,20 @@ class FakeMonitor implements MetricsMonitor {
 
 /** Five minutes of green traffic at 0.2 % errors and 120 ms p95: advances, and promotes at the last step. */
 function goodSample(): CanarySample {
-  const minutes = [0, 1, 2, 3, 4].map((minute) => ({
-    at: `2026-11-24T10:1${minute}:00.000Z`,
-    requests: 1000,
-    errors: 2,
-    errorRatePercent: 0.2,
-    p95LatencyMs: 120,
-  }));
+  const minutes = [0, 1, 2, 3, 4].map(
+    (minute): MinuteSample => ({
+      at: `2026-11-24T10:1${minute}:00.000Z`,
+      data: 'complete',
+      requests: 1000,
+      errors: 2,
+      targetErrors: 2,
+      connectionErrors: 0,
+      loadBalancerErrors: 0,
+      errorRatePercent: 0.2,
+      p95LatencyMs: 120,
+      healthyHosts: 2,
+    }),
+  );
   return {
     windowStart: '2026-11-24T10:10:00.000Z',
     windowEnd: '2026-11-24T10:15:00.000Z',
@@ -185,19 +220,39 @@ function goodSample(): CanarySample {
     p95LatencyMs: 120,
     dbConnectionsMax: 20,
     dbMaxConnections: 100,
+    baselinePercent: 0.05,
     alarmsInAlarm: [],
   };
 }
 
+/** The good sample with its last minute's datapoints not in yet. */
+function lateSample(): CanarySample {
+  const good = goodSample();
+  const minutes = good.minutes.map(
+    (minute, index): MinuteSample =>
+      index === good.minutes.length - 1
+        ? { ...minute, data: 'pending', requests: 0, errors: 0, targetErrors: 0, errorRatePercent: null }
+        : minute,
+  );
+  return { ...good, minutes };
+}
+
 /** A window without a single request: inconclusive. */
 function emptySample(): CanarySample {
-  const minutes = [0, 1, 2].map((minute) => ({
-    at: `2026-11-24T10:1${minute}:00.000Z`,
-    requests: 0,
-    errors: 0,
-    errorRatePercent: null,
-    p95LatencyMs: null,
-  }));
+  const minutes = [0, 1, 2].map(
+    (minute): MinuteSample => ({
+      at: `2026-11-24T10:1${minute}:00.000Z`,
+      data: 'idle',
+      requests: 0,
+      errors: 0,
+      targetErrors: 0,
+      connectionErrors: 0,
+      loadBalancerErrors: 0,
+      errorRatePercent: null,
+      p95LatencyMs: null,
+      healthyHosts: 2,
+    }),
+  );
   return { ...goodSample(), minutes, p95LatencyMs: null, dbConnectionsMax: null };
 }
 
@@ -208,6 +263,8 @@ function canary(overrides: Partial<CanaryState> = {}): CanaryState {
     greenWeight: 0,
     inconclusiveCount: 0,
     bakeStartedAt: null,
+    bakeEndedAt: null,
+    baseline: BASELINE,
     verdict: null,
     history: [],
     ...overrides,
@@ -261,7 +318,7 @@ async function world(): Promise<World> {
   const { holder: name, lockKey, lock } = await heldLock(dynamo.ddb, LISTENER);
   const router = new FakeRouter();
   const provisioner = new FakeProvisioner();
-  const monitor = new FakeMonitor();
+  const monitor = new FakeMonitor(router.calls);
   let now = NOW;
   const handle = createBlueGreenOrchestrator(
     { ...CONFIG, lockKey },
@@ -373,6 +430,8 @@ describe('orchestrator: shiftTraffic', () => {
         errorRatePercent: 0.2,
         p95LatencyMs: 120,
         dbConnectionsPercent: 20,
+        pendingMinutes: 0,
+        retryAfterSeconds: null,
       },
     });
 
@@ -398,6 +457,80 @@ describe('orchestrator: shiftTraffic', () => {
     expect(router.calls).toEqual([`targetHealth ${GREEN_TG}`, 'setGreenWeight 50', 'confirmWeights 50']);
     expect(await lock.read()).toMatchObject({ phase: 'CUTOVER', greenWeight: 50 });
   });
+
+  it("measures the load balancer's baseline before the first shift, over settled minutes", async () => {
+    // Prepare
+    const { handle, deployment, monitor, router } = await world();
+
+    // Act
+    const result = (await handle({
+      action: 'shiftTraffic',
+      deployment,
+      sides: SIDES,
+      canary: canary({ baseline: null }),
+    })) as CanaryState;
+
+    // Assess
+    expect(result.baseline).toEqual(BASELINE);
+    expect(monitor.baselines).toEqual([
+      { window: { start: new Date('2026-11-24T10:12:00.000Z'), end: new Date('2026-11-24T10:27:00.000Z') }, now: NOW },
+    ]);
+    expect(router.calls).toEqual([`targetHealth ${GREEN_TG}`, 'baseline', 'setGreenWeight 10', 'confirmWeights 10']);
+  });
+
+  it('measures no new baseline at later steps', async () => {
+    // Prepare
+    const { handle, deployment, monitor } = await world();
+
+    // Act
+    const result = (await handle({
+      action: 'shiftTraffic',
+      deployment,
+      sides: SIDES,
+      canary: canary({ stepIndex: 1, greenWeight: 10 }),
+    })) as CanaryState;
+
+    // Assess
+    expect(result.baseline).toEqual(BASELINE);
+    expect(monitor.baselines).toEqual([]);
+  });
+
+  it.each([
+    { deathAt: 'targetHealth', stepIndex: 1 },
+    { deathAt: 'baseline', stepIndex: 0 },
+    { deathAt: 'setGreenWeight', stepIndex: 1 },
+    { deathAt: 'confirmWeights', stepIndex: 1 },
+  ])(
+    'never leaves green more weight than the lock records when the function dies at $deathAt',
+    async ({ deathAt, stepIndex }) => {
+      // Prepare
+      const { handle, deployment, lock, router, monitor } = await world();
+      const before = stepIndex === 0 ? 0 : 10;
+      await lock.enterPhase(deployment.name, 'CUTOVER', { sides: SIDES, greenWeight: before });
+      router.greenWeight = before;
+      const die = (): never => {
+        throw new Error(`the function died at ${deathAt}`);
+      };
+      if (deathAt === 'targetHealth') router.targetHealth = async () => die();
+      if (deathAt === 'baseline') monitor.baseline = async () => die();
+      // The write landed; the function died before it returned.
+      if (deathAt === 'setGreenWeight') {
+        router.duringWrite = async () => {
+          router.greenWeight = 50;
+          die();
+        };
+      }
+      if (deathAt === 'confirmWeights') router.confirmWeights = async () => die();
+      const start = canary({ stepIndex, greenWeight: before, baseline: stepIndex === 0 ? null : BASELINE });
+
+      // Act
+      const error = await rejection(handle({ action: 'shiftTraffic', deployment, sides: SIDES, canary: start }));
+
+      // Assess
+      expect(error.message).toContain('died');
+      expect((await lock.read())?.greenWeight ?? 0).toBeGreaterThanOrEqual(router.greenWeight);
+    },
+  );
 
   it('fails with InvalidCanaryState past the last step, before touching anything', async () => {
     // Prepare
@@ -479,9 +612,9 @@ describe('orchestrator: evaluateStep', () => {
     expect(item?.bakeStartedAt).toBe('2026-11-24T10:10:00.000Z');
   });
 
-  it('samples green from the lock bake start to now minus the metrics lag, with its own and the shared alarms', async () => {
+  it('samples green over the whole bake, from the lock bake start to now, with its alarms, baseline and health', async () => {
     // Prepare
-    const { handle, deployment, monitor, setNow } = await world();
+    const { handle, deployment, monitor, router, setNow } = await world();
     setNow(new Date('2026-11-24T10:12:00.000Z'));
     await handle({ action: 'startBake', taskToken: 'token-step-0', deployment, canary: shifted(0) });
     setNow(NOW);
@@ -493,28 +626,156 @@ describe('orchestrator: evaluateStep', () => {
     // Assess
     expect(monitor.samples).toEqual([
       {
-        targetGroup: GREEN_TG_FULL_NAME,
-        window: { start: new Date('2026-11-24T10:12:00.000Z'), end: new Date('2026-11-24T10:27:00.000Z') },
-        alarms: ['shop-green-5xx', 'shop-green-unhealthy-hosts', 'shop-db-connections'],
+        greenTargetGroupFullName: GREEN_TG_FULL_NAME,
+        window: { start: new Date('2026-11-24T10:12:00.000Z'), end: NOW },
+        watchedAlarms: ['shop-green-5xx', 'shop-green-unhealthy-hosts', 'shop-db-connections'],
+        baseline: BASELINE,
+        now: NOW,
       },
     ]);
+    expect(router.calls).toContain(`targetHealth ${GREEN_TG}`);
   });
 
-  it('keeps a one-minute window when the bake started less than the metrics lag ago', async () => {
+  it('keeps a one-minute window when the bake is shorter', async () => {
     // Prepare
     const { handle, deployment, monitor, setNow } = await world();
-    setNow(new Date('2026-11-24T10:29:00.000Z'));
-    await handle({ action: 'startBake', taskToken: 'token-step-0', deployment, canary: shifted(0) });
     setNow(NOW);
+    await handle({ action: 'startBake', taskToken: 'token-step-0', deployment, canary: shifted(0) });
 
     // Act
     await handle({ action: 'evaluateStep', deployment, sides: SIDES, canary: shifted(0) });
 
     // Assess
-    expect(monitor.samples[0]?.window).toEqual({
-      start: new Date('2026-11-24T10:29:00.000Z'),
-      end: new Date('2026-11-24T10:30:00.000Z'),
+    expect(monitor.samples[0]?.window).toEqual({ start: NOW, end: new Date('2026-11-24T10:31:00.000Z') });
+  });
+
+  it("waits for the bake's late datapoints: no bake recorded, the bake end kept, the token cleared", async () => {
+    // Prepare
+    const { handle, deployment, lock, monitor, setNow } = await world();
+    setNow(new Date('2026-11-24T10:25:00.000Z'));
+    await handle({ action: 'startBake', taskToken: 'token-step-0', deployment, canary: shifted(0) });
+    setNow(NOW);
+    monitor.next = lateSample();
+
+    // Act
+    const result = (await handle({
+      action: 'evaluateStep',
+      deployment,
+      sides: SIDES,
+      canary: shifted(0),
+    })) as CanaryState;
+
+    // Assess
+    // The window's last minute (10:29) ends at 10:30; its datapoints are expected 90 s later.
+    expect(result.verdict).toMatchObject({ decision: 'wait', retryAfterSeconds: 90, pendingMinutes: 1 });
+    expect(result).toMatchObject({
+      stepIndex: 0,
+      bakeStartedAt: '2026-11-24T10:25:00.000Z',
+      bakeEndedAt: NOW.toISOString(),
     });
+    expect(result.history[0]?.bakes).toEqual([]);
+    expect(await lock.read()).not.toHaveProperty('bakeToken');
+  });
+
+  it('judges the same window once the late datapoints are in, recording the bake as it ended', async () => {
+    // Prepare
+    const { handle, deployment, monitor, setNow } = await world();
+    setNow(new Date('2026-11-24T10:25:00.000Z'));
+    await handle({ action: 'startBake', taskToken: 'token-step-0', deployment, canary: shifted(0) });
+    setNow(NOW);
+    monitor.next = lateSample();
+    const waiting = (await handle({
+      action: 'evaluateStep',
+      deployment,
+      sides: SIDES,
+      canary: shifted(0),
+    })) as CanaryState;
+    setNow(new Date('2026-11-24T10:32:30.000Z'));
+    monitor.next = goodSample();
+
+    // Act
+    const result = (await handle({ action: 'evaluateStep', deployment, sides: SIDES, canary: waiting })) as CanaryState;
+
+    // Assess
+    expect(result.verdict?.decision).toBe('advance');
+    expect(result).toMatchObject({ stepIndex: 1, bakeEndedAt: null });
+    expect(result.history[0]?.bakes.map((bake) => [bake.startedAt, bake.endedAt])).toEqual([
+      ['2026-11-24T10:25:00.000Z', NOW.toISOString()],
+    ]);
+    expect(monitor.samples.map((sample) => sample.window)).toEqual([
+      { start: new Date('2026-11-24T10:25:00.000Z'), end: NOW },
+      { start: new Date('2026-11-24T10:25:00.000Z'), end: NOW },
+    ]);
+  });
+
+  it('makes a window still partial when the wait ends inconclusive, never a promotion', async () => {
+    // Prepare
+    const { handle, deployment, monitor, setNow } = await world();
+    await handle({ action: 'startBake', taskToken: 'token-step-2', deployment, canary: shifted(2) });
+    monitor.next = lateSample();
+    const waiting = shifted(2, {
+      bakeStartedAt: '2026-11-24T10:20:00.000Z',
+      bakeEndedAt: '2026-11-24T10:25:00.000Z',
+    });
+    setNow(new Date('2026-11-24T10:30:00.000Z'));
+
+    // Act
+    const result = (await handle({ action: 'evaluateStep', deployment, sides: SIDES, canary: waiting })) as CanaryState;
+
+    // Assess
+    expect(result.verdict).toMatchObject({ decision: 'rebake', inconclusive: true });
+    expect(result.inconclusiveCount).toBe(1);
+  });
+
+  it('rolls back at once, as a failed health check, when green has no healthy target now', async () => {
+    // Prepare
+    const { handle, deployment, router } = await world();
+    await handle({ action: 'startBake', taskToken: 'token-step-0', deployment, canary: shifted(0) });
+    router.health = { ...healthy(0), total: 2, unhealthy: 2 };
+
+    // Act
+    const result = (await handle({
+      action: 'evaluateStep',
+      deployment,
+      sides: SIDES,
+      canary: shifted(0),
+    })) as CanaryState;
+
+    // Assess
+    expect(result.verdict).toMatchObject({ decision: 'rollback', trigger: 'HEALTH_CHECK_FAILED' });
+  });
+
+  it('records the database alarm as DB_CONNECTIONS', async () => {
+    // Prepare
+    const { handle, deployment, monitor } = await world();
+    await handle({ action: 'startBake', taskToken: 'token-step-0', deployment, canary: shifted(0) });
+    monitor.next = { ...goodSample(), alarmsInAlarm: ['shop-db-connections'] };
+
+    // Act
+    const result = (await handle({
+      action: 'evaluateStep',
+      deployment,
+      sides: SIDES,
+      canary: shifted(0),
+    })) as CanaryState;
+
+    // Assess
+    expect(result.verdict).toMatchObject({ decision: 'rollback', trigger: 'DB_CONNECTIONS' });
+  });
+
+  it('fails with InvalidCanaryState without a baseline, before sampling', async () => {
+    // Prepare
+    const { handle, deployment, monitor } = await world();
+    await handle({ action: 'startBake', taskToken: 'token-step-0', deployment, canary: shifted(0) });
+
+    // Act
+    const error = await rejection(
+      handle({ action: 'evaluateStep', deployment, sides: SIDES, canary: shifted(0, { baseline: null }) }),
+    );
+
+    // Assess
+    expect(error.name).toBe('InvalidCanaryState');
+    expect(monitor.samples).toEqual([]);
   });
 
   it('rebakes an inconclusive window at the same step, counting it', async () => {
@@ -601,5 +862,37 @@ describe('orchestrator: scaleDownGreen and confirmPromotion', () => {
     });
     expect(router.calls).toEqual(['confirmWeights 100']);
     expect(await lock.read()).toMatchObject({ phase: 'PROMOTED', greenWeight: 100 });
+  });
+});
+
+describe('metricsTiming', () => {
+  const metrics = { maxWaitSeconds: 300, expectedDelaySeconds: 90, baselineMinutes: 15 };
+  const bakeEnd = new Date('2026-11-24T10:30:20.000Z');
+  const windowEnd = bakeEnd;
+
+  it.each<[string, string, { deadlinePassed: boolean; retryAfterSeconds: number }]>([
+    [
+      'right after the bake: when the last minute is expected',
+      '2026-11-24T10:30:20.000Z',
+      { deadlinePassed: false, retryAfterSeconds: 130 },
+    ],
+    [
+      'when the datapoints are overdue: 30 s on',
+      '2026-11-24T10:33:00.000Z',
+      { deadlinePassed: false, retryAfterSeconds: 30 },
+    ],
+    [
+      'close to the deadline: never below 15 s',
+      '2026-11-24T10:35:15.000Z',
+      { deadlinePassed: false, retryAfterSeconds: 15 },
+    ],
+    ['at the deadline', '2026-11-24T10:35:20.000Z', { deadlinePassed: true, retryAfterSeconds: 15 }],
+  ])('%s', (_, now, expected) => {
+    // Prepare
+    // Act
+    const timing = metricsTiming(metrics, windowEnd, bakeEnd, new Date(now));
+
+    // Assess
+    expect(timing).toEqual(expected);
   });
 });

@@ -16,24 +16,34 @@ const THRESHOLDS: CanaryThresholds = {
   promoteErrorRatePercent: 1,
   p95LatencyMs: 500,
   dbConnectionsPercent: 80,
+  loadBalancerErrorBaselinePercent: 0.1,
 };
 
 let minuteIndex = 0;
 
-/** A minute with `requests` requests of which `errors` were 5xx. */
-function minute(errors: number, requests = 100): MinuteSample {
+/** A complete minute with `requests` requests of which `errors` were 5xx (all from green's targets). */
+function minute(errors: number, requests = 100, overrides: Partial<MinuteSample> = {}): MinuteSample {
   minuteIndex += 1;
   return {
     at: new Date(Date.UTC(2026, 10, 24, 10, minuteIndex % 60)).toISOString(),
+    data: requests > 0 ? 'complete' : 'idle',
     requests,
     errors,
+    targetErrors: errors,
+    connectionErrors: 0,
+    loadBalancerErrors: 0,
     errorRatePercent: requests > 0 ? (errors * 100) / requests : null,
     p95LatencyMs: requests > 0 ? 200 : null,
+    healthyHosts: 2,
+    ...overrides,
   };
 }
 
-/** A minute in which no requests flowed (ALB published nothing). */
+/** A minute in which no requests flowed (ALB published nothing, and nothing was expected). */
 const empty = (): MinuteSample => minute(0, 0);
+/** A minute with traffic whose datapoints have not arrived yet. */
+const pending = (): MinuteSample =>
+  minute(0, 0, { data: 'pending', errorRatePercent: null, p95LatencyMs: null, healthyHosts: null });
 
 function sample(overrides: Partial<CanarySample> = {}): CanarySample {
   return {
@@ -43,6 +53,7 @@ function sample(overrides: Partial<CanarySample> = {}): CanarySample {
     p95LatencyMs: 200,
     dbConnectionsMax: 50,
     dbMaxConnections: 200,
+    baselinePercent: 0.05,
     alarmsInAlarm: [],
     ...overrides,
   };
@@ -55,6 +66,9 @@ function input(overrides: Partial<CanarySample> = {}, rest: Partial<Omit<CanaryV
     isLastStep: false,
     inconclusiveCount: 0,
     inconclusiveAllowance: 2,
+    dataDeadlinePassed: false,
+    retryAfterSeconds: 30,
+    healthyTargetsNow: 2,
     ...rest,
   } satisfies CanaryVerdictInput;
 }
@@ -75,6 +89,68 @@ describe('canaryVerdict', () => {
 
   it.each<[string, CanaryVerdictInput, Expected]>([
     ['a healthy step', input(), ['advance', null, false]],
+    // Late datapoints: the whole bake, or nothing
+    [
+      'the last minute without datapoints yet',
+      input({ minutes: [minute(0), minute(0), pending()] }),
+      ['wait', null, false],
+    ],
+    [
+      'the last minute still without datapoints when the wait ends',
+      input({ minutes: [minute(0), minute(0), pending()] }, { dataDeadlinePassed: true }),
+      ['rebake', null, true],
+    ],
+    [
+      'a partial window on the last step when the wait ends (never a promotion)',
+      input({ minutes: [minute(0, 10_000), pending()] }, { dataDeadlinePassed: true, isLastStep: true }),
+      ['rebake', null, true],
+    ],
+    [
+      'a partial window on the last step while waiting',
+      input({ minutes: [minute(0, 10_000), pending()] }, { isLastStep: true }),
+      ['wait', null, false],
+    ],
+    [
+      'a known breach while later minutes are pending (no waiting to roll back)',
+      input({ minutes: [minute(9), minute(9), pending()] }),
+      ['rollback', 'ERROR_RATE', false],
+    ],
+    [
+      'a breach hidden behind a pending minute is not a pass',
+      input({ minutes: [minute(9), pending(), minute(9)] }, { dataDeadlinePassed: true }),
+      ['rebake', null, true],
+    ],
+    // Green's target health
+    [
+      'green without a healthy target now',
+      input({}, { healthyTargetsNow: 0 }),
+      ['rollback', 'HEALTH_CHECK_FAILED', false],
+    ],
+    [
+      'green without a healthy target in one minute',
+      input({ minutes: [minute(0), minute(0, 100, { healthyHosts: 0 }), minute(0)] }),
+      ['rollback', 'HEALTH_CHECK_FAILED', false],
+    ],
+    [
+      "a crashing green: connection errors and the load balancer's own 5xx",
+      input({
+        minutes: [
+          minute(60, 100, { targetErrors: 0, connectionErrors: 60, loadBalancerErrors: 60 }),
+          minute(80, 100, { targetErrors: 0, connectionErrors: 70, loadBalancerErrors: 80 }),
+        ],
+      }),
+      ['rollback', 'ERROR_RATE', false],
+    ],
+    [
+      'the database alarm is recorded as DB_CONNECTIONS',
+      input({ alarmsInAlarm: ['shop-db-connections'] }, { alarmTriggers: { 'shop-db-connections': 'DB_CONNECTIONS' } }),
+      ['rollback', 'DB_CONNECTIONS', false],
+    ],
+    [
+      'an alarm not in the routes is recorded as ALARM',
+      input({ alarmsInAlarm: ['extra-alarm'] }, { alarmTriggers: { 'shop-db-connections': 'DB_CONNECTIONS' } }),
+      ['rollback', 'ALARM', false],
+    ],
     // Alarms
     ['an alarm in ALARM with good metrics', input({ alarmsInAlarm: ['green-5xx'] }), ['rollback', 'ALARM', false]],
     [
@@ -173,6 +249,38 @@ describe('canaryVerdict', () => {
       inconclusive,
     });
     expect(canaryVerdictSchema.parse(verdict)).toEqual(verdict);
+  });
+
+  it('asks to be evaluated again after the given delay, and only when waiting', () => {
+    // Prepare
+    const waiting = input({ minutes: [minute(0), pending(), pending()] }, { retryAfterSeconds: 42.2 });
+
+    // Act
+    const verdict = canaryVerdict(waiting);
+    const advanced = canaryVerdict(input());
+
+    // Assess
+    expect(verdict).toMatchObject({ decision: 'wait', retryAfterSeconds: 43, pendingMinutes: 2 });
+    expect(verdict.reasons.join('\n')).toContain('2 minute(s) of the bake have no datapoints yet');
+    expect(advanced).toMatchObject({ retryAfterSeconds: null, pendingMinutes: 0 });
+  });
+
+  it('says what the errors were made of', () => {
+    // Prepare
+    const crashing = input({
+      minutes: [
+        minute(60, 100, { targetErrors: 3, connectionErrors: 50, loadBalancerErrors: 57 }),
+        minute(60, 100, { targetErrors: 3, connectionErrors: 50, loadBalancerErrors: 57 }),
+      ],
+    });
+
+    // Act
+    const verdict = canaryVerdict(crashing);
+
+    // Assess
+    expect(verdict.reasons.join('\n')).toContain(
+      '(errors: 6 target 5xx, 100 connection errors, 114 load-balancer 5xx above its 0.05 % baseline)',
+    );
   });
 
   it('honours a longer breach run when configured', () => {

@@ -293,7 +293,11 @@ function logicalIds(stack: DeploymentCrewStack) {
   const alarmsOf = (targetGroupArn: string) => {
     const alarms = crew.alarms.byTargetGroup.find((group) => group.targetGroupArn === targetGroupArn);
     if (!alarms) throw new Error(`no alarms for ${targetGroupArn}`);
-    return { errorRate: idOf(alarms.errorRate), p95Latency: idOf(alarms.p95Latency) };
+    return {
+      errorRate: idOf(alarms.errorRate),
+      p95Latency: idOf(alarms.p95Latency),
+      noHealthyTargets: idOf(alarms.noHealthyTargets),
+    };
   };
   return {
     intake: agent(crew.intake),
@@ -331,7 +335,12 @@ function tunedOverrides(): Record<string, unknown> {
   const { databaseRestore } = sampleContext();
   return {
     stackName: 'DeploymentCrewStaging',
-    thresholds: { errorRatePercent: 3, errorRateBreachPeriods: 3, p95LatencyMs: 800 },
+    thresholds: {
+      errorRatePercent: 3,
+      errorRateBreachPeriods: 3,
+      p95LatencyMs: 800,
+      loadBalancerErrorBaselinePercent: 0.5,
+    },
     databaseMaxConnections: 1000,
     extraAlarmNames: ['shop-checkout-errors', 'shop-queue-depth'],
     databaseRestore: { ...(databaseRestore as Record<string, unknown>), kmsKeyArn: KMS_KEY_ARN },
@@ -708,15 +717,28 @@ describe('agent functions', () => {
         promoteErrorRatePercent: 1,
         p95LatencyMs: 500,
         dbConnectionsPercent: 80,
+        loadBalancerErrorBaselinePercent: 0.1,
       },
       inconclusiveAllowance: 2,
       dbMaxConnections: 400,
       alarms: {
-        byTargetGroup: {
-          [BLUE_ARN]: [ref(ids.alarms.blue.errorRate), ref(ids.alarms.blue.p95Latency)],
-          [GREEN_ARN]: [ref(ids.alarms.green.errorRate), ref(ids.alarms.green.p95Latency)],
-        },
+        byTargetGroup: Object.fromEntries(
+          (['blue', 'green'] as const).map((side) => [
+            side === 'blue' ? BLUE_ARN : GREEN_ARN,
+            [ref(ids.alarms[side].errorRate), ref(ids.alarms[side].p95Latency), ref(ids.alarms[side].noHealthyTargets)],
+          ]),
+        ),
         shared: [ref(ids.alarms.db)],
+      },
+      metrics: { maxWaitSeconds: 300, expectedDelaySeconds: 90, baselineMinutes: 15 },
+      alarmTriggers: {
+        [ref(ids.alarms.blue.errorRate)]: 'ERROR_RATE',
+        [ref(ids.alarms.blue.p95Latency)]: 'LATENCY',
+        [ref(ids.alarms.blue.noHealthyTargets)]: 'HEALTH_CHECK_FAILED',
+        [ref(ids.alarms.green.errorRate)]: 'ERROR_RATE',
+        [ref(ids.alarms.green.p95Latency)]: 'LATENCY',
+        [ref(ids.alarms.green.noHealthyTargets)]: 'HEALTH_CHECK_FAILED',
+        [ref(ids.alarms.db)]: 'DB_CONNECTIONS',
       },
       tableName: ref(ids.table),
       lockKey: `LOCK#${LISTENER_ARN}`,
@@ -775,41 +797,81 @@ describe('cutover alarms', () => {
   const alarmNames = [
     'DeploymentCrew-shop-blue-error-rate',
     'DeploymentCrew-shop-blue-p95-latency',
+    'DeploymentCrew-shop-blue-no-healthy-targets',
     'DeploymentCrew-shop-green-error-rate',
     'DeploymentCrew-shop-green-p95-latency',
+    'DeploymentCrew-shop-green-no-healthy-targets',
     'DeploymentCrew-db-connections',
   ];
 
-  function errorRateAlarm(group: keyof typeof TARGET_GROUPS, threshold: number, periods: number, prefix: string) {
-    const metric = (metricName: string) => ({
+  function errorRateAlarm(
+    group: keyof typeof TARGET_GROUPS,
+    threshold: number,
+    periods: number,
+    prefix: string,
+    baselineFraction = 0.001,
+  ) {
+    const metric = (metricName: string, dimensions: { Name: string; Value: string }[]) => ({
       MetricStat: {
-        Metric: {
-          Namespace: 'AWS/ApplicationELB',
-          MetricName: metricName,
-          Dimensions: albDimensions(TARGET_GROUPS[group]),
-        },
+        Metric: { Namespace: 'AWS/ApplicationELB', MetricName: metricName, Dimensions: dimensions },
         Period: 60,
         Stat: 'Sum',
       },
       ReturnData: false,
     });
+    const groupDimensions = albDimensions(TARGET_GROUPS[group]);
+    const balancerDimensions = [{ Name: 'LoadBalancer', Value: LOAD_BALANCER }];
     return {
       AlarmName: `${prefix}-${group}-error-rate`,
       AlarmDescription: expect.any(String),
       Metrics: expect.arrayContaining([
         {
           Id: expect.any(String),
-          Expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+          Expression: 'IF(FILL(requests, 0) > errors, 100 * errors / FILL(requests, 0), IF(errors > 0, 100, 0))',
           Label: expect.any(String),
           ReturnData: true,
         },
-        { Id: 'errors', ...metric('HTTPCode_Target_5XX_Count') },
-        { Id: 'requests', ...metric('RequestCount') },
+        {
+          Id: 'errors',
+          Expression:
+            'FILL(targetErrors, 0) + IF(FILL(connectionErrors, 0) > excess, FILL(connectionErrors, 0), IF(excess > 0, excess, 0))',
+          Label: expect.any(String),
+          ReturnData: false,
+        },
+        {
+          Id: 'excess',
+          Expression: `FILL(elbErrors, 0) - ${baselineFraction} * FILL(elbRequests, 0)`,
+          Label: expect.any(String),
+          ReturnData: false,
+        },
+        { Id: 'requests', ...metric('RequestCount', groupDimensions) },
+        { Id: 'targetErrors', ...metric('HTTPCode_Target_5XX_Count', groupDimensions) },
+        { Id: 'connectionErrors', ...metric('TargetConnectionErrorCount', groupDimensions) },
+        // The load balancer's own 5xx exist without a TargetGroup dimension only.
+        { Id: 'elbErrors', ...metric('HTTPCode_ELB_5XX_Count', balancerDimensions) },
+        { Id: 'elbRequests', ...metric('RequestCount', balancerDimensions) },
       ]),
       Threshold: threshold,
       ComparisonOperator: 'GreaterThanThreshold',
       EvaluationPeriods: periods,
       DatapointsToAlarm: periods,
+      TreatMissingData: 'notBreaching',
+    };
+  }
+
+  function noHealthyTargetsAlarm(group: keyof typeof TARGET_GROUPS, prefix: string) {
+    return {
+      AlarmName: `${prefix}-${group}-no-healthy-targets`,
+      AlarmDescription: expect.any(String),
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'HealthyHostCount',
+      Dimensions: albDimensions(TARGET_GROUPS[group]),
+      Statistic: 'Minimum',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
       TreatMissingData: 'notBreaching',
     };
   }
@@ -831,13 +893,13 @@ describe('cutover alarms', () => {
     };
   }
 
-  function databaseAlarm(dimension: string, identifier: string, threshold: number, prefix: string) {
+  function databaseAlarm(dimensions: { Name: string; Value: string }[], threshold: number, prefix: string) {
     return {
       AlarmName: `${prefix}-db-connections`,
       AlarmDescription: expect.any(String),
       Namespace: 'AWS/RDS',
       MetricName: 'DatabaseConnections',
-      Dimensions: [{ Name: dimension, Value: identifier }],
+      Dimensions: dimensions,
       Statistic: 'Maximum',
       Period: 60,
       Threshold: threshold,
@@ -848,7 +910,7 @@ describe('cutover alarms', () => {
     };
   }
 
-  it('creates exactly five alarms with names known before deployment', () => {
+  it('creates exactly seven alarms with names known before deployment', () => {
     // Prepare
     const { template } = sample;
 
@@ -860,7 +922,7 @@ describe('cutover alarms', () => {
   });
 
   it.each(['shop-blue', 'shop-green'] as const)(
-    "alarms on %s's 5xx rate as metric math: above 5 % in 2 of 2 minutes, no data not breaching",
+    "alarms on %s's error rate, the load balancer's own 5xx included, above 5 % in 2 of 2 minutes",
     (group) => {
       // Prepare
       const { template } = sample;
@@ -870,7 +932,7 @@ describe('cutover alarms', () => {
 
       // Assess
       expect(alarm).toEqual(errorRateAlarm(group, 5, 2, 'DeploymentCrew'));
-      expect(alarm.Metrics).toHaveLength(3);
+      expect(alarm.Metrics).toHaveLength(8);
     },
   );
 
@@ -888,6 +950,17 @@ describe('cutover alarms', () => {
     },
   );
 
+  it.each(['shop-blue', 'shop-green'] as const)('alarms when %s has no healthy target for a minute', (group) => {
+    // Prepare
+    const { template } = sample;
+
+    // Act
+    const alarm = alarmNamed(template, `DeploymentCrew-${group}-no-healthy-targets`);
+
+    // Assess
+    expect(alarm).toEqual(noHealthyTargetsAlarm(group, 'DeploymentCrew'));
+  });
+
   it("alarms on the database's connections above 80 % of its 400 (320)", () => {
     // Prepare
     const { template } = sample;
@@ -896,10 +969,12 @@ describe('cutover alarms', () => {
     const alarm = alarmNamed(template, 'DeploymentCrew-db-connections');
 
     // Assess
-    expect(alarm).toEqual(databaseAlarm('DBInstanceIdentifier', 'shop-prod-db', 320, 'DeploymentCrew'));
+    expect(alarm).toEqual(
+      databaseAlarm([{ Name: 'DBInstanceIdentifier', Value: 'shop-prod-db' }], 320, 'DeploymentCrew'),
+    );
   });
 
-  it("watches the Aurora cluster's connections by DBClusterIdentifier", () => {
+  it("watches the Aurora cluster's writer: DBClusterIdentifier with Role=WRITER", () => {
     // Prepare
     const { template } = aurora;
 
@@ -907,7 +982,16 @@ describe('cutover alarms', () => {
     const alarm = alarmNamed(template, 'DeploymentCrew-db-connections');
 
     // Assess
-    expect(alarm).toEqual(databaseAlarm('DBClusterIdentifier', 'shop-aurora', 320, 'DeploymentCrew'));
+    expect(alarm).toEqual(
+      databaseAlarm(
+        [
+          { Name: 'DBClusterIdentifier', Value: 'shop-aurora' },
+          { Name: 'Role', Value: 'WRITER' },
+        ],
+        320,
+        'DeploymentCrew',
+      ),
+    );
   });
 
   it('follows the thresholds, the max connections and the stack name of the props', () => {
@@ -920,16 +1004,18 @@ describe('cutover alarms', () => {
     const database = alarmNamed(template, 'DeploymentCrewStaging-db-connections');
 
     // Assess
-    expect(blueErrorRate).toEqual(errorRateAlarm('shop-blue', 3, 3, 'DeploymentCrewStaging'));
+    expect(blueErrorRate).toEqual(errorRateAlarm('shop-blue', 3, 3, 'DeploymentCrewStaging', 0.005));
     expect(greenP95).toEqual(p95Alarm('shop-green', 0.8, 'DeploymentCrewStaging'));
     // 80 % (the default share) of 1000.
-    expect(database).toEqual(databaseAlarm('DBInstanceIdentifier', 'shop-prod-db', 800, 'DeploymentCrewStaging'));
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    expect(database).toEqual(
+      databaseAlarm([{ Name: 'DBInstanceIdentifier', Value: 'shop-prod-db' }], 800, 'DeploymentCrewStaging'),
+    );
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
   });
 });
 
 describe('alarm rollback rule', () => {
-  it('sends exactly the five alarms entering ALARM to the alarm listener, with retries', () => {
+  it('sends exactly the seven alarms entering ALARM to the alarm listener, with retries', () => {
     // Prepare
     const { template, ids } = sample;
 
@@ -953,8 +1039,10 @@ describe('alarm rollback rule', () => {
       [
         'DeploymentCrew-shop-blue-error-rate',
         'DeploymentCrew-shop-blue-p95-latency',
+        'DeploymentCrew-shop-blue-no-healthy-targets',
         'DeploymentCrew-shop-green-error-rate',
         'DeploymentCrew-shop-green-p95-latency',
+        'DeploymentCrew-shop-green-no-healthy-targets',
         'DeploymentCrew-db-connections',
       ].sort(),
     );
@@ -980,8 +1068,10 @@ describe('alarm rollback rule', () => {
       [
         'DeploymentCrewStaging-shop-blue-error-rate',
         'DeploymentCrewStaging-shop-blue-p95-latency',
+        'DeploymentCrewStaging-shop-blue-no-healthy-targets',
         'DeploymentCrewStaging-shop-green-error-rate',
         'DeploymentCrewStaging-shop-green-p95-latency',
+        'DeploymentCrewStaging-shop-green-no-healthy-targets',
         'DeploymentCrewStaging-db-connections',
         'shop-checkout-errors',
         'shop-queue-depth',
@@ -1136,8 +1226,10 @@ describe('roles and scoped statements', () => {
         [
           ids.alarms.blue.errorRate,
           ids.alarms.blue.p95Latency,
+          ids.alarms.blue.noHealthyTargets,
           ids.alarms.green.errorRate,
           ids.alarms.green.p95Latency,
+          ids.alarms.green.noHealthyTargets,
           ids.alarms.db,
         ].map((alarm) => arn(`cloudwatch:${REGION}:${ACCOUNT}:alarm:${ref(alarm)}`)),
       ),
@@ -1243,7 +1335,7 @@ describe('roles and scoped statements', () => {
     });
   });
 
-  it('lets only the orchestrator describe alarms, the five and the extra ones by ARN', () => {
+  it('lets only the orchestrator describe alarms, the seven and the extra ones by ARN', () => {
     // Prepare
     const { template, ids } = tuned;
     const alarmArn = (name: string) => arn(`cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`);
@@ -1258,8 +1350,10 @@ describe('roles and scoped statements', () => {
         ...[
           ids.alarms.blue.errorRate,
           ids.alarms.blue.p95Latency,
+          ids.alarms.blue.noHealthyTargets,
           ids.alarms.green.errorRate,
           ids.alarms.green.p95Latency,
+          ids.alarms.green.noHealthyTargets,
           ids.alarms.db,
         ].map((alarm) => alarmArn(ref(alarm))),
         alarmArn('shop-checkout-errors'),

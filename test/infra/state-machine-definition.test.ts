@@ -39,7 +39,14 @@ const SERVICE_INTEGRATIONS = [
   'arn:aws:states:::events:putEvents',
 ];
 
-const LAMBDA_TRANSIENT_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'];
+/** What Lambda throws when the invocation, not the function's code, failed: every Lambda task retries these. */
+const LAMBDA_TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.Unknown',
+];
 
 const LISTENER_ARN =
   'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop-prod/50dc6c495c0c9188/f2f7dc8efc522ab2';
@@ -249,7 +256,7 @@ describe('settings', () => {
 });
 
 describe('canary verdict routing', () => {
-  it('routes advance, rebake and promote, and sends anything else to a rollback record', () => {
+  it('routes advance, rebake, wait and promote, and sends anything else to a rollback record', () => {
     // Prepare
     const entries = statesOf(parse(rawText()));
     const byName = new Map(entries.map(({ id, state }) => [id, state]));
@@ -267,9 +274,10 @@ describe('canary verdict routing', () => {
       expect(Object.fromEntries(rules.map((rule) => [rule.StringEquals, rule.Next]))).toEqual({
         advance: 'ShiftTraffic',
         rebake: 'BakeStep',
+        wait: 'WaitForMetrics',
         promote: 'ConfirmPromotion',
       });
-      // The one decision left to the Default is the rollback: the four together are the verdict's whole vocabulary.
+      // The one decision left to the Default is the rollback: the five together are the verdict's whole vocabulary.
       expect([...rules.map((rule) => rule.StringEquals), 'rollback'].sort()).toEqual(
         [...verdictDecisionSchema.options].sort(),
       );
@@ -285,6 +293,23 @@ describe('canary verdict routing', () => {
         Parameters: { action: 'begin', 'trigger.$': '$.trigger' },
       });
     }
+  });
+});
+
+describe('waiting for late metrics', () => {
+  it('waits as long as the verdict asks, then evaluates the same bake again', () => {
+    // Prepare
+    const byName = new Map(statesOf(parse(rawText())).map(({ id, state }) => [id, state]));
+
+    // Act
+    const wait = byName.get('WaitForMetrics');
+
+    // Assess
+    expect(wait).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.canary.verdict.retryAfterSeconds',
+      Next: 'EvaluateStep',
+    });
   });
 });
 
@@ -318,7 +343,14 @@ describe('error handling', () => {
         'BakeStep',
         'EvaluateStep',
         'BeginRollback',
+        'RollbackTraffic',
+        'VerifyTrafficRollback',
         'ConfirmDatabaseRollback',
+        'RecordDatabaseRollbackDeclined',
+        'PlanDatabaseRestore',
+        'AdvanceDatabaseRestore',
+        'FinishRollback',
+        'EscalateRollback',
       ]),
     );
     expect(missing).toEqual([]);

@@ -12,7 +12,7 @@ import type { OrchestratorConfig } from '../../lambdas/shared/config/blue-green-
 import type { IntakeConfig } from '../../lambdas/shared/config/deployment-intake';
 import type { CoordinatorConfig } from '../../lambdas/shared/config/rollback-coordinator';
 import type { ApprovalDecision } from '../../lambdas/shared/contracts';
-import { canaryThresholdsSchema } from '../../lambdas/shared/cutover-contracts';
+import { canaryThresholdsSchema, type RollbackTrigger } from '../../lambdas/shared/cutover-contracts';
 import { createDatabaseRestore } from '../../lambdas/tools/database-restore';
 import { createDeploymentLock } from '../../lambdas/tools/deployment-lock';
 import { createEnvironmentProvisioner } from '../../lambdas/tools/environment-provisioner';
@@ -43,6 +43,8 @@ export interface WorldOptions extends SimulatedProductionOptions {
   readonly alarmWhileProvisioning?: string;
   readonly autoDatabaseRollback?: boolean;
   readonly inconclusiveAllowance?: number;
+  /** How long a verdict waits for a bake's late datapoints; default 300 s. */
+  readonly metricsMaxWaitSeconds?: number;
   readonly settings?: Partial<IntakeConfig['settings']>;
   readonly executionName?: string;
 }
@@ -83,13 +85,39 @@ export function intakeConfig(overrides: Partial<IntakeConfig['settings']> = {}):
   };
 }
 
+const alarmsOf = (group: string) => ({
+  errorRate: `${SIM.alarmPrefix}-${group}-error-rate`,
+  p95Latency: `${SIM.alarmPrefix}-${group}-p95-latency`,
+  noHealthyTargets: `${SIM.alarmPrefix}-${group}-no-healthy-targets`,
+});
 const ALARMS = {
-  blue: [`${SIM.alarmPrefix}-shop-blue-error-rate`, `${SIM.alarmPrefix}-shop-blue-p95-latency`],
-  green: [`${SIM.alarmPrefix}-shop-green-error-rate`, `${SIM.alarmPrefix}-shop-green-p95-latency`],
+  blue: alarmsOf('shop-blue'),
+  green: alarmsOf('shop-green'),
   database: `${SIM.alarmPrefix}-db-connections`,
 };
+/** Alarm name → the target group it watches (null: the database) and the trigger it is recorded as. */
+export const ALARM_ROUTES: Record<string, { targetGroupArn: string | null; trigger: RollbackTrigger }> =
+  Object.fromEntries([
+    ...(
+      [
+        [ALARMS.blue, SIM.blueTargetGroupArn],
+        [ALARMS.green, SIM.greenTargetGroupArn],
+      ] as const
+    ).flatMap(([alarms, targetGroupArn]) => [
+      [alarms.errorRate, { targetGroupArn, trigger: 'ERROR_RATE' as const }],
+      [alarms.p95Latency, { targetGroupArn, trigger: 'LATENCY' as const }],
+      [alarms.noHealthyTargets, { targetGroupArn, trigger: 'HEALTH_CHECK_FAILED' as const }],
+    ]),
+    [ALARMS.database, { targetGroupArn: null, trigger: 'DB_CONNECTIONS' as const }],
+  ]);
 
 let executionCounter = 0;
+
+/** The wait a `wait` verdict asked for, when the evaluation follows WaitForMetrics. */
+function retryAfterOf(input: Record<string, unknown>): number {
+  const canary = input.canary as { verdict?: { decision?: string; retryAfterSeconds?: number | null } | null };
+  return canary.verdict?.decision === 'wait' ? (canary.verdict.retryAfterSeconds ?? 0) : 0;
+}
 
 export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
   const production = new SimulatedProduction(options);
@@ -124,10 +152,14 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     database,
     dbMaxConnections: SIM.dbMaxConnections,
     alarms: {
-      byTargetGroup: { [SIM.blueTargetGroupArn]: ALARMS.blue, [SIM.greenTargetGroupArn]: ALARMS.green },
+      byTargetGroup: {
+        [SIM.blueTargetGroupArn]: Object.values(ALARMS.blue),
+        [SIM.greenTargetGroupArn]: Object.values(ALARMS.green),
+      },
       shared: [ALARMS.database],
     },
-    metricsLagSeconds: 60,
+    metrics: { maxWaitSeconds: options.metricsMaxWaitSeconds ?? 300, expectedDelaySeconds: 90, baselineMinutes: 15 },
+    alarmTriggers: Object.fromEntries(Object.entries(ALARM_ROUTES).map(([name, route]) => [name, route.trigger])),
     tableName,
     lockKey,
   };
@@ -188,12 +220,11 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     router,
     sfn,
     clock,
-    alarmTargetGroups: {
-      [ALARMS.blue[0] ?? '']: SIM.blueTargetGroupArn,
-      [ALARMS.blue[1] ?? '']: SIM.blueTargetGroupArn,
-      [ALARMS.green[0] ?? '']: SIM.greenTargetGroupArn,
-      [ALARMS.green[1] ?? '']: SIM.greenTargetGroupArn,
-    },
+    alarmTargetGroups: Object.fromEntries(
+      Object.entries(ALARM_ROUTES).flatMap(([name, route]) =>
+        route.targetGroupArn === null ? [] : [[name, route.targetGroupArn]],
+      ),
+    ),
   });
 
   executionCounter += 1;
@@ -287,7 +318,8 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     CheckMigration: orchestratorTask(() => config.settings.migrationPollSeconds),
     ShiftTraffic: orchestratorTask(),
     BakeStep: bakeTask,
-    EvaluateStep: orchestratorTask(),
+    // Waits are instant here: the time WaitForMetrics would have waited passes before the next evaluation.
+    EvaluateStep: orchestratorTask((input) => retryAfterOf(input)),
     ConfirmPromotion: orchestratorTask(),
     ReleaseDeploymentLock: dynamoTask(dynamo.client, 'deleteItem'),
     NotifyLockNotReleased: recorder.publish,

@@ -1,7 +1,12 @@
 import { z } from 'zod';
-import { canaryThresholdsSchema, sideSchema } from '../cutover-contracts';
+import { canaryThresholdsSchema, rollbackTriggerSchema, sideSchema } from '../cutover-contracts';
 import { databaseConfigSchema } from './database';
 import { jsonEnvironmentVariable } from './environment';
+
+/** The longest a verdict may wait for late metrics: beyond it, a missing minute is not late but lost. */
+export const METRICS_MAX_WAIT_BOUND_SECONDS = 900;
+/** Re-evaluations while waiting for late metrics are at least this far apart (bounds the execution's history). */
+export const METRICS_RETRY_MIN_SECONDS = 15;
 
 /** The orchestrator's configuration, one JSON env var (ORCHESTRATOR_CONFIG) built by the construct. */
 export const orchestratorConfigSchema = z.strictObject({
@@ -21,8 +26,17 @@ export const orchestratorConfigSchema = z.strictObject({
     byTargetGroup: z.record(z.string(), z.array(z.string())),
     shared: z.array(z.string()),
   }),
-  /** ALB metrics arrive with a delay: the verdict's window ends this long before "now". */
-  metricsLagSeconds: z.int().nonnegative(),
+  /** ALB metrics arrive late: how the verdict waits for a bake's last minutes, and how it measures the baseline. */
+  metrics: z.strictObject({
+    /** After the bake, wait at most this long for its minutes' datapoints; then a partial window is inconclusive. */
+    maxWaitSeconds: z.int().min(0).max(METRICS_MAX_WAIT_BOUND_SECONDS),
+    /** When a minute's datapoints usually arrive after the minute ends: the first re-evaluation is timed by it. */
+    expectedDelaySeconds: z.int().min(0).max(METRICS_MAX_WAIT_BOUND_SECONDS),
+    /** The load balancer's own 5xx rate is measured over this many minutes before the first shift. */
+    baselineMinutes: z.int().min(1).max(60),
+  }),
+  /** Alarm name → what a rollback it causes is recorded as (extra alarms are absent: ALARM). */
+  alarmTriggers: z.record(z.string(), rollbackTriggerSchema),
   tableName: z.string(),
   lockKey: z.string(),
 });

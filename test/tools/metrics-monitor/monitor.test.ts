@@ -4,45 +4,20 @@ import {
   type DescribeAlarmsCommandInput,
   GetMetricDataCommand,
   type GetMetricDataCommandInput,
-  type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
-  alignMinutes,
-  alignWindow,
   createMetricsMonitor,
-  errorRatePercent,
   type MetricsMonitorConfig,
-  secondsToMs,
-} from '../../lambdas/tools/metrics-monitor';
-import { crewRejection } from '../support/errors';
-
-const LB = 'app/shop/50dc6c495c0c9188';
-const GREEN = 'targetgroup/shop-green/8a067e2d6bc24d73';
-const BLUE = 'targetgroup/shop-blue/73e2d6bc24d8a067';
-const config: MetricsMonitorConfig = {
-  loadBalancerFullName: LB,
-  database: { kind: 'instance', identifier: 'shop-db' },
-  dbMaxConnections: 200,
-};
-
-/** A 5-minute bake that does not start on a minute: queried as 10:00 to 10:06. */
-const window = { start: new Date('2026-11-24T10:00:20.000Z'), end: new Date('2026-11-24T10:05:20.000Z') };
-const at = (minute: number) => new Date(Date.UTC(2026, 10, 24, 10, minute));
+  type SampleRequest,
+} from '../../../lambdas/tools/metrics-monitor';
+import { crewRejection } from '../../support/errors';
+import { albQuery, at, BASELINE, BLUE, CONFIG as config, GREEN, LATER, LB, series, WINDOW as window } from './fixtures';
 
 const cloudwatch = mockClient(CloudWatchClient);
 const client = new CloudWatchClient({ region: 'eu-west-1' });
 const monitor = createMetricsMonitor(client, config);
-
-function series(id: string, points: [minute: number, value: number][]): MetricDataResult {
-  return {
-    Id: id,
-    StatusCode: 'Complete',
-    Timestamps: points.map(([minute]) => at(minute)),
-    Values: points.map(([, value]) => value),
-  };
-}
 
 function metricInputs(): GetMetricDataCommandInput[] {
   return cloudwatch.commandCalls(GetMetricDataCommand).map((call) => call.args[0].input);
@@ -52,148 +27,33 @@ function alarmInputs(): DescribeAlarmsCommandInput[] {
   return cloudwatch.commandCalls(DescribeAlarmsCommand).map((call) => call.args[0].input);
 }
 
-const albDimensions = (targetGroup: string) => [
-  { Name: 'LoadBalancer', Value: LB },
-  { Name: 'TargetGroup', Value: targetGroup },
-];
+/** A sample of green over the window, long after it ended. */
+function request(overrides: Partial<SampleRequest> = {}): SampleRequest {
+  return { greenTargetGroupFullName: GREEN, window, watchedAlarms: [], baseline: BASELINE, now: LATER, ...overrides };
+}
 
-const albQuery = (id: string, metric: string, stat: string, period: number, targetGroup = GREEN) => ({
-  Id: id,
+const databaseQuery = (dimensions: { Name: string; Value: string }[]) => ({
+  Id: 'dbConnections',
   MetricStat: {
-    Metric: { Namespace: 'AWS/ApplicationELB', MetricName: metric, Dimensions: albDimensions(targetGroup) },
-    Period: period,
-    Stat: stat,
+    Metric: { Namespace: 'AWS/RDS', MetricName: 'DatabaseConnections', Dimensions: dimensions },
+    Period: 60,
+    Stat: 'Maximum',
   },
   ReturnData: true,
 });
 
+/** Green's and the load balancer's per-minute traffic queries. */
+const trafficQueries = (targetGroup: string) => [
+  albQuery('requests', 'RequestCount', 'Sum', 60, targetGroup),
+  albQuery('targetErrors', 'HTTPCode_Target_5XX_Count', 'Sum', 60, targetGroup),
+  albQuery('connectionErrors', 'TargetConnectionErrorCount', 'Sum', 60, targetGroup),
+  albQuery('p95Minute', 'TargetResponseTime', 'p95', 60, targetGroup),
+  albQuery('elbRequests', 'RequestCount', 'Sum', 60, null),
+  albQuery('elbErrors', 'HTTPCode_ELB_5XX_Count', 'Sum', 60, null),
+];
+
 beforeEach(() => {
   cloudwatch.reset();
-});
-
-describe('alignWindow', () => {
-  it('widens the window to whole minutes', () => {
-    // Prepare
-    // Act
-    const aligned = alignWindow(window);
-
-    // Assess
-    expect(aligned.startTime).toEqual(at(0));
-    expect(aligned.endTime).toEqual(at(6));
-    expect(aligned.windowSeconds).toBe(360);
-    expect(aligned.minuteStarts).toEqual([at(0), at(1), at(2), at(3), at(4), at(5)]);
-  });
-
-  it('keeps a window that is already on whole minutes', () => {
-    // Prepare
-    // Act
-    const aligned = alignWindow({ start: at(0), end: at(5) });
-
-    // Assess
-    expect(aligned.windowSeconds).toBe(300);
-    expect(aligned.minuteStarts).toHaveLength(5);
-  });
-
-  it.each([
-    ['ends before it starts', { start: at(5), end: at(0) }],
-    ['is empty', { start: at(5), end: at(5) }],
-    ['has an invalid date', { start: new Date('nope'), end: at(5) }],
-    ['is longer than a day', { start: at(0), end: new Date(at(0).getTime() + 25 * 3600_000) }],
-  ])('refuses a window that %s', (_, bad) => {
-    // Prepare
-    // Act
-    const align = () => alignWindow(bad);
-
-    // Assess
-    expect(align).toThrow(expect.objectContaining({ name: 'InvalidInput' }));
-  });
-});
-
-describe('alignMinutes', () => {
-  it('builds one row per minute, with nulls where no requests flowed', () => {
-    // Prepare
-    const minutes = [at(0), at(1), at(2), at(3)];
-
-    // Act
-    const rows = alignMinutes(minutes, {
-      requests: [
-        { timestamp: at(0), value: 200 },
-        { timestamp: at(1), value: 50 },
-        { timestamp: at(3), value: 0 },
-        { timestamp: at(9), value: 999 },
-      ],
-      errors: [{ timestamp: at(0), value: 3 }],
-      p95Seconds: [
-        { timestamp: at(0), value: 0.25 },
-        { timestamp: at(1), value: 0.5 },
-      ],
-    });
-
-    // Assess
-    expect(rows).toEqual([
-      { at: '2026-11-24T10:00:00.000Z', requests: 200, errors: 3, errorRatePercent: 1.5, p95LatencyMs: 250 },
-      { at: '2026-11-24T10:01:00.000Z', requests: 50, errors: 0, errorRatePercent: 0, p95LatencyMs: 500 },
-      { at: '2026-11-24T10:02:00.000Z', requests: 0, errors: 0, errorRatePercent: null, p95LatencyMs: null },
-      { at: '2026-11-24T10:03:00.000Z', requests: 0, errors: 0, errorRatePercent: null, p95LatencyMs: null },
-    ]);
-  });
-
-  it('never hides 5xx that arrived before their RequestCount', () => {
-    // Prepare
-    // Act
-    const [row] = alignMinutes([at(0)], {
-      requests: [],
-      errors: [{ timestamp: at(0), value: 4 }],
-      p95Seconds: [],
-    });
-
-    // Assess
-    expect(row).toMatchObject({ requests: 4, errors: 4, errorRatePercent: 100 });
-  });
-
-  it('matches datapoints to the minute they fall in', () => {
-    // Prepare
-    // Act
-    const [row] = alignMinutes([at(2)], {
-      requests: [{ timestamp: new Date(at(2).getTime() + 30_000), value: 10 }],
-      errors: [],
-      p95Seconds: [],
-    });
-
-    // Assess
-    expect(row?.requests).toBe(10);
-  });
-});
-
-describe('unit conversions', () => {
-  it.each([
-    [0.5, 500],
-    [0.1234567, 123.457],
-    [1.1, 1100],
-    [0, 0],
-  ])('converts %s s to %s ms', (seconds, ms) => {
-    // Prepare
-    // Act
-    const converted = secondsToMs(seconds);
-
-    // Assess
-    expect(converted).toBe(ms);
-  });
-
-  it.each<[number, number, number | null]>([
-    [7, 100, 7],
-    [5, 100, 5],
-    [1, 3, 100 / 3],
-    [0, 10, 0],
-    [0, 0, null],
-  ])('%s errors in %s requests is %s %', (errors, requests, expected) => {
-    // Prepare
-    // Act
-    const rate = errorRatePercent(errors, requests);
-
-    // Assess
-    expect(rate).toBe(expected);
-  });
 });
 
 describe('sample', () => {
@@ -202,29 +62,16 @@ describe('sample', () => {
     cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
 
     // Act
-    await monitor.sample(GREEN, window, []);
+    await monitor.sample(request());
 
     // Assess
     expect(metricInputs()).toStrictEqual([
       {
         MetricDataQueries: [
-          albQuery('requests', 'RequestCount', 'Sum', 60),
-          albQuery('errors5xx', 'HTTPCode_Target_5XX_Count', 'Sum', 60),
-          albQuery('p95Minute', 'TargetResponseTime', 'p95', 60),
+          ...trafficQueries(GREEN),
           albQuery('p95Window', 'TargetResponseTime', 'p95', 360),
-          {
-            Id: 'dbConnections',
-            MetricStat: {
-              Metric: {
-                Namespace: 'AWS/RDS',
-                MetricName: 'DatabaseConnections',
-                Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'shop-db' }],
-              },
-              Period: 60,
-              Stat: 'Maximum',
-            },
-            ReturnData: true,
-          },
+          albQuery('healthyHosts', 'HealthyHostCount', 'Minimum', 60),
+          databaseQuery([{ Name: 'DBInstanceIdentifier', Value: 'shop-db' }]),
         ],
         StartTime: at(0),
         EndTime: at(6),
@@ -235,7 +82,7 @@ describe('sample', () => {
     expect(alarmInputs()).toHaveLength(0);
   });
 
-  it('uses the cluster dimension for an Aurora or Multi-AZ DB cluster', async () => {
+  it("reads a cluster's writer: DBClusterIdentifier with Role=WRITER", async () => {
     // Prepare
     cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
     const clusterMonitor = createMetricsMonitor(client, {
@@ -244,14 +91,17 @@ describe('sample', () => {
     });
 
     // Act
-    await clusterMonitor.sample(GREEN, window, []);
+    await clusterMonitor.sample(request());
 
     // Assess
     const db = metricInputs()[0]?.MetricDataQueries?.find((q) => q.Id === 'dbConnections');
-    expect(db?.MetricStat?.Metric?.Dimensions).toStrictEqual([{ Name: 'DBClusterIdentifier', Value: 'shop-cluster' }]);
+    expect(db?.MetricStat?.Metric?.Dimensions).toStrictEqual([
+      { Name: 'DBClusterIdentifier', Value: 'shop-cluster' },
+      { Name: 'Role', Value: 'WRITER' },
+    ]);
   });
 
-  it('turns the results into a canary sample', async () => {
+  it('turns the results into a canary sample, counting what the load balancer answered itself', async () => {
     // Prepare
     cloudwatch.on(GetMetricDataCommand).resolves({
       MetricDataResults: [
@@ -260,13 +110,34 @@ describe('sample', () => {
           [1, 120],
           [3, 80],
         ]),
-        series('errors5xx', [[1, 6]]),
+        series('targetErrors', [[1, 6]]),
+        series('connectionErrors', [[3, 40]]),
+        series('elbRequests', [
+          [0, 1000],
+          [1, 1200],
+          [2, 900],
+          [3, 800],
+          [4, 1000],
+          [5, 1000],
+        ]),
+        series('elbErrors', [
+          [0, 1],
+          [3, 40.8],
+        ]),
         series('p95Minute', [
           [0, 0.21],
           [1, 0.333],
           [3, 0.2],
         ]),
         series('p95Window', [[0, 0.3]]),
+        series('healthyHosts', [
+          [0, 2],
+          [1, 2],
+          [2, 2],
+          [3, 1],
+          [4, 2],
+          [5, 2],
+        ]),
         series('dbConnections', [
           [0, 40],
           [1, 120],
@@ -276,25 +147,69 @@ describe('sample', () => {
     });
 
     // Act
-    const sample = await monitor.sample(GREEN, window, []);
+    const sample = await monitor.sample(request());
 
     // Assess
+    const minute = (index: number, data: string, fields: Record<string, number | null>) => ({
+      at: at(index).toISOString(),
+      data,
+      requests: 0,
+      errors: 0,
+      targetErrors: 0,
+      connectionErrors: 0,
+      loadBalancerErrors: 0,
+      errorRatePercent: null,
+      p95LatencyMs: null,
+      healthyHosts: 2,
+      ...fields,
+    });
     expect(sample).toEqual({
       windowStart: '2026-11-24T10:00:00.000Z',
       windowEnd: '2026-11-24T10:06:00.000Z',
       minutes: [
-        { at: '2026-11-24T10:00:00.000Z', requests: 100, errors: 0, errorRatePercent: 0, p95LatencyMs: 210 },
-        { at: '2026-11-24T10:01:00.000Z', requests: 120, errors: 6, errorRatePercent: 5, p95LatencyMs: 333 },
-        { at: '2026-11-24T10:02:00.000Z', requests: 0, errors: 0, errorRatePercent: null, p95LatencyMs: null },
-        { at: '2026-11-24T10:03:00.000Z', requests: 80, errors: 0, errorRatePercent: 0, p95LatencyMs: 200 },
-        { at: '2026-11-24T10:04:00.000Z', requests: 0, errors: 0, errorRatePercent: null, p95LatencyMs: null },
-        { at: '2026-11-24T10:05:00.000Z', requests: 0, errors: 0, errorRatePercent: null, p95LatencyMs: null },
+        minute(0, 'complete', { requests: 100, errorRatePercent: 0, p95LatencyMs: 210 }),
+        minute(1, 'complete', { requests: 120, errors: 6, targetErrors: 6, errorRatePercent: 5, p95LatencyMs: 333 }),
+        // The load balancer carried traffic, green published nothing: late, not healthy.
+        minute(2, 'pending', {}),
+        // 40 refused connections; the load balancer's 40.8 5xx are 40 above its 0.1 % baseline: counted once.
+        minute(3, 'complete', {
+          requests: 80,
+          errors: 40,
+          connectionErrors: 40,
+          loadBalancerErrors: 40,
+          errorRatePercent: 50,
+          p95LatencyMs: 200,
+          healthyHosts: 1,
+        }),
+        minute(4, 'pending', {}),
+        minute(5, 'pending', {}),
       ],
       p95LatencyMs: 300,
       dbConnectionsMax: 120,
       dbMaxConnections: 200,
+      baselinePercent: 0.1,
       alarmsInAlarm: [],
     });
+  });
+
+  it('leaves the minutes that have not ended yet pending', async () => {
+    // Prepare
+    cloudwatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [series('requests', [[4, 100]]), series('elbRequests', [[4, 1000]])],
+    });
+
+    // Act
+    const sample = await monitor.sample(request({ now: new Date(at(5).getTime() + 20_000) }));
+
+    // Assess
+    expect(sample.minutes.map((minute) => minute.data)).toEqual([
+      'pending',
+      'pending',
+      'pending',
+      'pending',
+      'complete',
+      'pending',
+    ]);
   });
 
   it('reports no whole-window p95 and no DB connections when CloudWatch has none', async () => {
@@ -302,12 +217,12 @@ describe('sample', () => {
     cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
 
     // Act
-    const sample = await monitor.sample(GREEN, window, []);
+    const sample = await monitor.sample(request());
 
     // Assess
     expect(sample.p95LatencyMs).toBeNull();
     expect(sample.dbConnectionsMax).toBeNull();
-    expect(sample.minutes.every((m) => m.errorRatePercent === null)).toBe(true);
+    expect(sample.minutes.every((m) => m.errorRatePercent === null && m.data === 'pending')).toBe(true);
   });
 
   it('follows NextToken and merges the pages', async () => {
@@ -317,6 +232,7 @@ describe('sample', () => {
       .resolvesOnce({
         MetricDataResults: [
           { ...series('requests', [[0, 10]]), StatusCode: 'PartialData' },
+          { ...series('elbRequests', [[0, 100]]), StatusCode: 'PartialData' },
           { ...series('p95Minute', [[0, 0.1]]), StatusCode: 'PartialData' },
         ],
         NextToken: 'page-2',
@@ -324,23 +240,38 @@ describe('sample', () => {
       .resolvesOnce({
         MetricDataResults: [
           series('requests', [[1, 20]]),
-          series('errors5xx', [[1, 2]]),
+          series('elbRequests', [[1, 200]]),
+          series('targetErrors', [[1, 2]]),
           series('p95Minute', [[1, 0.2]]),
           series('p95Window', [[0, 0.18]]),
         ],
       });
 
     // Act
-    const sample = await monitor.sample(GREEN, window, []);
+    const sample = await monitor.sample(request());
 
     // Assess
     const inputs = metricInputs();
     expect(inputs).toHaveLength(2);
     expect(inputs[0]?.NextToken).toBeUndefined();
     expect(inputs[1]).toStrictEqual({ ...inputs[0], NextToken: 'page-2' });
-    expect(sample.minutes.slice(0, 2)).toEqual([
-      { at: '2026-11-24T10:00:00.000Z', requests: 10, errors: 0, errorRatePercent: 0, p95LatencyMs: 100 },
-      { at: '2026-11-24T10:01:00.000Z', requests: 20, errors: 2, errorRatePercent: 10, p95LatencyMs: 200 },
+    expect(sample.minutes.slice(0, 2)).toMatchObject([
+      {
+        at: '2026-11-24T10:00:00.000Z',
+        data: 'complete',
+        requests: 10,
+        errors: 0,
+        errorRatePercent: 0,
+        p95LatencyMs: 100,
+      },
+      {
+        at: '2026-11-24T10:01:00.000Z',
+        data: 'complete',
+        requests: 20,
+        errors: 2,
+        errorRatePercent: 10,
+        p95LatencyMs: 200,
+      },
     ]);
     expect(sample.p95LatencyMs).toBe(180);
   });
@@ -355,7 +286,7 @@ describe('sample', () => {
     });
 
     // Act
-    const error = await crewRejection(monitor.sample(GREEN, window, []));
+    const error = await crewRejection(monitor.sample(request()));
 
     // Assess
     expect(error.name).toBe(errorName);
@@ -368,7 +299,7 @@ describe('sample', () => {
     const arn = `arn:aws:elasticloadbalancing:eu-west-1:123456789012:${GREEN}`;
 
     // Act
-    const error = await crewRejection(monitor.sample(arn, window, []));
+    const error = await crewRejection(monitor.sample(request({ greenTargetGroupFullName: arn })));
 
     // Assess
     expect(error.name).toBe('InvalidInput');
@@ -388,7 +319,9 @@ describe('sample', () => {
     });
 
     // Act
-    const sample = await monitor.sample(GREEN, window, ['green-5xx', 'green-p95', 'db-connections', 'green-health']);
+    const sample = await monitor.sample(
+      request({ watchedAlarms: ['green-5xx', 'green-p95', 'db-connections', 'green-health'] }),
+    );
 
     // Assess
     expect(sample.alarmsInAlarm).toEqual(['green-5xx', 'green-health']);
@@ -415,7 +348,7 @@ describe('sample', () => {
     });
 
     // Act
-    const sample = await monitor.sample(GREEN, window, names);
+    const sample = await monitor.sample(request({ watchedAlarms: names }));
 
     // Assess
     expect(sample.alarmsInAlarm).toEqual(['alarm-120']);
@@ -433,7 +366,7 @@ describe('sample', () => {
     cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'green-5xx', StateValue: 'OK' }] });
 
     // Act
-    const error = await crewRejection(monitor.sample(GREEN, window, ['green-5xx', 'green-p95']));
+    const error = await crewRejection(monitor.sample(request({ watchedAlarms: ['green-5xx', 'green-p95'] })));
 
     // Assess
     expect(error.name).toBe('ConfigurationError');
@@ -450,21 +383,21 @@ describe('liveErrorRate', () => {
           [0, 300],
           [1, 100],
         ]),
-        series('errors5xx', [[1, 4]]),
+        series('elbRequests', [
+          [0, 300],
+          [1, 100],
+        ]),
+        series('targetErrors', [[1, 4]]),
       ],
     });
 
     // Act
-    const live = await monitor.liveErrorRate(BLUE, window);
+    const live = await monitor.liveErrorRate(BLUE, window, { now: LATER });
 
     // Assess
     expect(metricInputs()).toStrictEqual([
       {
-        MetricDataQueries: [
-          albQuery('requests', 'RequestCount', 'Sum', 60, BLUE),
-          albQuery('errors5xx', 'HTTPCode_Target_5XX_Count', 'Sum', 60, BLUE),
-          albQuery('p95Minute', 'TargetResponseTime', 'p95', 60, BLUE),
-        ],
+        MetricDataQueries: trafficQueries(BLUE),
         StartTime: at(0),
         EndTime: at(6),
         ScanBy: 'TimestampAscending',
@@ -491,6 +424,50 @@ describe('liveErrorRate', () => {
     // Assess
     expect(live.errorRatePercent).toBeNull();
     expect(live.requests).toBe(0);
+  });
+});
+
+describe('baseline', () => {
+  it("sums the load balancer's requests and own 5xx over the window, in one period", async () => {
+    // Prepare
+    cloudwatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [series('elbRequests', [[0, 120_000]]), series('elbErrors', [[0, 60]])],
+    });
+
+    // Act
+    const baseline = await monitor.baseline({ start: at(0), end: at(15) }, LATER);
+
+    // Assess
+    expect(metricInputs()).toStrictEqual([
+      {
+        MetricDataQueries: [
+          albQuery('elbRequests', 'RequestCount', 'Sum', 900, null),
+          albQuery('elbErrors', 'HTTPCode_ELB_5XX_Count', 'Sum', 900, null),
+        ],
+        StartTime: at(0),
+        EndTime: at(15),
+        ScanBy: 'TimestampAscending',
+      },
+    ]);
+    expect(baseline).toEqual({
+      windowStart: at(0).toISOString(),
+      windowEnd: at(15).toISOString(),
+      requests: 120_000,
+      errors: 60,
+      errorRatePercent: 0.05,
+      measuredAt: LATER.toISOString(),
+    });
+  });
+
+  it('excuses nothing when the load balancer carried no traffic', async () => {
+    // Prepare
+    cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+
+    // Act
+    const baseline = await monitor.baseline({ start: at(0), end: at(15) }, LATER);
+
+    // Assess
+    expect(baseline).toMatchObject({ requests: 0, errors: 0, errorRatePercent: 0 });
   });
 });
 
