@@ -19,6 +19,20 @@ import type { MetricsMonitor } from '../tools/metrics-monitor';
 import type { TrafficRouter } from '../tools/traffic-router';
 import { decideRollback } from './decision';
 import { appendTimeline, escalationRunbook, rollbackSummary } from './timeline';
+import {
+  describeWeightEffective,
+  earliestInstant,
+  formatSeconds,
+  measureWeightEffective,
+  NOT_APPLICABLE,
+  PIPELINE_REQUESTER,
+  secondsSinceTrigger,
+  triggerInstant,
+  unrecordedWeightEffective,
+  WEIGHT_EFFECTIVE_ACTION,
+  withConfirmation,
+  withDecision,
+} from './weight-effective';
 
 /**
  * The RollbackCoordinator agent: decides the rollback type, carries it out one step per task, keeps the timeline,
@@ -38,6 +52,8 @@ export const coordinatorRequestSchema = z.discriminatedUnion('action', [
       phase: deploymentPhaseSchema,
       reason: z.string(),
       cause: z.string().nullable().optional(),
+      /** When the state machine recorded the trigger (its Record* state's `$$.State.EnteredTime`). */
+      detectedAt: z.string().optional(),
     }),
   }),
   z.strictObject({ action: z.literal('rollbackTraffic'), deployment, sides: sidesSchema, rollback }),
@@ -84,6 +100,19 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
   const clock = tools.clock ?? (() => new Date());
   const note = (state: RollbackState, action: string, result: 'ok' | 'failed' | 'skipped' | 'info', detail: string) =>
     appendTimeline(state, { action, result, detail }, clock());
+  /** Records a listener confirmation; the timeline gets the figure when it is the first one seen. */
+  const confirmed = (state: RollbackState, confirmedAt: string): RollbackState => {
+    const before = state.weightEffective ?? unrecordedWeightEffective();
+    const after = withConfirmation(before, confirmedAt);
+    if (after === before) return state;
+    const entry = {
+      action: WEIGHT_EFFECTIVE_ACTION,
+      result: after.timeUntilWeightEffectiveSeconds === null ? ('info' as const) : ('ok' as const),
+      detail: describeWeightEffective(after),
+    };
+    const at = Number.isNaN(Date.parse(confirmedAt)) ? clock() : new Date(confirmedAt);
+    return appendTimeline({ ...state, weightEffective: after }, entry, at);
+  };
 
   return async function handle(request: CoordinatorRequest): Promise<unknown> {
     switch (request.action) {
@@ -99,6 +128,7 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
           'ok',
           `listener 100 % on ${sides.live.serviceName} (${parseTargetGroupArn(sides.live.targetGroupArn).name}), confirmed at ${restored.confirmedAt}`,
         );
+        state = confirmed(state, restored.confirmedAt);
         const health = await tools.router.targetHealth(sides.live.targetGroupArn);
         if (health.healthy === 0 || health.unhealthy > 0) {
           state = note(
@@ -179,14 +209,30 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
           releaseVersion: request.release.version,
           ...(request.backup === undefined ? {} : { snapshotCreatedAt: request.backup.createdAt }),
         });
-        return { ...summary, rollback: request.rollback };
+        const weightEffective = request.rollback.weightEffective ?? unrecordedWeightEffective();
+        return {
+          ...summary,
+          timeUntilWeightEffectiveSeconds: weightEffective.timeUntilWeightEffectiveSeconds,
+          weightEffective,
+          rollback: request.rollback,
+        };
       }
       case 'escalate': {
         const failedAction = request.failure.Error ?? 'unknown';
+        // A failed step's own confirmation is lost with its output, but the lock kept it; a failed read costs nothing.
+        const read = await tools.lock.read().catch(() => undefined);
+        const item = read?.holder === request.deployment.name ? read : undefined;
+        // Without begin's record (the ASL's minimal one), the lock still knows the first trigger.
+        let rollback: RollbackState = {
+          ...request.rollback,
+          weightEffective:
+            request.rollback.weightEffective ?? measureWeightEffective(triggerInstant(item?.rollback), null),
+        };
+        let confirmedAt = earliestInstant(rollback.weightEffective?.confirmedAt, item?.listenerRestoredAt);
         // Whatever failed, traffic belongs on the live side: one more (idempotent) attempt before handing over.
-        let rollback = request.rollback;
         try {
           const restored = await tools.router.restoreLive(request.sides);
+          confirmedAt = earliestInstant(confirmedAt, restored.confirmedAt);
           rollback = note(
             rollback,
             'traffic rollback before escalation',
@@ -196,7 +242,25 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
         } catch (error) {
           rollback = note(rollback, 'traffic rollback before escalation', 'failed', errorMessage(error));
         }
-        return escalationRunbook(rollback, {
+        if (confirmedAt !== null) rollback = confirmed(rollback, confirmedAt);
+        const weightEffective = rollback.weightEffective ?? unrecordedWeightEffective();
+        const elapsedSinceTriggerSeconds = secondsSinceTrigger(weightEffective, clock());
+        if (
+          weightEffective.confirmedAt === null &&
+          weightEffective.unknownBecause?.startsWith(NOT_APPLICABLE) !== true
+        ) {
+          const since =
+            elapsedSinceTriggerSeconds === null
+              ? `time since the trigger unknown (${weightEffective.unknownBecause})`
+              : `${formatSeconds(elapsedSinceTriggerSeconds)} since the trigger so far`;
+          rollback = note(
+            rollback,
+            WEIGHT_EFFECTIVE_ACTION,
+            'failed',
+            `not effective: the listener was never confirmed back at 100 % live; ${since}`,
+          );
+        }
+        const runbook = escalationRunbook(rollback, {
           deploymentName: request.deployment.name,
           listenerArn: config.listenerArn,
           liveTargetGroupArn: request.sides.live.targetGroupArn,
@@ -212,7 +276,14 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
           stickiness: request.sides.stickiness,
           region: config.region,
           executionArn: request.deployment.executionArn,
+          elapsedSinceTriggerSeconds,
         });
+        return {
+          ...runbook,
+          timeUntilWeightEffectiveSeconds: weightEffective.timeUntilWeightEffectiveSeconds,
+          elapsedSinceTriggerSeconds,
+          weightEffective,
+        };
       }
     }
   };
@@ -232,7 +303,7 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
         trigger: request.trigger.trigger,
         reason: request.trigger.reason,
         requestedAt: clock().toISOString(),
-        requestedBy: 'pipeline',
+        requestedBy: PIPELINE_REQUESTER,
       }));
     }
     // The first recorded request wins (an alarm or the Chairman's override); otherwise the step that failed says why.
@@ -242,7 +313,8 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
     // A retried begin finds ROLLING_BACK: the phase the rollback started from was kept beside it.
     const lockPhase = item.phase === 'ROLLING_BACK' ? item.phaseBeforeRollback : item.phase;
     const phase = (lockPhase && PHASE_OF_LOCK[lockPhase]) ?? request.trigger.phase;
-    const detectedAt = recorded?.requestedAt ?? clock().toISOString();
+    const instant = triggerInstant(recorded, request.trigger.detectedAt);
+    const detectedAt = instant.at ?? recorded?.requestedAt ?? clock().toISOString();
     if (item.phase !== 'ROLLING_BACK') await tools.lock.recordPhase(holder, 'ROLLING_BACK', item.phase);
 
     const decision = decideRollback({
@@ -253,7 +325,17 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
       autoDatabaseRollback: config.autoDatabaseRollback,
       greenWeight: item.greenWeight ?? 0,
     });
-    let state: RollbackState = { trigger, phase, reason, detectedAt, decision, timeline: [], database: null };
+    const weightEffective = withDecision(measureWeightEffective(instant, null), decision.type);
+    let state: RollbackState = {
+      trigger,
+      phase,
+      reason,
+      detectedAt,
+      weightEffective,
+      decision,
+      timeline: [],
+      database: null,
+    };
     state = appendTimeline(
       state,
       {
@@ -273,12 +355,17 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
         },
         new Date(item.listenerRestoredAt),
       );
+      state = confirmed(state, item.listenerRestoredAt);
     }
-    return note(
+    state = note(
       state,
       'decision',
       'info',
       `${decision.type} rollback (database: ${decision.database}): ${decision.why}`,
     );
+    // No listener change is coming: the timeline says why there will be no figure.
+    const record = state.weightEffective;
+    if (record?.confirmedAt !== null || record.unknownBecause?.startsWith(NOT_APPLICABLE) !== true) return state;
+    return note(state, WEIGHT_EFFECTIVE_ACTION, 'skipped', describeWeightEffective(record));
   }
 }

@@ -1,6 +1,7 @@
 import type { DatabaseKind } from '../shared/contracts';
 import type { RollbackState, Stickiness, TimelineEntry } from '../shared/cutover-contracts';
 import { LOCK_SORT_KEY } from '../shared/state-table';
+import { describeWeightEffective, formatSeconds, NOT_APPLICABLE, unrecordedWeightEffective } from './weight-effective';
 
 /**
  * Pure helpers of the RollbackCoordinator: the rollback's timeline, the plain-text summary the Chairman gets, and the
@@ -107,9 +108,17 @@ function databaseParagraph(state: RollbackState, snapshotCreatedAt: string | und
   }
 }
 
+/** The Chairman's message, and `cause`: one line for the execution's failure Cause. */
+export interface RollbackMessage {
+  readonly subject: string;
+  readonly message: string;
+  readonly cause: string;
+}
+
 /** Plain-text summary of a rollback for the Chairman. */
-export function rollbackSummary(state: RollbackState, context: SummaryContext): { subject: string; message: string } {
+export function rollbackSummary(state: RollbackState, context: SummaryContext): RollbackMessage {
   const outcome = outcomeOf(state);
+  const weight = describeWeightEffective(state.weightEffective ?? unrecordedWeightEffective());
   const subject = toSubject(
     `DeploymentCrew: ${context.deploymentName} (release ${context.releaseVersion}) ${outcome.short}`,
   );
@@ -119,6 +128,7 @@ export function rollbackSummary(state: RollbackState, context: SummaryContext): 
     '',
     `Trigger: ${state.trigger} (${oneLine(state.reason)})`,
     `Detected: ${state.detectedAt}`,
+    `Time until weight effective: ${weight}`,
     `Phase: ${state.phase}`,
     decision === null ? 'Decision: none yet' : `Decision: ${decision.type} rollback; database: ${decision.database}`,
     ...(decision === null ? [] : [`Why: ${oneLine(decision.why)}`]),
@@ -128,7 +138,10 @@ export function rollbackSummary(state: RollbackState, context: SummaryContext): 
     '',
     databaseParagraph(state, context.snapshotCreatedAt),
   ];
-  return { subject, message: lines.join('\n') };
+  const cause =
+    `DEPLOY-002: deployment ${context.deploymentName} (release ${context.releaseVersion}) ${outcome.short}; ` +
+    `trigger ${state.trigger}; time until weight effective: ${weight}.`;
+  return { subject, message: lines.join('\n'), cause: oneLine(cause) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -157,6 +170,24 @@ export interface EscalationContext {
   readonly region?: string;
   /** Adds a first step that checks the execution has ended. */
   readonly executionArn?: string;
+  /** Seconds from the trigger to the escalation, told while the listener is not confirmed back; null when unknown. */
+  readonly elapsedSinceTriggerSeconds?: number | null;
+}
+
+function escalationWeightLine(state: RollbackState, elapsed: number | null | undefined): string {
+  const record = state.weightEffective ?? unrecordedWeightEffective();
+  const settled =
+    record.timeUntilWeightEffectiveSeconds !== null ||
+    record.confirmedAt !== null ||
+    record.unknownBecause?.startsWith(NOT_APPLICABLE) === true;
+  if (settled) {
+    return describeWeightEffective(record);
+  }
+  const since =
+    elapsed === null || elapsed === undefined
+      ? 'time since the trigger unknown (its time was not recorded)'
+      : `${formatSeconds(elapsed)} since the trigger so far`;
+  return `none, the listener was never confirmed back at 100 % live (${since})`;
 }
 
 /** A POSIX-shell single-quoted word. */
@@ -242,10 +273,7 @@ function databaseSteps(state: RollbackState, context: EscalationContext, region:
 }
 
 /** The runbook for a person to finish a rollback that failed, with copy-paste aws CLI commands. */
-export function escalationRunbook(
-  state: RollbackState,
-  context: EscalationContext,
-): { subject: string; message: string } {
+export function escalationRunbook(state: RollbackState, context: EscalationContext): RollbackMessage {
   const region = context.region === undefined ? '' : ` --region ${shellQuote(context.region)}`;
   const stickiness = context.stickiness;
   const stickyNote =
@@ -283,6 +311,7 @@ export function escalationRunbook(
       `--condition-expression 'holder = :holder AND lockState = :escalated' --expression-attribute-values ${shellQuote(values)}${region}`,
   );
 
+  const weight = escalationWeightLine(state, context.elapsedSinceTriggerSeconds);
   const decision = state.decision;
   const lines = [
     `DeploymentCrew could not finish the rollback of deployment ${context.deploymentName}: a person has to take over.`,
@@ -290,6 +319,7 @@ export function escalationRunbook(
     `Failed action: ${context.failedAction}`,
     `Error: ${oneLine(context.error)}`,
     `Trigger: ${state.trigger} (${oneLine(state.reason)}), detected ${state.detectedAt} in phase ${state.phase}`,
+    `Time until weight effective: ${weight}`,
     decision === null
       ? 'Decision: none was made'
       : `Decision: ${decision.type} rollback; database: ${decision.database}. ${oneLine(decision.why)}`,
@@ -300,8 +330,12 @@ export function escalationRunbook(
     'Steps:',
     ...steps.map((step, index) => `${index + 1}. ${step}`),
   ];
+  const cause =
+    `DEPLOY-003: the rollback of ${context.deploymentName} failed (${context.failedAction}); time until weight ` +
+    `effective: ${weight}. The lock is kept (ESCALATED) and the Chairman has the manual runbook.`;
   return {
     subject: toSubject(`DeploymentCrew ESCALATION: rollback of ${context.deploymentName} needs a person`),
     message: lines.join('\n'),
+    cause: oneLine(cause),
   };
 }

@@ -371,3 +371,76 @@ describe('escalationRunbook', () => {
     expect(JSON.parse(argument(words, '--expression-attribute-values') ?? 'null')[':holder']).toEqual({ S: name });
   });
 });
+
+describe('time until weight effective in the summary and the runbook', () => {
+  const measured = {
+    triggerAt: '2026-11-24T10:40:00.000Z',
+    triggerSource: 'the alarm listener received shop-green-5xx in ALARM',
+    confirmedAt: '2026-11-24T10:40:02.250Z',
+    timeUntilWeightEffectiveSeconds: 2.25,
+    unknownBecause: null,
+  };
+  const neverConfirmed = {
+    ...measured,
+    confirmedAt: null,
+    timeUntilWeightEffectiveSeconds: null,
+    unknownBecause: 'the listener has not been confirmed back at 100 % live',
+  };
+
+  it('tells the figure in the message and in the one-line cause', () => {
+    // Prepare
+    const state = baseState({ weightEffective: measured });
+
+    // Act
+    const { message, cause } = rollbackSummary(state, { deploymentName: 'release-1.4.0', releaseVersion: '1.4.0' });
+
+    // Assess
+    const line =
+      'Time until weight effective: 2.25 s from the trigger (2026-11-24T10:40:00.000Z: the alarm listener received ' +
+      'shop-green-5xx in ALARM) to the listener confirmed 100 % live (2026-11-24T10:40:02.250Z)';
+    expect(message).toContain(line);
+    expect(cause).toMatch(/^DEPLOY-002: deployment release-1\.4\.0 \(release 1\.4\.0\) /);
+    expect(cause).toContain('time until weight effective: 2.25 s from the trigger');
+    expect(cause).not.toContain('\n');
+  });
+
+  it('says unknown, with the reason, when the record has no trigger time', () => {
+    // Prepare
+    const state = baseState();
+
+    // Act
+    const { message, cause } = rollbackSummary(state, { deploymentName: 'release-1.4.0', releaseVersion: '1.4.0' });
+
+    // Assess
+    expect(message).toContain('Time until weight effective: unknown: the rollback record carries no trigger time');
+    expect(cause).toContain('time until weight effective: unknown');
+  });
+
+  it('tells the time elapsed so far when the listener was never confirmed', () => {
+    // Prepare
+    const state = baseState({ weightEffective: neverConfirmed });
+
+    // Act
+    const { message, cause } = escalationRunbook(state, escalationContext({ elapsedSinceTriggerSeconds: 240.5 }));
+
+    // Assess
+    const line =
+      'Time until weight effective: none, the listener was never confirmed back at 100 % live (240.5 s since the ' +
+      'trigger so far)';
+    expect(message).toContain(line);
+    expect(cause).toMatch(/^DEPLOY-003: the rollback of release-1\.4\.0 failed \(restore-database\)/);
+    expect(cause).toContain('none, the listener was never confirmed back at 100 % live (240.5 s');
+  });
+
+  it('tells the figure in the runbook when the listener was confirmed before the escalation', () => {
+    // Prepare
+    const state = baseState({ weightEffective: measured });
+
+    // Act
+    const { message } = escalationRunbook(state, escalationContext({ elapsedSinceTriggerSeconds: 600 }));
+
+    // Assess
+    expect(message).toContain('Time until weight effective: 2.25 s from the trigger');
+    expect(message).not.toContain('since the trigger so far');
+  });
+});
