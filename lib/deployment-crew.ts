@@ -11,6 +11,7 @@ import { RollbackCoordinatorAgent } from './agents/rollback-coordinator';
 import { RollbackTriggerAgent } from './agents/rollback-trigger';
 import { AlarmRollbackRule } from './alarm-rollback-rule';
 import { ChairmanNotifications } from './chairman-notifications';
+import { checkHistoryBudget } from './config/history-budget';
 import { guardListenerLocation } from './config/region-guard';
 import { resolveConfig } from './config/resolve-config';
 import { checkTimeBudget } from './config/time-budget';
@@ -47,6 +48,7 @@ export class DeploymentCrew extends Construct {
     guardListenerLocation(this, config);
     const definition = readDefinition();
     checkTimeBudget(config, definition.timeoutSeconds);
+    checkHistoryBudget(config, definition);
 
     this.stateTable = new CrewStateTable(this, 'State');
     this.notifications = new ChairmanNotifications(this, 'Chairman', { emails: props.chairmanEmails });
