@@ -102,6 +102,11 @@ export interface RunWorkflowOptions {
   readonly executionName?: string;
   /** Fails the run when more states than this are entered. */
   readonly maxTransitions?: number;
+  /**
+   * The state machine's clock: `$$.State.EnteredTime` reads it (a simulated world's virtual time).
+   * @default - a fixed time, 2026-11-24T10:00:01Z
+   */
+  readonly clock?: () => Date;
 }
 
 export async function runWorkflow(input: unknown, options: RunWorkflowOptions): Promise<WorkflowRun> {
@@ -130,7 +135,13 @@ export async function runWorkflow(input: unknown, options: RunWorkflowOptions): 
         Name: executionName,
         StartTime: '2026-11-24T10:00:00.000Z',
       },
-      State: { EnteredTime: '2026-11-24T10:00:01.000Z', Name: 'local' },
+      // Read when a path asks for it: the library copies the context shallowly, so the getter stays live.
+      State: {
+        get EnteredTime() {
+          return options.clock?.().toISOString() ?? '2026-11-24T10:00:01.000Z';
+        },
+        Name: 'local',
+      },
       Task: { Token: 'local-task-token-SECRET' },
     },
   });

@@ -1,7 +1,6 @@
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
-import { parseListenerArn, parseTargetGroupArn } from '../../lambdas/shared/arns';
 import type { DeploymentRef } from '../../lambdas/shared/contracts';
 import type { Side, Sides } from '../../lambdas/shared/cutover-contracts';
 import { toWorkflowError } from '../../lambdas/shared/errors';
@@ -9,12 +8,10 @@ import { TAG_PRESERVED_AS, TAG_RESTORED_FROM } from '../../lambdas/shared/rds-na
 import { createBackupTool } from '../../lambdas/tools/backup';
 import { createDatabaseRestore } from '../../lambdas/tools/database-restore';
 import { createEnvironmentProvisioner } from '../../lambdas/tools/environment-provisioner';
-import { createMetricsMonitor } from '../../lambdas/tools/metrics-monitor';
 import { createTrafficRouter } from '../../lambdas/tools/traffic-router';
 import { rejection } from './errors';
 import {
   SIM,
-  SIM_ALARMS,
   SIM_DATABASE_RESOURCES,
   SimulatedProduction,
   type SimulatedProductionOptions,
@@ -22,16 +19,14 @@ import {
 
 /**
  * The simulated production spoken to through the REAL tools, so the simulation is known to answer the exact API the
- * agents use (and a workflow test built on it exercises their real code).
+ * agents use (and a workflow test built on it exercises their real code). Its metrics and alarms are tested in
+ * simulated-aws/cloudwatch.test.ts and simulated-aws/alarms.test.ts.
  */
 
 const BLUE: Side = { targetGroupArn: SIM.blueTargetGroupArn, serviceName: SIM.blueServiceName };
 const GREEN: Side = { targetGroupArn: SIM.greenTargetGroupArn, serviceName: SIM.greenServiceName };
 const RELEASE_IMAGE = `${SIM.account}.dkr.ecr.${SIM.region}.amazonaws.com/shop:1.4.0`;
 const DEPLOYMENT = 'rel-1-4-0-20261124';
-const GREEN_FULL_NAME = parseTargetGroupArn(SIM.greenTargetGroupArn).fullName;
-const BLUE_FULL_NAME = parseTargetGroupArn(SIM.blueTargetGroupArn).fullName;
-const WATCHED = [SIM_ALARMS.greenErrorRate, SIM_ALARMS.greenP95Latency, SIM_ALARMS.dbConnections];
 
 function world(options: SimulatedProductionOptions = {}) {
   const sim = new SimulatedProduction(options);
@@ -44,17 +39,12 @@ function world(options: SimulatedProductionOptions = {}) {
     taskDefinitionFamily: SIM.taskDefinitionFamily,
     clock,
   });
-  const monitor = createMetricsMonitor(sim.cloudWatchClient(), {
-    loadBalancerFullName: parseListenerArn(SIM.listenerArn).loadBalancerFullName,
-    database: { kind: 'instance', identifier: SIM.databaseIdentifier },
-    dbMaxConnections: SIM.dbMaxConnections,
-  });
   const restore = createDatabaseRestore(
     sim.rdsClient(),
     { kind: 'instance', identifier: SIM.databaseIdentifier },
     { clock, allowedResources: { ...SIM_DATABASE_RESOURCES, clusterParameterGroups: [] } },
   );
-  return { sim, router, provisioner, monitor, restore };
+  return { sim, router, provisioner, restore };
 }
 
 type World = ReturnType<typeof world>;
@@ -74,10 +64,6 @@ async function readyGreen(w: World, sides: Sides) {
   for (let poll = 0; poll < 10 && env.status === 'PENDING'; poll += 1) env = await w.provisioner.checkGreen(GREEN, env);
   return env;
 }
-
-const noAlarm = async () => {
-  throw new Error('no alarm expected');
-};
 
 describe('listener through the traffic router', () => {
   it('starts with blue live, shifts green to 10 % and confirms it', async () => {
@@ -313,155 +299,6 @@ describe('green environment through the environment provisioner', () => {
     expect(again.taskArn).toBe(started.taskArn);
     expect(statuses).toEqual(['RUNNING', 'RUNNING', status]);
     expect(migration.exitCode).toBe(exitCode);
-  });
-});
-
-describe('metrics and alarms through the metrics monitor', () => {
-  it('a bake at 10 % shows the modelled error rate and p95 for green, and live carries the rest', async () => {
-    // Prepare
-    const w = world({
-      traffic: {
-        greenErrorRatePercent: ({ greenWeight }) => (greenWeight === 10 ? 2 : 0.2),
-        greenP95Ms: ({ minute }) => 200 + 10 * minute,
-        dbConnections: ({ greenWeight }) => 120 + greenWeight,
-      },
-    });
-    const sides = await resolvedSides(w);
-    await w.router.setGreenWeight(sides, 10);
-    const start = w.sim.clock.now();
-
-    // Act
-    const bake = await w.sim.bake(300, noAlarm);
-    const sample = await w.monitor.sample(GREEN_FULL_NAME, { start, end: w.sim.clock.now() }, WATCHED);
-    const live = await w.monitor.liveErrorRate(BLUE_FULL_NAME, { start, end: w.sim.clock.now() });
-
-    // Assess
-    expect(bake).toEqual({ interruptedBy: null });
-    expect(sample.windowStart).toBe('2026-11-24T10:00:00.000Z');
-    expect(sample.windowEnd).toBe('2026-11-24T10:05:00.000Z');
-    expect(sample.minutes).toHaveLength(5);
-    for (const [index, minute] of sample.minutes.entries()) {
-      expect(minute).toEqual({
-        at: new Date(start.getTime() + index * 60_000).toISOString(),
-        requests: 600,
-        errors: 12,
-        errorRatePercent: 2,
-        p95LatencyMs: 200 + 10 * index,
-      });
-    }
-    expect(sample.p95LatencyMs).toBe(240);
-    expect(sample.dbConnectionsMax).toBe(130);
-    expect(sample.dbMaxConnections).toBe(400);
-    expect(sample.alarmsInAlarm).toEqual([]);
-    // 0.1 % of 5400 requests is 5.4 errors a minute, counted as 5.
-    expect(live).toMatchObject({ requests: 5 * 5400, errors: 5 * 5 });
-    expect(live.minutes.map((minute) => minute.p95LatencyMs)).toEqual([150, 150, 150, 150, 150]);
-  });
-
-  it('minutes before green got traffic have no green data; minutes not over yet have none either', async () => {
-    // Prepare
-    const w = world();
-    w.sim.clock.advance(120);
-    const sides = await resolvedSides(w);
-    await w.router.setGreenWeight(sides, 10);
-    w.sim.clock.advance(90);
-
-    // Act
-    const sample = await w.monitor.sample(
-      GREEN_FULL_NAME,
-      { start: new Date('2026-11-24T09:58:00Z'), end: new Date('2026-11-24T10:05:00Z') },
-      WATCHED,
-    );
-
-    // Assess
-    expect(sample.minutes.map((minute) => minute.requests)).toEqual([0, 0, 0, 0, 600, 0, 0]);
-    expect(sample.minutes.map((minute) => minute.errors)).toEqual([0, 0, 0, 0, 1, 0, 0]);
-    expect(sample.minutes.filter((minute) => minute.errorRatePercent !== null)).toHaveLength(1);
-  });
-
-  it('the green error-rate alarm fires in the 2nd consecutive bad minute, not for a single bad minute', async () => {
-    // Prepare
-    const twoBad = world({ traffic: { greenErrorRatePercent: ({ minute }) => (minute >= 2 ? 8 : 0.2) } });
-    const oneBad = world({ traffic: { greenErrorRatePercent: ({ minute }) => (minute === 1 ? 30 : 0.2) } });
-    const fired: [string, string][] = [];
-    for (const w of [twoBad, oneBad]) await w.router.setGreenWeight(await resolvedSides(w), 10);
-
-    // Act
-    const interrupted = await twoBad.sim.bake(600, async (name, at) => {
-      fired.push([name, at.toISOString()]);
-    });
-    const sample = await twoBad.monitor.sample(
-      GREEN_FULL_NAME,
-      { start: new Date('2026-11-24T10:00:00Z'), end: twoBad.sim.clock.now() },
-      WATCHED,
-    );
-    const uninterrupted = await oneBad.sim.bake(600, noAlarm);
-
-    // Assess
-    expect(fired).toEqual([[SIM_ALARMS.greenErrorRate, '2026-11-24T10:04:00.000Z']]);
-    expect(interrupted).toEqual({ interruptedBy: SIM_ALARMS.greenErrorRate, at: new Date('2026-11-24T10:04:00.000Z') });
-    expect(twoBad.sim.clock.now().toISOString()).toBe('2026-11-24T10:04:00.000Z');
-    expect(sample.alarmsInAlarm).toEqual([SIM_ALARMS.greenErrorRate]);
-    expect(sample.minutes.map((minute) => minute.errorRatePercent)).toEqual([
-      expect.closeTo(0.1667, 3),
-      expect.closeTo(0.1667, 3),
-      8,
-      8,
-    ]);
-    expect(uninterrupted).toEqual({ interruptedBy: null });
-    expect(oneBad.sim.clock.now().toISOString()).toBe('2026-11-24T10:10:00.000Z');
-    expect(oneBad.sim.alarmStates()[SIM_ALARMS.greenErrorRate]).toBe('OK');
-  });
-
-  it('p95 and DB alarms fire on one bad minute; live alarms stay OK; disabled alarms never fire', async () => {
-    // Prepare
-    const slow = world({ traffic: { greenP95Ms: ({ minute }) => (minute === 1 ? 900 : 180) } });
-    const busyDb = world({ traffic: { dbConnections: ({ greenWeight }) => (greenWeight > 0 ? 321 : 120) } });
-    const silent = world({
-      traffic: { greenErrorRatePercent: () => 50, greenP95Ms: () => 2000 },
-      cutover: { alarmsEnabled: false },
-    });
-    for (const w of [slow, busyDb, silent]) await w.router.setGreenWeight(await resolvedSides(w), 10);
-
-    // Act
-    const slowBake = await slow.sim.bake(300, async () => {});
-    const dbBake = await busyDb.sim.bake(300, async () => {});
-    const silentBake = await silent.sim.bake(300, noAlarm);
-    const silentSample = await silent.monitor.sample(
-      GREEN_FULL_NAME,
-      { start: new Date('2026-11-24T10:00:00Z'), end: silent.sim.clock.now() },
-      WATCHED,
-    );
-
-    // Assess
-    expect(slowBake).toEqual({ interruptedBy: SIM_ALARMS.greenP95Latency, at: new Date('2026-11-24T10:02:00.000Z') });
-    expect(dbBake).toEqual({ interruptedBy: SIM_ALARMS.dbConnections, at: new Date('2026-11-24T10:01:00.000Z') });
-    expect(slow.sim.alarmStates()[SIM_ALARMS.blueErrorRate]).toBe('OK');
-    expect(slow.sim.alarmStates()[SIM_ALARMS.blueP95Latency]).toBe('OK');
-    expect(silentBake).toEqual({ interruptedBy: null });
-    expect(silentSample.alarmsInAlarm).toEqual([]);
-    expect(silentSample.minutes[0]?.errorRatePercent).toBe(50);
-    expect(silentSample.p95LatencyMs).toBe(2000);
-  });
-
-  it('greenNoData: green publishes nothing at the listed weights', async () => {
-    // Prepare
-    const w = world({ traffic: { greenNoData: [10] } });
-    const sides = await resolvedSides(w);
-    await w.router.setGreenWeight(sides, 10);
-    await w.sim.bake(120, noAlarm);
-
-    // Act
-    const sample = await w.monitor.sample(
-      GREEN_FULL_NAME,
-      { start: new Date('2026-11-24T10:00:00Z'), end: w.sim.clock.now() },
-      WATCHED,
-    );
-
-    // Assess
-    expect(sample.minutes.map((minute) => minute.errorRatePercent)).toEqual([null, null]);
-    expect(sample.p95LatencyMs).toBeNull();
-    expect(sample.dbConnectionsMax).toBe(120);
   });
 });
 

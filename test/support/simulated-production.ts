@@ -85,7 +85,12 @@ const DEFAULT_ENDPOINTS: readonly EndpointBehaviour[] = [
 ];
 
 /** Alarms whose OK → ALARM interrupts a bake, in the order they are reported when several fire in one minute. */
-const INTERRUPTING_ALARMS = [SIM_ALARMS.greenErrorRate, SIM_ALARMS.greenP95Latency, SIM_ALARMS.dbConnections];
+const INTERRUPTING_ALARMS = [
+  SIM_ALARMS.greenErrorRate,
+  SIM_ALARMS.greenP95Latency,
+  SIM_ALARMS.greenNoHealthyTargets,
+  SIM_ALARMS.dbConnections,
+];
 
 export class SimulatedProduction {
   readonly clock: VirtualClock;

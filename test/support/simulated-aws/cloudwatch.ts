@@ -16,25 +16,34 @@ import { type CallLog, rejectUnmodelled } from './call-log';
 import type { VirtualClock } from './clock';
 import { BLUE_TARGET_GROUP, GREEN_TARGET_GROUP, LOAD_BALANCER_FULL_NAME, SIM } from './constants';
 import { assertOnlyKeys, awsError, notModelled } from './errors';
-import { ALARM_DEFINITIONS, floorToMinute, type MinuteTraffic, type TrafficHistory } from './traffic';
+import { mixtureQuantile } from './latency';
+import { floorToMinute, type MinuteTraffic, type TrafficHistory } from './traffic';
 
 /**
  * CloudWatch of the simulated production: GetMetricData over the traffic history (the ALB metrics of both target
- * groups and the database's connections, with the statistics the metrics monitor asks for) and DescribeAlarms over
- * the alarms of lib/cutover-alarms.ts. A query for any other metric, statistic or dimension fails as not modelled
- * (real CloudWatch would answer an empty series, hiding the mistake).
+ * groups and of the load balancer, and the database's connections, with the statistics the metrics monitor asks for)
+ * and DescribeAlarms over the alarms of lib/cutover-alarms.ts. Only published minutes are read (see TrafficHistory).
+ * A query for any other metric, statistic or dimension fails as not modelled (real CloudWatch would answer an empty
+ * series, hiding the mistake); the one exception is what AWS itself answers empty on purpose: the load balancer's
+ * own 5xx asked per target group.
  */
 
 type Output<T> = Omit<T, '$metadata'>;
 
-/** Extracts one datapoint from a minute, or null when the metric published none in that minute. */
-type Extractor = (minute: MinuteTraffic) => number | null;
-type Aggregate = 'sum' | 'max';
+type Side = 'live' | 'green';
 
-interface ResolvedQuery {
-  readonly extract: Extractor;
-  readonly aggregate: Aggregate;
-}
+/** How one query reads the published minutes of a period. */
+type ResolvedQuery =
+  | {
+      readonly kind: 'points';
+      /** One minute's datapoint, or null when the metric published none in that minute. */
+      readonly extract: (minute: MinuteTraffic) => number | null;
+      readonly aggregate: 'sum' | 'max' | 'min';
+    }
+  /** A percentile over every request of the period: from the minutes' latency distributions, by requests. */
+  | { readonly kind: 'latency'; readonly side: Side }
+  /** No metric has these dimensions: CloudWatch answers an empty series. */
+  | { readonly kind: 'empty' };
 
 export class SimulatedCloudWatch {
   private client: CloudWatchClient | undefined;
@@ -112,18 +121,17 @@ export class SimulatedCloudWatch {
       stat.Metric?.MetricName,
       stat.Metric?.Dimensions ?? [],
       stat.Stat,
+      this.traffic.model.databaseKind ?? 'instance',
     );
     const timestamps: Date[] = [];
     const values: number[] = [];
     const periodMs = period * 1000;
-    for (let bucket = floorToMinute(start); bucket < end; bucket += periodMs) {
-      const points = this.traffic
-        .minutesIn(bucket, Math.min(bucket + periodMs, end))
-        .map(resolved.extract)
-        .filter((value): value is number => value !== null);
-      if (points.length === 0) continue;
+    for (let bucket = floorToMinute(start); bucket < end && resolved.kind !== 'empty'; bucket += periodMs) {
+      const minutes = this.traffic.publishedMinutesIn(bucket, Math.min(bucket + periodMs, end));
+      const value = aggregate(resolved, minutes);
+      if (value === null) continue;
       timestamps.push(new Date(bucket));
-      values.push(resolved.aggregate === 'sum' ? points.reduce((a, b) => a + b, 0) : Math.max(...points));
+      values.push(value);
     }
     return {
       Id: id,
@@ -143,7 +151,7 @@ export class SimulatedCloudWatch {
     const states = this.traffic.alarmStates();
     const alarms: MetricAlarm[] = [];
     for (const name of names) {
-      const definition = ALARM_DEFINITIONS.find((alarm) => alarm.name === name);
+      const definition = this.traffic.alarms.find((alarm) => alarm.name === name);
       const state = states.get(name);
       if (definition === undefined || state === undefined) continue;
       alarms.push({
@@ -152,13 +160,13 @@ export class SimulatedCloudWatch {
         StateValue: state.value,
         StateReason: state.reason,
         StateUpdatedTimestamp: new Date(state.evaluatedAt ?? this.clock.nowMs()),
-        Namespace: definition.namespace,
-        MetricName: definition.metricName,
+        ...definition.metric,
+        // A metric-math alarm has its periods in its queries.
+        ...(definition.metric.Metrics === undefined ? { Period: 60 } : {}),
         Threshold: definition.threshold,
-        ComparisonOperator: 'GreaterThanThreshold',
+        ComparisonOperator: definition.comparison,
         EvaluationPeriods: definition.evaluationPeriods,
         DatapointsToAlarm: definition.evaluationPeriods,
-        Period: 60,
         TreatMissingData: 'notBreaching',
         ActionsEnabled: true,
       });
@@ -167,8 +175,30 @@ export class SimulatedCloudWatch {
   }
 }
 
+/** One period's value from its published minutes; null when none of them has a datapoint. */
+function aggregate(resolved: ResolvedQuery, minutes: readonly MinuteTraffic[]): number | null {
+  if (resolved.kind === 'empty') return null;
+  if (resolved.kind === 'latency') {
+    return mixtureQuantile(
+      minutes.flatMap((minute) => {
+        const group = minute[resolved.side];
+        return group === null ? [] : [{ p95Seconds: group.p95Ms / 1000, requests: group.answered }];
+      }),
+    );
+  }
+  const points = minutes.map(resolved.extract).filter((value): value is number => value !== null);
+  if (points.length === 0) return null;
+  if (resolved.aggregate === 'sum') return points.reduce((a, b) => a + b, 0);
+  return resolved.aggregate === 'max' ? Math.max(...points) : Math.min(...points);
+}
+
 function dimensionMap(dimensions: readonly Dimension[]): Map<string, string> {
   return new Map(dimensions.map((dimension) => [dimension.Name ?? '', dimension.Value ?? '']));
+}
+
+/** ALB publishes no zero counts: a count of 0 is no datapoint. */
+function count(value: number | undefined): number | null {
+  return value === undefined || value === 0 ? null : value;
 }
 
 function resolveQuery(
@@ -177,47 +207,66 @@ function resolveQuery(
   metricName: string | undefined,
   dimensions: readonly Dimension[],
   stat: string | undefined,
+  databaseKind: 'instance' | 'cluster',
 ): ResolvedQuery {
   const what = `${namespace ?? '?'} ${metricName ?? '?'} ${stat ?? '?'} {${dimensions
     .map((dimension) => `${dimension.Name ?? '?'}=${dimension.Value ?? '?'}`)
     .join(', ')}}`;
-  const unknown = () => notModelled('CloudWatch', `GetMetricData query '${id}': ${what}`);
+  const unknown = (why = '') => notModelled('CloudWatch', `GetMetricData query '${id}': ${what}${why}`);
   const byName = dimensionMap(dimensions);
   if (byName.size !== dimensions.length) throw unknown();
 
   if (namespace === 'AWS/RDS') {
     if (metricName !== 'DatabaseConnections' || stat !== 'Maximum') throw unknown();
-    if (byName.size !== 1 || byName.get('DBInstanceIdentifier') !== SIM.databaseIdentifier) throw unknown();
-    return { extract: (minute) => minute.dbConnections, aggregate: 'max' };
+    const writer =
+      databaseKind === 'instance'
+        ? byName.size === 1 && byName.get('DBInstanceIdentifier') === SIM.databaseIdentifier
+        : byName.size === 2 &&
+          byName.get('DBClusterIdentifier') === SIM.databaseIdentifier &&
+          byName.get('Role') === 'WRITER';
+    if (!writer) {
+      // Without Role=WRITER a cluster's series is every member's, with READER the readers': never the writer's.
+      throw unknown(
+        databaseKind === 'instance'
+          ? ` (the database is the instance ${SIM.databaseIdentifier})`
+          : ` (the database is the cluster ${SIM.databaseIdentifier}; only its writer, Role=WRITER, is modelled)`,
+      );
+    }
+    return { kind: 'points', extract: (minute) => minute.dbConnections, aggregate: 'max' };
   }
   if (namespace !== 'AWS/ApplicationELB') throw unknown();
-  if (byName.size !== 2 || byName.get('LoadBalancer') !== LOAD_BALANCER_FULL_NAME) throw unknown();
+  if (byName.get('LoadBalancer') !== LOAD_BALANCER_FULL_NAME) throw unknown();
+  const metric = `${metricName ?? ''} ${stat ?? ''}`;
+
+  if (byName.size === 1) {
+    switch (metric) {
+      case 'RequestCount Sum':
+        return { kind: 'points', extract: (minute) => count(minute.loadBalancer.requests), aggregate: 'sum' };
+      case 'HTTPCode_ELB_5XX_Count Sum':
+        return { kind: 'points', extract: (minute) => count(minute.loadBalancer.errors), aggregate: 'sum' };
+      default:
+        throw unknown();
+    }
+  }
+  if (byName.size !== 2) throw unknown();
   const targetGroup = byName.get('TargetGroup');
-  const side =
+  const side: Side | null =
     targetGroup === GREEN_TARGET_GROUP.fullName ? 'green' : targetGroup === BLUE_TARGET_GROUP.fullName ? 'live' : null;
   if (side === null) throw unknown();
+  // The load balancer's own 5xx exist per load balancer only: with a TargetGroup the metric does not exist.
+  if (metricName === 'HTTPCode_ELB_5XX_Count') return { kind: 'empty' };
   const group = (minute: MinuteTraffic) => minute[side];
-  switch (`${metricName ?? ''} ${stat ?? ''}`) {
+  switch (metric) {
     case 'RequestCount Sum':
-      return { extract: (minute) => group(minute)?.requests ?? null, aggregate: 'sum' };
+      return { kind: 'points', extract: (minute) => count(group(minute)?.requests), aggregate: 'sum' };
     case 'HTTPCode_Target_5XX_Count Sum':
-      // ALB publishes no zero counts.
-      return {
-        extract: (minute) => {
-          const errors = group(minute)?.errors ?? 0;
-          return errors > 0 ? errors : null;
-        },
-        aggregate: 'sum',
-      };
+      return { kind: 'points', extract: (minute) => count(group(minute)?.targetErrors), aggregate: 'sum' };
+    case 'TargetConnectionErrorCount Sum':
+      return { kind: 'points', extract: (minute) => count(group(minute)?.connectionErrors), aggregate: 'sum' };
     case 'TargetResponseTime p95':
-      // Per minute the modelled p95; over a longer period the highest per-minute p95 (an upper bound of the true p95).
-      return {
-        extract: (minute) => {
-          const p95 = group(minute)?.p95Ms;
-          return p95 === undefined ? null : p95 / 1000;
-        },
-        aggregate: 'max',
-      };
+      return { kind: 'latency', side };
+    case 'HealthyHostCount Minimum':
+      return { kind: 'points', extract: (minute) => minute.healthyHosts[side], aggregate: 'min' };
     default:
       throw unknown();
   }

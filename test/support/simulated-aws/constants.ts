@@ -29,6 +29,8 @@ export const SIM_ALARMS = {
   blueP95Latency: `${SIM.alarmPrefix}-${BLUE_TARGET_GROUP.name}-p95-latency`,
   greenErrorRate: `${SIM.alarmPrefix}-${GREEN_TARGET_GROUP.name}-error-rate`,
   greenP95Latency: `${SIM.alarmPrefix}-${GREEN_TARGET_GROUP.name}-p95-latency`,
+  blueNoHealthyTargets: `${SIM.alarmPrefix}-${BLUE_TARGET_GROUP.name}-no-healthy-targets`,
+  greenNoHealthyTargets: `${SIM.alarmPrefix}-${GREEN_TARGET_GROUP.name}-no-healthy-targets`,
   dbConnections: `${SIM.alarmPrefix}-db-connections`,
 } as const;
 

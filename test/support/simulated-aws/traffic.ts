@@ -1,5 +1,6 @@
+import { type AlarmDefinition, alarmDefinitions, breaches } from './alarms';
 import type { VirtualClock } from './clock';
-import { SIM, SIM_ALARMS } from './constants';
+import { computeMinute, floorToMinute, MINUTE_MS, type MinuteTraffic, type TrafficModel } from './traffic-model';
 
 /**
  * The traffic the listener sends to blue (live) and green, minute by minute, derived from the weights the listener
@@ -8,56 +9,12 @@ import { SIM, SIM_ALARMS } from './constants';
  * Nothing is stored per minute ahead of time: a minute's numbers are computed from the weight timeline (every
  * successful ModifyListener, stamped with the virtual clock) the first time they are asked for once the minute is
  * complete, and cached (weights only ever change at the current time, so a complete minute never changes). Minutes
- * before the simulation started are live-only minutes at live's rates.
+ * before the simulation started are live-only minutes at live's rates. A complete minute can be read (GetMetricData,
+ * the alarms) only once it is published: its end plus the model's publish delay.
  */
 
-export interface TrafficAt {
-  /** Green's share of the listener in % during the minute (the share that carried most of its requests). */
-  readonly greenWeight: number;
-  /** Whole virtual minutes since the minute in which green first got traffic (0 in that minute). */
-  readonly minute: number;
-}
-
-export interface TrafficModel {
-  /** Requests per minute through the whole listener; default 6000. */
-  readonly requestsPerMinute?: number;
-  /** Green's 5xx %, given its weight and the virtual minute since green first got traffic; default () => 0.2. */
-  readonly greenErrorRatePercent?: (at: TrafficAt) => number;
-  /** Green's p95 TargetResponseTime in ms; default 180. */
-  readonly greenP95Ms?: (at: TrafficAt) => number;
-  /** Live's 5xx %; default 0.1. */
-  readonly liveErrorRatePercent?: number;
-  /** Live's p95 in ms; default 150. */
-  readonly liveP95Ms?: number;
-  /** DatabaseConnections (Maximum) per minute; default 120. Before green ever got traffic: greenWeight 0, minute 0. */
-  readonly dbConnections?: (at: TrafficAt) => number;
-  /**
-   * Green publishes no ALB datapoints at all (e.g. no requests reach it): 'always' or only at these weights. Live's
-   * share is not changed by it.
-   */
-  readonly greenNoData?: 'always' | readonly number[];
-  /** Green publishes no ALB datapoints before this many minutes since it first got traffic (a slow start). */
-  readonly greenNoDataForMinutes?: number;
-}
-
-/** One target group's ALB numbers for one minute. */
-export interface GroupMinute {
-  readonly requests: number;
-  readonly errors: number;
-  readonly p95Ms: number;
-}
-
-export interface MinuteTraffic {
-  /** Start of the minute, ms since the epoch. */
-  readonly start: number;
-  readonly greenWeight: number;
-  /** Null before green ever got traffic. */
-  readonly minute: number | null;
-  /** Null: the group published no datapoints in this minute (no requests). */
-  readonly live: GroupMinute | null;
-  readonly green: GroupMinute | null;
-  readonly dbConnections: number;
-}
+export type { GreenCrash, GroupMinute, LateMinute, MinuteTraffic, TrafficAt, TrafficModel } from './traffic-model';
+export { DEFAULT_PUBLISH_DELAY_SECONDS, floorToMinute, MINUTE_MS } from './traffic-model';
 
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
@@ -69,55 +26,11 @@ export interface AlarmState {
   readonly evaluatedAt: number | null;
 }
 
-export interface AlarmDefinition {
-  readonly name: string;
-  readonly namespace: 'AWS/ApplicationELB' | 'AWS/RDS';
-  readonly metricName: string;
-  readonly targetGroupArn: string | null;
-  readonly threshold: number;
-  readonly evaluationPeriods: number;
-}
-
-/** The stack's alarms with its default thresholds (errors > 5 % in 2 of 2, p95 > 500 ms, DB > 80 % of 400). */
-export const ALARM_DEFINITIONS: readonly AlarmDefinition[] = [
-  ...(
-    [
-      [SIM_ALARMS.blueErrorRate, SIM_ALARMS.blueP95Latency, SIM.blueTargetGroupArn],
-      [SIM_ALARMS.greenErrorRate, SIM_ALARMS.greenP95Latency, SIM.greenTargetGroupArn],
-    ] as const
-  ).flatMap(([errorRate, p95, targetGroupArn]): AlarmDefinition[] => [
-    {
-      name: errorRate,
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'HTTPCode_Target_5XX_Count',
-      targetGroupArn,
-      threshold: 5,
-      evaluationPeriods: 2,
-    },
-    {
-      name: p95,
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'TargetResponseTime',
-      targetGroupArn,
-      threshold: 0.5,
-      evaluationPeriods: 1,
-    },
-  ]),
-  {
-    name: SIM_ALARMS.dbConnections,
-    namespace: 'AWS/RDS',
-    metricName: 'DatabaseConnections',
-    targetGroupArn: null,
-    threshold: (SIM.dbMaxConnections * 80) / 100,
-    evaluationPeriods: 1,
-  },
-];
-
-export const MINUTE_MS = 60_000;
-
-export function floorToMinute(ms: number): number {
-  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
-}
+/**
+ * Minutes beyond an alarm's evaluation periods that CloudWatch reads so that late datapoints still count: it then
+ * evaluates the most recent datapoints it has (its "evaluation range").
+ */
+const EVALUATION_RANGE_EXTRA_MINUTES = 5;
 
 interface WeightChange {
   readonly at: number;
@@ -126,19 +39,21 @@ interface WeightChange {
 }
 
 export class TrafficHistory {
+  readonly alarms: readonly AlarmDefinition[];
   private readonly timeline: WeightChange[] = [];
   private readonly cache = new Map<number, MinuteTraffic>();
   private readonly requestsPerMinute: number;
 
   constructor(
     private readonly clock: VirtualClock,
-    private readonly model: TrafficModel,
+    readonly model: TrafficModel,
     private readonly alarmsEnabled: boolean,
   ) {
     this.requestsPerMinute = model.requestsPerMinute ?? 6000;
     if (!Number.isFinite(this.requestsPerMinute) || this.requestsPerMinute < 0) {
       throw new Error(`traffic model: requestsPerMinute must be >= 0, got ${this.requestsPerMinute}`);
     }
+    this.alarms = alarmDefinitions(model.databaseKind ?? 'instance');
   }
 
   /** A weight change that reached the listener now. */
@@ -158,45 +73,58 @@ export class TrafficHistory {
     return computed;
   }
 
-  /** Complete minutes whose start is in [from, to), in order. */
-  minutesIn(from: number, to: number): MinuteTraffic[] {
+  /** The minute starting at `start` once its datapoints are published, else undefined. */
+  publishedMinuteAt(start: number): MinuteTraffic | undefined {
+    const minute = this.minuteAt(start);
+    return minute !== undefined && minute.publishedAt <= this.clock.nowMs() ? minute : undefined;
+  }
+
+  /** Published minutes whose start is in [from, to), in order. */
+  publishedMinutesIn(from: number, to: number): MinuteTraffic[] {
     const minutes: MinuteTraffic[] = [];
     for (let start = Math.ceil(from / MINUTE_MS) * MINUTE_MS; start < to; start += MINUTE_MS) {
-      const minute = this.minuteAt(start);
+      const minute = this.publishedMinuteAt(start);
       if (minute !== undefined) minutes.push(minute);
     }
     return minutes;
   }
 
-  /** The alarms' states now (stateless evaluation over the last complete periods, like CloudWatch's M of N). */
+  /** The alarms' states now (stateless evaluation over the published datapoints, like CloudWatch's M of N). */
   alarmStates(): Map<string, AlarmState> {
     const lastComplete = floorToMinute(this.clock.nowMs()) - MINUTE_MS;
     const states = new Map<string, AlarmState>();
-    for (const alarm of ALARM_DEFINITIONS) states.set(alarm.name, this.evaluate(alarm, lastComplete));
+    for (const alarm of this.alarms) states.set(alarm.name, this.evaluate(alarm, lastComplete));
     return states;
   }
 
+  /**
+   * The most recent `evaluationPeriods` datapoints published in the evaluation range; fewer than that are filled
+   * as missing, and missing is not breaching.
+   */
   private evaluate(alarm: AlarmDefinition, lastComplete: number): AlarmState {
     const evaluatedAt = lastComplete + MINUTE_MS;
     if (!this.alarmsEnabled) {
       return { name: alarm.name, value: 'OK', reason: 'alarms disabled in this simulation', evaluatedAt };
     }
-    const values: string[] = [];
-    let breaching = 0;
-    for (let i = alarm.evaluationPeriods - 1; i >= 0; i -= 1) {
-      const minute = this.minuteAt(lastComplete - i * MINUTE_MS);
-      const value = minute === undefined ? null : metricValue(alarm, minute);
-      // Missing data is not breaching.
-      if (value !== null && value > alarm.threshold) breaching += 1;
-      values.push(value === null ? 'missing' : String(value));
+    const recent: number[] = [];
+    const range = alarm.evaluationPeriods + EVALUATION_RANGE_EXTRA_MINUTES;
+    for (let i = 0; i < range && recent.length < alarm.evaluationPeriods; i += 1) {
+      const minute = this.publishedMinuteAt(lastComplete - i * MINUTE_MS);
+      const value = minute === undefined ? null : alarm.value(minute);
+      if (value !== null) recent.push(value);
     }
-    const inAlarm = breaching >= alarm.evaluationPeriods;
+    const breaching = recent.filter((value) => breaches(alarm, value)).length;
+    const values = [
+      ...recent.reverse().map(String),
+      ...Array<string>(alarm.evaluationPeriods - recent.length).fill('missing'),
+    ];
+    const relation = alarm.comparison === 'GreaterThanThreshold' ? 'greater' : 'less';
     return {
       name: alarm.name,
-      value: inAlarm ? 'ALARM' : 'OK',
+      value: breaching >= alarm.evaluationPeriods ? 'ALARM' : 'OK',
       reason:
         `Threshold Crossed: ${breaching} of the last ${alarm.evaluationPeriods} datapoints [${values.join(', ')}] ` +
-        `were greater than the threshold (${alarm.threshold})`,
+        `were ${relation} than the threshold (${alarm.threshold})`,
       evaluatedAt,
     };
   }
@@ -230,51 +158,21 @@ export class TrafficHistory {
       (sum, s) => sum + (this.requestsPerMinute * (s.duration / MINUTE_MS) * s.share) / 100,
       0,
     );
-    const greenRequests = Math.min(total, Math.round(greenExact));
     let dominant = { weight: 0, carried: 0 };
     for (const s of segments) {
       const carried = s.duration * s.share;
       if (carried > 0 && carried >= dominant.carried) dominant = { weight: s.share, carried };
     }
-    const greenWeight = Math.round(dominant.weight * 1000) / 1000;
 
     const first = this.timeline.find((change) => change.share > 0);
     const minute =
       first === undefined || start < floorToMinute(first.at) ? null : (start - floorToMinute(first.at)) / MINUTE_MS;
-    const at: TrafficAt = { greenWeight, minute: minute ?? 0 };
-
-    const noData = this.model.greenNoData;
-    const greenSilent =
-      noData === 'always' ||
-      (Array.isArray(noData) && noData.includes(greenWeight)) ||
-      (this.model.greenNoDataForMinutes !== undefined && at.minute < this.model.greenNoDataForMinutes);
-    const green =
-      greenRequests === 0 || greenSilent
-        ? null
-        : groupMinute(greenRequests, this.model.greenErrorRatePercent?.(at) ?? 0.2, this.model.greenP95Ms?.(at) ?? 180);
-    const liveRequests = total - greenRequests;
-    const live =
-      liveRequests === 0
-        ? null
-        : groupMinute(liveRequests, this.model.liveErrorRatePercent ?? 0.1, this.model.liveP95Ms ?? 150);
-    return { start, greenWeight, minute, live, green, dbConnections: this.model.dbConnections?.(at) ?? 120 };
+    return computeMinute(this.model, {
+      start,
+      totalRequests: total,
+      greenRequests: Math.min(total, Math.round(greenExact)),
+      greenWeight: Math.round(dominant.weight * 1000) / 1000,
+      minute,
+    });
   }
-}
-
-function groupMinute(requests: number, errorRatePercent: number, p95Ms: number): GroupMinute {
-  if (!(errorRatePercent >= 0 && errorRatePercent <= 100)) {
-    throw new Error(`traffic model: an error rate must be 0-100 %, got ${errorRatePercent}`);
-  }
-  if (!(p95Ms >= 0)) throw new Error(`traffic model: a p95 must be >= 0 ms, got ${p95Ms}`);
-  return { requests, errors: Math.round((requests * errorRatePercent) / 100), p95Ms };
-}
-
-/** The alarm's metric for one minute, in the alarm's unit; null when the metric has no datapoint. */
-function metricValue(alarm: AlarmDefinition, minute: MinuteTraffic): number | null {
-  if (alarm.targetGroupArn === null) return minute.dbConnections;
-  const group = alarm.targetGroupArn === SIM.greenTargetGroupArn ? minute.green : minute.live;
-  if (group === null) return null;
-  if (alarm.metricName === 'TargetResponseTime') return group.p95Ms / 1000;
-  // IF(requests > 0, 100 * errors / requests, 0)
-  return group.requests > 0 ? (100 * group.errors) / group.requests : 0;
 }
