@@ -42,9 +42,11 @@ export interface TargetGroupAlarms {
  * - `DatabaseConnections` (Maximum) of the instance, or of a cluster's writer, above the share of max_connections for
  *   one 60 s period.
  * Missing data is not breaching: ALB publishes nothing while no request flows, and an idle green is not failing. The
- * idle side's no-healthy-target alarm is in ALARM while it is scaled in: the alarm listener only acts on alarms of
- * a group that carries weight, and the rule reacts to state changes, so green getting healthy and then losing its
- * targets is seen.
+ * idle side's no-healthy-target alarm may sit in ALARM while it is scaled in (when a 0 is published for a group without
+ * targets): the alarm listener only acts on alarms of a group that carries weight, and the rule reacts to state
+ * changes, so green getting healthy and then losing its targets is seen. The load balancer's own 5xx belong to no
+ * target group: a crashing green also raises the live side's error-rate alarm, which the listener ignores (rolling
+ * back to the live side is what it would ask for).
  */
 export class CutoverAlarms extends Construct {
   readonly byTargetGroup: readonly TargetGroupAlarms[];
