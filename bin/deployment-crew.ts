@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { parseContextConfig } from '../lib/context-config';
 import { DeploymentCrewStack } from '../lib/deployment-crew-stack';
 
@@ -14,4 +14,4 @@ new DeploymentCrewStack(app, config.stackName, {
 });
 
 // cdk-nag findings fail the synth; each acknowledgement in lib/ carries its reason.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

@@ -186,15 +186,4 @@ export class CutoverAlarms extends Construct {
       [this.databaseConnections.alarmName, { targetGroupArn: null, trigger: 'DB_CONNECTIONS' as const }],
     ]);
   }
-
-  /** Alarm name → the target group it watches (the database alarm watches none). */
-  get targetGroupOfAlarm(): Record<string, string> {
-    return Object.fromEntries(
-      this.byTargetGroup.flatMap((alarms) => [
-        [alarms.errorRate.alarmName, alarms.targetGroupArn],
-        [alarms.p95Latency.alarmName, alarms.targetGroupArn],
-        [alarms.noHealthyTargets.alarmName, alarms.targetGroupArn],
-      ]),
-    );
-  }
 }

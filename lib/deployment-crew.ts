@@ -83,11 +83,17 @@ export class DeploymentCrew extends Construct {
       alarms: this.alarms,
     });
     this.rollbackCoordinator = new RollbackCoordinatorAgent(this, 'RollbackCoordinator', { config, table });
-    this.rollbackTrigger = new RollbackTriggerAgent(this, 'RollbackTrigger', { config, table, alarms: this.alarms });
+    this.rollbackTrigger = new RollbackTriggerAgent(this, 'RollbackTrigger', {
+      config,
+      table,
+      alarms: this.alarms,
+      notifications: this.notifications,
+    });
     this.rollbackUrl = this.rollbackTrigger.url;
     new AlarmRollbackRule(this, 'AlarmRollback', {
       alarmNames: [...this.alarms.alarmNames, ...config.extraAlarmNames],
       target: this.rollbackTrigger.function,
+      notifications: this.notifications,
     });
 
     const machine = new DeploymentStateMachine(this, 'Workflow', {

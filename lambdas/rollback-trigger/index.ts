@@ -1,10 +1,11 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
-import { loadRollbackTriggerConfig } from '../shared/config/rollback-trigger';
+import { awsClientConfig } from '../shared/aws-clients';
+import { ALARM_LISTENER_SDK_LIMITS, loadRollbackTriggerConfig } from '../shared/config/rollback-trigger';
 import { InvalidInputError } from '../shared/errors';
 import { isFunctionUrlEvent, serveFunctionUrl } from '../shared/function-url';
 import { workflowHandler } from '../shared/handler';
@@ -17,20 +18,23 @@ import { alarmEventSchema, alarmToRequest, createRollbackTrigger, manualRollback
 /**
  * Invoked by the EventBridge rule on the pipeline's alarms (ALARM state), by the Chairman through the function URL
  * (AWS_IAM: the override, with a verified identity), or by a direct invocation naming `requestedBy`.
- * Env: TABLE_NAME, LOCK_KEY, LISTENER_ARN, ALARM_TARGET_GROUPS (alarm name → the target group it watches).
+ * Env: TABLE_NAME, LOCK_KEY, LISTENER_ARN, ALARM_ROUTES (alarm name → the target group it watches and its trigger).
+ * Every client is bounded by ALARM_LISTENER_SDK_LIMITS, which the stack checks against the function's timeout.
  */
 const config = loadRollbackTriggerConfig();
+const clientConfig = awsClientConfig(ALARM_LISTENER_SDK_LIMITS);
 const requestRollback = createRollbackTrigger({
   lock: createDeploymentLock(
-    DynamoDBDocumentClient.from(new DynamoDBClient(AWS_CLIENT_CONFIG), {
+    DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), {
       marshallOptions: { removeUndefinedValues: true },
     }),
     config.tableName,
     config.lockKey,
   ),
-  router: createTrafficRouter(new ElasticLoadBalancingV2Client(AWS_CLIENT_CONFIG), config.listenerArn),
-  sfn: new SFNClient(AWS_CLIENT_CONFIG),
-  alarmTargetGroups: config.alarmTargetGroups,
+  router: createTrafficRouter(new ElasticLoadBalancingV2Client(clientConfig), config.listenerArn),
+  sfn: new SFNClient(clientConfig),
+  cloudwatch: new CloudWatchClient(clientConfig),
+  alarmRoutes: config.alarmRoutes,
 });
 
 const STATUS_BY_ERROR = { NoDeploymentInProgress: 404, NotTheDeploymentInProgress: 409, LockLost: 409 };

@@ -1,16 +1,20 @@
+import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { SendTaskFailureCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import type { AlarmRoute } from '../shared/config/rollback-trigger';
 import type { RollbackTrigger } from '../shared/cutover-contracts';
-import { DeploymentCrewError } from '../shared/errors';
+import { DeploymentCrewError, errorMessage, errorName } from '../shared/errors';
 import { logger } from '../shared/logger';
-import type { DeploymentLock, LockItem } from '../tools/deployment-lock';
+import type { DeploymentLock, LockItem, RollbackClaim, RollbackRequest } from '../tools/deployment-lock';
 import type { TrafficRouter } from '../tools/traffic-router';
 
 /**
- * The fast path of a rollback. An alarm entering ALARM (through EventBridge) or the Chairman's override puts the
- * listener back to 100 % live at once, then fails the waiting bake token so that the state machine goes to the
- * RollbackCoordinator. The request is written to the lock first, so that a cutover step in flight or retried later
- * sees it and refuses to move traffic again: the rollback wins whatever the timing.
+ * The fast path of a rollback. An alarm entering ALARM (through EventBridge) or the Chairman's override claims the
+ * rollback on the lock (one conditional write: no rollback recorded yet, the bake token still the one read), puts the
+ * listener back to 100 % live at once, and then, in a `finally`, fails the waiting bake token so that the state
+ * machine goes to the RollbackCoordinator: whatever happened to the listener, the bake never goes on. The request is
+ * on the lock before the listener is touched, so a cutover step in flight or retried later sees it and refuses to
+ * move traffic again: the rollback wins whatever the timing.
  */
 
 export const alarmEventSchema = z.object({
@@ -34,16 +38,20 @@ export const manualRollbackSchema = z.strictObject({
 export type ManualRollback = z.output<typeof manualRollbackSchema>;
 
 export interface RollbackRequestInput {
+  /** For an alarm, the route's trigger replaces it (alarmToRequest says `ALARM`, which unrouted alarms keep). */
   readonly trigger: RollbackTrigger;
   readonly reason: string;
   readonly requestedBy: string;
   readonly alarmName?: string;
+  /** The alarm event's `time` (when the alarm changed state): older than the lock, it is not this deployment's. */
+  readonly eventTime?: string;
   /** Deployment named by a manual request; alarms act on whichever deployment holds the lock. */
   readonly deployment?: string;
 }
 
 export interface TriggerOutcome {
-  readonly action: 'ignored' | 'flagged' | 'traffic-restored';
+  /** `already-requested`: another request claimed the rollback first; this one did not touch the listener. */
+  readonly action: 'ignored' | 'flagged' | 'traffic-restored' | 'already-requested';
   readonly deployment: string | null;
   readonly detail: string;
   readonly listenerRestoredAt?: string;
@@ -54,11 +62,15 @@ export interface RollbackTriggerTools {
   readonly lock: DeploymentLock;
   readonly router: TrafficRouter;
   readonly sfn: SFNClient;
+  /** DescribeAlarms, to re-read an alarm whose event is in doubt (unreadable time, or late). */
+  readonly cloudwatch: CloudWatchClient;
   /**
-   * The target group each per-side alarm watches. An alarm on the side that is live for the current deployment
-   * says nothing about green (rolling back to that side would not help), so it is ignored here.
+   * Alarm name → route. A target-group alarm counts only on green once green carries traffic: the live side's says
+   * nothing about green (rolling back to it would not help), and green's before the first shift watches a side that
+   * serves nobody (its health alarm flaps while it is scaled or replaced). An alarm without a target group, or not in
+   * the routes (extra alarms, recorded as ALARM), always counts.
    */
-  readonly alarmTargetGroups?: Readonly<Record<string, string>>;
+  readonly alarmRoutes: Readonly<Record<string, AlarmRoute>>;
   readonly clock?: () => Date;
 }
 
@@ -70,24 +82,85 @@ const TRAFFIC_PHASES = new Set(['CUTOVER', 'ROLLING_BACK']);
  */
 const ALARM_FLAG_PHASES = new Set(['PROVISIONING', 'MIGRATION']);
 const MANUAL_FLAG_PHASES = new Set(['VALIDATION', 'PROVISIONING', 'MIGRATION']);
+/** An alarm event older than this (a late or retried delivery) is acted on only if the alarm is still in ALARM. */
+export const ALARM_EVENT_DOUBT_AFTER_MS = 5 * 60_000;
+/** SendTaskFailure answers for a token that was already answered or timed out: the bake has ended. */
+const CLOSED_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+/** Room for the listener's error in the task failure's cause (at most 32,768 characters in all). */
+const MAX_ERROR_TEXT = 2_000;
+
+interface BakeEnd {
+  readonly interrupted: boolean;
+  /** Why SendTaskFailure failed; the token is left in the lock for a retry (or a later alarm) to end. */
+  readonly error?: unknown;
+}
 
 export function createRollbackTrigger(tools: RollbackTriggerTools) {
   const clock = tools.clock ?? (() => new Date());
 
-  const interruptBake = async (item: LockItem, error: string, cause: string): Promise<boolean> => {
-    if (item.bakeToken === undefined) return false;
-    try {
-      await tools.sfn.send(new SendTaskFailureCommand({ taskToken: item.bakeToken, error, cause }));
-      return true;
-    } catch (failure) {
-      const name = failure instanceof Error ? failure.name : '';
-      // The bake already ended (timed out or answered): the next step sees the request in the lock instead.
-      if (['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes(name)) return false;
-      throw failure;
+  /** The alarm's state now, or undefined when it does not exist (metric and composite alarms alike). */
+  const alarmStateNow = async (alarmName: string): Promise<string | undefined> => {
+    const { MetricAlarms, CompositeAlarms } = await tools.cloudwatch.send(
+      new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }),
+    );
+    return MetricAlarms?.[0]?.StateValue ?? CompositeAlarms?.[0]?.StateValue;
+  };
+
+  /** Why an alarm event must not roll this deployment back, or undefined when it may. */
+  const whyNotThisDeployment = async (input: RollbackRequestInput, item: LockItem): Promise<string | undefined> => {
+    const alarmName = input.alarmName ?? '';
+    const eventAt = Date.parse(input.eventTime ?? '');
+    const acquiredAt = Date.parse(item.acquiredAt ?? '');
+    // The event's time has whole seconds: it is older than the lock only when its whole second is.
+    if (Number.isFinite(eventAt) && Number.isFinite(acquiredAt) && eventAt < Math.floor(acquiredAt / 1000) * 1000) {
+      return `the ${alarmName} event of ${input.eventTime} is from before this deployment took the lock (${item.acquiredAt})`;
     }
+    let doubt: string | undefined;
+    if (!Number.isFinite(eventAt)) doubt = `its time ${JSON.stringify(input.eventTime ?? null)} is unreadable`;
+    else if (clock().getTime() - eventAt > ALARM_EVENT_DOUBT_AFTER_MS) doubt = `it is from ${input.eventTime}`;
+    if (doubt === undefined) return undefined;
+    const state = await alarmStateNow(alarmName);
+    logger.info('alarm event in doubt: alarm state re-read', { alarmName, eventTime: input.eventTime, doubt, state });
+    return state === 'ALARM'
+      ? undefined
+      : `the ${alarmName} event is in doubt (${doubt}) and the alarm is now ${state ?? 'gone'}`;
+  };
+
+  /** One claim, and one more against the item as it is now when the bake token changed in between (a bake began or ended). */
+  const claim = async (holder: string, request: RollbackRequest, read: LockItem): Promise<RollbackClaim> => {
+    const first = await tools.lock.claimRollback(holder, request, read.bakeToken ?? null);
+    if (first.claimed || first.item.rollback !== undefined) return first;
+    return tools.lock.claimRollback(holder, request, first.item.bakeToken ?? null);
+  };
+
+  /** Fails the bake token (never throws: the failure is returned) and clears it from the lock once it is closed. */
+  const endBake = async (holder: string, token: string | undefined, error: string, cause: string): Promise<BakeEnd> => {
+    if (token === undefined) return { interrupted: false };
+    let interrupted = true;
+    try {
+      await tools.sfn.send(new SendTaskFailureCommand({ taskToken: token, error, cause }));
+    } catch (failure) {
+      // The bake already ended (timed out or answered): the next step sees the request in the lock instead.
+      if (!CLOSED_TOKEN_ERRORS.has(errorName(failure) ?? '')) {
+        logger.error('the bake token could not be failed', { deployment: holder, error: describe(failure) });
+        return { interrupted: false, error: failure };
+      }
+      interrupted = false;
+    }
+    try {
+      await tools.lock.clearBakeTokenIf(holder, token);
+    } catch (failure) {
+      // The token is closed either way: a later alarm failing it again gets InvalidToken, which is handled above.
+      logger.warn('a closed bake token stays in the lock', { deployment: holder, error: describe(failure) });
+    }
+    return { interrupted };
   };
 
   return async function requestRollback(input: RollbackRequestInput): Promise<TriggerOutcome> {
+    const isAlarm = input.trigger !== 'MANUAL' && input.alarmName !== undefined;
+    const route = isAlarm ? tools.alarmRoutes[input.alarmName ?? ''] : undefined;
+    const trigger: RollbackTrigger = isAlarm ? (route?.trigger ?? 'ALARM') : input.trigger;
+
     const current = await tools.lock.read();
     if (current === undefined || current.lockState !== 'HELD') {
       if (input.deployment !== undefined) {
@@ -98,57 +171,121 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
       }
       return { action: 'ignored', deployment: null, detail: 'no deployment holds the lock' };
     }
-    if (input.deployment !== undefined && input.deployment !== current.holder) {
+    const holder = current.holder;
+    if (input.deployment !== undefined && input.deployment !== holder) {
       throw new DeploymentCrewError(
         'NotTheDeploymentInProgress',
-        `deployment ${input.deployment} is not the one in progress (${current.holder} is)`,
+        `deployment ${input.deployment} is not the one in progress (${holder} is)`,
       );
     }
     const phase = current.phase ?? 'VALIDATION';
-    const manual = input.trigger === 'MANUAL';
-    const flagPhases = manual ? MANUAL_FLAG_PHASES : ALARM_FLAG_PHASES;
+    const flagPhases = input.trigger === 'MANUAL' ? MANUAL_FLAG_PHASES : ALARM_FLAG_PHASES;
     if (!TRAFFIC_PHASES.has(phase) && !flagPhases.has(phase)) {
-      return { action: 'ignored', deployment: current.holder, detail: `deployment is in phase ${phase}` };
+      return { action: 'ignored', deployment: holder, detail: `deployment is in phase ${phase}` };
+    }
+    // A target-group alarm counts only for green once green carries traffic; one that watches no side always counts.
+    const watched = route?.targetGroupArn ?? null;
+    if (watched !== null && watched === current.sides?.live.targetGroupArn) {
+      return { action: 'ignored', deployment: holder, detail: `${input.alarmName} watches the live side` };
+    }
+    if (watched !== null && current.greenWeight === 0) {
+      return {
+        action: 'ignored',
+        deployment: holder,
+        detail: `${input.alarmName} watches green, which carries no traffic yet`,
+      };
+    }
+    if (isAlarm) {
+      const why = await whyNotThisDeployment(input, current);
+      if (why !== undefined) {
+        logger.info('alarm event not acted on', { deployment: holder, alarmName: input.alarmName, why });
+        return { action: 'ignored', deployment: holder, detail: why };
+      }
     }
 
-    const watchedGroup = input.alarmName === undefined ? undefined : tools.alarmTargetGroups?.[input.alarmName];
-    if (watchedGroup !== undefined && watchedGroup === current.sides?.live.targetGroupArn) {
-      return { action: 'ignored', deployment: current.holder, detail: `${input.alarmName} watches the live side` };
-    }
-
-    const requestedAt = clock().toISOString();
-    const { first, item } = await tools.lock.requestRollback(current.holder, {
-      trigger: input.trigger,
+    const request: RollbackRequest = {
+      trigger,
       reason: input.reason,
-      requestedAt,
+      requestedAt: clock().toISOString(),
       requestedBy: input.requestedBy,
       ...(input.alarmName === undefined ? {} : { alarmName: input.alarmName }),
-    });
-    logger.info('rollback requested', { deployment: current.holder, trigger: input.trigger, first, phase });
+    };
+    const claimed = await claim(holder, request, current);
+    const item = claimed.item;
+    const recorded = item.rollback ?? request;
+    const errorNameForBake = recorded.trigger === 'MANUAL' ? 'RollbackRequested' : 'AlarmTriggered';
+
+    if (!claimed.claimed) {
+      // Another request claimed the rollback and moves the listener. A token still in the lock is a bake nobody has
+      // ended yet (its claimer is on it, or failed before it could): ending it twice is harmless, leaving it is not.
+      const bake = await endBake(holder, item.bakeToken, errorNameForBake, causeOf(recorded, item, null));
+      if (bake.error !== undefined) throw bake.error;
+      logger.info('rollback already requested', { deployment: holder, trigger, first: recorded.trigger });
+      return {
+        action: 'already-requested',
+        deployment: holder,
+        detail: `a rollback was already requested (${recorded.trigger} by ${recorded.requestedBy} at ${recorded.requestedAt})`,
+        bakeInterrupted: bake.interrupted,
+      };
+    }
+    logger.info('rollback claimed', { deployment: holder, trigger, phase, alarmName: input.alarmName });
 
     let listenerRestoredAt: string | undefined;
-    if (TRAFFIC_PHASES.has(item.phase ?? phase) && item.sides !== undefined) {
-      const restored = await tools.router.restoreLive(item.sides);
-      listenerRestoredAt = restored.confirmedAt;
-      await tools.lock.recordListenerRestored(current.holder, listenerRestoredAt);
+    let listenerError: unknown;
+    let bake: BakeEnd = { interrupted: false };
+    try {
+      if (TRAFFIC_PHASES.has(item.phase ?? phase) && item.sides !== undefined) {
+        listenerRestoredAt = (await tools.router.restoreLive(item.sides)).confirmedAt;
+        await tools.lock.recordListenerRestored(holder, listenerRestoredAt);
+      }
+    } catch (error) {
+      listenerError = error;
+      logger.error('the listener was not restored; the bake is failed all the same', {
+        deployment: holder,
+        error: describe(error),
+      });
+    } finally {
+      // Whatever happened to the listener, the bake must not go on with green taking traffic: the coordinator puts
+      // the listener back with its own retries, and escalates if it cannot.
+      const cause = causeOf(
+        recorded,
+        { listenerRestoredAt },
+        listenerError === undefined ? null : describe(listenerError),
+      );
+      bake = await endBake(holder, item.bakeToken, errorNameForBake, cause);
     }
-    const errorName = manual ? 'RollbackRequested' : 'AlarmTriggered';
-    const cause = JSON.stringify({
-      trigger: item.rollback?.trigger ?? input.trigger,
-      reason: item.rollback?.reason ?? input.reason,
-      alarmName: item.rollback === undefined ? (input.alarmName ?? null) : (item.rollback.alarmName ?? null),
-      requestedAt: item.rollback?.requestedAt ?? requestedAt,
-      listenerRestoredAt: listenerRestoredAt ?? null,
-    });
-    const bakeInterrupted = await interruptBake(item, errorName, cause);
+    // Rethrown, so that the invocation counts as failed (retried, then sent to the on-failure destination).
+    if (listenerError !== undefined) throw listenerError;
+    if (bake.error !== undefined) throw bake.error;
     return {
       action: listenerRestoredAt === undefined ? 'flagged' : 'traffic-restored',
-      deployment: current.holder,
-      detail: first ? `rollback requested: ${input.reason}` : 'a rollback was already requested; listener re-confirmed',
+      deployment: holder,
+      detail: `rollback requested: ${input.reason}`,
       ...(listenerRestoredAt === undefined ? {} : { listenerRestoredAt }),
-      bakeInterrupted,
+      bakeInterrupted: bake.interrupted,
     };
   };
+}
+
+/** The task failure's cause: the recorded request (the first one), and what became of the listener. */
+function causeOf(
+  recorded: RollbackRequest,
+  listener: { readonly listenerRestoredAt?: string | undefined },
+  listenerError: string | null,
+): string {
+  return JSON.stringify({
+    trigger: recorded.trigger,
+    reason: recorded.reason,
+    alarmName: recorded.alarmName ?? null,
+    requestedAt: recorded.requestedAt,
+    listenerRestoredAt: listener.listenerRestoredAt ?? null,
+    listenerError,
+  });
+}
+
+function describe(error: unknown): string {
+  const text = `${errorName(error) ?? 'Error'}: ${errorMessage(error)}`;
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text;
 }
 
 /** Turns a CloudWatch alarm state change into a rollback request (only for the ALARM state). */
@@ -157,6 +294,7 @@ export function alarmToRequest(event: AlarmEvent): RollbackRequestInput | undefi
   return {
     trigger: 'ALARM',
     alarmName: event.detail.alarmName,
+    eventTime: event.time,
     reason: `alarm ${event.detail.alarmName} entered ALARM at ${event.detail.state.timestamp ?? event.time}${
       event.detail.state.reason ? `: ${event.detail.state.reason}` : ''
     }`,

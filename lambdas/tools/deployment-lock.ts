@@ -36,6 +36,8 @@ const lockItemSchema = z.object({
   holder: z.string(),
   lockState: z.enum(['HELD', 'ESCALATED']),
   executionArn: z.string().optional(),
+  /** When AcquireDeploymentLock took the lock (`$$.State.EnteredTime`): older alarm events are not this deployment's. */
+  acquiredAt: z.string().optional(),
   phase: lockPhaseSchema.optional(),
   /** The phase a rollback started from (the phase is ROLLING_BACK meanwhile). */
   phaseBeforeRollback: lockPhaseSchema.optional(),
@@ -69,6 +71,12 @@ export interface DeploymentLock {
    * write, and whether this request was the first.
    */
   requestRollback(holder: string, request: RollbackRequest): Promise<{ first: boolean; item: LockItem }>;
+  /**
+   * Claims the rollback for one actor, in one conditional write: only while no rollback is recorded and the bake
+   * token is still `seenBakeToken` (null: no bake was waiting). `claimed: false` returns the item as it is now (a
+   * request recorded by someone else, or another token); LockLost when the holder no longer holds the lock.
+   */
+  claimRollback(holder: string, request: RollbackRequest, seenBakeToken: string | null): Promise<RollbackClaim>;
   recordListenerRestored(holder: string, restoredAt: string): Promise<void>;
   /**
    * Records whether the migration may have changed the schema (its task was started and its command may have run),
@@ -78,7 +86,14 @@ export interface DeploymentLock {
   /** Stores the bake's task token; refuses with RollbackRequested when a rollback is already requested. */
   storeBakeToken(holder: string, token: string, startedAt: string): Promise<void>;
   clearBakeToken(holder: string): Promise<void>;
+  /**
+   * Removes a token that was answered (failed) only while the lock still holds that very token, so that a later
+   * alarm does not act on a closed one and a newer bake's token is never touched. False when there was nothing to do.
+   */
+  clearBakeTokenIf(holder: string, token: string): Promise<boolean>;
 }
+
+export type RollbackClaim = { readonly claimed: boolean; readonly item: LockItem };
 
 function isConditionFailure(error: unknown): boolean {
   return (
@@ -94,13 +109,16 @@ export function createDeploymentLock(
 ): DeploymentLock {
   const Key = { pk: lockKey, sk: LOCK_SORT_KEY };
 
-  const read = async (): Promise<LockItem | undefined> => {
-    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key, ConsistentRead: true }));
-    if (Item === undefined) return undefined;
+  const parse = (Item: Record<string, unknown>): LockItem => {
     const parsed = lockItemSchema.safeParse(Item);
     if (!parsed.success)
       throw new DeploymentCrewError('InvalidLockItem', `the lock item is malformed: ${parsed.error}`);
     return parsed.data;
+  };
+
+  const read = async (): Promise<LockItem | undefined> => {
+    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key, ConsistentRead: true }));
+    return Item === undefined ? undefined : parse(Item);
   };
 
   /** Explains a failed conditional write: the lock is gone or held by someone else, or a rollback is pending. */
@@ -190,6 +208,53 @@ export function createDeploymentLock(
         const item = await read();
         if (item?.holder === holder && item.rollback !== undefined) return { first: false, item };
         throw await refusal(holder);
+      }
+    },
+    async claimRollback(holder, request, seenBakeToken) {
+      const names = { '#rollback': 'rollback', '#holder': 'holder', '#lockState': 'lockState', '#token': 'bakeToken' };
+      const values: Record<string, unknown> = { ':request': request, ':holder': holder, ':held': 'HELD' };
+      let tokenCondition = 'attribute_not_exists(#token)';
+      if (seenBakeToken !== null) {
+        values[':token'] = seenBakeToken;
+        tokenCondition = '#token = :token';
+      }
+      try {
+        const { Attributes } = await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key,
+            UpdateExpression: 'SET #rollback = :request',
+            ConditionExpression: `#holder = :holder AND #lockState = :held AND attribute_not_exists(#rollback) AND ${tokenCondition}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        if (Attributes === undefined) throw new DeploymentCrewError('LockLost', `deployment ${holder} lost its lock`);
+        return { claimed: true, item: parse(Attributes) };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const item = await read();
+        if (item?.holder === holder && item.lockState === 'HELD') return { claimed: false, item };
+        throw await refusal(holder);
+      }
+    },
+    async clearBakeTokenIf(holder, token) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key,
+            UpdateExpression: 'REMOVE #token',
+            ConditionExpression: '#holder = :holder AND #token = :token',
+            ExpressionAttributeNames: { '#holder': 'holder', '#token': 'bakeToken' },
+            ExpressionAttributeValues: { ':holder': holder, ':token': token },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
       }
     },
     recordMigrationStarted: (holder, started) =>

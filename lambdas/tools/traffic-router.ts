@@ -1,3 +1,4 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import {
   type Action,
   DescribeListenersCommand,
@@ -9,9 +10,11 @@ import {
   ModifyListenerCommand,
   type TargetGroupStickinessConfig,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import pRetry from 'p-retry';
 import { parseListenerArn } from '../shared/arns';
 import type { Side, Sides, Stickiness } from '../shared/cutover-contracts';
 import { ConfigurationError, DeploymentCrewError, errorMessage, errorName, InvalidInputError } from '../shared/errors';
+import { type ConfirmationSchedule, confirmationDelaysMs, LISTENER_CONFIRMATION } from '../shared/sdk-budget';
 
 /**
  * traffic_router: reads and sets the weights of the blue-green pair on the application's ALB listener.
@@ -19,13 +22,16 @@ import { ConfigurationError, DeploymentCrewError, errorMessage, errorName, Inval
  * The listener belongs to the application, not to this stack, so the tool only ever touches its default action, and
  * only when that action is a plain weighted forward between the two configured target groups. ModifyListener replaces
  * the whole action list, so every write sends the complete forward action, stickiness included, and every write is
- * followed by a re-read (`confirmWeights`) instead of assuming it took effect.
+ * followed by a re-read (`confirmWeights`) instead of assuming it took effect. DescribeListeners may still show the
+ * old weights for a moment after ModifyListener, so that re-read retries with a short backoff before it gives up.
  */
 
 /** Error names (the state machine's Catch/Retry contract). */
 export const LISTENER_NOT_SUPPORTED = 'ListenerNotSupported';
 export const LISTENER_NOT_STEADY = 'ListenerNotSteady';
 export const TRAFFIC_SHIFT_NOT_CONFIRMED = 'TrafficShiftNotConfirmed';
+/** The default action is a forward, but not a weighted one to exactly the configured pair. */
+export const LISTENER_NOT_BLUE_GREEN = 'ListenerNotBlueGreen';
 
 /** The weight the live side gets when green has none: weights are sent as percentages. */
 export const FULL_WEIGHT = 100;
@@ -67,14 +73,18 @@ export interface TrafficRouter {
   /** The listener's default forward action; ListenerNotSupported for anything else. */
   readForward(): Promise<ForwardState>;
   /**
-   * Which configured side is live (carries all the weight) and which is green. ListenerNotSteady when the listener is
-   * not exactly one configured side at 100 %; ListenerNotSupported when the listener is not a plain forward or a
-   * listener rule forwards to one of the pair (such traffic would not follow the weights).
+   * Which configured side is live (carries all the weight) and which is green. ListenerNotSupported when the default
+   * action is not a plain forward or a listener rule forwards to one of the pair (such traffic would not follow the
+   * weights); ListenerNotBlueGreen when the forward is not weighted (ForwardConfig.TargetGroups) to exactly the two
+   * configured groups; ListenerNotSteady when it is, but not with exactly one of them at 100 %.
    */
   resolveSides(pair: readonly Side[]): Promise<Sides>;
   /** Sends the complete forward action with `100 - greenPercent` on live and `greenPercent` on green. */
   setGreenWeight(sides: Sides, greenPercent: number): Promise<{ live: number; green: number }>;
-  /** Re-reads the listener; TrafficShiftNotConfirmed when the weights are not the expected ones. */
+  /**
+   * Re-reads the listener until it shows the expected weights (a stale read is retried with backoff, see
+   * LISTENER_CONFIRMATION); TrafficShiftNotConfirmed when the last read still does not.
+   */
   confirmWeights(sides: Sides, greenPercent: number): Promise<{ confirmedAt: string }>;
   /** The rollback path: live 100 %, green 0 %, then confirmed. Always writes (a rollback must win over a step-up). */
   restoreLive(sides: Sides): Promise<{ restoredAt: string; confirmedAt: string }>;
@@ -83,6 +93,16 @@ export interface TrafficRouter {
 
 export interface TrafficRouterOptions {
   readonly clock?: () => Date;
+  /**
+   * How the confirming re-read retries a read that does not show the expected weights yet.
+   * @default LISTENER_CONFIRMATION (5 reads, 250 ms doubling up to 2 s between them)
+   */
+  readonly confirmation?: ConfirmationSchedule;
+  /**
+   * Waits between confirming re-reads (tests record them instead, or advance a virtual clock).
+   * @default a timer
+   */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export function createTrafficRouter(
@@ -95,7 +115,11 @@ export function createTrafficRouter(
   } catch (error) {
     throw new ConfigurationError(`traffic router: ${errorMessage(error)}`);
   }
-  return new AlbTrafficRouter(client, listenerArn, options.clock ?? (() => new Date()));
+  return new AlbTrafficRouter(client, listenerArn, {
+    clock: options.clock ?? (() => new Date()),
+    confirmation: options.confirmation ?? LISTENER_CONFIRMATION,
+    sleep: options.sleep ?? ((ms) => sleepFor(ms)),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -147,6 +171,27 @@ function stickinessOf(config: TargetGroupStickinessConfig | undefined): Stickine
 export function describeWeights(weights: readonly TargetGroupWeight[]): string {
   if (weights.length === 0) return 'no target groups';
   return weights.map((w) => `${w.targetGroupArn}=${w.weight}`).join(', ');
+}
+
+/**
+ * Null when the default action is a weighted forward (ForwardConfig.TargetGroups) to exactly the two groups of the
+ * pair; otherwise what it is instead. A plain `TargetGroupArn` forward, or a forward config with one group or a third
+ * one, cannot be shifted by weight between the pair.
+ */
+export function blueGreenProblem(action: Action, pair: readonly [Side, Side]): string | null {
+  const groups = action.ForwardConfig?.TargetGroups ?? [];
+  const arns = groups.map((group) => group.TargetGroupArn ?? 'a group without an ARN');
+  if (groups.length === 0) {
+    return action.TargetGroupArn === undefined
+      ? 'a forward without target groups'
+      : `a plain forward to ${action.TargetGroupArn} (TargetGroupArn, no weighted ForwardConfig)`;
+  }
+  const expected = pair.map((side) => side.targetGroupArn);
+  const exactPair =
+    arns.length === 2 && expected.every((arn) => arns.includes(arn)) && arns.every((arn) => expected.includes(arn));
+  if (exactPair) return null;
+  const listed = groups.map((group) => `${group.TargetGroupArn ?? '?'}=${group.Weight ?? 1}`).join(', ');
+  return `a weighted forward to ${groups.length} group${groups.length === 1 ? '' : 's'} (${listed})`;
 }
 
 /** Weight of a group in the forward action, 0 when the group is not in it. */
@@ -221,14 +266,39 @@ export function weightMismatch(
 
 // ---------------------------------------------------------------------------------------------------------------
 
+/** A confirming read that does not show the expected weights (yet): retried, then TrafficShiftNotConfirmed. */
+class StaleWeights extends Error {
+  constructor(
+    readonly mismatch: string,
+    readonly weights: readonly TargetGroupWeight[],
+  ) {
+    super(mismatch);
+    this.name = 'StaleWeights';
+  }
+}
+
+interface RouterSettings {
+  readonly clock: () => Date;
+  readonly confirmation: ConfirmationSchedule;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
 class AlbTrafficRouter implements TrafficRouter {
+  private readonly clock: () => Date;
+
   constructor(
     private readonly client: ElasticLoadBalancingV2Client,
     readonly listenerArn: string,
-    private readonly clock: () => Date,
-  ) {}
+    private readonly settings: RouterSettings,
+  ) {
+    this.clock = settings.clock;
+  }
 
   async readForward(): Promise<ForwardState> {
+    return forwardStateOf(this.listenerArn, await this.readDefaultActions());
+  }
+
+  private async readDefaultActions(): Promise<Action[] | undefined> {
     let listeners: DescribeListenersCommandOutput;
     try {
       listeners = await this.client.send(new DescribeListenersCommand({ ListenerArns: [this.listenerArn] }));
@@ -240,7 +310,7 @@ class AlbTrafficRouter implements TrafficRouter {
     }
     const listener = listeners.Listeners?.[0];
     if (listener === undefined) throw new ConfigurationError(`listener ${this.listenerArn} does not exist`);
-    return forwardStateOf(this.listenerArn, listener.DefaultActions);
+    return listener.DefaultActions;
   }
 
   async resolveSides(pair: readonly Side[]): Promise<Sides> {
@@ -251,19 +321,24 @@ class AlbTrafficRouter implements TrafficRouter {
     if (first.targetGroupArn === second.targetGroupArn) {
       throw new ConfigurationError(`both configured sides use target group ${first.targetGroupArn}`);
     }
-    const forward = await this.readForward();
+    const actions = await this.readDefaultActions();
+    const forward = forwardStateOf(this.listenerArn, actions);
+    // forwardStateOf accepted it, so there is exactly one action, a forward.
+    const problem = actions?.[0] === undefined ? 'no action' : blueGreenProblem(actions[0], [first, second]);
+    if (problem !== null) {
+      throw new DeploymentCrewError(
+        LISTENER_NOT_BLUE_GREEN,
+        `listener ${this.listenerArn} is not set up for blue-green: its default action is ${problem}; expected a ` +
+          `weighted forward (ForwardConfig.TargetGroups) to exactly the two target groups ${first.targetGroupArn} and ` +
+          `${second.targetGroupArn}, the live one with a positive weight and the other with weight 0`,
+      );
+    }
     const notSteady = (why: string) =>
       new DeploymentCrewError(
         LISTENER_NOT_STEADY,
         `listener ${this.listenerArn} is not steady (${why}); weights: ${describeWeights(forward.weights)}. ` +
           'Finish or roll back the previous deployment before starting a new one.',
       );
-    const unknown = forward.weights.filter(
-      (w) => w.targetGroupArn !== first.targetGroupArn && w.targetGroupArn !== second.targetGroupArn,
-    );
-    if (unknown.length > 0) {
-      throw notSteady(`it forwards to ${unknown.map((w) => w.targetGroupArn).join(', ')}, not one of the pair`);
-    }
     const firstWeight = weightOf(forward.weights, first.targetGroupArn);
     const secondWeight = weightOf(forward.weights, second.targetGroupArn);
     let live: Side;
@@ -297,13 +372,34 @@ class AlbTrafficRouter implements TrafficRouter {
 
   async confirmWeights(sides: Sides, greenPercent: number): Promise<{ confirmedAt: string }> {
     assertGreenPercent(greenPercent);
-    const forward = await this.readForward();
-    const mismatch = weightMismatch(forward.weights, sides, greenPercent);
-    if (mismatch !== null) {
+    const delays = confirmationDelaysMs(this.settings.confirmation);
+    let reads = 0;
+    try {
+      await pRetry(
+        async () => {
+          reads += 1;
+          const forward = await this.readForward();
+          const mismatch = weightMismatch(forward.weights, sides, greenPercent);
+          if (mismatch !== null) throw new StaleWeights(mismatch, forward.weights);
+        },
+        {
+          retries: delays.length,
+          // The waits are ours (injectable), taken in onFailedAttempt: p-retry itself does not wait.
+          minTimeout: 0,
+          shouldRetry: ({ error }) => error instanceof StaleWeights,
+          onFailedAttempt: async ({ error, retriesConsumed, retriesLeft }) => {
+            if (error instanceof StaleWeights && retriesLeft > 0)
+              await this.settings.sleep(delays[retriesConsumed] ?? 0);
+          },
+        },
+      );
+    } catch (error) {
+      // Anything but a stale read (the listener unreadable, an SDK error after its own retries) is not re-read.
+      if (!(error instanceof StaleWeights)) throw error;
       throw new DeploymentCrewError(
         TRAFFIC_SHIFT_NOT_CONFIRMED,
-        `listener ${this.listenerArn} does not show live ${FULL_WEIGHT - greenPercent} / green ${greenPercent}: ` +
-          `${mismatch}; weights: ${describeWeights(forward.weights)}`,
+        `listener ${this.listenerArn} does not show live ${FULL_WEIGHT - greenPercent} / green ${greenPercent} ` +
+          `after ${reads} reads: ${error.mismatch}; weights: ${describeWeights(error.weights)}`,
       );
     }
     return { confirmedAt: this.clock().toISOString() };

@@ -46,6 +46,7 @@ export class ApprovalRequestAgent extends AgentFunction {
       }),
       timeout: Duration.seconds(20),
       memorySize: 256,
+      invokedSynchronouslyBy: 'Step Functions',
     });
     this.role.addToPolicy(tableStatement(props.table, 'PutItem'));
     props.notifications.grantPublish(this.role);

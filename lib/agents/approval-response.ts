@@ -34,6 +34,7 @@ export class ApprovalResponseAgent extends AgentFunction {
       environment: approvalResponseEnvironment({ tableName: props.table.tableName }),
       timeout: Duration.seconds(20),
       memorySize: 256,
+      invokedSynchronouslyBy: 'its function URL',
     });
     this.url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
     this.role.addToPolicy(tableStatement(props.table, 'GetItem', 'Query', 'UpdateItem'));

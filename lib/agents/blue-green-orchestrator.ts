@@ -35,6 +35,7 @@ export class BlueGreenOrchestratorAgent extends AgentFunction {
       description: 'DeploymentCrew BlueGreenOrchestrator: green provisioning, migrations, canary traffic shifts',
       environment: ORCHESTRATOR_CONFIG.environment(orchestratorConfigFor(props)),
       timeout: Duration.seconds(60),
+      invokedSynchronouslyBy: 'Step Functions',
     });
     const arns = new ApplicationArns(config.where);
     const watchedAlarmArns = [...alarms.alarmNames, ...config.extraAlarmNames].map((name) => arns.alarm(name));

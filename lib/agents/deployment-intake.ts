@@ -35,6 +35,7 @@ export class DeploymentIntakeAgent extends AgentFunction {
       environment: INTAKE_CONFIG.environment(intakeConfigFor(props.config, props.executionTimeoutSeconds)),
       timeout: Duration.seconds(10),
       memorySize: 256,
+      invokedSynchronouslyBy: 'Step Functions',
     });
   }
 }

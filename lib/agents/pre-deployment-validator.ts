@@ -28,6 +28,7 @@ export class PreDeploymentValidatorAgent extends AgentFunction {
       description: 'DeploymentCrew PreDeploymentValidator: health checks, dependency matrix, verified RDS snapshot',
       environment: { ...HEALTH_CHECKS.environment(config.healthChecks), ...DATABASE.environment(config.database) },
       timeout: Duration.seconds(90),
+      invokedSynchronouslyBy: 'Step Functions',
     });
     const arns = new ApplicationArns(config.where);
     for (const statement of backupStatements(arns, config.database)) this.role.addToPolicy(statement);

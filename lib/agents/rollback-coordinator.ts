@@ -35,6 +35,7 @@ export class RollbackCoordinatorAgent extends AgentFunction {
       description: 'DeploymentCrew RollbackCoordinator: rollback decision, traffic and database rollback, escalation',
       environment: COORDINATOR_CONFIG.environment(coordinatorConfigFor(props)),
       timeout: Duration.seconds(60),
+      invokedSynchronouslyBy: 'Step Functions',
     });
     const arns = new ApplicationArns(config.where);
     for (const statement of [

@@ -2,13 +2,21 @@ import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { rollbackTriggerEnvironment } from '../../lambdas/shared/config/rollback-trigger';
+import {
+  ALARM_LISTENER_SDK_BUDGET,
+  alarmListenerWorstCaseMs,
+  rollbackTriggerEnvironment,
+} from '../../lambdas/shared/config/rollback-trigger';
 import { AgentFunction } from '../agent-function';
+import type { ChairmanNotifications } from '../chairman-notifications';
 import type { ResolvedCrewConfig } from '../config/resolve-config';
 import type { CutoverAlarms } from '../cutover-alarms';
+import { ApplicationArns } from '../iam/application-arns';
 import { acknowledgeReadOnlyWildcards, listenerStatements, tableStatement } from '../iam/shared-statements';
+import { WatchedDeadLetterQueue } from '../watched-dead-letter-queue';
 
 /**
  * Properties of the alarm listener and Chairman's override.
@@ -16,21 +24,38 @@ import { acknowledgeReadOnlyWildcards, listenerStatements, tableStatement } from
 export interface RollbackTriggerAgentProps {
   /** The crew's configuration, resolved and checked. */
   readonly config: ResolvedCrewConfig;
-  /** The crew's state table, holding the lock (where the rollback request is recorded first). */
+  /** The crew's state table, holding the lock (where the rollback is claimed first). */
   readonly table: dynamodb.ITableV2;
-  /** The per-side alarms: an alarm on the live side is ignored. */
+  /** The alarms: what each one watches and the trigger it is recorded as; an alarm on the live side is ignored. */
   readonly alarms: CutoverAlarms;
+  /** The Chairman's topic, told when an invocation failed for good (its event is in the on-failure queue). */
+  readonly notifications: ChairmanNotifications;
+  /**
+   * The function's timeout. Refused when shorter than the worst case of the listener's AWS calls: an invocation cut
+   * off by its timeout runs no `finally`, and the `finally` is what ends the bake when the listener was not restored.
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
 }
+
+/** Lambda's retries of a failed asynchronous invocation (an alarm event) before it goes to the on-failure queue. */
+export const ALARM_LISTENER_RETRY_ATTEMPTS = 2;
+/** An alarm event still unprocessed after this is dropped to the queue: bakes last at most an hour. */
+export const ALARM_LISTENER_MAX_EVENT_AGE = Duration.hours(1);
 
 /**
  * The fast path of a rollback: an alarm entering ALARM (EventBridge) or the Chairman's override (an AWS_IAM function
- * URL) records the request on the lock, puts the listener back to 100 % live at once and interrupts the bake.
+ * URL) claims the rollback on the lock, puts the listener back to 100 % live at once and ends the bake. An alarm
+ * event that still fails after Lambda's retries goes to an encrypted queue whose alarm notifies the Chairman.
  */
 export class RollbackTriggerAgent extends AgentFunction {
   readonly url: lambda.FunctionUrl;
+  readonly failedInvocations: WatchedDeadLetterQueue;
 
   constructor(scope: Construct, id: string, props: RollbackTriggerAgentProps) {
-    const { config } = props;
+    const { config, alarms } = props;
+    const timeout = props.timeout ?? Duration.minutes(5);
+    assertTimeoutCoversSdkCalls(timeout);
     super(scope, id, {
       logRetention: config.logRetention,
       agent: 'rollback-trigger',
@@ -40,15 +65,39 @@ export class RollbackTriggerAgent extends AgentFunction {
         tableName: props.table.tableName,
         lockKey: config.lockKey,
         listenerArn: config.listenerArn,
-        alarmTargetGroups: props.alarms.targetGroupOfAlarm,
+        alarmRoutes: alarms.alarmRoutes,
       }),
-      timeout: Duration.seconds(30),
+      timeout,
       memorySize: 512,
     });
     this.url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+
+    this.failedInvocations = new WatchedDeadLetterQueue(this, 'FailedInvocations', {
+      alarmNameSuffix: 'alarm-listener-failed-invocations',
+      description:
+        'the alarm listener failed on an alarm event after its retries: the listener may not be back on live, or ' +
+        'the bake may still run. Check the deployment in progress and the function logs, then read and delete the ' +
+        'messages of the queue.',
+      notifications: props.notifications,
+    });
+    this.function.configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(this.failedInvocations.queue),
+      retryAttempts: ALARM_LISTENER_RETRY_ATTEMPTS,
+      maxEventAge: ALARM_LISTENER_MAX_EVENT_AGE,
+    });
+    // The same queue as the function's dead-letter queue too (set on the L1: AgentFunction owns the function's props):
+    // Lambda then sends a failed event both as is (ready to replay) and as its invocation record (with the error).
+    (this.function.node.defaultChild as lambda.CfnFunction).deadLetterConfig = {
+      targetArn: this.failedInvocations.queue.queueArn,
+    };
+
+    // DescribeAlarms supports resource-level permissions (resource type alarm): the alarms the rule delivers.
+    const arns = new ApplicationArns(config.where);
+    const alarmArns = [...alarms.alarmNames, ...config.extraAlarmNames].map((name) => arns.alarm(name));
     for (const statement of [
       ...listenerStatements(config.listenerArn),
       tableStatement(props.table, 'GetItem', 'UpdateItem'),
+      new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: alarmArns }),
     ]) {
       this.role.addToPolicy(statement);
     }
@@ -69,5 +118,19 @@ export class RollbackTriggerAgent extends AgentFunction {
         new iam.PolicyStatement({ actions: ['states:SendTaskFailure'], resources: [stateMachine.stateMachineArn] }),
       ],
     });
+  }
+}
+
+/** Refuses a timeout that could cut the listener's AWS calls (and so its `finally`) short. */
+export function assertTimeoutCoversSdkCalls(timeout: Duration): void {
+  const worstCaseMs = alarmListenerWorstCaseMs();
+  if (timeout.toMilliseconds() < worstCaseMs) {
+    const { calls, limits } = ALARM_LISTENER_SDK_BUDGET;
+    throw new Error(
+      `the alarm listener's timeout of ${timeout.toSeconds()} s is shorter than the worst case of its AWS calls ` +
+        `(${Math.ceil(worstCaseMs / 1000)} s: ${calls} calls × ${limits.maxAttempts} attempts × ` +
+        `(${limits.requestTimeoutMs} ms request timeout + backoff), plus the confirming re-reads); a timed-out ` +
+        'invocation would not end the bake',
+    );
   }
 }

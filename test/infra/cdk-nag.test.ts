@@ -1,10 +1,14 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type App, Validations } from 'aws-cdk-lib';
+import { type App, type CfnElement, Validations } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AgentFunction } from '../../lib/agent-function';
+import { readDefinition } from '../../lib/deployment-state-machine';
 import { auroraOverrides, buildSampleStack } from '../support/sample-stack';
+import { type AslMachine, statesOf } from './asl-definition';
 
 /** The parts of `validation-report.json` (aws-cdk-lib 2.276) the assertions read. */
 interface ValidationReport {
@@ -47,13 +51,55 @@ function readReport(directory: string): ValidationReport {
   return JSON.parse(readFileSync(join(directory, 'validation-report.json'), 'utf8')) as ValidationReport;
 }
 
-/** Synthesizes with cdk-nag registered as bin/ registers it: a finding nobody acknowledged fails the synth. */
-function synthesizeWithNag(overrides: Record<string, unknown> = {}) {
-  const { app } = buildSampleStack(overrides, { nag: true });
-  outdirs.push(app.outdir);
-  const assembly = app.synth();
-  return { app, report: readReport(assembly.directory) };
+/** The sample stack with both packs registered as bin/ registers them. */
+function buildWithNag(overrides: Record<string, unknown> = {}) {
+  const built = buildSampleStack(overrides, { nag: true });
+  Validations.of(built.app).addPlugins(new ServerlessChecks(built.app));
+  outdirs.push(built.app.outdir);
+  return built;
 }
+
+/**
+ * Synthesizes with cdk-nag as bin/ registers it: a finding nobody acknowledged fails the synth, after writing the
+ * report. Returns whether the synth failed, and the report either way.
+ */
+function synthesizeWithNag(overrides: Record<string, unknown> = {}) {
+  const { app } = buildWithNag(overrides);
+  const consoleError = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+  let failed = false;
+  try {
+    app.synth();
+  } catch {
+    failed = true;
+  } finally {
+    consoleError.mockRestore();
+  }
+  return { app, failed, report: readReport(app.outdir) };
+}
+
+/** A pack's own findings on the synthesized tree, in the report's `<pack>: <rule> at <path>` form. */
+function packFindings(pack: AwsSolutionsChecks | ServerlessChecks, app: App): string[] {
+  const { violations } = pack.validateScope(app);
+  return violations.flatMap((violation) =>
+    violation.violatingResources.map(
+      (resource) => `${pack.readPackName}: ${violation.ruleName} at ${resource.constructPath}`,
+    ),
+  );
+}
+
+/** Every agent: each traces to X-Ray through a policy of its own. */
+const AGENTS = [
+  'DeploymentIntake',
+  'ApprovalRequest',
+  'ApprovalResponse',
+  'PreDeploymentValidator',
+  'BlueGreenOrchestrator',
+  'RollbackCoordinator',
+  'RollbackTrigger',
+];
+
+/** Agents invoked synchronously only (Step Functions Task states, a function URL): no dead-letter queue needed. */
+const SYNCHRONOUS_AGENTS = AGENTS.filter((agent) => agent !== 'RollbackTrigger');
 
 /** The id cdk-nag's AwsSolutions-IAM5 acknowledgement of one wildcard resource has. */
 function iam5(resource: string): string {
@@ -70,9 +116,9 @@ function unacknowledged(report: ValidationReport): string[] {
   );
 }
 
-/** Every acknowledgement recorded with `Validations.of(scope).acknowledge()` in the app's construct tree. */
-function acknowledgements(app: App): Acknowledgement[] {
-  return app.node.findAll().flatMap((construct) =>
+/** Every acknowledgement recorded with `Validations.of(scope).acknowledge()` in the construct tree under `scope`. */
+function acknowledgements(scope: IConstruct): Acknowledgement[] {
+  return scope.node.findAll().flatMap((construct) =>
     construct.node.metadata
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((entry) =>
@@ -85,38 +131,27 @@ function acknowledgements(app: App): Acknowledgement[] {
   );
 }
 
-describe('cdk-nag AwsSolutions', () => {
-  it('synthesizes the sample stack with no unacknowledged violation', () => {
-    // Prepare
-    const overrides = {};
+describe('cdk-nag AwsSolutions and Serverless', () => {
+  it.each([
+    ['sample stack', {}],
+    ['Aurora variant', auroraOverrides()],
+  ])('synthesizes the %s with no unacknowledged violation', (_, overrides) => {
+    // Prepare: the variant's overrides, from it.each
 
     // Act
-    const { app, report } = synthesizeWithNag(overrides);
+    const { app, failed, report } = synthesizeWithNag(overrides);
 
     // Assess
     expect(unacknowledged(report)).toEqual([]);
-    expect(report.pluginReports.filter((plugin) => plugin.conclusion !== 'success')).toEqual([]);
-    // The pack itself, run on the synthesized tree: it walks every resource and honours the acknowledgements.
-    expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
+    expect(failed).toBe(false);
+    // The packs themselves, run on the synthesized tree: they walk every resource and honour the acknowledgements.
+    expect(packFindings(new AwsSolutionsChecks(), app)).toEqual([]);
+    expect(packFindings(new ServerlessChecks(), app)).toEqual([]);
   });
 
-  it('synthesizes the Aurora variant with no unacknowledged violation', () => {
+  it('fails the synth and reports an AwsSolutions violation nobody acknowledged (the check is live)', () => {
     // Prepare
-    const overrides = auroraOverrides();
-
-    // Act
-    const { app, report } = synthesizeWithNag(overrides);
-
-    // Assess
-    expect(unacknowledged(report)).toEqual([]);
-    expect(report.pluginReports.filter((plugin) => plugin.conclusion !== 'success')).toEqual([]);
-    expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
-  });
-
-  it('fails the synth and reports a violation nobody acknowledged (the check is live)', () => {
-    // Prepare
-    const { app, stack } = buildSampleStack({}, { nag: true });
-    outdirs.push(app.outdir);
+    const { app, stack } = buildWithNag();
     new sns.Topic(stack, 'Unencrypted');
     const consoleError = vi.spyOn(console, 'error').mockImplementation(() => undefined);
 
@@ -133,13 +168,36 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions: AwsSolutions-SNS3 at DeploymentCrew/Unencrypted/Resource',
     );
   });
+
+  it('fails the synth and reports a Serverless violation nobody acknowledged (the check is live)', () => {
+    // Prepare
+    const { app, stack } = buildWithNag();
+    new sns.Subscription(stack, 'Undriven', {
+      topic: stack.crew.notifications.topic,
+      protocol: sns.SubscriptionProtocol.EMAIL,
+      endpoint: 'someone@shop.example.com',
+    });
+    const consoleError = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+
+    // Act
+    const synthesize = () => app.synth();
+
+    // Assess
+    try {
+      expect(synthesize).toThrow(/Serverless-SNSRedrivePolicy/);
+    } finally {
+      consoleError.mockRestore();
+    }
+    expect(unacknowledged(readReport(app.outdir))).toContain(
+      'Serverless: Serverless-SNSRedrivePolicy at DeploymentCrew/Undriven/Resource',
+    );
+  });
 });
 
 describe('acknowledgements', () => {
   it('give a reason of at least 40 characters each', () => {
     // Prepare
-    const { app } = buildSampleStack({}, { nag: true });
-    outdirs.push(app.outdir);
+    const { app } = buildWithNag();
 
     // Act
     const acknowledged = acknowledgements(app);
@@ -151,8 +209,7 @@ describe('acknowledgements', () => {
 
   it('are only the expected findings, each on the construct it concerns', () => {
     // Prepare
-    const { app } = buildSampleStack({}, { nag: true });
-    outdirs.push(app.outdir);
+    const { app } = buildWithNag();
 
     // Act
     const acknowledged = acknowledgements(app).map(({ path, id }) => `${path} ${id}`);
@@ -170,8 +227,62 @@ describe('acknowledgements', () => {
         `DeploymentCrew/Crew/RollbackCoordinator/Role ${iam5('arn:aws:rds:eu-west-1:123456789012:db:shop-prod-db-pre-rb-*')}`,
         `DeploymentCrew/Crew/RollbackCoordinator/Role ${iam5('arn:aws:rds:eu-west-1:123456789012:snapshot:deploymentcrew-*')}`,
         `DeploymentCrew/Crew/RollbackTrigger/Role ${iam5('*')}`,
+        ...AGENTS.map((agent) => `DeploymentCrew/Crew/${agent}/Tracing ${iam5('*')}`),
+        ...SYNCHRONOUS_AGENTS.map((agent) => `DeploymentCrew/Crew/${agent}/Function Annotation::Serverless-LambdaDLQ`),
+        'DeploymentCrew/Crew/Chairman/DeadLetters Annotation::AwsSolutions-SQS3',
+        'DeploymentCrew/Crew/Chairman/DeadLetters Annotation::Serverless-SQSRedrivePolicy',
+        'DeploymentCrew/Crew/RollbackTrigger/FailedInvocations/Queue Annotation::Serverless-SQSRedrivePolicy',
+        'DeploymentCrew/Crew/AlarmRollback/UndeliveredEvents/Queue Annotation::AwsSolutions-SQS3',
+        'DeploymentCrew/Crew/AlarmRollback/UndeliveredEvents/Queue Annotation::Serverless-SQSRedrivePolicy',
       ].sort(),
     );
+  });
+
+  it('waive a dead-letter queue only for functions nothing invokes asynchronously', () => {
+    // Prepare
+    // The acknowledgements are in the construct tree with or without the packs, which would refuse this synth.
+    const { app, stack, template } = buildSampleStack();
+    outdirs.push(app.outdir);
+    const resources = template().toJSON().Resources as Record<
+      string,
+      { Type: string; Properties?: { Principal?: unknown } }
+    >;
+    const definition = JSON.parse(readDefinition().text) as AslMachine;
+
+    // Act
+    const waived = stack.node
+      .findAll()
+      .filter((construct): construct is AgentFunction => construct instanceof AgentFunction)
+      .filter((agent) =>
+        acknowledgements(stack).some(
+          ({ path, id }) => path === agent.function.node.path && id === 'Annotation::Serverless-LambdaDLQ',
+        ),
+      );
+    // An event source, an event invoke config or a service allowed to invoke (EventBridge, SNS, S3, …) all mean
+    // asynchronous invocation; a function URL is synchronous and needs no such permission with AWS_IAM auth.
+    const asynchronous = waived
+      .map((agent) => ({
+        agent: agent.node.id,
+        id: stack.getLogicalId(agent.function.node.defaultChild as CfnElement),
+      }))
+      .filter(({ id }) =>
+        Object.values(resources).some(
+          (resource) =>
+            (resource.Type === 'AWS::Lambda::Permission'
+              ? String(resource.Properties?.Principal).endsWith('.amazonaws.com')
+              : ['AWS::Lambda::EventInvokeConfig', 'AWS::Lambda::EventSourceMapping'].includes(resource.Type)) &&
+            JSON.stringify(resource.Properties).includes(`"${id}"`),
+        ),
+      )
+      .map(({ agent }) => agent);
+    const eventInvocations = statesOf(definition)
+      .filter(({ state }) => state.Parameters?.InvocationType === 'Event')
+      .map(({ id }) => id);
+
+    // Assess
+    expect(waived.map((agent) => agent.node.id).sort()).toEqual([...SYNCHRONOUS_AGENTS].sort());
+    expect(asynchronous).toEqual([]);
+    expect(eventInvocations).toEqual([]);
   });
 
   it("follow the Aurora variant's cluster names, each pattern anchored on the cluster or the restore suffix", () => {

@@ -32,6 +32,8 @@ const KMS_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56e
 const PARTITION = '<partition>';
 
 const LOG_WRITE = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+/** Every agent's active tracing, in a policy of its own (AgentFunction): X-Ray has no resource-level permissions. */
+const AGENT_XRAY = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 const ELB_DESCRIBE = [
   'elasticloadbalancing:DescribeListeners',
   'elasticloadbalancing:DescribeRules',
@@ -319,6 +321,8 @@ function logicalIds(stack: DeploymentCrewStack) {
     bakeInterruptPolicy: idOf(crew.node.findChild('BakeInterruptPolicy')),
     alarms: { blue: alarmsOf(BLUE_ARN), green: alarmsOf(GREEN_ARN), db: idOf(crew.alarms.databaseConnections) },
     rule: idOf(rule.rule),
+    failedInvocations: idOf(crew.rollbackTrigger.failedInvocations.queue),
+    undeliveredEvents: idOf(rule.deadLetters.queue),
   };
 }
 
@@ -745,13 +749,13 @@ describe('agent functions', () => {
     });
   });
 
-  it('tells the alarm listener the target group of each target-group alarm, and the lock and listener', () => {
+  it('tells the alarm listener the route of each alarm (target group and trigger), and the lock and listener', () => {
     // Prepare
     const { template, ids } = sample;
 
     // Act
     const environment = environmentOf(template, ids.trigger.function);
-    const alarmTargetGroups = jsonVariable(template, ids.trigger.function, 'ALARM_TARGET_GROUPS');
+    const alarmRoutes = jsonVariable(template, ids.trigger.function, 'ALARM_ROUTES');
 
     // Assess
     expect(environment).toMatchObject({
@@ -759,11 +763,14 @@ describe('agent functions', () => {
       LOCK_KEY: `LOCK#${LISTENER_ARN}`,
       LISTENER_ARN,
     });
-    expect(alarmTargetGroups).toEqual({
-      [ref(ids.alarms.blue.errorRate)]: BLUE_ARN,
-      [ref(ids.alarms.blue.p95Latency)]: BLUE_ARN,
-      [ref(ids.alarms.green.errorRate)]: GREEN_ARN,
-      [ref(ids.alarms.green.p95Latency)]: GREEN_ARN,
+    expect(alarmRoutes).toEqual({
+      [ref(ids.alarms.blue.errorRate)]: { targetGroupArn: BLUE_ARN, trigger: 'ERROR_RATE' },
+      [ref(ids.alarms.blue.p95Latency)]: { targetGroupArn: BLUE_ARN, trigger: 'LATENCY' },
+      [ref(ids.alarms.blue.noHealthyTargets)]: { targetGroupArn: BLUE_ARN, trigger: 'HEALTH_CHECK_FAILED' },
+      [ref(ids.alarms.green.errorRate)]: { targetGroupArn: GREEN_ARN, trigger: 'ERROR_RATE' },
+      [ref(ids.alarms.green.p95Latency)]: { targetGroupArn: GREEN_ARN, trigger: 'LATENCY' },
+      [ref(ids.alarms.green.noHealthyTargets)]: { targetGroupArn: GREEN_ARN, trigger: 'HEALTH_CHECK_FAILED' },
+      [ref(ids.alarms.db)]: { targetGroupArn: null, trigger: 'DB_CONNECTIONS' },
     });
   });
 
@@ -917,8 +924,14 @@ describe('cutover alarms', () => {
     // Act
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Record<string, CfnResourceJson>);
 
-    // Assess
-    expect(alarms.map((alarm) => alarm.Properties?.AlarmName).sort()).toEqual([...alarmNames].sort());
+    // Assess: besides the two dead-letter queue alarms (test/infra/alarm-listener.template.test.ts).
+    expect(alarms.map((alarm) => alarm.Properties?.AlarmName).sort()).toEqual(
+      [
+        ...alarmNames,
+        'DeploymentCrew-alarm-listener-failed-invocations',
+        'DeploymentCrew-alarm-rule-undelivered-events',
+      ].sort(),
+    );
   });
 
   it.each(['shop-blue', 'shop-green'] as const)(
@@ -1010,7 +1023,8 @@ describe('cutover alarms', () => {
     expect(database).toEqual(
       databaseAlarm([{ Name: 'DBInstanceIdentifier', Value: 'shop-prod-db' }], 800, 'DeploymentCrewStaging'),
     );
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    // The seven and the two dead-letter queue alarms.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
   });
 });
 
@@ -1051,6 +1065,7 @@ describe('alarm rollback rule', () => {
         Id: expect.any(String),
         Arn: { 'Fn::GetAtt': [ids.trigger.function, 'Arn'] },
         RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 300 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [ids.undeliveredEvents, 'Arn'] } },
       },
     ]);
   });
@@ -1102,7 +1117,7 @@ describe('alarm rollback rule', () => {
 
 describe('roles and scoped statements', () => {
   it.each(['sample', 'aurora', 'tuned'] as const)(
-    'allows mutating actions on "*" only for the state machine\'s log delivery and X-Ray (%s)',
+    'allows mutating actions on "*" only for the state machine\'s log delivery and X-Ray, and the agents\' X-Ray (%s)',
     (name) => {
       // Prepare
       const { template, ids } = variant(name);
@@ -1117,8 +1132,24 @@ describe('roles and scoped statements', () => {
         );
 
       // Assess
-      expect(onAnyResource.map(({ action }) => action).sort()).toEqual([...MUTATING_ON_ANY_RESOURCE].sort());
-      expect(new Set(onAnyResource.flatMap(({ roles }) => roles))).toEqual(new Set([ids.stateMachineRole]));
+      const byAgents = onAnyResource.filter(({ roles }) => !roles.includes(ids.stateMachineRole));
+      const agentRoles = [
+        ids.intake,
+        ids.approvalRequest,
+        ids.approvalResponse,
+        ids.validator,
+        ids.orchestrator,
+        ids.coordinator,
+        ids.trigger,
+      ].map(({ role }) => role);
+      expect(
+        onAnyResource
+          .filter(({ roles }) => roles.includes(ids.stateMachineRole))
+          .map(({ action }) => action)
+          .sort(),
+      ).toEqual([...MUTATING_ON_ANY_RESOURCE].sort());
+      expect(new Set(byAgents.map(({ action }) => action))).toEqual(new Set(AGENT_XRAY));
+      expect(new Set(byAgents.flatMap(({ roles }) => roles))).toEqual(new Set(agentRoles));
     },
   );
 
@@ -1136,6 +1167,7 @@ describe('roles and scoped statements', () => {
     expect(grants['rds:AddTagsToResource']).toEqual([snapshots]);
     expect(grants).toEqual({
       ...grant(LOG_WRITE, [arnOf(ids.validator.logGroup)]),
+      ...grant(AGENT_XRAY, ['*']),
       ...grant(['rds:CreateDBSnapshot', 'rds:DescribeDBSnapshots'], [database, snapshots]),
       ...grant(['rds:AddTagsToResource'], [snapshots]),
       ...grant(['rds:DescribeDBInstances'], [database]),
@@ -1152,6 +1184,7 @@ describe('roles and scoped statements', () => {
     // Assess
     expect(grants).toEqual({
       ...grant(LOG_WRITE, [arnOf(ids.approvalResponse.logGroup)]),
+      ...grant(AGENT_XRAY, ['*']),
       ...grant(['states:SendTaskSuccess', 'states:SendTaskFailure'], [ref(ids.stateMachine)]),
       ...grant(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [arnOf(ids.table)]),
     });
@@ -1167,13 +1200,14 @@ describe('roles and scoped statements', () => {
     // Assess
     expect(grants).toEqual({
       ...grant(LOG_WRITE, [arnOf(ids.approvalRequest.logGroup)]),
+      ...grant(AGENT_XRAY, ['*']),
       ...grant(['dynamodb:PutItem'], [arnOf(ids.table)]),
       ...grant(['sns:Publish'], [ref(ids.topic)]),
       ...grant(['kms:GenerateDataKey', 'kms:Decrypt'], [arnOf(ids.key)]),
     });
   });
 
-  it('lets the intake write its logs and nothing else', () => {
+  it('lets the intake write its logs and traces, nothing else', () => {
     // Prepare
     const { template, ids } = sample;
 
@@ -1181,7 +1215,7 @@ describe('roles and scoped statements', () => {
     const grants = grantsOf(template, ids.intake.role);
 
     // Assess
-    expect(grants).toEqual(grant(LOG_WRITE, [arnOf(ids.intake.logGroup)]));
+    expect(grants).toEqual({ ...grant(LOG_WRITE, [arnOf(ids.intake.logGroup)]), ...grant(AGENT_XRAY, ['*']) });
   });
 
   it('lets the orchestrator move the listener, the two services and the family, pass the two roles, read alarms', () => {
@@ -1196,6 +1230,7 @@ describe('roles and scoped statements', () => {
     // Assess
     expect(grants).toEqual({
       ...grant(LOG_WRITE, [arnOf(ids.orchestrator.logGroup)]),
+      ...grant(AGENT_XRAY, ['*']),
       ...grant(['elasticloadbalancing:ModifyListener'], [LISTENER]),
       ...grant(ELB_DESCRIBE, ['*']),
       ...grant(
@@ -1248,6 +1283,7 @@ describe('roles and scoped statements', () => {
     // Assess
     expect(grants).toEqual({
       ...grant(LOG_WRITE, [arnOf(ids.coordinator.logGroup)]),
+      ...grant(AGENT_XRAY, ['*']),
       ...grant(['elasticloadbalancing:ModifyListener'], [LISTENER]),
       ...grant(ELB_DESCRIBE, ['*']),
       ...grant(['cloudwatch:GetMetricData'], ['*']),
@@ -1281,10 +1317,18 @@ describe('roles and scoped statements', () => {
     // Assess
     expect(grants).toEqual({
       ...grant(LOG_WRITE, [arnOf(ids.trigger.logGroup)]),
+      ...grant(AGENT_XRAY, ['*']),
       ...grant(['elasticloadbalancing:ModifyListener'], [LISTENER]),
       ...grant(ELB_DESCRIBE, ['*']),
       ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arnOf(ids.table)]),
       ...grant(['states:SendTaskFailure'], [ref(ids.stateMachine)]),
+      ...grant(
+        ['cloudwatch:DescribeAlarms'],
+        [...Object.values(ids.alarms.blue), ...Object.values(ids.alarms.green), ids.alarms.db].map((alarm) =>
+          arn(`cloudwatch:${REGION}:${ACCOUNT}:alarm:${ref(alarm)}`),
+        ),
+      ),
+      ...grant(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], [arnOf(ids.failedInvocations)]),
     });
     // Not in the role's default policy: the state machine references the functions, a cycle otherwise.
     expect(sendTaskFailure.policies).toEqual([ids.approvalCallbackPolicy, ids.bakeInterruptPolicy].sort());
@@ -1335,7 +1379,7 @@ describe('roles and scoped statements', () => {
     });
   });
 
-  it('lets only the orchestrator describe alarms, the seven and the extra ones by ARN', () => {
+  it('lets only the orchestrator and the alarm listener describe alarms, the seven and the extra ones by ARN', () => {
     // Prepare
     const { template, ids } = tuned;
     const alarmArn = (name: string) => arn(`cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`);
@@ -1344,7 +1388,7 @@ describe('roles and scoped statements', () => {
     const holders = holdersOf(template, 'cloudwatch:DescribeAlarms');
 
     // Assess
-    expect(holders.roles).toEqual([ids.orchestrator.role]);
+    expect(holders.roles).toEqual([ids.orchestrator.role, ids.trigger.role].sort());
     expect(holders.resources).toEqual(
       [
         ...[
@@ -1470,7 +1514,15 @@ describe('Chairman notifications', () => {
 
     // Assess
     expect(subscriptions.map((subscription) => subscription.Properties)).toEqual([
-      { Protocol: 'email', Endpoint: 'chairman@shop.example.com', TopicArn: { Ref: ids.topic } },
+      {
+        Protocol: 'email',
+        Endpoint: 'chairman@shop.example.com',
+        TopicArn: { Ref: ids.topic },
+        // Failed deliveries: see tracing.template.test.ts.
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^CrewChairmanDeadLetters/), 'Arn'] },
+        },
+      },
     ]);
   });
 });
@@ -1571,6 +1623,7 @@ describe('Aurora variant', () => {
     expect(Object.keys(grants).filter((action) => /DBSnapshot|DBInstance/.test(action))).toEqual([]);
     expect(grants).toEqual({
       ...grant(LOG_WRITE, [arnOf(ids.validator.logGroup)]),
+      ...grant(AGENT_XRAY, ['*']),
       ...grant(['rds:CreateDBClusterSnapshot', 'rds:DescribeDBClusterSnapshots'], [cluster, snapshots]),
       ...grant(['rds:AddTagsToResource'], [snapshots]),
       ...grant(['rds:DescribeDBClusters'], [cluster]),
@@ -1591,6 +1644,7 @@ describe('Aurora variant', () => {
     // Assess
     expect(grants).toEqual({
       ...grant(LOG_WRITE, [arnOf(ids.coordinator.logGroup)]),
+      ...grant(AGENT_XRAY, ['*']),
       ...grant(['elasticloadbalancing:ModifyListener'], [LISTENER]),
       ...grant(ELB_DESCRIBE, ['*']),
       ...grant(['cloudwatch:GetMetricData'], ['*']),

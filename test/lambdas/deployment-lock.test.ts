@@ -95,6 +95,7 @@ describe('deployment lock: read', () => {
       holder: HOLDER,
       lockState: 'HELD',
       executionArn: `arn:aws:states:eu-west-1:123456789012:execution:DeploymentCrew:${HOLDER}`,
+      acquiredAt: '2026-11-24T10:00:00.000Z',
     });
   });
 
@@ -234,6 +235,80 @@ describe('deployment lock: requestRollback', () => {
   });
 });
 
+describe('deployment lock: claimRollback', () => {
+  it('claims with the bake token it saw, in one write that returns the item', async () => {
+    // Prepare
+    const { lock } = await acquiredLock({ phase: 'CUTOVER', sides: SIDES, bakeToken: 'token-step-0' });
+
+    // Act
+    const claim = await lock.claimRollback(HOLDER, ALARM_REQUEST, 'token-step-0');
+
+    // Assess
+    expect(claim.claimed).toBe(true);
+    expect(claim.item).toMatchObject({ rollback: ALARM_REQUEST, bakeToken: 'token-step-0', sides: SIDES });
+    expect((await lock.read())?.rollback).toEqual(ALARM_REQUEST);
+  });
+
+  it('claims between bakes when it saw no token and none was stored since', async () => {
+    // Prepare
+    const { lock } = await acquiredLock({ phase: 'CUTOVER' });
+
+    // Act
+    const claim = await lock.claimRollback(HOLDER, ALARM_REQUEST, null);
+
+    // Assess
+    expect(claim.claimed).toBe(true);
+    expect(claim.item.rollback).toEqual(ALARM_REQUEST);
+  });
+
+  it('does not claim when another request claimed first, and returns the first one', async () => {
+    // Prepare
+    const { lock } = await acquiredLock({ bakeToken: 'token-step-0' });
+    await lock.claimRollback(HOLDER, MANUAL_REQUEST, 'token-step-0');
+
+    // Act
+    const claim = await lock.claimRollback(HOLDER, ALARM_REQUEST, 'token-step-0');
+
+    // Assess
+    expect(claim.claimed).toBe(false);
+    expect(claim.item.rollback).toEqual(MANUAL_REQUEST);
+    expect((await lock.read())?.rollback).toEqual(MANUAL_REQUEST);
+  });
+
+  it.each<[string, string | null, Record<string, unknown>]>([
+    ['a new bake started since the read', null, { bakeToken: 'token-step-1' }],
+    ['the bake it saw ended since the read', 'token-step-0', {}],
+    ['the next bake replaced the token it saw', 'token-step-0', { bakeToken: 'token-step-1' }],
+  ])('does not claim when %s, and returns the item as it is now', async (_, seen, item) => {
+    // Prepare
+    const { lock } = await acquiredLock(item);
+
+    // Act
+    const claim = await lock.claimRollback(HOLDER, ALARM_REQUEST, seen);
+
+    // Assess
+    expect(claim.claimed).toBe(false);
+    expect(claim.item).not.toHaveProperty('rollback');
+    expect(claim.item.bakeToken).toBe(item.bakeToken);
+    expect(await lock.read()).not.toHaveProperty('rollback');
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['another holder', { holder: OTHER_HOLDER }],
+    ['an ESCALATED lock', { lockState: 'ESCALATED' }],
+  ])('refuses with LockLost for %s', async (_, item) => {
+    // Prepare
+    const { lock, raw } = await acquiredLock(item);
+
+    // Act
+    const error = await rejection(lock.claimRollback(HOLDER, ALARM_REQUEST, null));
+
+    // Assess
+    expect(error.name).toBe('LockLost');
+    expect(await raw()).not.toHaveProperty('rollback');
+  });
+});
+
 describe('deployment lock: bake token', () => {
   it('stores the token and the bake start', async () => {
     // Prepare
@@ -288,6 +363,44 @@ describe('deployment lock: bake token', () => {
     const item = await lock.read();
     expect(item).not.toHaveProperty('bakeToken');
     expect(item).toMatchObject({ bakeStartedAt: '2026-11-24T10:10:00.000Z', rollback: ALARM_REQUEST });
+  });
+
+  it('clears a closed token only while the lock still holds that same token', async () => {
+    // Prepare
+    const { lock } = await acquiredLock();
+    await lock.storeBakeToken(HOLDER, 'token-step-0', '2026-11-24T10:10:00.000Z');
+
+    // Act
+    const cleared = await lock.clearBakeTokenIf(HOLDER, 'token-step-0');
+
+    // Assess
+    expect(cleared).toBe(true);
+    expect(await lock.read()).not.toHaveProperty('bakeToken');
+  });
+
+  it('leaves a newer token alone when clearing one that was closed', async () => {
+    // Prepare
+    const { lock } = await acquiredLock();
+    await lock.storeBakeToken(HOLDER, 'token-step-1', '2026-11-24T10:30:00.000Z');
+
+    // Act
+    const cleared = await lock.clearBakeTokenIf(HOLDER, 'token-step-0');
+
+    // Assess
+    expect(cleared).toBe(false);
+    expect(await lock.read()).toMatchObject({ bakeToken: 'token-step-1' });
+  });
+
+  it('leaves the lock of another holder alone when clearing a token', async () => {
+    // Prepare
+    const { lock, raw } = await acquiredLock({ holder: OTHER_HOLDER, bakeToken: 'token-step-0' });
+
+    // Act
+    const cleared = await lock.clearBakeTokenIf(HOLDER, 'token-step-0');
+
+    // Assess
+    expect(cleared).toBe(false);
+    expect(await raw()).toHaveProperty('bakeToken', 'token-step-0');
   });
 
   it('refuses to clear the token of another holder', async () => {

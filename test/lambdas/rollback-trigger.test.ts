@@ -1,96 +1,46 @@
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  type Action,
   DescribeListenersCommand,
   ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import {
-  SendTaskFailureCommand,
-  type SendTaskFailureCommandInput,
-  SFNClient,
-  SFNServiceException,
-  TaskTimedOut,
-} from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SFNClient, SFNServiceException, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  type AlarmEvent,
-  alarmToRequest,
-  createRollbackTrigger,
-  type RollbackRequestInput,
-} from '../../lambdas/rollback-trigger/trigger';
-import type { Side, Sides } from '../../lambdas/shared/cutover-contracts';
+import { alarmToRequest } from '../../lambdas/rollback-trigger/trigger';
+import { ALARM_LISTENER_MAX_SDK_CALLS } from '../../lambdas/shared/config/rollback-trigger';
 import { LOCK_SORT_KEY } from '../../lambdas/shared/state-table';
-import type { DeploymentLock, LockPhase } from '../../lambdas/tools/deployment-lock';
 import { type LocalDocumentDynamo, STATE_TABLE_NAME, startLocalDocumentDynamo } from '../support/dynalite';
 import { rejection, serviceThrottling } from '../support/errors';
-import { freshLock, putHeldLock, UnexpectedRouter } from '../support/lock-fixtures';
+import {
+  ALARM_ROUTES,
+  alarm,
+  alarmEvent,
+  BAKE_TOKEN,
+  BLUE_TG,
+  CHAIRMAN,
+  causeOf,
+  GREEN_TG,
+  LISTENER,
+  manual,
+  NOW,
+  RESTORED_AT,
+  SIDES,
+  sentFailures as sentFailuresOf,
+  type WorldSetup,
+  world as worldOf,
+} from '../support/rollback-trigger-world';
 
 // Before any import: the Powertools logger reads its level once, and resets to it on every handler invocation.
 vi.hoisted(() => {
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
 });
 
-const PREFIX = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
-const LISTENER = `${PREFIX}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`;
-const BLUE_TG = `${PREFIX}:targetgroup/shop-blue/73e2d6bc24d8a067`;
-const GREEN_TG = `${PREFIX}:targetgroup/shop-green/8a067e2d6bc24d73`;
-const CHAIRMAN = 'arn:aws:iam::123456789012:user/chairman';
-const BAKE_TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAbake-token-step-0';
-
-const NOW = new Date('2026-11-24T10:20:00.000Z');
-const RESTORED_AT = '2026-11-24T10:20:01.500Z';
-const BLUE: Side = { targetGroupArn: BLUE_TG, serviceName: 'shop-blue' };
-const GREEN: Side = { targetGroupArn: GREEN_TG, serviceName: 'shop-green' };
-const SIDES: Sides = { live: BLUE, green: GREEN, stickiness: null, resolvedAt: '2026-11-24T10:01:00.000Z' };
-
-/** Per-side alarms as the stack maps them: each side's alarms watch its own target group. */
-const ALARM_TARGET_GROUPS = { 'shop-blue-5xx': BLUE_TG, 'shop-green-5xx': GREEN_TG };
-
-function alarmEvent(alarmName: string, value = 'ALARM'): AlarmEvent {
-  return {
-    source: 'aws.cloudwatch',
-    'detail-type': 'CloudWatch Alarm State Change',
-    time: '2026-11-24T10:19:58Z',
-    detail: {
-      alarmName,
-      state: {
-        value,
-        reason: 'Threshold Crossed: 2 datapoints were greater than the threshold (5.0)',
-        timestamp: '2026-11-24T10:19:57.123+0000',
-      },
-    },
-  };
-}
-
-function alarm(alarmName: string): RollbackRequestInput {
-  const request = alarmToRequest(alarmEvent(alarmName));
-  if (request === undefined) throw new Error('an ALARM state must map to a request');
-  return request;
-}
-
-function manual(deployment: string, reason = 'support reports failed checkouts'): RollbackRequestInput {
-  return { trigger: 'MANUAL', deployment, reason, requestedBy: CHAIRMAN };
-}
-
-/** Records restoreLive calls into the shared order log; nothing else is expected of it. */
-class FakeRouter extends UnexpectedRouter {
-  readonly restored: Sides[] = [];
-
-  constructor(private readonly order: string[]) {
-    super(LISTENER);
-  }
-
-  override async restoreLive(sides: Sides): Promise<{ restoredAt: string; confirmedAt: string }> {
-    this.order.push('restoreLive');
-    this.restored.push(sides);
-    return { restoredAt: '2026-11-24T10:20:01.000Z', confirmedAt: RESTORED_AT };
-  }
-}
-
 let dynamo: LocalDocumentDynamo;
-const sfnClient = new SFNClient({ region: 'eu-west-1' });
 /** Class-wide: the trigger's client here and the one index.ts creates below. */
 const sfn = mockClient(SFNClient);
 
@@ -108,63 +58,11 @@ beforeEach(() => {
   sfn.reset();
 });
 
-interface World {
-  readonly holder: string;
-  readonly lock: DeploymentLock;
-  readonly router: FakeRouter;
-  readonly order: string[];
-  readonly requestRollback: ReturnType<typeof createRollbackTrigger>;
-}
-
-/**
- * A trigger over a fresh lock key. `phase` puts a held lock (as AcquireDeploymentLock does) and moves it on the way the
- * orchestrator does; `bakeToken` stores a waiting bake's token; no phase leaves the listener without a deployment.
- */
-async function world(setup: { phase?: LockPhase; bakeToken?: string; lockState?: 'HELD' | 'ESCALATED' } = {}) {
-  const { holder, lockKey, lock } = freshLock(dynamo.ddb, LISTENER);
-  if (setup.phase !== undefined) {
-    await putHeldLock(dynamo.ddb, lockKey, holder);
-    await lock.enterPhase(holder, 'PROVISIONING', { sides: SIDES, greenWeight: 0 });
-    if (setup.phase === 'CUTOVER') await lock.enterPhase(holder, 'CUTOVER', { greenWeight: 10 });
-    else if (setup.phase !== 'PROVISIONING') await lock.recordPhase(holder, setup.phase);
-    if (setup.bakeToken !== undefined) await lock.storeBakeToken(holder, setup.bakeToken, '2026-11-24T10:15:00.000Z');
-    if (setup.lockState === 'ESCALATED') {
-      await dynamo.ddb.send(
-        new UpdateCommand({
-          TableName: STATE_TABLE_NAME,
-          Key: { pk: lockKey, sk: LOCK_SORT_KEY },
-          UpdateExpression: 'SET lockState = :escalated',
-          ExpressionAttributeValues: { ':escalated': 'ESCALATED' },
-        }),
-      );
-    }
-  }
-  const order: string[] = [];
-  sfn.on(SendTaskFailureCommand).callsFake(() => {
-    order.push('SendTaskFailure');
-    return {};
-  });
-  const router = new FakeRouter(order);
-  const requestRollback = createRollbackTrigger({
-    lock,
-    router,
-    sfn: sfnClient,
-    alarmTargetGroups: ALARM_TARGET_GROUPS,
-    clock: () => new Date(NOW),
-  });
-  return { holder, lock, router, order, requestRollback } satisfies World;
-}
-
-function sentFailures(): SendTaskFailureCommandInput[] {
-  return sfn.commandCalls(SendTaskFailureCommand).map((call) => call.args[0].input);
-}
-
-function causeOf(input: SendTaskFailureCommandInput | undefined): Record<string, unknown> {
-  return JSON.parse(input?.cause ?? 'null') as Record<string, unknown>;
-}
+const world = (setup: WorldSetup = {}) => worldOf({ ddb: dynamo.ddb, sfn }, setup);
+const sentFailures = () => sentFailuresOf(sfn);
 
 describe('rollback trigger: alarms', () => {
-  it('records the request, restores live, then fails the bake with the stored token', async () => {
+  it('records the request with its route trigger, restores live, then fails the bake and clears its token', async () => {
     // Prepare
     const { holder, lock, router, order, requestRollback } = await world({ phase: 'CUTOVER', bakeToken: BAKE_TOKEN });
 
@@ -179,25 +77,28 @@ describe('rollback trigger: alarms', () => {
       listenerRestoredAt: RESTORED_AT,
       bakeInterrupted: true,
     });
-    expect(await lock.read()).toMatchObject({
+    const item = await lock.read();
+    expect(item).toMatchObject({
       rollback: {
-        trigger: 'ALARM',
+        trigger: 'ERROR_RATE',
         alarmName: 'shop-green-5xx',
         requestedBy: 'cloudwatch',
         requestedAt: NOW.toISOString(),
       },
       listenerRestoredAt: RESTORED_AT,
     });
+    expect(item).not.toHaveProperty('bakeToken');
     expect(router.restored).toEqual([SIDES]);
     expect(order).toEqual(['restoreLive', 'SendTaskFailure']);
     const [failure] = sentFailures();
     expect(failure).toMatchObject({ taskToken: BAKE_TOKEN, error: 'AlarmTriggered' });
     expect(causeOf(failure)).toEqual({
-      trigger: 'ALARM',
+      trigger: 'ERROR_RATE',
       reason: expect.stringContaining('shop-green-5xx'),
       alarmName: 'shop-green-5xx',
       requestedAt: NOW.toISOString(),
       listenerRestoredAt: RESTORED_AT,
+      listenerError: null,
     });
   });
 
@@ -238,18 +139,41 @@ describe('rollback trigger: alarms', () => {
     expect(await lock.read()).not.toHaveProperty('rollback');
   });
 
-  it('records an alarm while green is still being provisioned (EventBridge sends it once), without touching traffic', async () => {
+  it('records a database alarm while green is still being provisioned (EventBridge sends it once), without touching traffic', async () => {
     // Prepare
     const { holder, lock, order, requestRollback } = await world({ phase: 'PROVISIONING' });
 
     // Act
-    const outcome = await requestRollback(alarm('shop-green-5xx'));
+    const outcome = await requestRollback(alarm('shop-db-connections'));
 
     // Assess
     expect(outcome).toMatchObject({ action: 'flagged', deployment: holder });
     expect(order).toEqual([]);
-    expect((await lock.read())?.rollback).toMatchObject({ trigger: 'ALARM', alarmName: 'shop-green-5xx' });
+    expect((await lock.read())?.rollback).toMatchObject({
+      trigger: 'DB_CONNECTIONS',
+      alarmName: 'shop-db-connections',
+    });
   });
+
+  it.each<['PROVISIONING' | 'MIGRATION']>([['PROVISIONING'], ['MIGRATION']])(
+    "ignores green's own alarm during %s: green carries no traffic yet",
+    async (phase) => {
+      // Prepare
+      const { holder, lock, order, requestRollback } = await world({ phase });
+
+      // Act
+      const outcome = await requestRollback(alarm('shop-green-5xx'));
+
+      // Assess
+      expect(outcome).toEqual({
+        action: 'ignored',
+        deployment: holder,
+        detail: 'shop-green-5xx watches green, which carries no traffic yet',
+      });
+      expect(order).toEqual([]);
+      expect(await lock.read()).not.toHaveProperty('rollback');
+    },
+  );
 
   it('ignores an alarm before the cutover began (the deployment is still being approved or validated)', async () => {
     // Prepare
@@ -277,7 +201,7 @@ describe('rollback trigger: alarms', () => {
     expect(await lock.read()).not.toHaveProperty('rollback');
   });
 
-  it('still restores traffic when the bake already ended (TaskTimedOut)', async () => {
+  it('still restores traffic when the bake already ended (TaskTimedOut), and clears the closed token', async () => {
     // Prepare
     const { lock, order, requestRollback } = await world({ phase: 'CUTOVER', bakeToken: BAKE_TOKEN });
     sfn
@@ -295,12 +219,14 @@ describe('rollback trigger: alarms', () => {
     });
     expect(order).toEqual(['restoreLive']);
     expect(sentFailures()).toHaveLength(1);
-    expect(await lock.read()).toMatchObject({ rollback: { trigger: 'ALARM' }, listenerRestoredAt: RESTORED_AT });
+    const item = await lock.read();
+    expect(item).toMatchObject({ rollback: { trigger: 'ERROR_RATE' }, listenerRestoredAt: RESTORED_AT });
+    expect(item).not.toHaveProperty('bakeToken');
   });
 
-  it('propagates any other SendTaskFailure error, after traffic is restored', async () => {
+  it('propagates any other SendTaskFailure error after traffic is restored, leaving the token for the retry', async () => {
     // Prepare
-    const { order, requestRollback } = await world({ phase: 'CUTOVER', bakeToken: BAKE_TOKEN });
+    const { lock, order, requestRollback } = await world({ phase: 'CUTOVER', bakeToken: BAKE_TOKEN });
     sfn.on(SendTaskFailureCommand).rejects(serviceThrottling(SFNServiceException, 'ThrottlingException'));
 
     // Act
@@ -309,20 +235,39 @@ describe('rollback trigger: alarms', () => {
     // Assess
     expect(error.name).toBe('ThrottlingException');
     expect(order).toEqual(['restoreLive']);
+    expect(await lock.read()).toMatchObject({ bakeToken: BAKE_TOKEN, rollback: { trigger: 'ERROR_RATE' } });
   });
 
-  it('keeps the first trigger when a second alarm arrives, and re-confirms the listener', async () => {
+  it('ends the bake on the retry of an invocation whose SendTaskFailure failed, without moving the listener again', async () => {
     // Prepare
     const { lock, router, requestRollback } = await world({ phase: 'CUTOVER', bakeToken: BAKE_TOKEN });
-    await requestRollback(manual((await lock.read())?.holder ?? ''));
+    sfn.on(SendTaskFailureCommand).rejectsOnce(serviceThrottling(SFNServiceException, 'ThrottlingException'));
+    await rejection(requestRollback(alarm('shop-green-5xx')));
 
     // Act
     const outcome = await requestRollback(alarm('shop-green-5xx'));
 
     // Assess
-    expect(outcome).toMatchObject({
-      action: 'traffic-restored',
-      detail: 'a rollback was already requested; listener re-confirmed',
+    expect(outcome).toMatchObject({ action: 'already-requested', bakeInterrupted: true });
+    expect(router.restored).toHaveLength(1);
+    expect(sentFailures().map((failure) => failure.taskToken)).toEqual([BAKE_TOKEN, BAKE_TOKEN]);
+    expect(await lock.read()).not.toHaveProperty('bakeToken');
+  });
+
+  it('keeps the first trigger when a second alarm arrives, and neither moves the listener nor fails the closed token', async () => {
+    // Prepare
+    const { holder, lock, router, requestRollback } = await world({ phase: 'CUTOVER', bakeToken: BAKE_TOKEN });
+    await requestRollback(manual(holder));
+
+    // Act
+    const outcome = await requestRollback(alarm('shop-green-5xx'));
+
+    // Assess
+    expect(outcome).toEqual({
+      action: 'already-requested',
+      deployment: holder,
+      detail: `a rollback was already requested (MANUAL by ${CHAIRMAN} at ${NOW.toISOString()})`,
+      bakeInterrupted: false,
     });
     expect((await lock.read())?.rollback).toEqual({
       trigger: 'MANUAL',
@@ -330,25 +275,8 @@ describe('rollback trigger: alarms', () => {
       requestedAt: NOW.toISOString(),
       requestedBy: CHAIRMAN,
     });
-    expect(router.restored).toHaveLength(2);
-    const [, second] = sentFailures();
-    expect(second?.error).toBe('AlarmTriggered');
-    expect(causeOf(second)).toMatchObject({ trigger: 'MANUAL', reason: 'support reports failed checkouts' });
-  });
-
-  // BUG (see report): the cause mixes the first request's trigger/reason/requestedAt with the second request's
-  // alarmName, so it reads "MANUAL … alarmName shop-green-5xx". Flip to `it` once fixed.
-  it("reports the first request's alarm name in the cause of a later trigger", async () => {
-    // Prepare
-    const { holder, requestRollback } = await world({ phase: 'CUTOVER', bakeToken: BAKE_TOKEN });
-    await requestRollback(manual(holder));
-
-    // Act
-    await requestRollback(alarm('shop-green-5xx'));
-
-    // Assess
-    const [, second] = sentFailures();
-    expect(causeOf(second)).toMatchObject({ trigger: 'MANUAL', alarmName: null });
+    expect(router.restored).toHaveLength(1);
+    expect(sentFailures()).toHaveLength(1);
   });
 });
 
@@ -365,7 +293,12 @@ describe('rollback trigger: manual requests', () => {
     expect(order).toEqual(['restoreLive', 'SendTaskFailure']);
     const [failure] = sentFailures();
     expect(failure?.error).toBe('RollbackRequested');
-    expect(causeOf(failure)).toMatchObject({ trigger: 'MANUAL', alarmName: null, listenerRestoredAt: RESTORED_AT });
+    expect(causeOf(failure)).toMatchObject({
+      trigger: 'MANUAL',
+      alarmName: null,
+      listenerRestoredAt: RESTORED_AT,
+      listenerError: null,
+    });
   });
 
   it('flags the request without touching the listener while green is provisioned', async () => {
@@ -435,6 +368,7 @@ describe('alarmToRequest', () => {
     expect(request).toEqual({
       trigger: 'ALARM',
       alarmName: 'shop-green-5xx',
+      eventTime: '2026-11-24T10:19:58Z',
       reason:
         'alarm shop-green-5xx entered ALARM at 2026-11-24T10:19:57.123+0000: Threshold Crossed: 2 datapoints were ' +
         'greater than the threshold (5.0)',
@@ -457,6 +391,7 @@ describe('rollback trigger handler (index.ts)', () => {
   const classMocks = () => ({
     ddb: mockClient(DynamoDBDocumentClient),
     elb: mockClient(ElasticLoadBalancingV2Client),
+    cw: mockClient(CloudWatchClient),
   });
   let mocks: ReturnType<typeof classMocks>;
   let handler: Handler;
@@ -495,18 +430,20 @@ describe('rollback trigger handler (index.ts)', () => {
     vi.stubEnv('TABLE_NAME', STATE_TABLE_NAME);
     vi.stubEnv('LOCK_KEY', `LOCK#${LISTENER}`);
     vi.stubEnv('LISTENER_ARN', LISTENER);
-    vi.stubEnv('ALARM_TARGET_GROUPS', JSON.stringify(ALARM_TARGET_GROUPS));
+    vi.stubEnv('ALARM_ROUTES', JSON.stringify(ALARM_ROUTES));
     ({ handler } = await import('../../lambdas/rollback-trigger/index'));
   });
 
   afterEach(() => {
     mocks.ddb.reset();
     mocks.elb.reset();
+    mocks.cw.reset();
   });
 
   afterAll(() => {
     mocks.ddb.restore();
     mocks.elb.restore();
+    mocks.cw.restore();
     vi.unstubAllEnvs();
   });
 
@@ -548,4 +485,85 @@ describe('rollback trigger handler (index.ts)', () => {
     expect(result).toEqual({ action: 'ignored', deployment: null, detail: 'state OK' });
     expect(mocks.ddb.calls()).toHaveLength(0);
   });
+
+  it(`makes at most ${ALARM_LISTENER_MAX_SDK_CALLS} AWS calls on its longest path (the budget of its timeout), and ends the bake`, async () => {
+    // Prepare: an event 10 minutes old (re-read), a bake that changed under the claim, stale confirming reads, and
+    // the restore refused on the lock.
+    const now = Date.now();
+    const forward = (blue: number, green: number): Action[] => [
+      {
+        Type: 'forward',
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: BLUE_TG, Weight: blue },
+            { TargetGroupArn: GREEN_TG, Weight: green },
+          ],
+        },
+      },
+    ];
+    const held = {
+      pk: `LOCK#${LISTENER}`,
+      sk: LOCK_SORT_KEY,
+      holder: 'release-1-4-0',
+      lockState: 'HELD',
+      acquiredAt: new Date(now - 3_600_000).toISOString(),
+      phase: 'CUTOVER',
+      sides: SIDES,
+      greenWeight: 10,
+      bakeToken: 'token-step-0',
+    };
+    const nextBake = { ...held, bakeToken: 'token-step-1' };
+    const rollback = {
+      trigger: 'ERROR_RATE',
+      reason: 'alarm',
+      requestedAt: new Date(now).toISOString(),
+      requestedBy: 'cloudwatch',
+    };
+    const conditionFailed = new ConditionalCheckFailedException({
+      message: 'The conditional request failed',
+      $metadata: {},
+    });
+    mocks.ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: held })
+      .resolvesOnce({ Item: nextBake })
+      .resolves({ Item: { ...nextBake, holder: 'release-2-0-0' } });
+    mocks.ddb
+      .on(UpdateCommand)
+      .rejectsOnce(conditionFailed)
+      .resolvesOnce({ Attributes: { ...nextBake, rollback } })
+      .rejectsOnce(conditionFailed)
+      .resolves({});
+    mocks.cw
+      .on(DescribeAlarmsCommand)
+      .resolves({ MetricAlarms: [{ AlarmName: 'shop-green-5xx', StateValue: 'ALARM' }] });
+    mocks.elb.on(ModifyListenerCommand).resolves({});
+    const listener = (blue: number, green: number) => ({
+      Listeners: [{ ListenerArn: LISTENER, DefaultActions: forward(blue, green) }],
+    });
+    mocks.elb
+      .on(DescribeListenersCommand)
+      .resolvesOnce(listener(90, 10))
+      .resolvesOnce(listener(90, 10))
+      .resolvesOnce(listener(90, 10))
+      .resolvesOnce(listener(90, 10))
+      .resolves(listener(100, 0));
+    sfn.on(SendTaskFailureCommand).resolves({});
+    const event = alarmEvent(
+      'shop-green-5xx',
+      'ALARM',
+      new Date(now - 600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    );
+
+    // Act
+    const error = await rejection(handler(event, context));
+
+    // Assess
+    expect(error.name).toBe('LockLost');
+    const calls = [mocks.ddb, mocks.elb, mocks.cw, sfn].reduce((sum, mock) => sum + mock.calls().length, 0);
+    expect(calls).toBe(ALARM_LISTENER_MAX_SDK_CALLS);
+    expect(mocks.elb.commandCalls(DescribeListenersCommand)).toHaveLength(5);
+    expect(sentFailures()).toEqual([expect.objectContaining({ taskToken: 'token-step-1', error: 'AlarmTriggered' })]);
+    expect(causeOf(sentFailures()[0])).toMatchObject({ listenerError: expect.stringContaining('LockLost') });
+  }, 15_000);
 });

@@ -35,13 +35,24 @@ const sides: Sides = {
 
 const elb = mockClient(ElasticLoadBalancingV2Client);
 const client = new ElasticLoadBalancingV2Client({ region: 'eu-west-1' });
-const router = createTrafficRouter(client, LISTENER, { clock });
+/** The waits between confirming re-reads, recorded instead of slept. */
+const sleeps: number[] = [];
+const router = createTrafficRouter(client, LISTENER, {
+  clock,
+  sleep: async (ms) => {
+    sleeps.push(ms);
+  },
+});
 
-function forward(blue: number | undefined, green: number | undefined, stickiness?: Action['ForwardConfig']): Action {
-  const groups = [
-    ...(blue === undefined ? [] : [{ TargetGroupArn: BLUE_TG, Weight: blue }]),
-    ...(green === undefined ? [] : [{ TargetGroupArn: GREEN_TG, Weight: green }]),
-  ];
+function forward(
+  blue: number | undefined,
+  green: number | undefined,
+  stickiness?: Action['ForwardConfig'],
+  order: 'blue-first' | 'green-first' = 'blue-first',
+): Action {
+  const blueGroup = blue === undefined ? [] : [{ TargetGroupArn: BLUE_TG, Weight: blue }];
+  const greenGroup = green === undefined ? [] : [{ TargetGroupArn: GREEN_TG, Weight: green }];
+  const groups = order === 'blue-first' ? [...blueGroup, ...greenGroup] : [...greenGroup, ...blueGroup];
   return {
     Type: 'forward',
     ForwardConfig: { TargetGroups: groups, ...stickiness },
@@ -78,6 +89,7 @@ function modifyInputs() {
 
 beforeEach(() => {
   elb.reset();
+  sleeps.length = 0;
 });
 
 describe('createTrafficRouter', () => {
@@ -166,10 +178,8 @@ describe('resolveSides', () => {
   it.each<[string, Action[], Side, Side]>([
     ['blue at 100, green at 0', [forward(100, 0)], BLUE, GREEN],
     ['blue at 0, green at 100', [forward(0, 100)], GREEN, BLUE],
-    ['green alone in the forward config', [forward(undefined, 100)], GREEN, BLUE],
     ['blue at 999 (any positive weight)', [forward(999, 0)], BLUE, GREEN],
-    ['legacy single TargetGroupArn on blue', [{ Type: 'forward', TargetGroupArn: BLUE_TG }], BLUE, GREEN],
-    ['legacy single TargetGroupArn on green', [{ Type: 'forward', TargetGroupArn: GREEN_TG }], GREEN, BLUE],
+    ['green listed first', [forward(0, 100, undefined, 'green-first')], GREEN, BLUE],
   ])('with %s resolves the live and green sides', async (_, actions, live, green) => {
     // Prepare
     listenerWith(actions);
@@ -219,10 +229,12 @@ describe('resolveSides', () => {
     expect(error.message).toContain('no target group carries traffic');
   });
 
-  it.each<[string, Action]>([
-    ['carries all the traffic', { Type: 'forward', TargetGroupArn: OTHER_TG }],
+  it.each<[string, Action, string]>([
+    ['a plain TargetGroupArn forward to blue', { Type: 'forward', TargetGroupArn: BLUE_TG }, BLUE_TG],
+    ['a plain TargetGroupArn forward to a third group', { Type: 'forward', TargetGroupArn: OTHER_TG }, OTHER_TG],
+    ['a ForwardConfig with green alone', forward(undefined, 100), GREEN_TG],
     [
-      'sits at weight 0 next to blue',
+      'a ForwardConfig with blue and a third group at weight 0',
       {
         Type: 'forward',
         ForwardConfig: {
@@ -232,8 +244,23 @@ describe('resolveSides', () => {
           ],
         },
       },
+      OTHER_TG,
     ],
-  ])('refuses a listener where a group outside the pair %s', async (_, action) => {
+    [
+      'a ForwardConfig with the pair and a third group',
+      {
+        Type: 'forward',
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: BLUE_TG, Weight: 100 },
+            { TargetGroupArn: GREEN_TG, Weight: 0 },
+            { TargetGroupArn: OTHER_TG, Weight: 0 },
+          ],
+        },
+      },
+      OTHER_TG,
+    ],
+  ])('refuses %s as not blue-green, saying what it found and what it expects', async (_, action, found) => {
     // Prepare
     listenerWith([action]);
 
@@ -241,8 +268,12 @@ describe('resolveSides', () => {
     const error = await crewRejection(router.resolveSides(PAIR));
 
     // Assess
-    expect(error.name).toBe('ListenerNotSteady');
-    expect(error.message).toContain(OTHER_TG);
+    expect(error.name).toBe('ListenerNotBlueGreen');
+    expect(error.message).toContain(LISTENER);
+    expect(error.message).toContain(found);
+    expect(error.message).toContain(`exactly the two target groups ${BLUE_TG} and ${GREEN_TG}`);
+    expect(elb.commandCalls(DescribeRulesCommand)).toHaveLength(0);
+    expect(elb.commandCalls(ModifyListenerCommand)).toHaveLength(0);
   });
 
   it('refuses a listener whose default action is not a forward', async () => {
@@ -440,6 +471,49 @@ describe('confirmWeights', () => {
     expect(error.message).toContain(`${BLUE_TG}=100`);
     expect(error.message).toContain(`${GREEN_TG}=0`);
     expect(error.message).toContain('expected 10 %');
+    expect(error.message).toContain('after 5 reads');
+  });
+
+  it('re-reads after one stale read (DescribeListeners is eventually consistent) and confirms', async () => {
+    // Prepare
+    elb
+      .on(DescribeListenersCommand)
+      .resolvesOnce({ Listeners: [{ ListenerArn: LISTENER, DefaultActions: [forward(100, 0, STICKY)] }] })
+      .resolves({ Listeners: [{ ListenerArn: LISTENER, DefaultActions: [forward(90, 10, STICKY)] }] });
+
+    // Act
+    const result = await router.confirmWeights(sides, 10);
+
+    // Assess
+    expect(result).toEqual({ confirmedAt: NOW.toISOString() });
+    expect(elb.commandCalls(DescribeListenersCommand)).toHaveLength(2);
+    expect(sleeps).toEqual([250]);
+  });
+
+  it('gives up with TrafficShiftNotConfirmed after 5 reads, backing off 250 ms doubling up to 2 s', async () => {
+    // Prepare
+    listenerWith([forward(100, 0, STICKY)]);
+
+    // Act
+    const error = await crewRejection(router.confirmWeights(sides, 10));
+
+    // Assess
+    expect(error.name).toBe('TrafficShiftNotConfirmed');
+    expect(elb.commandCalls(DescribeListenersCommand)).toHaveLength(5);
+    expect(sleeps).toEqual([250, 500, 1000, 2000]);
+  });
+
+  it('does not re-read when the listener cannot be read at all', async () => {
+    // Prepare
+    listenerWith([{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503' } }]);
+
+    // Act
+    const error = await crewRejection(router.confirmWeights(sides, 10));
+
+    // Assess
+    expect(error.name).toBe('ListenerNotSupported');
+    expect(elb.commandCalls(DescribeListenersCommand)).toHaveLength(1);
+    expect(sleeps).toEqual([]);
   });
 
   it('reports traffic to a group outside the pair', async () => {
@@ -492,6 +566,23 @@ describe('restoreLive', () => {
     const [one, two] = modifyInputs();
     expect(modifyInputs()).toHaveLength(2);
     expect(two).toStrictEqual(one);
+  });
+
+  it('confirms the rollback through a stale first read', async () => {
+    // Prepare
+    elb.on(ModifyListenerCommand).resolves({});
+    elb
+      .on(DescribeListenersCommand)
+      .resolvesOnce({ Listeners: [{ ListenerArn: LISTENER, DefaultActions: [forward(90, 10, STICKY)] }] })
+      .resolves({ Listeners: [{ ListenerArn: LISTENER, DefaultActions: [forward(100, 0, STICKY)] }] });
+
+    // Act
+    const result = await router.restoreLive(sides);
+
+    // Assess
+    expect(result.confirmedAt).toBe(NOW.toISOString());
+    expect(modifyInputs()).toHaveLength(1);
+    expect(elb.commandCalls(DescribeListenersCommand)).toHaveLength(2);
   });
 
   it('fails when the listener does not show the restored weights', async () => {

@@ -31,7 +31,10 @@ const DEPLOYMENT = 'rel-1-4-0-20261124';
 function world(options: SimulatedProductionOptions = {}) {
   const sim = new SimulatedProduction(options);
   const clock = sim.clock.nowFn;
-  const router = createTrafficRouter(sim.elbClient(), SIM.listenerArn, { clock });
+  const router = createTrafficRouter(sim.elbClient(), SIM.listenerArn, {
+    clock,
+    sleep: async (ms) => sim.clock.advance(ms / 1000),
+  });
   const provisioner = createEnvironmentProvisioner({
     ecs: sim.ecsClient(),
     elb: sim.elbClient(),

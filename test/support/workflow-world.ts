@@ -129,7 +129,11 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
   const tableName = LOCAL_SUBSTITUTIONS.CrewTableName;
 
   const lock = createDeploymentLock(DynamoDBDocumentClient.from(dynamo.client), tableName, lockKey);
-  const router = createTrafficRouter(production.elbClient(), SIM.listenerArn, { clock });
+  // The confirmation's re-read waits pass in virtual time.
+  const router = createTrafficRouter(production.elbClient(), SIM.listenerArn, {
+    clock,
+    sleep: async (ms) => production.clock.advance(ms / 1000),
+  });
   const database = { kind: 'instance' as const, identifier: SIM.databaseIdentifier };
   const monitor = createMetricsMonitor(production.cloudWatchClient(), {
     loadBalancerFullName: parseListenerArn(SIM.listenerArn).loadBalancerFullName,
@@ -220,11 +224,8 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     router,
     sfn,
     clock,
-    alarmTargetGroups: Object.fromEntries(
-      Object.entries(ALARM_ROUTES).flatMap(([name, route]) =>
-        route.targetGroupArn === null ? [] : [[name, route.targetGroupArn]],
-      ),
-    ),
+    cloudwatch: production.cloudWatchClient(),
+    alarmRoutes: ALARM_ROUTES,
   });
 
   executionCounter += 1;
@@ -350,7 +351,7 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     approvalRequests,
     triggerOutcomes,
     executionName,
-    run: (): Promise<WorkflowRun> => runWorkflow(options.input ?? VALID_INPUT, { tasks, executionName }),
+    run: (): Promise<WorkflowRun> => runWorkflow(options.input ?? VALID_INPUT, { tasks, executionName, clock }),
     lockItem: async () =>
       (
         await dynamo.client.send(

@@ -84,7 +84,8 @@ describe('cutover (real ASL, local)', () => {
       expect(production.greenWeights).toEqual(expected);
       expect(triggerOutcomes).toEqual([expect.objectContaining({ action: 'traffic-restored', bakeInterrupted: true })]);
       const event = rolledBackEvent(recorder);
-      expect(event).toMatchObject({ trigger: 'ALARM', decision: { type: 'traffic' } });
+      // Recorded as what the alarm watches, not a generic ALARM.
+      expect(event).toMatchObject({ trigger: 'ERROR_RATE', decision: { type: 'traffic' } });
       expect(JSON.stringify(event?.timeline)).toContain('fast-path traffic rollback');
       expect(recorder.notifications.at(-1)?.Subject).toMatch(/rolled back/i);
     },
@@ -133,6 +134,18 @@ describe('cutover (real ASL, local)', () => {
       canary: { history: { greenWeight: number; bakes: { verdict: { decision: string } }[] }[] };
     };
     expect(canary.history[0]?.bakes.map((bake) => bake.verdict.decision)).toEqual(['rebake', 'advance']);
+  });
+
+  it('a listener forwarding to one target group only: refused before anything changes', async () => {
+    // Act
+    const { result, production, recorder } = await play({ cutover: { modifyListener: { plainForwardToBlue: true } } });
+
+    // Assess
+    expect(result.error).toBe('ListenerNotSteady');
+    const failed = recorder.events.find((event) => event.DetailType === 'Deployment Failed')?.Detail;
+    expect(JSON.stringify(failed)).toContain('a plain forward');
+    expect(production.greenWeights).toEqual([]);
+    expect(result.visited).not.toContain('ProvisionGreen');
   });
 
   it('green never healthy: GreenProvisioningFailed, no traffic moved, green scaled back to 0', async () => {

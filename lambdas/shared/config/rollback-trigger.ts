@@ -1,6 +1,24 @@
 import { z } from 'zod';
+import { rollbackTriggerSchema } from '../cutover-contracts';
+import {
+  confirmationDelaysMs,
+  LISTENER_CONFIRMATION,
+  type SdkBudget,
+  type SdkClientLimits,
+  worstCaseDurationMs,
+} from '../sdk-budget';
 import { requireEnv } from '../validation';
 import { jsonEnvironmentVariable } from './environment';
+
+/**
+ * What one alarm means to the alarm listener: the target group it watches (null for one that watches no side, the
+ * database's) and the trigger a rollback it starts is recorded as.
+ */
+export const alarmRouteSchema = z.strictObject({
+  targetGroupArn: z.string().min(1).nullable(),
+  trigger: rollbackTriggerSchema,
+});
+export type AlarmRoute = z.output<typeof alarmRouteSchema>;
 
 /** Everything the alarm listener and the Chairman's override read from their function's environment. */
 export interface RollbackTriggerConfig {
@@ -11,20 +29,21 @@ export interface RollbackTriggerConfig {
   /** `LISTENER_ARN`: the listener put back to 100 % live. */
   readonly listenerArn: string;
   /**
-   * `ALARM_TARGET_GROUPS`: alarm name → the target group it watches. An alarm on the side that is live for the
-   * current deployment says nothing about green and is ignored.
+   * `ALARM_ROUTES`: alarm name → its route. An alarm on the side that is live for the current deployment says
+   * nothing about green and is ignored; one without a target group always counts; alarms not in here (extra alarms)
+   * are recorded as `ALARM`.
    */
-  readonly alarmTargetGroups: Readonly<Record<string, string>>;
+  readonly alarmRoutes: Readonly<Record<string, AlarmRoute>>;
 }
 
-const ALARM_TARGET_GROUPS = jsonEnvironmentVariable('ALARM_TARGET_GROUPS', z.record(z.string(), z.string()));
+const ALARM_ROUTES = jsonEnvironmentVariable('ALARM_ROUTES', z.record(z.string().min(1), alarmRouteSchema));
 
 export function rollbackTriggerEnvironment(config: RollbackTriggerConfig): Record<string, string> {
   return {
     TABLE_NAME: config.tableName,
     LOCK_KEY: config.lockKey,
     LISTENER_ARN: config.listenerArn,
-    ...ALARM_TARGET_GROUPS.environment(config.alarmTargetGroups),
+    ...ALARM_ROUTES.environment(config.alarmRoutes),
   };
 }
 
@@ -33,6 +52,36 @@ export function loadRollbackTriggerConfig(): RollbackTriggerConfig {
     tableName: requireEnv('TABLE_NAME'),
     lockKey: requireEnv('LOCK_KEY'),
     listenerArn: requireEnv('LISTENER_ARN'),
-    alarmTargetGroups: ALARM_TARGET_GROUPS.load(),
+    alarmRoutes: ALARM_ROUTES.load(),
   };
+}
+
+/**
+ * Every AWS client of the alarm listener (DynamoDB, ELB, Step Functions, CloudWatch). Tight on purpose: these APIs
+ * answer in milliseconds, and a call that hangs must fail early enough for the bake to be ended in the `finally`.
+ */
+export const ALARM_LISTENER_SDK_LIMITS: SdkClientLimits = {
+  maxAttempts: 2,
+  connectionTimeoutMs: 1_000,
+  requestTimeoutMs: 2_000,
+};
+
+/**
+ * The most SDK calls one invocation makes (lambdas/rollback-trigger/trigger.ts, an alarm event in doubt during the
+ * cutover): read the lock 1, DescribeAlarms 1, claim twice with a re-read between them 3, ModifyListener 1,
+ * confirming DescribeListeners 5, record the restore (and explain a refusal) 2, SendTaskFailure 1, clear the
+ * token 1. A test drives that path through the handler and counts.
+ */
+export const ALARM_LISTENER_MAX_SDK_CALLS = 15;
+
+/** The alarm listener's worst case, for the stack's check of its function timeout. */
+export const ALARM_LISTENER_SDK_BUDGET: SdkBudget = {
+  calls: ALARM_LISTENER_MAX_SDK_CALLS,
+  limits: ALARM_LISTENER_SDK_LIMITS,
+  ownWaitsMs: confirmationDelaysMs(LISTENER_CONFIRMATION).reduce((sum, delay) => sum + delay, 0),
+};
+
+/** Worst-case duration of one alarm listener invocation's AWS calls, in milliseconds. */
+export function alarmListenerWorstCaseMs(): number {
+  return worstCaseDurationMs(ALARM_LISTENER_SDK_BUDGET);
 }

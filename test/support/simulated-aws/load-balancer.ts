@@ -35,6 +35,11 @@ export interface ModifyListenerFaults {
   readonly failWhenGreenWeightIs?: number;
   /** Every write that would give green 0 fails the same way. */
   readonly failRestores?: boolean;
+  /**
+   * The listener starts as a console-made one: a plain forward (`TargetGroupArn`) to blue, no ForwardConfig, so
+   * green could never get a weight.
+   */
+  readonly plainForwardToBlue?: boolean;
 }
 
 type Output<T> = Omit<T, '$metadata'>;
@@ -54,7 +59,9 @@ export class SimulatedLoadBalancer {
     private readonly traffic: TrafficHistory,
     private readonly faults: ModifyListenerFaults,
   ) {
-    this.defaultActions = [forwardOf(100, 0, { Enabled: false })];
+    this.defaultActions = faults.plainForwardToBlue
+      ? [{ Type: 'forward', TargetGroupArn: SIM.blueTargetGroupArn }]
+      : [forwardOf(100, 0, { Enabled: false })];
     this.throttlesLeft = faults.throttleTimes ?? 0;
   }
 
