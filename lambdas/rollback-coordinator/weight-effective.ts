@@ -39,6 +39,10 @@ export function triggerInstant(recorded: RollbackRequest | undefined, stateMachi
         : recorded.trigger === 'MANUAL'
           ? `the Chairman's override (${recorded.requestedBy}) was received`
           : `the rollback request by ${recorded.requestedBy} was received`;
+    // The alarm's own state change, when the listener recorded it, is earlier than the listener's receipt.
+    if (recorded.detectedAt !== undefined && isInstant(recorded.detectedAt)) {
+      return { at: recorded.detectedAt, source: `${recorded.alarmName ?? 'the trigger'} entered ALARM` };
+    }
     if (!isInstant(recorded.requestedAt)) {
       return { at: null, source, unknownBecause: `the recorded request time '${recorded.requestedAt}' is not a time` };
     }

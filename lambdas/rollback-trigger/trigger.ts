@@ -45,6 +45,8 @@ export interface RollbackRequestInput {
   readonly alarmName?: string;
   /** The alarm event's `time` (when the alarm changed state): older than the lock, it is not this deployment's. */
   readonly eventTime?: string;
+  /** When the alarm's state changed (its own timestamp): where the time until weight effective starts. */
+  readonly detectedAt?: string;
   /** Deployment named by a manual request; alarms act on whichever deployment holds the lock. */
   readonly deployment?: string;
 }
@@ -209,6 +211,7 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
       requestedAt: clock().toISOString(),
       requestedBy: input.requestedBy,
       ...(input.alarmName === undefined ? {} : { alarmName: input.alarmName }),
+      ...(input.detectedAt === undefined ? {} : { detectedAt: input.detectedAt }),
     };
     const claimed = await claim(holder, request, current);
     const item = claimed.item;
@@ -289,12 +292,19 @@ function describe(error: unknown): string {
 }
 
 /** Turns a CloudWatch alarm state change into a rollback request (only for the ALARM state). */
+/** CloudWatch writes `+0000`; the record keeps ISO 8601 UTC, or nothing when the time is unreadable. */
+function instantOf(time: string): { detectedAt?: string } {
+  const at = Date.parse(time);
+  return Number.isFinite(at) ? { detectedAt: new Date(at).toISOString() } : {};
+}
+
 export function alarmToRequest(event: AlarmEvent): RollbackRequestInput | undefined {
   if (event.detail.state.value !== 'ALARM') return undefined;
   return {
     trigger: 'ALARM',
     alarmName: event.detail.alarmName,
     eventTime: event.time,
+    ...instantOf(event.detail.state.timestamp ?? event.time),
     reason: `alarm ${event.detail.alarmName} entered ALARM at ${event.detail.state.timestamp ?? event.time}${
       event.detail.state.reason ? `: ${event.detail.state.reason}` : ''
     }`,

@@ -29,6 +29,8 @@ export const rollbackRequestSchema = z.object({
   requestedAt: z.string(),
   requestedBy: z.string(),
   alarmName: z.string().optional(),
+  /** When the trigger happened, if known and earlier than the request (an alarm's own state change). */
+  detectedAt: z.string().optional(),
 });
 export type RollbackRequest = z.output<typeof rollbackRequestSchema>;
 

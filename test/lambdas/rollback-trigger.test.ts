@@ -369,6 +369,8 @@ describe('alarmToRequest', () => {
       trigger: 'ALARM',
       alarmName: 'shop-green-5xx',
       eventTime: '2026-11-24T10:19:58Z',
+      // The alarm's own state change, in ISO 8601 UTC (CloudWatch writes +0000).
+      detectedAt: '2026-11-24T10:19:57.123Z',
       reason:
         'alarm shop-green-5xx entered ALARM at 2026-11-24T10:19:57.123+0000: Threshold Crossed: 2 datapoints were ' +
         'greater than the threshold (5.0)',

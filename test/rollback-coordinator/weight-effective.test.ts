@@ -36,6 +36,14 @@ describe('triggerInstant', () => {
     });
   });
 
+  it("takes the alarm's own state change when the listener recorded it", () => {
+    // Act
+    const instant = triggerInstant({ ...ALARM_REQUEST, detectedAt: '2026-11-24T10:35:57.500Z' });
+
+    // Assess
+    expect(instant).toEqual({ at: '2026-11-24T10:35:57.500Z', source: 'shop-green-5xx entered ALARM' });
+  });
+
   it("takes the Chairman's override request time", () => {
     // Act
     const instant = triggerInstant({
