@@ -84,6 +84,7 @@ export function attributeMinutes(
       ended: key + MINUTE_MS <= nowMs,
       groupPublished: groupRequests !== undefined,
       balancerRequests,
+      balancerExcess: excess,
       expectTraffic: options.expectTraffic,
     });
     const p95Seconds = p95.get(key);
@@ -106,13 +107,18 @@ function minuteData(facts: {
   readonly ended: boolean;
   readonly groupPublished: boolean;
   readonly balancerRequests: number | undefined;
+  /** The load balancer's own 5xx above its baseline in the minute. */
+  readonly balancerExcess: number;
   readonly expectTraffic: boolean;
 }): MinuteData {
   if (!facts.ended) return 'pending';
   // Both counts are needed: the load balancer's decides how many of its own 5xx are green's.
   if (facts.groupPublished) return facts.balancerRequests === undefined ? 'pending' : 'complete';
-  // Nothing from green: idle only when the load balancer is known to have carried nothing, or usually carries nothing.
-  if (facts.balancerRequests !== undefined) return facts.balancerRequests > 0 ? 'pending' : 'idle';
+  // ALB publishes a minute's load-balancer and target-group datapoints together, and nothing for a group without a
+  // request: with the load balancer's in and not green's, green got no request (low traffic is not lateness). Unless
+  // the load balancer answered 5xx itself above its baseline: those may be green's, so its datapoint is awaited.
+  if (facts.balancerRequests !== undefined) return facts.balancerExcess > 0 ? 'pending' : 'idle';
+  // Nothing at all: late when the load balancer normally carries traffic.
   return facts.expectTraffic ? 'pending' : 'idle';
 }
 

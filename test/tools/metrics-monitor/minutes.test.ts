@@ -98,7 +98,14 @@ describe('attributeMinutes: late and missing datapoints', () => {
       { now: new Date(at(0).getTime() + 59_000) },
       'pending',
     ],
-    ["green's datapoint not in while the load balancer's is", { loadBalancerRequests: 500 }, {}, 'pending'],
+    // ALB publishes a minute's load-balancer and target-group datapoints together: green got no request in it.
+    ["green without a datapoint in a minute the load balancer's is in", { loadBalancerRequests: 10 }, {}, 'idle'],
+    [
+      "green without a datapoint while the load balancer answered 5xx itself above its baseline",
+      { loadBalancerRequests: 500, loadBalancerErrors: 30 },
+      {},
+      'pending',
+    ],
     ["the load balancer's datapoint not in while green's is", { requests: 50 }, {}, 'pending'],
     ['5xx in but not the RequestCounts', { targetErrors: 5, connectionErrors: 3 }, {}, 'pending'],
     ['nothing at all from a load balancer that carries traffic', {}, {}, 'pending'],
@@ -119,7 +126,7 @@ describe('attributeMinutes: late and missing datapoints', () => {
 
   it('never reads a pending minute as zero errors', () => {
     // Prepare
-    const series = oneMinute({ loadBalancerRequests: 500 });
+    const series = oneMinute({ loadBalancerRequests: 500, loadBalancerErrors: 30 });
 
     // Act
     const [minute] = attributeMinutes([at(0)], series, options);

@@ -169,8 +169,8 @@ describe('sample', () => {
       minutes: [
         minute(0, 'complete', { requests: 100, errorRatePercent: 0, p95LatencyMs: 210 }),
         minute(1, 'complete', { requests: 120, errors: 6, targetErrors: 6, errorRatePercent: 5, p95LatencyMs: 333 }),
-        // The load balancer carried traffic, green published nothing: late, not healthy.
-        minute(2, 'pending', {}),
+        // The load balancer's datapoint is in and green's is not: green got no request in that minute.
+        minute(2, 'idle', {}),
         // 40 refused connections; the load balancer's 40.8 5xx are 40 above its 0.1 % baseline: counted once.
         minute(3, 'complete', {
           requests: 80,
@@ -181,8 +181,8 @@ describe('sample', () => {
           p95LatencyMs: 200,
           healthyHosts: 1,
         }),
-        minute(4, 'pending', {}),
-        minute(5, 'pending', {}),
+        minute(4, 'idle', {}),
+        minute(5, 'idle', {}),
       ],
       p95LatencyMs: 300,
       dbConnectionsMax: 120,
