@@ -140,7 +140,8 @@ export interface CanarySettings {
   readonly inconclusiveAllowance?: number;
   /**
    * How long a verdict waits after a bake for the bake's last minutes to get their datapoints (ALB publishes them
-   * late). Past it, a window still partial is inconclusive: never a promotion. 0 to 15 minutes.
+   * late). Past it, a window still partial is inconclusive: never a promotion. 150 s (the bake's last minute ends up
+   * to 60 s after the bake, its datapoints come about 90 s later) to 15 minutes.
    * @default Duration.minutes(5)
    */
   readonly metricsMaxWait?: Duration;

@@ -1,7 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { type ListenerArnParts, parseListenerArn, parseTargetGroupArn } from '../../lambdas/shared/arns';
-import { METRICS_MAX_WAIT_BOUND_SECONDS } from '../../lambdas/shared/config/blue-green-orchestrator';
+import {
+  METRICS_MAX_WAIT_BOUND_SECONDS,
+  METRICS_MAX_WAIT_MIN_SECONDS,
+} from '../../lambdas/shared/config/blue-green-orchestrator';
 import type { DatabaseConfig } from '../../lambdas/shared/config/database';
 import { type HealthChecksConfig, worstCaseHealthCheckMs } from '../../lambdas/shared/config/pre-deployment-validator';
 import { type CanaryThresholds, canaryThresholdsSchema } from '../../lambdas/shared/cutover-contracts';
@@ -82,8 +85,10 @@ export function resolveConfig(props: DeploymentCrewProps): ResolvedCrewConfig {
     );
   }
   const metricsMaxWaitSeconds = (props.canary?.metricsMaxWait ?? Duration.minutes(5)).toSeconds();
-  if (metricsMaxWaitSeconds < 0 || metricsMaxWaitSeconds > METRICS_MAX_WAIT_BOUND_SECONDS) {
-    throw new Error(`canary.metricsMaxWait: between 0 and ${METRICS_MAX_WAIT_BOUND_SECONDS} seconds`);
+  if (metricsMaxWaitSeconds < METRICS_MAX_WAIT_MIN_SECONDS || metricsMaxWaitSeconds > METRICS_MAX_WAIT_BOUND_SECONDS) {
+    throw new Error(
+      `canary.metricsMaxWait: between ${METRICS_MAX_WAIT_MIN_SECONDS} and ${METRICS_MAX_WAIT_BOUND_SECONDS} seconds`,
+    );
   }
   const thresholds = canaryThresholdsSchema.safeParse({ ...props.thresholds });
   if (!thresholds.success) throw new Error(`thresholds: ${thresholds.error.issues.map((i) => i.message).join('; ')}`);

@@ -6,8 +6,7 @@ import type { ResolvedCrewConfig } from './resolve-config';
 export const LOCK_TTL_MARGIN_SECONDS = 3600;
 /** ALB metrics arrive about a minute late: verdicts look at windows that end this long ago. */
 export const METRICS_LAG_SECONDS = 60;
-/** A minute's ALB datapoints usually arrive about this long after the minute ends. */
-export const METRICS_EXPECTED_DELAY_SECONDS = 90;
+export { METRICS_EXPECTED_DELAY_SECONDS } from '../../lambdas/shared/config/blue-green-orchestrator';
 /** The load balancer's own 5xx rate is measured over this many minutes before the first shift. */
 export const BASELINE_MINUTES = 15;
 export const GREEN_POLL_SECONDS = 30;

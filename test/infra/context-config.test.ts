@@ -337,6 +337,18 @@ describe('DeploymentCrew construct: settings refused at construction', () => {
       expected: 'canary.bakeTime: between 60 and 3600 seconds',
     },
     {
+      // The bake's last minute ends up to 60 s after the bake and its datapoints come about 90 s later: a shorter
+      // wait would make every bake inconclusive.
+      case: 'a metrics wait too short for the last minute to arrive',
+      overrides: { canary: { metricsMaxWaitSeconds: 149 } },
+      expected: 'canary.metricsMaxWait: between 150 and 900 seconds',
+    },
+    {
+      case: 'a metrics wait above 15 minutes',
+      overrides: { canary: { metricsMaxWaitSeconds: 901 } },
+      expected: 'canary.metricsMaxWait: between 150 and 900 seconds',
+    },
+    {
       case: 'ECS services bound to the same target group',
       overrides: {
         ecs: {

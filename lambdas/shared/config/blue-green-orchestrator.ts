@@ -5,6 +5,13 @@ import { jsonEnvironmentVariable } from './environment';
 
 /** The longest a verdict may wait for late metrics: beyond it, a missing minute is not late but lost. */
 export const METRICS_MAX_WAIT_BOUND_SECONDS = 900;
+/** A minute's ALB datapoints usually arrive about this long after the minute ends. */
+export const METRICS_EXPECTED_DELAY_SECONDS = 90;
+/**
+ * The shortest wait for late metrics that can ever see the bake's last minute: it ends up to 60 s after the bake,
+ * and its datapoints come `METRICS_EXPECTED_DELAY_SECONDS` later.
+ */
+export const METRICS_MAX_WAIT_MIN_SECONDS = 60 + METRICS_EXPECTED_DELAY_SECONDS;
 /** Re-evaluations while waiting for late metrics are at least this far apart (bounds the execution's history). */
 export const METRICS_RETRY_MIN_SECONDS = 15;
 
@@ -29,7 +36,7 @@ export const orchestratorConfigSchema = z.strictObject({
   /** ALB metrics arrive late: how the verdict waits for a bake's last minutes, and how it measures the baseline. */
   metrics: z.strictObject({
     /** After the bake, wait at most this long for its minutes' datapoints; then a partial window is inconclusive. */
-    maxWaitSeconds: z.int().min(0).max(METRICS_MAX_WAIT_BOUND_SECONDS),
+    maxWaitSeconds: z.int().min(METRICS_MAX_WAIT_MIN_SECONDS).max(METRICS_MAX_WAIT_BOUND_SECONDS),
     /** When a minute's datapoints usually arrive after the minute ends: the first re-evaluation is timed by it. */
     expectedDelaySeconds: z.int().min(0).max(METRICS_MAX_WAIT_BOUND_SECONDS),
     /** The load balancer's own 5xx rate is measured over this many minutes before the first shift. */
