@@ -184,7 +184,9 @@ export function createBlueGreenOrchestrator(config: OrchestratorConfig, tools: O
     // A rollback requested while the write was in flight: undo the shift ourselves, then hand over to the rollback.
     const after = await tools.lock.read();
     if (after?.rollback !== undefined) {
-      await tools.router.restoreLive(sides);
+      // Whoever restored the listener before this write landed was undone by it: this restore is the effective one.
+      const { confirmedAt } = await tools.router.restoreLive(sides);
+      await tools.lock.recordListenerRestored(holder, confirmedAt);
       throw new RollbackRequestedError(
         `rollback requested (${after.rollback.trigger}) during the ${greenWeight} % shift; listener put back to live`,
       );

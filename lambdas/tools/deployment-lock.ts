@@ -79,6 +79,7 @@ export interface DeploymentLock {
    * request recorded by someone else, or another token); LockLost when the holder no longer holds the lock.
    */
   claimRollback(holder: string, request: RollbackRequest, seenBakeToken: string | null): Promise<RollbackClaim>;
+  /** Records when the listener was confirmed back to live; a later restore already recorded is kept. */
   recordListenerRestored(holder: string, restoredAt: string): Promise<void>;
   /**
    * Records whether the migration may have changed the schema (its task was started and its command may have run),
@@ -124,8 +125,8 @@ export function createDeploymentLock(
   };
 
   /** Explains a failed conditional write: the lock is gone or held by someone else, or a rollback is pending. */
-  const refusal = async (holder: string): Promise<Error> => {
-    const item = await read();
+  const refusal = async (holder: string): Promise<Error> => refusalOf(holder, await read());
+  const refusalOf = (holder: string, item: LockItem | undefined): Error => {
     if (item === undefined) return new DeploymentCrewError('LockLost', `deployment ${holder} no longer holds the lock`);
     if (item.holder !== holder) {
       return new DeploymentCrewError('LockLost', `the lock is held by ${item.holder}, not ${holder}`);
@@ -261,8 +262,34 @@ export function createDeploymentLock(
     },
     recordMigrationStarted: (holder, started) =>
       update(holder, { migrationStarted: started }, { refuseWhenRollbackRequested: false }),
-    recordListenerRestored: (holder, restoredAt) =>
-      update(holder, { listenerRestoredAt: restoredAt }, { refuseWhenRollbackRequested: false }),
+    async recordListenerRestored(holder, restoredAt) {
+      // Only ever later: a step-up write that landed after the alarm listener's restore is undone later still, and
+      // that later restore is when the weight was effective. ISO 8601 UTC strings compare as the instants do.
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key,
+            UpdateExpression: 'SET #restoredAt = :restoredAt',
+            ConditionExpression:
+              '#holder = :holder AND #lockState = :held AND ' +
+              '(attribute_not_exists(#restoredAt) OR #restoredAt < :restoredAt)',
+            ExpressionAttributeNames: {
+              '#restoredAt': 'listenerRestoredAt',
+              '#holder': 'holder',
+              '#lockState': 'lockState',
+            },
+            ExpressionAttributeValues: { ':restoredAt': restoredAt, ':holder': holder, ':held': 'HELD' },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        // One read tells a later restore kept (fine) from a lock lost.
+        const item = await read();
+        const kept = item?.holder === holder && item.lockState === 'HELD' && item.listenerRestoredAt !== undefined;
+        if (!kept) throw refusalOf(holder, item);
+      }
+    },
     storeBakeToken: (holder, token, startedAt) =>
       update(holder, { bakeToken: token, bakeStartedAt: startedAt }, { refuseWhenRollbackRequested: true }),
     clearBakeToken: (holder) => update(holder, {}, { remove: ['bakeToken'], refuseWhenRollbackRequested: false }),

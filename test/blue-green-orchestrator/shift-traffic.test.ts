@@ -64,6 +64,22 @@ describe('orchestrator: shiftTraffic', () => {
     expect(router.greenWeight).toBe(0);
   });
 
+  it("records its own restore as when the weight was effective: the alarm listener's earlier one came before its write", async () => {
+    // Prepare
+    const { handle, deployment, lock, router } = await world();
+    router.duringWrite = async () => {
+      // The alarm listener claims, restores and records the listener back, then this step's write lands.
+      await lock.requestRollback(deployment.name, ALARM_REQUEST);
+      await lock.recordListenerRestored(deployment.name, '2026-11-24T10:30:01.000Z');
+    };
+
+    // Act
+    await rejection(handle({ action: 'shiftTraffic', deployment, sides: SIDES, canary: canary() }));
+
+    // Assess
+    expect((await lock.read())?.listenerRestoredAt).toBe('2026-11-24T10:30:04.000Z');
+  });
+
   it('moves green to the step weight, confirms it and records the step', async () => {
     // Prepare
     const { handle, deployment, lock, router } = await world();

@@ -432,6 +432,19 @@ describe('deployment lock: rollback bookkeeping', () => {
     });
   });
 
+  it('keeps the latest listener restore: a late record of an earlier one does not replace it', async () => {
+    // Prepare
+    const { lock } = await acquiredLock();
+    await lock.requestRollback(HOLDER, ALARM_REQUEST);
+    await lock.recordListenerRestored(HOLDER, '2026-11-24T10:20:09.000Z');
+
+    // Act
+    await lock.recordListenerRestored(HOLDER, '2026-11-24T10:20:02.000Z');
+
+    // Assess
+    expect((await lock.read())?.listenerRestoredAt).toBe('2026-11-24T10:20:09.000Z');
+  });
+
   it('records a phase even after a rollback request', async () => {
     // Prepare
     const { lock } = await acquiredLock();
