@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { z } from 'zod';
 import { type ListenerArnParts, parseListenerArn } from '../lambdas/shared/arns';
+import { swapBreakSchema } from '../lambdas/shared/config/rollback-coordinator';
 import { describeZodError } from '../lambdas/shared/validation';
 import type { DeploymentCrewProps } from './deployment-crew-props';
 
@@ -27,6 +28,7 @@ export const contextConfigSchema = z.strictObject({
   externalDependencies: z.array(httpCheckSchema.extend({ critical: z.boolean().optional() })).default([]),
   healthCheckRetries: z.int().min(0).max(5).optional(),
   chairmanEmails: z.array(z.email()).min(1),
+  approvers: z.array(z.string().min(1)).min(1),
   approvalTimeoutSeconds: z.int().positive().optional(),
   snapshotPollSeconds: z.int().positive().optional(),
   snapshotTimeoutSeconds: z.int().positive().optional(),
@@ -44,6 +46,10 @@ export const contextConfigSchema = z.strictObject({
     optionGroupNames: z.array(z.string().min(1)).optional(),
     clusterParameterGroupNames: z.array(z.string().min(1)).optional(),
     kmsKeyArn: z.string().startsWith('arn:').optional(),
+    fenceSecurityGroupId: z.string().startsWith('sg-').optional(),
+    acknowledgedBreaks: z.array(swapBreakSchema).optional(),
+    keepTemporaryCopyOnFailure: z.boolean().optional(),
+    monitoringRoleArn: z.string().startsWith('arn:').optional(),
   }),
   migration: z
     .strictObject({ command: z.array(z.string().min(1)).min(1), timeoutSeconds: z.int().positive().optional() })
@@ -103,6 +109,7 @@ export function parseContextConfig(raw: unknown): AppConfig {
       externalDependencies: config.externalDependencies,
       healthCheckRetries: config.healthCheckRetries,
       chairmanEmails: config.chairmanEmails,
+      approvers: config.approvers,
       approvalTimeout: seconds(config.approvalTimeoutSeconds),
       snapshotPollInterval: seconds(config.snapshotPollSeconds),
       snapshotTimeout: seconds(config.snapshotTimeoutSeconds),

@@ -1,5 +1,6 @@
 import type { Duration } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { SwapBreak } from '../lambdas/shared/config/rollback-coordinator';
 
 /**
  * The application's existing database. Exactly one of the two identifiers is set.
@@ -69,10 +70,37 @@ export interface DatabaseRestoreResources {
    */
   readonly clusterParameterGroupNames?: readonly string[];
   /**
-   * Customer managed KMS key of the database, when it uses one: the restore needs a grant on it.
-   * @default - the AWS managed aws/rds key (no permission needed)
+   * The KMS key the database's snapshots are encrypted with: the restore is granted kms:CreateGrant/DescribeKey on
+   * it, and refuses (before anything changes) a snapshot encrypted with another key. Without a KMS client the
+   * restore cannot tell the AWS managed aws/rds key from a customer managed one: give either.
+   * @default - none: a database rollback of an encrypted snapshot is refused
    */
   readonly kmsKeyArn?: string;
+  /**
+   * A security group (in the database's VPC) with no inbound rules. A database rollback puts it on production, in
+   * place of its own groups (recorded, and put back if the swap fails), before renaming it away, so that no client
+   * keeps writing to it.
+   * @default - none: every database rollback is refused
+   */
+  readonly fenceSecurityGroupId?: string;
+  /**
+   * What the swap breaks that you accept and will redo by hand (the record and the Chairman's message list it):
+   * READ_REPLICAS (they stay on the preserved copy), RDS_PROXY (its target stays the preserved copy),
+   * CUSTOM_ENDPOINTS (Aurora, they stay on the preserved cluster), IAM_DB_AUTH (rds-db:connect policies name the old
+   * DbiResourceId). Any other such dependency refuses the database rollback.
+   * @default - none
+   */
+  readonly acknowledgedBreaks?: readonly SwapBreak[];
+  /**
+   * Keep the restored copy (`<id>-rb-new-<hash>`) when the restore fails before the swap, for inspection.
+   * @default false - it is deleted; production is untouched either way
+   */
+  readonly keepTemporaryCopyOnFailure?: boolean;
+  /**
+   * The Enhanced Monitoring role of the database (iam:PassRole is granted on it only, for the restored copy).
+   * @default - none: a database with Enhanced Monitoring is refused
+   */
+  readonly monitoringRoleArn?: string;
 }
 
 /**
@@ -215,6 +243,12 @@ export interface DeploymentCrewProps {
   readonly healthCheckRetries?: number;
   /** E-mail addresses of the Chairman (and deputies), subscribed to the notification topic. At least one. */
   readonly chairmanEmails: readonly string[];
+  /**
+   * Who may answer approvals and override a deployment: IAM role or user ARNs in the stack's account, at least one.
+   * An assumed-role session counts as its role. Each gets the function URLs (`lambda:InvokeFunctionUrl`, and
+   * `lambda:InvokeFunction` only through the URL) in the functions' resource policies; anyone else is refused (403).
+   */
+  readonly approvers: readonly string[];
   /**
    * How long the Chairman has to answer an approval request; an execution may ask for another value within bounds.
    * @default Duration.hours(24)

@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { ChairmanNotifications } from './chairman-notifications';
-import { tableStatement } from './iam/shared-statements';
+import { lockItems, tableStatement } from './iam/shared-statements';
 
 /** The ASL file the stack deploys; tests and the local rehearsal read the same file. */
 export const DEFINITION_FILE = fileURLToPath(new URL('../statemachine/deployment-crew.asl.json', import.meta.url));
@@ -97,7 +97,9 @@ export class DeploymentStateMachine extends Construct {
         resources: props.invokedFunctions.map((fn) => fn.functionArn),
       }),
     );
-    this.stateMachine.addToRolePolicy(tableStatement(props.table, 'PutItem', 'DeleteItem', 'UpdateItem'));
+    this.stateMachine.addToRolePolicy(
+      tableStatement(props.table, lockItems(props.substitutions.LockKey), 'PutItem', 'DeleteItem', 'UpdateItem'),
+    );
     props.notifications.grantPublish(this.stateMachine);
     this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({

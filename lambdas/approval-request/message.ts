@@ -21,7 +21,7 @@ export interface AnswerChannels {
   readonly region: string;
   /** The approval-response function URL (AuthType AWS_IAM). */
   readonly approvalUrl: string;
-  /** The approval-response function's name, for `aws lambda invoke`. */
+  /** The approval-response function's name: invoking it directly is refused, the message says so by name. */
   readonly functionName: string;
 }
 
@@ -171,15 +171,13 @@ function answerSection(input: ApprovalMessageInput): string[] {
     reason: '...',
     ...kindField,
   };
-  const directReject = { ...reject, approver: 'you@example.com' };
   return [
     `HOW TO ANSWER (by deployment name${kind === 'START' ? '' : ', with "kind":"DATABASE_ROLLBACK"'})`,
     '  Approve, signed with your IAM credentials (your IAM identity is recorded, verified):',
     `    ${functionUrlCommand(answer, approve)}`,
     '  Reject the same way, with a reason:',
     `    ${functionUrlCommand(answer, reject)}`,
-    '  Or invoke the function directly (the approver you name is recorded as unverified):',
-    `    ${lambdaInvokeCommand(answer, directReject)}`,
+    `  Only the configured approvers may answer, through this URL; invoking ${answer.functionName} directly is refused.`,
     '  ("decision":"approve" approves; a reason is optional when approving and required when rejecting.)',
   ];
 }
@@ -194,17 +192,6 @@ export function functionUrlCommand(answer: AnswerChannels, payload: Record<strin
     "-H 'content-type: application/json'",
     `-d ${shellQuote(JSON.stringify(payload))}`,
     shellQuote(answer.approvalUrl),
-  ].join(' ');
-}
-
-/** The `aws lambda invoke` call of the approval function. */
-export function lambdaInvokeCommand(answer: AnswerChannels, payload: Record<string, string>): string {
-  return [
-    'aws lambda invoke',
-    `--function-name ${shellQuote(answer.functionName)}`,
-    '--cli-binary-format raw-in-base64-out',
-    `--payload ${shellQuote(JSON.stringify(payload))}`,
-    '/dev/stdout',
   ].join(' ');
 }
 

@@ -1,5 +1,7 @@
+import { type ApprovalItem, approvalItemSchema } from '../shared/approval-item';
 import type { ApprovalKind } from '../shared/contracts';
 import { DeploymentCrewError } from '../shared/errors';
+import { describeZodError } from '../shared/validation';
 
 /** The answers the approval function refuses with, by name (the HTTP status of each is below). */
 
@@ -55,9 +57,42 @@ export const HTTP_STATUS_BY_ERROR: Readonly<Record<string, number>> = {
   InvalidInput: 400,
   ApprovalKindRequired: 400,
   Unauthenticated: 401,
+  CallerNotAllowed: 403,
   NothingToApprove: 404,
   AlreadyAnswered: 409,
   ApprovalConflict: 409,
   ApprovalExpired: 410,
   TransientAwsError: 503,
 };
+
+/** An item read from the table, checked. */
+export function toApprovalItem(raw: Record<string, unknown>): ApprovalItem {
+  const parsed = approvalItemSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new DeploymentCrewError(
+      'InvalidApprovalItem',
+      `stored approval is malformed: ${describeZodError(parsed.error)}`,
+    );
+  }
+  return parsed.data;
+}
+
+export function notPendingError(item: ApprovalItem): DeploymentCrewError {
+  const what = `the ${item.kind} approval for deployment ${item.deploymentName}`;
+  if (item.status === 'EXPIRED') return new ApprovalExpiredError(`${what} has expired (deadline was ${item.deadline})`);
+  return new AlreadyAnsweredError(`${what} was already answered: ${describeOutcome(item)}`);
+}
+
+export function describeOutcome(item: ApprovalItem): string {
+  switch (item.status) {
+    case 'APPROVED':
+    case 'REJECTED':
+      return `${item.kind} ${item.status.toLowerCase()} by ${item.approver ?? 'unknown'}${
+        item.approverVerified === true ? '' : ' (unverified)'
+      } at ${item.answeredAt ?? 'an unknown time'}`;
+    case 'EXPIRED':
+      return `${item.kind} expired (deadline was ${item.deadline})`;
+    case 'PENDING':
+      return `${item.kind} pending`;
+  }
+}

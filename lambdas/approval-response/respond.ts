@@ -4,7 +4,6 @@ import { z } from 'zod';
 import {
   APPROVAL_SK_PREFIX,
   type ApprovalItem,
-  approvalItemSchema,
   approvalKey,
   approvalKindSchema,
   deploymentPartitionKey,
@@ -15,31 +14,36 @@ import {
   approvalDecisionSchema,
   type approverSchema,
 } from '../shared/contracts';
+import { errorName, InvalidInputError, isTransientAwsError, TransientAwsError } from '../shared/errors';
 import {
-  DeploymentCrewError,
-  errorName,
-  InvalidInputError,
-  isTransientAwsError,
-  TransientAwsError,
-} from '../shared/errors';
-import { type FunctionUrlResponse, isFunctionUrlEvent, serveFunctionUrl } from '../shared/function-url';
+  type CallerAccess,
+  type FunctionUrlResponse,
+  isFunctionUrlEvent,
+  refuseDirectInvocation,
+  serveFunctionUrl,
+} from '../shared/function-url';
 import { logger } from '../shared/logger';
 import { describeZodError } from '../shared/validation';
 import {
-  AlreadyAnsweredError,
   ApprovalConflictError,
   ApprovalDeliveryFailedError,
   ApprovalExpiredError,
   ApprovalKindRequiredError,
+  describeOutcome,
   HTTP_STATUS_BY_ERROR,
   NothingToApproveError,
+  notPendingError,
   REJECTION_ERRORS,
+  toApprovalItem,
 } from './errors';
+import { claimedApprover, createRefusalRecorder } from './refusals';
 
 /**
- * The Chairman's answer to an approval, by deployment name. It arrives either through the function URL (AuthType
- * AWS_IAM: the caller's IAM ARN is the verified identity) or as a direct `aws lambda invoke` naming an `approver`
- * (recorded unverified). The task token never leaves DynamoDB except towards Step Functions, and is never logged.
+ * The Chairman's answer to an approval, by deployment name. It comes only through the function URL (AuthType
+ * AWS_IAM): the caller's IAM ARN is the verified identity, and it must be a configured approver of the stack's
+ * account (see shared/function-url.ts for what that relies on). A direct invocation is refused and recorded with the
+ * name it claims, never as verified. An answer repeated because its response was lost is delivered again. The task
+ * token never leaves DynamoDB except towards Step Functions, and is never logged.
  */
 
 export const approvalAnswerSchema = z
@@ -49,7 +53,7 @@ export const approvalAnswerSchema = z
     decision: z.enum(['approve', 'reject']),
     /** Required to reject, optional to approve. */
     reason: z.string().trim().min(1).max(1000).optional(),
-    /** Who answers; required (and unverified) for a direct invocation, ignored for the function URL. */
+    /** Ignored: the function URL's IAM identity is who answers (older e-mails told direct invokers to name one). */
     approver: z.string().trim().min(1).max(256).optional(),
     /** Which approval; needed when more than one waits, and to approve a DATABASE_ROLLBACK. */
     kind: approvalKindSchema.optional(),
@@ -69,6 +73,29 @@ export interface ApprovalAnswerResult {
   readonly decision: 'approve' | 'reject';
   readonly approver: Approver;
   readonly answeredAt: string;
+  /**
+   * Only on an answer repeated after its first one was recorded (a lost response, sent again): `repeated` when Step
+   * Functions took it now; `delivered-before` when the token is closed and a delivery was recorded; `already-closed`
+   * when the token is closed and none was (it took the first one just before it could be recorded, or the approval
+   * timed out: the execution's history says which).
+   */
+  readonly delivery?: 'repeated' | 'delivered-before' | 'already-closed';
+}
+
+type Decided = 'APPROVED' | 'REJECTED';
+
+function decidedBy(decision: 'approve' | 'reject'): Decided {
+  return decision === 'approve' ? 'APPROVED' : 'REJECTED';
+}
+
+/** The stored answer is this approver's same decision: the request is a repeat of it. */
+function isSameAnswer(item: ApprovalItem, answer: ApprovalAnswer, approver: Approver): boolean {
+  return (
+    item.status === decidedBy(answer.decision) &&
+    item.approver === approver.identity &&
+    item.approverVerified === true &&
+    approver.verified
+  );
 }
 
 /** Step Functions errors meaning the task no longer waits: the answer can never be delivered. */
@@ -83,10 +110,13 @@ export interface ApprovalResponderDependencies {
   readonly sfn: SFNClient;
   readonly tableName: string;
   readonly clock: () => Date;
+  /** Who may answer: the approvers, in the stack's account. */
+  readonly access: CallerAccess;
 }
 
 export function createApprovalResponder(dependencies: ApprovalResponderDependencies) {
-  const { ddb, sfn, tableName, clock } = dependencies;
+  const { ddb, sfn, tableName, clock, access } = dependencies;
+  const serveOptions = { access, clock, onRefused: createRefusalRecorder(ddb, tableName) };
 
   async function readApproval(deploymentName: string, kind: ApprovalKind): Promise<ApprovalItem | undefined> {
     const result = await ddb.send(
@@ -108,26 +138,33 @@ export function createApprovalResponder(dependencies: ApprovalResponderDependenc
     return (result.Items ?? []).map(toApprovalItem);
   }
 
-  async function findPending(answer: ApprovalAnswer): Promise<ApprovalItem> {
+  /** The pending approval to claim, or (`repeat`) this approver's own recorded answer, to deliver again. */
+  async function findTarget(
+    answer: ApprovalAnswer,
+    approver: Approver,
+  ): Promise<{ item: ApprovalItem; repeat: boolean }> {
     const name = answer.deployment;
     if (answer.kind !== undefined) {
       const item = await readApproval(name, answer.kind);
       if (item === undefined) {
         throw new NothingToApproveError(`no ${answer.kind} approval is waiting for deployment ${name}`);
       }
-      if (item.status !== 'PENDING') throw notPendingError(item);
-      return item;
+      if (item.status === 'PENDING') return { item, repeat: false };
+      if (isSameAnswer(item, answer, approver)) return { item, repeat: true };
+      throw notPendingError(item);
     }
     const items = await readApprovals(name);
     const pending = items.filter((item) => item.status === 'PENDING');
     const [only] = pending;
-    if (only !== undefined && pending.length === 1) return only;
+    if (only !== undefined && pending.length === 1) return { item: only, repeat: false };
     if (pending.length > 1) {
       const kinds = pending.map((item) => item.kind).join(', ');
       throw new ApprovalKindRequiredError(
         `approvals of kinds ${kinds} are waiting for deployment ${name}: say which one with "kind"`,
       );
     }
+    const own = items.find((item) => isSameAnswer(item, answer, approver));
+    if (own !== undefined) return { item: own, repeat: true };
     const latest = items.toSorted((a, b) => b.requestedAt.localeCompare(a.requestedAt))[0];
     throw new NothingToApproveError(
       `no approval is waiting for deployment ${name}${latest === undefined ? '' : ` (${describeOutcome(latest)})`}`,
@@ -180,7 +217,7 @@ export function createApprovalResponder(dependencies: ApprovalResponderDependenc
   /** Undoes or finalizes our claim, only while the item is still exactly as we claimed it. Best effort. */
   async function afterClaim(
     item: ApprovalItem,
-    decided: 'APPROVED' | 'REJECTED',
+    decided: Decided,
     answeredAt: string,
     change: {
       readonly update: string;
@@ -210,7 +247,7 @@ export function createApprovalResponder(dependencies: ApprovalResponderDependenc
         }),
       );
     } catch (error) {
-      logger.warn('could not update the approval after Step Functions refused the answer', {
+      logger.warn('could not update the approval after answering Step Functions', {
         deployment: item.deploymentName,
         kind: item.kind,
         errorName: errorName(error) ?? 'UnknownError',
@@ -218,28 +255,42 @@ export function createApprovalResponder(dependencies: ApprovalResponderDependenc
     }
   }
 
+  /** SendTaskSuccess / SendTaskFailure for an answer: safe to repeat (a closed token answers TaskTimedOut & co). */
+  async function sendDecision(item: ApprovalItem, answer: RecordedAnswer): Promise<void> {
+    if (answer.decision === 'approve') {
+      const decision: ApprovalDecision = approvalDecisionSchema.parse({
+        approved: true,
+        kind: item.kind,
+        approver: answer.approver,
+        answeredAt: answer.answeredAt,
+        ...(answer.reason === undefined ? {} : { reason: answer.reason }),
+      });
+      await sfn.send(new SendTaskSuccessCommand({ taskToken: item.taskToken, output: JSON.stringify(decision) }));
+      return;
+    }
+    const cause = `Rejected by ${answer.approver.identity} at ${answer.answeredAt}: ${answer.reason ?? ''}`;
+    await sfn.send(
+      new SendTaskFailureCommand({
+        taskToken: item.taskToken,
+        error: REJECTION_ERRORS[item.kind],
+        cause: cause.slice(0, MAX_CAUSE_LENGTH),
+      }),
+    );
+  }
+
+  /** Records that Step Functions took the answer, while the item is still that answer. Best effort. */
+  function markDelivered(item: ApprovalItem, decided: Decided, answeredAt: string): Promise<void> {
+    return afterClaim(item, decided, answeredAt, {
+      update: 'SET #deliveredAt = :deliveredAt',
+      names: { '#deliveredAt': 'deliveredAt' },
+      values: { ':deliveredAt': clock().toISOString() },
+    });
+  }
+
   async function deliver(item: ApprovalItem, answer: ApprovalAnswer, approver: Approver, answeredAt: string) {
-    const decided = answer.decision === 'approve' ? 'APPROVED' : 'REJECTED';
+    const decided = decidedBy(answer.decision);
     try {
-      if (answer.decision === 'approve') {
-        const decision: ApprovalDecision = approvalDecisionSchema.parse({
-          approved: true,
-          kind: item.kind,
-          approver,
-          answeredAt,
-          ...(answer.reason === undefined ? {} : { reason: answer.reason }),
-        });
-        await sfn.send(new SendTaskSuccessCommand({ taskToken: item.taskToken, output: JSON.stringify(decision) }));
-      } else {
-        const cause = `Rejected by ${approver.identity} at ${answeredAt}: ${answer.reason ?? ''}`;
-        await sfn.send(
-          new SendTaskFailureCommand({
-            taskToken: item.taskToken,
-            error: REJECTION_ERRORS[item.kind],
-            cause: cause.slice(0, MAX_CAUSE_LENGTH),
-          }),
-        );
-      }
+      await sendDecision(item, { decision: answer.decision, approver, answeredAt, reason: answer.reason });
     } catch (error) {
       // Never pass the SDK's message on: InvalidToken and friends may quote the token.
       const sfnError = errorName(error) ?? 'UnknownError';
@@ -264,18 +315,52 @@ export function createApprovalResponder(dependencies: ApprovalResponderDependenc
       if (isTransientAwsError(error)) throw new TransientAwsError(`${message}: try again`, error);
       throw new ApprovalDeliveryFailedError(message, error);
     }
+    await markDelivered(item, decided, answeredAt);
+  }
+
+  /**
+   * Delivers this approver's recorded answer again (its response was lost and the client sent it again): the
+   * first call may have ended between the claim and Step Functions. A closed token means the task no longer waits.
+   */
+  async function deliverAgain(item: ApprovalItem): Promise<ApprovalAnswerResult> {
+    const decision = item.status === 'APPROVED' ? 'approve' : 'reject';
+    const approver: Approver = { identity: item.approver ?? '', verified: item.approverVerified === true };
+    const answeredAt = item.answeredAt ?? '';
+    let delivery: NonNullable<ApprovalAnswerResult['delivery']> = 'repeated';
+    try {
+      await sendDecision(item, { decision, approver, answeredAt, reason: item.reason });
+      await markDelivered(item, decidedBy(decision), answeredAt);
+    } catch (error) {
+      const sfnError = errorName(error) ?? 'UnknownError';
+      if (!TASK_GONE_ERRORS.has(sfnError)) {
+        // The answer stays recorded: sending it again repeats the delivery.
+        const message = `Step Functions did not take the repeated answer (${sfnError}); the ${item.kind} answer for deployment ${item.deploymentName} stays recorded`;
+        if (isTransientAwsError(error)) throw new TransientAwsError(`${message}: send it again`, error);
+        throw new ApprovalDeliveryFailedError(message, error);
+      }
+      delivery = item.deliveredAt === undefined ? 'already-closed' : 'delivered-before';
+    }
+    logger.info('approval answer repeated', {
+      deployment: item.deploymentName,
+      kind: item.kind,
+      decision,
+      approver: approver.identity,
+      delivery,
+    });
+    return { deployment: item.deploymentName, kind: item.kind, decision, approver, answeredAt, delivery };
   }
 
   /** Answers the pending approval of a deployment. Throws the errors above; returns what was recorded. */
   async function answer(input: ApprovalAnswer, approver: Approver): Promise<ApprovalAnswerResult> {
     for (let attempt = 1; ; attempt += 1) {
-      const item = await findPending(input);
+      const { item, repeat } = await findTarget(input, approver);
       if (item.kind === 'DATABASE_ROLLBACK' && input.decision === 'approve' && input.kind !== 'DATABASE_ROLLBACK') {
         throw new ApprovalKindRequiredError(
           `the approval waiting for deployment ${item.deploymentName} is a DATABASE RESTORE that loses writes: ` +
             'to confirm it, send "kind":"DATABASE_ROLLBACK" with your answer',
         );
       }
+      if (repeat) return deliverAgain(item);
       const answeredAt = clock().toISOString();
       if (!(await claim(item, input, approver, answeredAt))) {
         const current = await readApproval(item.deploymentName, item.kind);
@@ -286,9 +371,12 @@ export function createApprovalResponder(dependencies: ApprovalResponderDependenc
             `the approval for deployment ${item.deploymentName} kept changing while answering: try again`,
           );
         }
-        throw current === undefined
-          ? new NothingToApproveError(`no approval is waiting for deployment ${item.deploymentName}`)
-          : notPendingError(current);
+        if (current === undefined) {
+          throw new NothingToApproveError(`no approval is waiting for deployment ${item.deploymentName}`);
+        }
+        // The same approver's same answer won the race (the client sent it twice): deliver that one.
+        if (isSameAnswer(current, input, approver)) return deliverAgain(current);
+        throw notPendingError(current);
       }
       await deliver(item, input, approver, answeredAt);
       logger.info('approval answered', {
@@ -302,63 +390,35 @@ export function createApprovalResponder(dependencies: ApprovalResponderDependenc
     }
   }
 
-  async function handleDirectInvocation(event: unknown): Promise<ApprovalAnswerResult> {
-    const input = parseAnswer(event);
-    if (input.approver === undefined) {
-      throw new InvalidInputError(
-        'approver: required when invoking the function directly (or call the function URL, which takes your IAM identity)',
-      );
-    }
-    return answer(input, { identity: input.approver, verified: false });
+  /** Refused, logged and recorded with the approver it claims (unverified): only the URL carries a checked identity. */
+  function handleDirectInvocation(event: unknown): Promise<never> {
+    return refuseDirectInvocation(event, claimedApprover(event), serveOptions);
   }
 
   function handleFunctionUrl(event: unknown): Promise<FunctionUrlResponse> {
-    return serveFunctionUrl(event, HTTP_STATUS_BY_ERROR, (body, identity) =>
+    return serveFunctionUrl(event, HTTP_STATUS_BY_ERROR, serveOptions, (body, identity) =>
       answer(parseAnswer(body), { identity, verified: true }),
     );
   }
 
-  /** Function URL events (with `requestContext.http`) get HTTP responses; anything else is a direct invocation. */
-  async function handleEvent(event: unknown): Promise<FunctionUrlResponse | ApprovalAnswerResult> {
+  /** Events claiming the function URL shape get HTTP responses; anything else is a (refused) direct invocation. */
+  async function handleEvent(event: unknown): Promise<FunctionUrlResponse> {
     return isFunctionUrlEvent(event) ? handleFunctionUrl(event) : handleDirectInvocation(event);
   }
 
   return { answer, handleEvent, handleFunctionUrl, handleDirectInvocation };
 }
 
+/** An answer as sent to Step Functions: the request's, or the one recorded on the item (a repeat). */
+interface RecordedAnswer {
+  readonly decision: 'approve' | 'reject';
+  readonly approver: Approver;
+  readonly answeredAt: string;
+  readonly reason: string | undefined;
+}
+
 function parseAnswer(value: unknown): ApprovalAnswer {
   const parsed = approvalAnswerSchema.safeParse(value);
   if (!parsed.success) throw new InvalidInputError(describeZodError(parsed.error));
   return parsed.data;
-}
-
-function toApprovalItem(raw: Record<string, unknown>): ApprovalItem {
-  const parsed = approvalItemSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new DeploymentCrewError(
-      'InvalidApprovalItem',
-      `stored approval is malformed: ${describeZodError(parsed.error)}`,
-    );
-  }
-  return parsed.data;
-}
-
-function notPendingError(item: ApprovalItem): DeploymentCrewError {
-  const what = `the ${item.kind} approval for deployment ${item.deploymentName}`;
-  if (item.status === 'EXPIRED') return new ApprovalExpiredError(`${what} has expired (deadline was ${item.deadline})`);
-  return new AlreadyAnsweredError(`${what} was already answered: ${describeOutcome(item)}`);
-}
-
-function describeOutcome(item: ApprovalItem): string {
-  switch (item.status) {
-    case 'APPROVED':
-    case 'REJECTED':
-      return `${item.kind} ${item.status.toLowerCase()} by ${item.approver ?? 'unknown'}${
-        item.approverVerified === true ? '' : ' (unverified)'
-      } at ${item.answeredAt ?? 'an unknown time'}`;
-    case 'EXPIRED':
-      return `${item.kind} expired (deadline was ${item.deadline})`;
-    case 'PENDING':
-      return `${item.kind} pending`;
-  }
 }

@@ -178,6 +178,23 @@ export function createBlueGreenOrchestrator(config: OrchestratorConfig, tools: O
         `green ${sides.green.serviceName} is not healthy before the ${greenWeight} % step: ${health.healthy} healthy, ${health.unhealthy} unhealthy of ${health.total}`,
       );
     }
+    // An alarm already in ALARM sends no event (EventBridge sends transitions): one on what every side shares (the
+    // database, extra alarms) stops the step here. Green's own alarms have no data before it has traffic.
+    const [alarmName, ...others] = await tools.monitor.alarmsInAlarm(config.alarms.shared);
+    if (alarmName !== undefined) {
+      const reason =
+        `${[alarmName, ...others].join(', ')} in ALARM before the ${greenWeight} % step ` +
+        '(an alarm already in ALARM sends no event)';
+      // Recorded like the alarm listener's request, so the rollback knows which alarm and what it watches.
+      await tools.lock.requestRollback(holder, {
+        trigger: config.alarmTriggers[alarmName] ?? 'ALARM',
+        reason,
+        requestedAt: clock().toISOString(),
+        requestedBy: 'blue-green-orchestrator',
+        alarmName,
+      });
+      throw new RollbackRequestedError(`not shifting: ${reason}`);
+    }
     const baseline = canary.baseline ?? (await measureBaseline());
     const shiftedAt = clock().toISOString();
     await tools.router.setGreenWeight(sides, greenWeight);

@@ -2,6 +2,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
 import { DATABASE, HEALTH_CHECK_MIN_BACKOFF_MS, HEALTH_CHECKS } from '../shared/config/pre-deployment-validator';
 import { workflowHandler } from '../shared/handler';
+import { SNAPSHOT_NAMING } from '../shared/rds-names';
 import { createBackupTool } from '../tools/backup';
 import { createDependencyMonitor } from '../tools/dependency-monitor';
 import { createPreDeploymentValidator, preDeploymentRequestSchema } from './agent';
@@ -13,7 +14,7 @@ const database = DATABASE.load();
 
 const agent = createPreDeploymentValidator({
   dependencyMonitor: createDependencyMonitor(healthChecks, { minBackoffMs: HEALTH_CHECK_MIN_BACKOFF_MS }),
-  backup: createBackupTool(rds, database),
+  backup: createBackupTool(rds, database, { snapshotPrefix: SNAPSHOT_NAMING.load().prefix }),
 });
 
 export const handler = workflowHandler(preDeploymentRequestSchema, agent);

@@ -189,17 +189,30 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
           { ...request.rollback, database: progress },
           'database restore',
           'info',
-          `restoring snapshot ${request.backup.identifier} (taken ${request.backup.createdAt}) into ${progress.originalIdentifier}; every write after ${request.backup.createdAt} is lost; the current database is kept as ${progress.preservedIdentifier}`,
+          `restoring snapshot ${request.backup.identifier} (taken ${request.backup.createdAt}) as ${progress.temporaryIdentifier} first, then swapping it into ${progress.originalIdentifier}; every write after ${request.backup.createdAt} is lost; the current database is fenced and kept as ${progress.preservedIdentifier}`,
         );
       }
       case 'advanceDatabaseRestore': {
         const current = request.rollback.database;
         if (current === null) throw new DeploymentCrewError('InvalidRollbackState', 'no database restore was planned');
         const next = await tools.restore.advance(current, request.backup, request.deployment.name);
-        const state = { ...request.rollback, database: next };
+        let state: RollbackState = { ...request.rollback, database: next };
         if (next.status === current.status) return state;
-        const result = next.status === 'FAILED' ? 'failed' : 'ok';
-        return note(state, `database ${next.status.toLowerCase()}`, result, next.reason ?? next.status);
+        const result = next.status === 'FAILED' ? 'failed' : next.status === 'RECOVERING' ? 'failed' : 'ok';
+        const action =
+          next.refused === true
+            ? 'database restore refused'
+            : `database ${next.status.toLowerCase().replace('_', ' ')}`;
+        state = note(state, action, result, next.reason ?? next.status);
+        if (next.status === 'RESTORING' && (next.followUps ?? []).length > 0) {
+          state = note(
+            state,
+            'database follow-ups',
+            'info',
+            `to redo by hand after the swap: ${(next.followUps ?? []).join('; ')}`,
+          );
+        }
+        return state;
       }
       case 'note':
         return appendTimeline(request.rollback, request.entry, clock());
@@ -269,6 +282,9 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
           clusterName: config.clusterName,
           database: config.database,
           snapshotIdentifier: request.backup?.identifier ?? null,
+          ...(config.restore.fenceSecurityGroupId === undefined
+            ? {}
+            : { fenceSecurityGroupId: config.restore.fenceSecurityGroupId }),
           stateTableName: config.tableName,
           lockKey: config.lockKey,
           failedAction,

@@ -1,13 +1,14 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseListenerArn } from '../shared/arns';
 import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
 import { COORDINATOR_CONFIG } from '../shared/config/rollback-coordinator';
 import { workflowHandler } from '../shared/handler';
-import { createDatabaseRestore } from '../tools/database-restore';
+import { createDatabaseRestore, kmsKeyManager } from '../tools/database-restore';
 import { createDeploymentLock } from '../tools/deployment-lock';
 import { createMetricsMonitor } from '../tools/metrics-monitor';
 import { createTrafficRouter } from '../tools/traffic-router';
@@ -25,6 +26,8 @@ const coordinator = createRollbackCoordinator(config, {
   }),
   restore: createDatabaseRestore(new RDSClient(AWS_CLIENT_CONFIG), config.database, {
     allowedResources: config.allowedRestoreResources,
+    ...config.restore,
+    keyManagerOf: kmsKeyManager(new KMSClient(AWS_CLIENT_CONFIG)),
   }),
   lock: createDeploymentLock(
     DynamoDBDocumentClient.from(new DynamoDBClient(AWS_CLIENT_CONFIG)),

@@ -84,26 +84,41 @@ function databaseParagraph(state: RollbackState, snapshotCreatedAt: string | und
     snapshotCreatedAt === undefined
       ? `the time snapshot '${database.snapshotIdentifier}' was taken`
       : snapshotCreatedAt;
+  const followUps = (database.followUps ?? []).map((item) => `\n  - ${oneLine(item)}`).join('');
+  const redo = followUps === '' ? '' : ` To redo by hand now (acknowledged in the configuration):${followUps}`;
+  if (database.refused === true) {
+    return (
+      `Database: NOT restored, the rollback was refused before anything was created or changed ` +
+      `(${oneLine(database.reason ?? 'no reason recorded')}). No writes were lost; whatever the migration changed in ` +
+      'the schema is still in place.'
+    );
+  }
   switch (database.status) {
-    case 'AVAILABLE':
+    case 'AVAILABLE': {
+      const down = database.swap?.endpointDownSeconds;
       return (
-        `Database: restored from snapshot '${database.snapshotIdentifier}'. Lost from '${database.originalIdentifier}': ` +
-        `every write after ${since}. Those writes still exist in the preserved database ` +
-        `'${database.preservedIdentifier}', kept on purpose (and still billed): delete it only once nothing more is ` +
-        'needed from it.'
+        `Database: restored from snapshot '${database.snapshotIdentifier}' (restored beside production, verified, then ` +
+        `swapped in). Lost from '${database.originalIdentifier}': every write after ${since}. Those writes still exist ` +
+        `in the preserved database '${database.preservedIdentifier}', fenced (security group ` +
+        `'${database.fence?.securityGroupId ?? 'unknown'}'; its own groups were ` +
+        `${database.fence?.originalSecurityGroupIds.join(', ') ?? 'unknown'}) and kept on purpose (still billed): delete ` +
+        'it only once nothing more is needed from it. Endpoint down during the renames: ' +
+        `${down === undefined ? 'not measured' : `at most ${down} s`}.${redo}`
       );
+    }
     case 'FAILED':
       return (
         `Database: the restore FAILED (${oneLine(database.reason ?? 'no reason recorded')}). Check which of ` +
-        `'${database.originalIdentifier}' and '${database.preservedIdentifier}' exist before anything else; the ` +
-        `preserved database holds every write up to the rollback. If the restore is completed by hand, every write ` +
-        `after ${since} is lost from the live database.`
+        `'${database.originalIdentifier}', '${database.preservedIdentifier}' and '${database.temporaryIdentifier}' ` +
+        'exist before anything else (see the reason: a failure before the swap leaves production untouched, one ' +
+        'during the swap is undone). If the restore is completed by hand, every write after ' +
+        `${since} is lost from the live database.`
       );
     default:
       return (
         `Database: the restore did not finish (status ${database.status} after ${database.polls} polls; ` +
         `${oneLine(database.reason ?? 'no detail')}). Once it completes, every write after ${since} is lost from ` +
-        `'${database.originalIdentifier}'; the preserved database '${database.preservedIdentifier}' keeps them.`
+        `'${database.originalIdentifier}'; the preserved database '${database.preservedIdentifier}' keeps them.${redo}`
       );
   }
 }
@@ -158,6 +173,8 @@ export interface EscalationContext {
   /** The stack's database; null when it manages none. */
   readonly database: { readonly kind: DatabaseKind; readonly identifier: string } | null;
   readonly snapshotIdentifier: string | null;
+  /** The configured fence group, for the runbook when the record has none. */
+  readonly fenceSecurityGroupId?: string;
   readonly stateTableName: string;
   /** Partition key of the lock item (`LOCK#<listener ARN>`). */
   readonly lockKey: string;
@@ -239,34 +256,37 @@ function databaseSteps(state: RollbackState, context: EscalationContext, region:
     return [
       `The database rollback did not start (decision: ${state.decision?.database ?? 'none'}). The migration may have ` +
         `changed the schema of '${original}'. Decide with the application owners whether to restore snapshot ` +
-        `'${snapshot}' (it loses every write made after the snapshot). If so, rename '${original}' away first, then ` +
-        'restore into its name with the settings of the renamed database, as in the restore command below.',
+        `'${snapshot}' (it loses every write made after the snapshot). If so, restore it under another name with the ` +
+        `settings of '${original}', and swap names only once it is available and '${original}' is fenced.`,
       `   ${describe(original)}`,
     ];
   }
 
   const preserved = progress.preservedIdentifier;
+  const temporary = progress.temporaryIdentifier;
+  const modify = cluster
+    ? (identifier: string, args: string) =>
+        `aws rds modify-db-cluster --db-cluster-identifier ${shellQuote(identifier)} ${args} --apply-immediately${region}`
+    : (identifier: string, args: string) =>
+        `aws rds modify-db-instance --db-instance-identifier ${shellQuote(identifier)} ${args} --apply-immediately${region}`;
+  const groups = progress.fence?.originalSecurityGroupIds.map(shellQuote).join(' ') ?? '<its own security group ids>';
+  const fence = progress.fence?.securityGroupId ?? context.fenceSecurityGroupId ?? '<fence group>';
   const steps = [
-    `The database restore is ${progress.status}${progress.reason === undefined ? '' : ` (${oneLine(progress.reason)})`}. ` +
-      `Check which databases exist (a NotFound error means the name is free):\n   ${describe(original)}\n   ${describe(preserved)}`,
-    `   - Only '${original}' exists, without a deployment-crew:restored-from tag: the rename never happened and the ` +
-      'production database is untouched.',
-    `   - '${preserved}' exists and '${original}' does not: the rename happened, the restore did not. Either put ` +
-      'production back as it was (no data lost):\n' +
-      (cluster
-        ? `     aws rds modify-db-cluster --db-cluster-identifier ${shellQuote(preserved)} --new-db-cluster-identifier ${shellQuote(original)} --apply-immediately${region}`
-        : `     aws rds modify-db-instance --db-instance-identifier ${shellQuote(preserved)} --new-db-instance-identifier ${shellQuote(original)} --apply-immediately${region}`) +
-      `\n     or finish the restore with the settings of '${preserved}' (subnet group, security groups, parameter group, class${cluster ? '' : ', Multi-AZ, option group'}):\n` +
-      (cluster
-        ? `     aws rds restore-db-cluster-from-snapshot --db-cluster-identifier ${shellQuote(original)} --snapshot-identifier ${shellQuote(snapshot)} --engine <engine> --db-subnet-group-name <subnet group> --vpc-security-group-ids <sg ids> --db-cluster-parameter-group-name <cluster parameter group>${region}\n` +
-          `     then, once it is available, one instance per member of '${preserved}', the writer first:\n` +
-          `     aws rds create-db-instance --db-instance-identifier <member>-rb --db-cluster-identifier ${shellQuote(original)} --db-instance-class <class> --engine <engine>${region}`
-        : `     aws rds restore-db-instance-from-db-snapshot --db-instance-identifier ${shellQuote(original)} --db-snapshot-identifier ${shellQuote(snapshot)} --db-instance-class <class> --db-subnet-group-name <subnet group> --vpc-security-group-ids <sg ids> --db-parameter-group-name <parameter group> --option-group-name <option group> <--multi-az or --no-multi-az>${region}`),
-    `   - '${original}' exists with the tag deployment-crew:restored-from=${snapshot}: the restore was started; wait ` +
+    `The database restore is ${progress.status}${progress.refused === true ? ' (refused: nothing was touched)' : ''}` +
+      `${progress.reason === undefined ? '' : ` (${oneLine(progress.reason)})`}. Check which databases exist (a ` +
+      `NotFound error means the name is free):\n   ${describe(original)}\n   ${describe(preserved)}\n   ${describe(temporary)}`,
+    `   - '${original}' exists without a deployment-crew:restored-from tag: production was never renamed. If its ` +
+      `security groups are only '${fence}', it is still fenced: put its own back (no data lost):\n` +
+      `     ${modify(original, `--vpc-security-group-ids ${groups}`)}`,
+    `   - '${preserved}' exists and '${original}' does not: the swap stopped half-way and the endpoint is down. Put ` +
+      `production back (no data lost), then unfence it as above:\n     ${modify(preserved, `--new-${cluster ? 'db-cluster' : 'db-instance'}-identifier ${shellQuote(original)}`)}\n` +
+      `     or, to finish the rollback instead, rename the verified copy '${temporary}' into the name:\n` +
+      `     ${modify(temporary, `--new-${cluster ? 'db-cluster' : 'db-instance'}-identifier ${shellQuote(original)} --deletion-protection`)}`,
+    `   - '${original}' exists with the tag deployment-crew:restored-from=${snapshot}: the swap went through; wait ` +
       `for it:\n     aws rds wait ${cluster ? 'db-cluster-available --db-cluster-identifier' : 'db-instance-available --db-instance-identifier'} ${shellQuote(original)}${region}`,
-    `     If the restored '${original}' ends in a failed status, it holds nothing but the snapshot's data; it is the ` +
-      `one copy that may be removed to retry, after checking its restored-from tag. '${preserved}' is not.`,
-    `   RDS events explain a failed restore:\n     aws rds describe-events --source-type ${cluster ? 'db-cluster' : 'db-instance'} --source-identifier ${shellQuote(original)} --duration 360${region}`,
+    `   - '${temporary}' exists: the restored copy, holding nothing but the snapshot's data; delete it once it is ` +
+      `not needed (after checking its restored-from tag)${cluster ? ', its instances first' : ''}.`,
+    `   RDS events explain a failed restore:\n     aws rds describe-events --source-type ${cluster ? 'db-cluster' : 'db-instance'} --source-identifier ${shellQuote(temporary)} --duration 360${region}`,
     `   Never delete '${preserved}': it holds every write made up to the rollback.`,
   ];
   return [steps.join('\n')];

@@ -7,35 +7,41 @@ import { z } from 'zod';
 import { awsClientConfig } from '../shared/aws-clients';
 import { ALARM_LISTENER_SDK_LIMITS, loadRollbackTriggerConfig } from '../shared/config/rollback-trigger';
 import { InvalidInputError } from '../shared/errors';
-import { isFunctionUrlEvent, serveFunctionUrl } from '../shared/function-url';
+import { isFunctionUrlEvent, refuseDirectInvocation, serveFunctionUrl } from '../shared/function-url';
 import { workflowHandler } from '../shared/handler';
 import { logger } from '../shared/logger';
-import { describeZodError } from '../shared/validation';
+import { describeZodError, requireEnv } from '../shared/validation';
 import { createDeploymentLock } from '../tools/deployment-lock';
 import { createTrafficRouter } from '../tools/traffic-router';
+import { claimedRequester, createOverrideRefusals } from './override';
 import { alarmEventSchema, alarmToRequest, createRollbackTrigger, manualRollbackSchema } from './trigger';
 
 /**
- * Invoked by the EventBridge rule on the pipeline's alarms (ALARM state), by the Chairman through the function URL
- * (AWS_IAM: the override, with a verified identity), or by a direct invocation naming `requestedBy`.
- * Env: TABLE_NAME, LOCK_KEY, LISTENER_ARN, ALARM_ROUTES (alarm name → the target group it watches and its trigger).
- * Every client is bounded by ALARM_LISTENER_SDK_LIMITS, which the stack checks against the function's timeout.
+ * Invoked by the EventBridge rule on the pipeline's alarms (ALARM state), or by an approver through the function URL
+ * (AWS_IAM: the Chairman's override, with a verified identity; see shared/function-url.ts for what that relies on).
+ * A direct invocation asking for an override is refused and recorded on the lock with the name it claims.
+ * Env: TABLE_NAME, LOCK_KEY, LISTENER_ARN, ALARM_ROUTES (alarm name → the target group it watches and its trigger),
+ * APPROVERS, ACCOUNT_ID. Every client is bounded by ALARM_LISTENER_SDK_LIMITS, which the stack checks against the
+ * function's timeout.
  */
 const config = loadRollbackTriggerConfig();
 const clientConfig = awsClientConfig(ALARM_LISTENER_SDK_LIMITS);
+const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), {
+  marshallOptions: { removeUndefinedValues: true },
+});
 const requestRollback = createRollbackTrigger({
-  lock: createDeploymentLock(
-    DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), {
-      marshallOptions: { removeUndefinedValues: true },
-    }),
-    config.tableName,
-    config.lockKey,
-  ),
+  lock: createDeploymentLock(ddb, config.tableName, config.lockKey),
   router: createTrafficRouter(new ElasticLoadBalancingV2Client(clientConfig), config.listenerArn),
   sfn: new SFNClient(clientConfig),
   cloudwatch: new CloudWatchClient(clientConfig),
   alarmRoutes: config.alarmRoutes,
 });
+
+const serveOptions = {
+  access: { approvers: config.approvers, accountId: config.accountId, region: requireEnv('AWS_REGION') },
+  onRefused: createOverrideRefusals(ddb, config.tableName, config.lockKey),
+  clock: () => new Date(),
+};
 
 const STATUS_BY_ERROR = { NoDeploymentInProgress: 404, NotTheDeploymentInProgress: 409, LockLost: 409 };
 
@@ -47,7 +53,7 @@ function parseManual(body: unknown) {
 
 export const handler = workflowHandler(z.unknown(), async (event) => {
   if (isFunctionUrlEvent(event)) {
-    return serveFunctionUrl(event, STATUS_BY_ERROR, (body, identity) => {
+    return serveFunctionUrl(event, STATUS_BY_ERROR, serveOptions, (body, identity) => {
       const manual = parseManual(body);
       return requestRollback({
         trigger: 'MANUAL',
@@ -66,16 +72,7 @@ export const handler = workflowHandler(z.unknown(), async (event) => {
     }
     return requestRollback(request);
   }
-  const manual = parseManual(event);
-  if (manual.requestedBy === undefined) {
-    throw new InvalidInputError(
-      'requestedBy: required when invoking directly (the function URL takes your IAM identity)',
-    );
-  }
-  return requestRollback({
-    trigger: 'MANUAL',
-    deployment: manual.deployment,
-    reason: manual.reason,
-    requestedBy: `${manual.requestedBy} (unverified)`,
-  });
+  // Not an alarm: an override asked for without the URL, whose caller nobody checked.
+  parseManual(event);
+  return refuseDirectInvocation(event, claimedRequester(event), serveOptions);
 });

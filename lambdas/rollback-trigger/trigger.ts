@@ -32,7 +32,7 @@ export const manualRollbackSchema = z.strictObject({
   /** The deployment (execution name) to roll back: must be the one holding the lock. */
   deployment: z.string().min(1),
   reason: z.string().trim().min(1).max(1000),
-  /** Who asks, when the call is not signed (direct invocation); a Function URL call uses the IAM identity. */
+  /** Ignored: the function URL's IAM identity is who asks (a direct invocation naming one is refused). */
   requestedBy: z.string().min(1).max(256).optional(),
 });
 export type ManualRollback = z.output<typeof manualRollbackSchema>;
@@ -82,7 +82,7 @@ const TRAFFIC_PHASES = new Set(['CUTOVER', 'ROLLING_BACK']);
  * Phases before any traffic moves, in which a request is recorded for the next step to refuse on: alarms from
  * provisioning on (EventBridge sends an alarm's transition once, so it must not be dropped), the Chairman at any time.
  */
-const ALARM_FLAG_PHASES = new Set(['PROVISIONING', 'MIGRATION']);
+const ALARM_FLAG_PHASES = new Set(['VALIDATION', 'PROVISIONING', 'MIGRATION']);
 const MANUAL_FLAG_PHASES = new Set(['VALIDATION', 'PROVISIONING', 'MIGRATION']);
 /** An alarm event older than this (a late or retried delivery) is acted on only if the alarm is still in ALARM. */
 export const ALARM_EVENT_DOUBT_AFTER_MS = 5 * 60_000;
@@ -189,6 +189,13 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
     const watched = route?.targetGroupArn ?? null;
     if (watched !== null && watched === current.sides?.live.targetGroupArn) {
       return { action: 'ignored', deployment: holder, detail: `${input.alarmName} watches the live side` };
+    }
+    if (watched !== null && current.sides === undefined) {
+      return {
+        action: 'ignored',
+        deployment: holder,
+        detail: `${input.alarmName} watches a target group, and this deployment has moved no traffic yet`,
+      };
     }
     if (watched !== null && current.greenWeight === 0) {
       return {

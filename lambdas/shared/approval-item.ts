@@ -17,10 +17,23 @@ export type ApprovalStatus = z.output<typeof approvalStatusSchema>;
 export const APPROVAL_ITEM_RETENTION_SECONDS = 7 * 24 * 3600;
 
 export const APPROVAL_SK_PREFIX = 'APPROVAL#';
+/** Every per-deployment item's partition key starts with this (the roles' `dynamodb:LeadingKeys` condition). */
+export const DEPLOYMENT_PK_PREFIX = 'DEPLOYMENT#';
+/** Refused calls kept on an item: later ones are only logged, so that no caller can grow an item without bound. */
+export const MAX_REFUSED_CALLS = 20;
 
 export function deploymentPartitionKey(deploymentName: string): string {
-  return `DEPLOYMENT#${deploymentName}`;
+  return `${DEPLOYMENT_PK_PREFIX}${deploymentName}`;
 }
+
+/** A call refused on this deployment (not an approver, or a direct invocation), as recorded on its items. */
+export const refusedCallSchema = z.object({
+  at: z.string(),
+  /** The IAM ARN the function URL carried, or what a direct invocation claimed (unverified), or null. */
+  caller: z.string().nullable(),
+  via: z.enum(['function-url', 'direct-invocation']),
+  why: z.string(),
+});
 
 export function approvalSortKey(kind: ApprovalKind): string {
   return `${APPROVAL_SK_PREFIX}${kind}`;
@@ -56,5 +69,9 @@ export const approvalItemSchema = z.object({
   /** Set when Step Functions reported the task gone (TaskTimedOut, TaskDoesNotExist, InvalidToken). */
   expiredAt: z.string().optional(),
   expiryReason: z.string().optional(),
+  /** When Step Functions took the answer (a repeated answer may deliver it again: SendTask* is safe to repeat). */
+  deliveredAt: z.string().optional(),
+  /** Calls refused on this approval, oldest first, at most {@link MAX_REFUSED_CALLS}. */
+  refusedCalls: z.array(refusedCallSchema).optional(),
 });
 export type ApprovalItem = z.output<typeof approvalItemSchema>;

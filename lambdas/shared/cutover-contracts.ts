@@ -289,6 +289,51 @@ export const weightEffectiveSchema = z.strictObject({
 });
 export type WeightEffective = z.output<typeof weightEffectiveSchema>;
 
+/**
+ * A database restore, restore first and swap last: CHECKING (pre-checks, nothing touched), RESTORING (the snapshot
+ * under `temporaryIdentifier`), FENCING (production's security groups swapped for the fence), RENAMING (production →
+ * preserved, temporary → original), then AVAILABLE; RECOVERING (a failed swap undone) and CLEANING_UP (the temporary
+ * copy deleted) end in FAILED.
+ */
+export const databaseRestoreProgressSchema = z.strictObject({
+  status: z.enum(['CHECKING', 'RESTORING', 'FENCING', 'RENAMING', 'RECOVERING', 'CLEANING_UP', 'AVAILABLE', 'FAILED']),
+  polls: z.int().nonnegative(),
+  originalIdentifier: z.string(),
+  preservedIdentifier: z.string(),
+  temporaryIdentifier: z.string(),
+  snapshotIdentifier: z.string(),
+  reason: z.string().optional(),
+  /** FAILED by a pre-check: nothing was created or changed. */
+  refused: z.boolean().optional(),
+  /** Why a failed restore is being undone (RECOVERING, CLEANING_UP), for the final FAILED reason. */
+  failure: z.string().optional(),
+  /** The post-restore ModifyDB* (settings a restore cannot take) was sent. */
+  restoreModified: z.boolean().optional(),
+  /** The restored copy's resource id, recorded before the swap: the one that must end up under the original name. */
+  restoredResourceId: z.string().optional(),
+  /** The fence on production: its original groups, so that it can be undone. */
+  fence: z
+    .strictObject({
+      securityGroupId: z.string(),
+      originalSecurityGroupIds: z.array(z.string()),
+      fencedAt: z.string(),
+      unfencedAt: z.string().optional(),
+    })
+    .optional(),
+  /** The renames: the endpoint is down from startedAt until completedAt (as seen by the polls). */
+  swap: z
+    .strictObject({
+      startedAt: z.string(),
+      temporaryRenamedAt: z.string().optional(),
+      completedAt: z.string().optional(),
+      endpointDownSeconds: z.number().nonnegative().optional(),
+    })
+    .optional(),
+  /** What the swap breaks that the configuration acknowledged: to be redone by hand. */
+  followUps: z.array(z.string()).optional(),
+});
+export type DatabaseRestoreState = z.output<typeof databaseRestoreProgressSchema>;
+
 /** The rollback as it is being carried out; its timeline is the record the Chairman and the report get. */
 export const rollbackStateSchema = z.strictObject({
   trigger: rollbackTriggerSchema,
@@ -300,15 +345,6 @@ export const rollbackStateSchema = z.strictObject({
   decision: rollbackDecisionSchema.nullable(),
   timeline: z.array(timelineEntrySchema),
   /** Progress of a database restore, opaque to the state machine except `status` and `polls`. */
-  database: z
-    .strictObject({
-      status: z.enum(['RENAMING', 'RESTORING', 'AVAILABLE', 'FAILED']),
-      polls: z.int().nonnegative(),
-      originalIdentifier: z.string(),
-      preservedIdentifier: z.string(),
-      snapshotIdentifier: z.string(),
-      reason: z.string().optional(),
-    })
-    .nullable(),
+  database: databaseRestoreProgressSchema.nullable(),
 });
 export type RollbackState = z.output<typeof rollbackStateSchema>;

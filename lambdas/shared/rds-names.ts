@@ -1,11 +1,39 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { jsonEnvironmentVariable } from './config/environment';
+
 /**
  * Names and tags of the RDS resources DeploymentCrew creates. They are a contract between the stack and the tools:
  * the stack scopes IAM to these prefixes and suffixes, the tools give every snapshot, preserved database and
  * restored Aurora member a name that matches them. Change one side only through this file.
  */
 
-/** Every snapshot identifier starts with this; the IAM policy scopes snapshot ARNs to `…snapshot:deploymentcrew-*`. */
+/** Every snapshot identifier starts with this, then the stack's part (snapshotPrefixFor). */
 export const SNAPSHOT_PREFIX = 'deploymentcrew-';
+/** Characters of the stack name kept in a snapshot prefix (the hash keeps stacks apart; this is for people). */
+const STACK_SLUG_LENGTH = 12;
+
+/**
+ * `deploymentcrew-<6 hex of sha256(stack name)>-<stack name, at most 12 characters>-`: the snapshots one stack makes.
+ * Both the backup tool (naming) and the IAM policies (`…snapshot:<prefix>*`) use it, so a stack's role can restore
+ * only its own snapshots. The hash comes first: no stack's prefix is a prefix of another stack's.
+ */
+export function snapshotPrefixFor(stackName: string): string {
+  const hash = createHash('sha256').update(stackName, 'utf8').digest('hex').slice(0, 6);
+  const slug = stackName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, STACK_SLUG_LENGTH)
+    .replace(/-+$/, '');
+  return slug === '' ? `${SNAPSHOT_PREFIX}${hash}-` : `${SNAPSHOT_PREFIX}${hash}-${slug}-`;
+}
+
+/** `SNAPSHOT_NAMING`: the stack's snapshot prefix, for the functions that make or restore snapshots. */
+export const SNAPSHOT_NAMING = jsonEnvironmentVariable(
+  'SNAPSHOT_NAMING',
+  z.strictObject({ prefix: z.string().regex(/^deploymentcrew-[0-9a-f]{6}-([a-z0-9-]+-)?$/) }),
+);
 /** DB cluster snapshot identifiers allow 63 characters (DB snapshots 255): one limit for both kinds. */
 export const SNAPSHOT_IDENTIFIER_MAX_LENGTH = 63;
 
@@ -13,6 +41,8 @@ export const SNAPSHOT_IDENTIFIER_MAX_LENGTH = 63;
 export const RDS_IDENTIFIER_MAX_LENGTH = 63;
 /** The production database renamed away during a database rollback: `<id>-pre-rb-<8 hex>`. */
 export const PRESERVED_INFIX = '-pre-rb-';
+/** The snapshot restored beside production, before any swap: `<id>-rb-new-<8 hex>`. */
+export const TEMPORARY_INFIX = '-rb-new-';
 /** A restored Aurora member replacing preserved member `<member>`: `<member>-rb`. */
 export const RESTORED_MEMBER_SUFFIX = '-rb';
 /** Length of the hex hashes in generated names. */
@@ -58,6 +88,15 @@ export function withSuffix(identifier: string, suffix: string): string {
  */
 export function preservedIdentifierPrefix(identifier: string): string {
   const full = withSuffix(identifier, `${PRESERVED_INFIX}${'0'.repeat(NAME_HASH_LENGTH)}`);
+  return full.slice(0, full.length - NAME_HASH_LENGTH);
+}
+
+/**
+ * What the temporary identifiers of `identifier` start with: `<id>-rb-new-`, trimmed like the preserved prefix. The
+ * IAM policy scopes the restore, its modification and its deletion to `…:db:<prefix>*` (or `cluster:`).
+ */
+export function temporaryIdentifierPrefix(identifier: string): string {
+  const full = withSuffix(identifier, `${TEMPORARY_INFIX}${'0'.repeat(NAME_HASH_LENGTH)}`);
   return full.slice(0, full.length - NAME_HASH_LENGTH);
 }
 

@@ -5,7 +5,7 @@ import { approvalRequestEnvironment } from '../../lambdas/shared/config/approval
 import { AgentFunction } from '../agent-function';
 import type { ChairmanNotifications } from '../chairman-notifications';
 import type { ResolvedCrewConfig } from '../config/resolve-config';
-import { tableStatement } from '../iam/shared-statements';
+import { deploymentItems, tableStatement } from '../iam/shared-statements';
 import type { ApprovalResponseAgent } from './approval-response';
 
 /**
@@ -48,7 +48,7 @@ export class ApprovalRequestAgent extends AgentFunction {
       memorySize: 256,
       invokedSynchronouslyBy: 'Step Functions',
     });
-    this.role.addToPolicy(tableStatement(props.table, 'PutItem'));
+    this.role.addToPolicy(tableStatement(props.table, deploymentItems(), 'PutItem'));
     props.notifications.grantPublish(this.role);
   }
 }

@@ -4,10 +4,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { approvalResponseEnvironment } from '../../lambdas/shared/config/approval-response';
+import {
+  APPROVAL_RESPONSE_SDK_BUDGET,
+  approvalResponseEnvironment,
+  approvalResponseWorstCaseMs,
+} from '../../lambdas/shared/config/approval-response';
 import { AgentFunction } from '../agent-function';
 import type { ResolvedCrewConfig } from '../config/resolve-config';
-import { tableStatement } from '../iam/shared-statements';
+import { deploymentItems, grantUrlToApprovers, tableStatement } from '../iam/shared-statements';
 
 /**
  * Properties of the approval-response function.
@@ -17,27 +21,42 @@ export interface ApprovalResponseAgentProps {
   readonly config: ResolvedCrewConfig;
   /** The crew's state table, holding the approval items and their task tokens. */
   readonly table: dynamodb.ITableV2;
+  /**
+   * The function's timeout. Refused when shorter than the worst case of its AWS calls with their retries: an answer
+   * cut off between its claim and Step Functions is delivered only when the approver sends it again.
+   * @default Duration.minutes(4)
+   */
+  readonly timeout?: Duration;
 }
 
 /**
- * The Chairman's answer to an approval, by deployment name, through an AWS_IAM function URL (the caller's verified
- * identity) or a direct invocation. It reads and claims the approval item, then answers the waiting task token.
+ * The Chairman's answer to an approval, by deployment name, through an AWS_IAM function URL only: the caller's
+ * verified identity, one of the configured approvers. It reads and claims the approval item, then answers the
+ * waiting task token.
  */
 export class ApprovalResponseAgent extends AgentFunction {
   readonly url: lambda.FunctionUrl;
 
   constructor(scope: Construct, id: string, props: ApprovalResponseAgentProps) {
+    const { config } = props;
+    const timeout = props.timeout ?? Duration.minutes(4);
+    assertApprovalTimeoutCoversSdkCalls(timeout);
     super(scope, id, {
-      logRetention: props.config.logRetention,
+      logRetention: config.logRetention,
       agent: 'approval-response',
       description: 'DeploymentCrew: the Chairman answers an approval by deployment name',
-      environment: approvalResponseEnvironment({ tableName: props.table.tableName }),
-      timeout: Duration.seconds(20),
+      environment: approvalResponseEnvironment({
+        tableName: props.table.tableName,
+        approvers: config.approvers,
+        accountId: config.where.account,
+      }),
+      timeout,
       memorySize: 256,
       invokedSynchronouslyBy: 'its function URL',
     });
     this.url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
-    this.role.addToPolicy(tableStatement(props.table, 'GetItem', 'Query', 'UpdateItem'));
+    grantUrlToApprovers(this.url, config.approvers);
+    this.role.addToPolicy(tableStatement(props.table, deploymentItems(), 'GetItem', 'Query', 'UpdateItem'));
   }
 
   /**
@@ -54,5 +73,19 @@ export class ApprovalResponseAgent extends AgentFunction {
         }),
       ],
     });
+  }
+}
+
+/** Refuses a timeout that could cut the answer's AWS calls short. */
+export function assertApprovalTimeoutCoversSdkCalls(timeout: Duration): void {
+  const worstCaseMs = approvalResponseWorstCaseMs();
+  if (timeout.toMilliseconds() < worstCaseMs) {
+    const { calls, limits } = APPROVAL_RESPONSE_SDK_BUDGET;
+    throw new Error(
+      `the approval function's timeout of ${timeout.toSeconds()} s is shorter than the worst case of its AWS calls ` +
+        `(${Math.ceil(worstCaseMs / 1000)} s: ${calls} calls × ${limits.maxAttempts} attempts × ` +
+        `(${limits.requestTimeoutMs} ms request timeout + backoff)); an answer cut off after its claim would wait ` +
+        'for the approver to send it again',
+    );
   }
 }

@@ -8,7 +8,7 @@ import type { ResolvedCrewConfig } from '../config/resolve-config';
 import { BASELINE_MINUTES, METRICS_EXPECTED_DELAY_SECONDS } from '../config/time-budget';
 import type { CutoverAlarms } from '../cutover-alarms';
 import { ApplicationArns } from '../iam/application-arns';
-import { acknowledgeReadOnlyWildcards, listenerStatements, tableStatement } from '../iam/shared-statements';
+import { acknowledgeReadOnlyWildcards, listenerStatements, lockItems, tableStatement } from '../iam/shared-statements';
 
 /**
  * Properties of the BlueGreenOrchestrator.
@@ -44,7 +44,7 @@ export class BlueGreenOrchestratorAgent extends AgentFunction {
       ...ecsStatements(arns, config),
       new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
       new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: watchedAlarmArns }),
-      tableStatement(props.table, 'GetItem', 'UpdateItem'),
+      tableStatement(props.table, lockItems(config.lockKey), 'GetItem', 'UpdateItem'),
     ]) {
       this.role.addToPolicy(statement);
     }

@@ -1,8 +1,9 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { DatabaseConfig } from '../../lambdas/shared/config/database';
 import { DATABASE, HEALTH_CHECKS } from '../../lambdas/shared/config/pre-deployment-validator';
+import { SNAPSHOT_NAMING, SNAPSHOT_PREFIX, snapshotPrefixFor } from '../../lambdas/shared/rds-names';
 import { AgentFunction } from '../agent-function';
 import type { ResolvedCrewConfig } from '../config/resolve-config';
 import { ApplicationArns } from '../iam/application-arns';
@@ -22,28 +23,33 @@ export interface PreDeploymentValidatorAgentProps {
 export class PreDeploymentValidatorAgent extends AgentFunction {
   constructor(scope: Construct, id: string, props: PreDeploymentValidatorAgentProps) {
     const { config } = props;
+    const prefix = snapshotPrefixFor(Stack.of(scope).stackName);
     super(scope, id, {
       logRetention: config.logRetention,
       agent: 'pre-deployment-validator',
       description: 'DeploymentCrew PreDeploymentValidator: health checks, dependency matrix, verified RDS snapshot',
-      environment: { ...HEALTH_CHECKS.environment(config.healthChecks), ...DATABASE.environment(config.database) },
+      environment: {
+        ...HEALTH_CHECKS.environment(config.healthChecks),
+        ...DATABASE.environment(config.database),
+        ...SNAPSHOT_NAMING.environment({ prefix }),
+      },
       timeout: Duration.seconds(90),
       invokedSynchronouslyBy: 'Step Functions',
     });
     const arns = new ApplicationArns(config.where);
-    for (const statement of backupStatements(arns, config.database)) this.role.addToPolicy(statement);
+    const snapshots = arns.rds(config.database.kind === 'instance' ? 'snapshot' : 'cluster-snapshot', `${prefix}*`);
+    for (const statement of backupStatements(arns, config.database, snapshots)) this.role.addToPolicy(statement);
     Validations.of(this.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${arns.snapshots(config.database)}]`,
+      id: `AwsSolutions-IAM5[Resource::${snapshots}]`,
       reason:
-        'Snapshot names derive from the execution name at run time; the grant is limited to the deploymentcrew- ' +
-        'prefix the backup tool gives every snapshot it creates, on this database only.',
+        'Snapshot names derive from the execution name at run time; the grant is limited to the prefix the backup ' +
+        `tool gives every snapshot of this stack (${SNAPSHOT_PREFIX}<stack hash>-<stack name>-), on this database only.`,
     });
   }
 }
 
 /** RDS permissions of the backup tool: only this database and the snapshots it names itself. */
-function backupStatements(arns: ApplicationArns, database: DatabaseConfig): iam.PolicyStatement[] {
-  const snapshots = arns.snapshots(database);
+function backupStatements(arns: ApplicationArns, database: DatabaseConfig, snapshots: string): iam.PolicyStatement[] {
   if (database.kind === 'instance') {
     const instance = arns.rds('db', database.identifier);
     return [

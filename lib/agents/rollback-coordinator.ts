@@ -1,15 +1,20 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { DatabaseConfig } from '../../lambdas/shared/config/database';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../../lambdas/shared/config/rollback-coordinator';
-import { preservedIdentifierPrefix, RESTORED_MEMBER_SUFFIX } from '../../lambdas/shared/rds-names';
+import {
+  preservedIdentifierPrefix,
+  RESTORED_MEMBER_SUFFIX,
+  snapshotPrefixFor,
+  temporaryIdentifierPrefix,
+} from '../../lambdas/shared/rds-names';
 import { AgentFunction } from '../agent-function';
 import type { ResolvedCrewConfig } from '../config/resolve-config';
 import { METRICS_LAG_SECONDS, ROLLBACK_VERIFY_SECONDS } from '../config/time-budget';
 import { ApplicationArns } from '../iam/application-arns';
-import { acknowledgeReadOnlyWildcards, listenerStatements, tableStatement } from '../iam/shared-statements';
+import { acknowledgeReadOnlyWildcards, listenerStatements, lockItems, tableStatement } from '../iam/shared-statements';
 
 /**
  * Properties of the RollbackCoordinator.
@@ -23,8 +28,9 @@ export interface RollbackCoordinatorAgentProps {
 
 /**
  * RollbackCoordinator: the rollback decision, traffic back to live on the listener, the live side's health and error
- * rate afterwards, the database restore (a rename swap) and the escalation runbook. Its RDS permissions name this
- * database, its preserved copy, the crew's snapshots and exactly the groups a restore re-uses.
+ * rate afterwards, the database restore (restore beside production, fence, rename swap) and the escalation runbook.
+ * Its RDS permissions name this database, its preserved and temporary copies, this stack's snapshots and exactly the
+ * groups a restore re-uses.
  */
 export class RollbackCoordinatorAgent extends AgentFunction {
   constructor(scope: Construct, id: string, props: RollbackCoordinatorAgentProps) {
@@ -33,16 +39,21 @@ export class RollbackCoordinatorAgent extends AgentFunction {
       logRetention: config.logRetention,
       agent: 'rollback-coordinator',
       description: 'DeploymentCrew RollbackCoordinator: rollback decision, traffic and database rollback, escalation',
-      environment: COORDINATOR_CONFIG.environment(coordinatorConfigFor(props)),
+      environment: COORDINATOR_CONFIG.environment(
+        coordinatorConfigFor(props, snapshotPrefixFor(Stack.of(scope).stackName)),
+      ),
       timeout: Duration.seconds(60),
       invokedSynchronouslyBy: 'Step Functions',
     });
     const arns = new ApplicationArns(config.where);
+    const snapshotPrefix = snapshotPrefixFor(Stack.of(scope).stackName);
     for (const statement of [
       ...listenerStatements(config.listenerArn),
       new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
-      ...restoreStatements(arns, config),
-      tableStatement(props.table, 'GetItem', 'UpdateItem'),
+      ...restoreStatements(arns, config, snapshotPrefix),
+      // Who manages the snapshot's key (aws/rds or a customer key): read-only, on the account's keys in the region.
+      new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [arns.arn('kms', 'key/*')] }),
+      tableStatement(props.table, lockItems(config.lockKey), 'GetItem', 'UpdateItem'),
     ]) {
       this.role.addToPolicy(statement);
     }
@@ -51,17 +62,25 @@ export class RollbackCoordinatorAgent extends AgentFunction {
       'elasticloadbalancing:DescribeListeners/DescribeRules/DescribeTargetHealth, cloudwatch:GetMetricData',
     );
     Validations.of(this.role).acknowledge(
-      ...restoreWildcards(arns, config.database).map((resource) => ({
+      {
+        id: `AwsSolutions-IAM5[Resource::${arns.arn('kms', 'key/*')}]`,
+        reason:
+          "kms:DescribeKey (read-only) on the snapshot's key, known only at run time: it tells the AWS managed " +
+          'aws/rds key (usable by the account through RDS) from a customer managed one, which needs kmsKeyArn.',
+      },
+      ...restoreWildcards(arns, config.database, snapshotPrefix).map((resource) => ({
         id: `AwsSolutions-IAM5[Resource::${resource}]`,
         reason:
-          'Names made at run time from this database: the preserved copy (<id>-pre-rb-<hash>), the restored ' +
-          'Aurora members (<member>-rb) and the deploymentcrew- snapshots. Each pattern is anchored on them.',
+          'Names made at run time from this database: the preserved copy (<id>-pre-rb-<hash>), the restored copy ' +
+          "(<id>-rb-new-<hash>), the restored Aurora members (<member>-rb) and this stack's snapshots " +
+          `(${snapshotPrefix}); RDS proxies, their target groups and cluster endpoints are only read, to find ` +
+          'what points at the database. Each mutating pattern is anchored on the database or the stack.',
       })),
     );
   }
 }
 
-function coordinatorConfigFor(props: RollbackCoordinatorAgentProps): CoordinatorConfig {
+function coordinatorConfigFor(props: RollbackCoordinatorAgentProps, snapshotPrefix: string): CoordinatorConfig {
   const { config } = props;
   const restore = config.databaseRestore;
   return {
@@ -76,6 +95,14 @@ function coordinatorConfigFor(props: RollbackCoordinatorAgentProps): Coordinator
       optionGroups: [...(restore.optionGroupNames ?? [])],
       clusterParameterGroups: [...(restore.clusterParameterGroupNames ?? [])],
     },
+    restore: {
+      ...(restore.fenceSecurityGroupId === undefined ? {} : { fenceSecurityGroupId: restore.fenceSecurityGroupId }),
+      acknowledgedBreaks: [...(restore.acknowledgedBreaks ?? [])],
+      keepTemporaryCopyOnFailure: restore.keepTemporaryCopyOnFailure ?? false,
+      ...(restore.kmsKeyArn === undefined ? {} : { kmsKeyArn: restore.kmsKeyArn }),
+      ...(restore.monitoringRoleArn === undefined ? {} : { monitoringRoleArn: restore.monitoringRoleArn }),
+      snapshotPrefix,
+    },
     metricsLagSeconds: METRICS_LAG_SECONDS,
     verifyWindowSeconds: ROLLBACK_VERIFY_SECONDS,
     tableName: props.table.tableName,
@@ -84,76 +111,96 @@ function coordinatorConfigFor(props: RollbackCoordinatorAgentProps): Coordinator
   };
 }
 
+/** The crew's snapshots of this stack: `…snapshot:<stack prefix>*` (or `cluster-snapshot:`). */
+function stackSnapshots(arns: ApplicationArns, database: DatabaseConfig, snapshotPrefix: string): string {
+  return arns.rds(database.kind === 'instance' ? 'snapshot' : 'cluster-snapshot', `${snapshotPrefix}*`);
+}
+
+/** Read-only lookups of what points at the database (proxies, their targets, cluster endpoints). */
+function dependentsResources(arns: ApplicationArns, database: DatabaseConfig): string[] {
+  const proxies = [arns.rds('db-proxy', '*'), arns.rds('target-group', '*')];
+  return database.kind === 'instance' ? proxies : [...proxies, arns.rds('cluster-endpoint', '*')];
+}
+
 /** The wildcard patterns of the restore grants, named for their cdk-nag acknowledgement. */
-function restoreWildcards(arns: ApplicationArns, database: DatabaseConfig): string[] {
-  const preserved = `${preservedIdentifierPrefix(database.identifier)}*`;
-  if (database.kind === 'instance') {
-    return [arns.rds('db', preserved), arns.snapshots(database)];
-  }
-  return [
-    arns.rds('cluster', preserved),
-    arns.snapshots(database),
-    arns.rds('db', `*${RESTORED_MEMBER_SUFFIX}`),
-    arns.rds('db', '*'),
+function restoreWildcards(arns: ApplicationArns, database: DatabaseConfig, snapshotPrefix: string): string[] {
+  const kind = database.kind === 'instance' ? 'db' : 'cluster';
+  const copies = [
+    arns.rds(kind, `${preservedIdentifierPrefix(database.identifier)}*`),
+    arns.rds(kind, `${temporaryIdentifierPrefix(database.identifier)}*`),
+    stackSnapshots(arns, database, snapshotPrefix),
+    ...dependentsResources(arns, database),
   ];
+  if (database.kind === 'instance') return copies;
+  return [...copies, arns.rds('db', `*${RESTORED_MEMBER_SUFFIX}`), arns.rds('db', '*')];
 }
 
 /**
- * RDS permissions of the database restore (rename swap): this database, its preserved copy, the crew's snapshots,
- * and exactly the groups the restore re-uses.
+ * RDS permissions of the database restore. Restores only from this stack's snapshots and only into the temporary
+ * copy; ModifyDB* on production (fence, rename away, undo), its preserved copy (rename back) and the temporary copy
+ * (settings, rename into the name); deletion of the temporary copy only.
  */
-function restoreStatements(arns: ApplicationArns, config: ResolvedCrewConfig): iam.PolicyStatement[] {
+function restoreStatements(
+  arns: ApplicationArns,
+  config: ResolvedCrewConfig,
+  snapshotPrefix: string,
+): iam.PolicyStatement[] {
   const { database } = config;
   const resources = config.databaseRestore;
-  const preserved = `${preservedIdentifierPrefix(database.identifier)}*`;
-  const snapshots = arns.snapshots(database);
+  const snapshots = stackSnapshots(arns, database, snapshotPrefix);
   const subnetGroup = arns.rds('subgrp', resources.subnetGroupName);
   const parameterGroups = resources.parameterGroupNames.map((name) => arns.rds('pg', name));
   const statements: iam.PolicyStatement[] = [];
+  const kind = database.kind === 'instance' ? 'db' : 'cluster';
+  const original = arns.rds(kind, database.identifier);
+  const preserved = arns.rds(kind, `${preservedIdentifierPrefix(database.identifier)}*`);
+  const temporary = arns.rds(kind, `${temporaryIdentifierPrefix(database.identifier)}*`);
+  const proxies = new iam.PolicyStatement({
+    actions: ['rds:DescribeDBProxies', 'rds:DescribeDBProxyTargets'],
+    resources: [arns.rds('db-proxy', '*'), arns.rds('target-group', '*')],
+  });
   if (database.kind === 'instance') {
-    const original = arns.rds('db', database.identifier);
     const optionGroups = (resources.optionGroupNames ?? []).map((name) => arns.rds('og', name));
     statements.push(
       new iam.PolicyStatement({
-        actions: ['rds:DescribeDBInstances'],
-        resources: [original, arns.rds('db', preserved)],
-      }),
-      new iam.PolicyStatement({
-        actions: ['rds:ModifyDBInstance'],
-        resources: [original, arns.rds('db', preserved)],
+        actions: ['rds:DescribeDBInstances', 'rds:ModifyDBInstance'],
+        resources: [original, preserved, temporary],
       }),
       new iam.PolicyStatement({
         actions: ['rds:RestoreDBInstanceFromDBSnapshot'],
-        resources: [original, snapshots, subnetGroup, ...parameterGroups, ...optionGroups],
+        resources: [temporary, snapshots, subnetGroup, ...parameterGroups, ...optionGroups],
       }),
-      new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: [original] }),
+      new iam.PolicyStatement({ actions: ['rds:AddTagsToResource', 'rds:DeleteDBInstance'], resources: [temporary] }),
+      proxies,
     );
   } else {
-    const original = arns.rds('cluster', database.identifier);
     const members = arns.rds('db', `*${RESTORED_MEMBER_SUFFIX}`);
     const clusterParameterGroups = (resources.clusterParameterGroupNames ?? []).map((name) =>
       arns.rds('cluster-pg', name),
     );
     statements.push(
       new iam.PolicyStatement({
-        actions: ['rds:DescribeDBClusters'],
-        resources: [original, arns.rds('cluster', preserved)],
+        actions: ['rds:DescribeDBClusters', 'rds:ModifyDBCluster'],
+        resources: [original, preserved, temporary],
       }),
       // Member names are only known at run time; describing instances is read-only.
       new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [arns.rds('db', '*')] }),
       new iam.PolicyStatement({
-        actions: ['rds:ModifyDBCluster'],
-        resources: [original, arns.rds('cluster', preserved)],
-      }),
-      new iam.PolicyStatement({
         actions: ['rds:RestoreDBClusterFromSnapshot'],
-        resources: [original, snapshots, subnetGroup, ...clusterParameterGroups],
+        resources: [temporary, snapshots, subnetGroup, ...clusterParameterGroups],
       }),
       new iam.PolicyStatement({
         actions: ['rds:CreateDBInstance'],
-        resources: [members, original, ...parameterGroups],
+        resources: [members, temporary, ...parameterGroups],
       }),
-      new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: [original, members] }),
+      new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: [temporary, members] }),
+      new iam.PolicyStatement({ actions: ['rds:DeleteDBInstance'], resources: [members] }),
+      new iam.PolicyStatement({ actions: ['rds:DeleteDBCluster'], resources: [temporary] }),
+      new iam.PolicyStatement({
+        actions: ['rds:DescribeDBClusterEndpoints'],
+        resources: [original, arns.rds('cluster-endpoint', '*')],
+      }),
+      proxies,
     );
   }
   if (resources.kmsKeyArn !== undefined) {
@@ -162,6 +209,15 @@ function restoreStatements(arns: ApplicationArns, config: ResolvedCrewConfig): i
         actions: ['kms:CreateGrant', 'kms:DescribeKey'],
         resources: [resources.kmsKeyArn],
         conditions: { StringEquals: { 'kms:ViaService': `rds.${config.where.region}.amazonaws.com` } },
+      }),
+    );
+  }
+  if (resources.monitoringRoleArn !== undefined) {
+    statements.push(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [resources.monitoringRoleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'monitoring.rds.amazonaws.com' } },
       }),
     );
   }

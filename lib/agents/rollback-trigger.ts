@@ -15,7 +15,13 @@ import type { ChairmanNotifications } from '../chairman-notifications';
 import type { ResolvedCrewConfig } from '../config/resolve-config';
 import type { CutoverAlarms } from '../cutover-alarms';
 import { ApplicationArns } from '../iam/application-arns';
-import { acknowledgeReadOnlyWildcards, listenerStatements, tableStatement } from '../iam/shared-statements';
+import {
+  acknowledgeReadOnlyWildcards,
+  grantUrlToApprovers,
+  listenerStatements,
+  lockItems,
+  tableStatement,
+} from '../iam/shared-statements';
 import { WatchedDeadLetterQueue } from '../watched-dead-letter-queue';
 
 /**
@@ -45,7 +51,7 @@ export const ALARM_LISTENER_MAX_EVENT_AGE = Duration.hours(1);
 
 /**
  * The fast path of a rollback: an alarm entering ALARM (EventBridge) or the Chairman's override (an AWS_IAM function
- * URL) claims the rollback on the lock, puts the listener back to 100 % live at once and ends the bake. An alarm
+ * URL, for the configured approvers only) claims the rollback on the lock, puts the listener back to 100 % live at once and ends the bake. An alarm
  * event that still fails after Lambda's retries goes to an encrypted queue whose alarm notifies the Chairman.
  */
 export class RollbackTriggerAgent extends AgentFunction {
@@ -66,11 +72,15 @@ export class RollbackTriggerAgent extends AgentFunction {
         lockKey: config.lockKey,
         listenerArn: config.listenerArn,
         alarmRoutes: alarms.alarmRoutes,
+        approvers: config.approvers,
+        accountId: config.where.account,
       }),
       timeout,
       memorySize: 512,
     });
     this.url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+    // Approvers may override through the URL only; the one direct invoker is the alarm rule (EventBridge).
+    grantUrlToApprovers(this.url, config.approvers);
 
     this.failedInvocations = new WatchedDeadLetterQueue(this, 'FailedInvocations', {
       alarmNameSuffix: 'alarm-listener-failed-invocations',
@@ -96,7 +106,8 @@ export class RollbackTriggerAgent extends AgentFunction {
     const alarmArns = [...alarms.alarmNames, ...config.extraAlarmNames].map((name) => arns.alarm(name));
     for (const statement of [
       ...listenerStatements(config.listenerArn),
-      tableStatement(props.table, 'GetItem', 'UpdateItem'),
+      // Only the lock: the rollback is claimed there, and refused overrides are recorded there.
+      tableStatement(props.table, lockItems(config.lockKey), 'GetItem', 'UpdateItem'),
       new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: alarmArns }),
     ]) {
       this.role.addToPolicy(statement);

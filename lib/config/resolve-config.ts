@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { parseApproverArn } from '../../lambdas/shared/approvers';
 import { type ListenerArnParts, parseListenerArn, parseTargetGroupArn } from '../../lambdas/shared/arns';
 import {
   METRICS_MAX_WAIT_BOUND_SECONDS,
@@ -50,6 +51,8 @@ export interface ResolvedCrewConfig {
   readonly extraAlarmNames: readonly string[];
   readonly autoDatabaseRollback: boolean;
   readonly scaleDownGreenAfterRollback: boolean;
+  /** IAM role and user ARNs that may answer approvals and override, all in the listener's account. */
+  readonly approvers: readonly string[];
 }
 
 /** Checks the props before anything is synthesized: a wrong value is a synth error naming the prop. */
@@ -59,6 +62,7 @@ export function resolveConfig(props: DeploymentCrewProps): ResolvedCrewConfig {
   const database = resolveDatabase(props);
   const healthChecks = resolveHealthChecks(props);
   if (props.chairmanEmails.length === 0) throw new Error('chairmanEmails: at least one address is needed');
+  checkApprovers(props.approvers, listener);
 
   const approvalTimeoutSeconds = (props.approvalTimeout ?? Duration.hours(24)).toSeconds();
   checkApprovalBounds('approvalTimeout', approvalTimeoutSeconds);
@@ -141,7 +145,26 @@ export function resolveConfig(props: DeploymentCrewProps): ResolvedCrewConfig {
     extraAlarmNames: [...(props.extraAlarmNames ?? [])],
     autoDatabaseRollback: props.autoDatabaseRollback ?? false,
     scaleDownGreenAfterRollback: props.scaleDownGreenAfterRollback ?? false,
+    approvers: [...props.approvers],
   };
+}
+
+/** Approvers: IAM roles or users of the stack's (the listener's) account and partition, each once. */
+function checkApprovers(approvers: readonly string[], listener: ListenerArnParts): void {
+  if (approvers.length === 0) throw new Error('approvers: name at least one IAM role or user who may answer');
+  for (const arn of approvers) {
+    const approver = parseApproverArn(arn);
+    if (approver === undefined) {
+      throw new Error(
+        `approvers: ${arn} is not an IAM role or user ARN (arn:${listener.partition}:iam::${listener.account}:role/NAME ` +
+          `or arn:${listener.partition}:iam::${listener.account}:user/NAME; a session ARN counts as its role)`,
+      );
+    }
+    if (approver.account !== listener.account || approver.partition !== listener.partition) {
+      throw new Error(`approvers: ${arn} is not in the stack's account ${listener.account} (${listener.partition})`);
+    }
+  }
+  if (new Set(approvers).size !== approvers.length) throw new Error('approvers: an ARN is listed twice');
 }
 
 function checkTargets(props: DeploymentCrewProps, listener: ListenerArnParts): void {

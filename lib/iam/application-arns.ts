@@ -1,6 +1,4 @@
 import type { ListenerArnParts } from '../../lambdas/shared/arns';
-import type { DatabaseConfig } from '../../lambdas/shared/config/database';
-import { SNAPSHOT_PREFIX } from '../../lambdas/shared/rds-names';
 
 /**
  * ARNs of the application's resources, written out literally from the listener's partition, region and account
@@ -24,10 +22,5 @@ export class ApplicationArns {
 
   alarm(alarmName: string): string {
     return this.arn('cloudwatch', `alarm:${alarmName}`);
-  }
-
-  /** ARNs of the snapshots the backup tool creates (it prefixes every identifier with SNAPSHOT_PREFIX). */
-  snapshots(database: DatabaseConfig): string {
-    return this.rds(database.kind === 'instance' ? 'snapshot' : 'cluster-snapshot', `${SNAPSHOT_PREFIX}*`);
   }
 }

@@ -57,6 +57,7 @@ describe('orchestrator: shiftTraffic', () => {
     expect(error.message).toContain('10 %');
     expect(router.calls).toEqual([
       `targetHealth ${GREEN_TG}`,
+      'alarmsInAlarm shop-db-connections',
       'setGreenWeight 10',
       'rollback requested',
       'restoreLive',
@@ -78,6 +79,26 @@ describe('orchestrator: shiftTraffic', () => {
 
     // Assess
     expect((await lock.read())?.listenerRestoredAt).toBe('2026-11-24T10:30:04.000Z');
+  });
+
+  it('refuses to shift while an alarm that watches no side (the database, extra alarms) is in ALARM', async () => {
+    // Prepare
+    const { handle, deployment, lock, router, monitor } = await world();
+    monitor.inAlarm = ['shop-db-connections'];
+
+    // Act
+    const error = await rejection(handle({ action: 'shiftTraffic', deployment, sides: SIDES, canary: canary() }));
+
+    // Assess
+    expect(error.name).toBe('RollbackRequested');
+    expect(error.message).toContain('shop-db-connections');
+    expect(router.calls.filter((call) => call.startsWith('setGreenWeight'))).toEqual([]);
+    expect(router.greenWeight).toBe(0);
+    expect((await lock.read())?.rollback).toMatchObject({
+      trigger: 'DB_CONNECTIONS',
+      alarmName: 'shop-db-connections',
+      requestedBy: 'blue-green-orchestrator',
+    });
   });
 
   it('moves green to the step weight, confirms it and records the step', async () => {
@@ -119,7 +140,12 @@ describe('orchestrator: shiftTraffic', () => {
         },
       ],
     });
-    expect(router.calls).toEqual([`targetHealth ${GREEN_TG}`, 'setGreenWeight 50', 'confirmWeights 50']);
+    expect(router.calls).toEqual([
+      `targetHealth ${GREEN_TG}`,
+      'alarmsInAlarm shop-db-connections',
+      'setGreenWeight 50',
+      'confirmWeights 50',
+    ]);
     expect(await lock.read()).toMatchObject({ phase: 'CUTOVER', greenWeight: 50 });
   });
 
@@ -140,7 +166,13 @@ describe('orchestrator: shiftTraffic', () => {
     expect(monitor.baselines).toEqual([
       { window: { start: new Date('2026-11-24T10:12:00.000Z'), end: new Date('2026-11-24T10:27:00.000Z') }, now: NOW },
     ]);
-    expect(router.calls).toEqual([`targetHealth ${GREEN_TG}`, 'baseline', 'setGreenWeight 10', 'confirmWeights 10']);
+    expect(router.calls).toEqual([
+      `targetHealth ${GREEN_TG}`,
+      'alarmsInAlarm shop-db-connections',
+      'baseline',
+      'setGreenWeight 10',
+      'confirmWeights 10',
+    ]);
   });
 
   it('measures no new baseline at later steps', async () => {

@@ -191,6 +191,14 @@ export class FakeMonitor implements MetricsMonitor {
     return this.next;
   }
 
+  /** Alarms in ALARM now, for the check before a shift. */
+  inAlarm: string[] = [];
+
+  async alarmsInAlarm(names: readonly string[]): Promise<string[]> {
+    this.log.push(`alarmsInAlarm ${names.join(',')}`);
+    return this.inAlarm.filter((name) => names.includes(name));
+  }
+
   async liveErrorRate(): Promise<SideTraffic> {
     throw new Error('liveErrorRate is not expected here');
   }

@@ -149,6 +149,13 @@ function when(resource: string, condition: unknown): string {
   return `${resource} when ${JSON.stringify(condition)}`;
 }
 
+/** The state table, for the lock item only or the per-deployment items only (`dynamodb:LeadingKeys`). */
+function tableItems(leadingKeys: Record<string, unknown>): Record<string, unknown> {
+  return { ...leadingKeys, Null: { 'dynamodb:LeadingKeys': 'false' } };
+}
+const LOCK_ITEM = tableItems({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`LOCK#${LISTENER_ARN}`] } });
+const DEPLOYMENT_ITEMS = tableItems({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DEPLOYMENT#*'] } });
+
 function roleIdsOf(value: unknown): string[] {
   return asList(value).map((role) => {
     if (isRecord(role) && typeof role.Ref === 'string') return role.Ref;
@@ -1103,8 +1110,11 @@ describe('alarm rollback rule', () => {
       template.findResources('AWS::Lambda::Permission') as Record<string, CfnResourceJson>,
     );
 
-    // Assess
-    expect(permissions.map((permission) => permission.Properties)).toEqual([
+    // Assess: besides the approvers' URL-only grants (test/infra/approvers.template.test.ts).
+    const direct = permissions.filter((permission) => permission.Properties?.InvokedViaFunctionUrl !== true);
+    expect(
+      direct.filter((permission) => permission.Properties?.Action === 'lambda:InvokeFunction').map((p) => p.Properties),
+    ).toEqual([
       {
         Action: 'lambda:InvokeFunction',
         FunctionName: { 'Fn::GetAtt': [ids.trigger.function, 'Arn'] },
@@ -1157,7 +1167,7 @@ describe('roles and scoped statements', () => {
     // Prepare
     const { template, ids } = sample;
     const database = arn(`rds:${REGION}:${ACCOUNT}:db:shop-prod-db`);
-    const snapshots = arn(`rds:${REGION}:${ACCOUNT}:snapshot:deploymentcrew-*`);
+    const snapshots = arn(`rds:${REGION}:${ACCOUNT}:snapshot:deploymentcrew-d726d2-deploymentcr-*`);
 
     // Act
     const grants = grantsOf(template, ids.validator.role);
@@ -1186,7 +1196,10 @@ describe('roles and scoped statements', () => {
       ...grant(LOG_WRITE, [arnOf(ids.approvalResponse.logGroup)]),
       ...grant(AGENT_XRAY, ['*']),
       ...grant(['states:SendTaskSuccess', 'states:SendTaskFailure'], [ref(ids.stateMachine)]),
-      ...grant(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [arnOf(ids.table)]),
+      ...grant(
+        ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        [when(arnOf(ids.table), DEPLOYMENT_ITEMS)],
+      ),
     });
   });
 
@@ -1201,7 +1214,7 @@ describe('roles and scoped statements', () => {
     expect(grants).toEqual({
       ...grant(LOG_WRITE, [arnOf(ids.approvalRequest.logGroup)]),
       ...grant(AGENT_XRAY, ['*']),
-      ...grant(['dynamodb:PutItem'], [arnOf(ids.table)]),
+      ...grant(['dynamodb:PutItem'], [when(arnOf(ids.table), DEPLOYMENT_ITEMS)]),
       ...grant(['sns:Publish'], [ref(ids.topic)]),
       ...grant(['kms:GenerateDataKey', 'kms:Decrypt'], [arnOf(ids.key)]),
     });
@@ -1268,7 +1281,7 @@ describe('roles and scoped statements', () => {
           ids.alarms.db,
         ].map((alarm) => arn(`cloudwatch:${REGION}:${ACCOUNT}:alarm:${ref(alarm)}`)),
       ),
-      ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arnOf(ids.table)]),
+      ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [when(arnOf(ids.table), LOCK_ITEM)]),
     });
   });
 
@@ -1284,25 +1297,28 @@ describe('roles and scoped statements', () => {
     expect(grants).toEqual({
       ...grant(LOG_WRITE, [arnOf(ids.coordinator.logGroup)]),
       ...grant(AGENT_XRAY, ['*']),
+      ...grant(['kms:DescribeKey'], [arn(`kms:${REGION}:${ACCOUNT}:key/*`)]),
       ...grant(['elasticloadbalancing:ModifyListener'], [LISTENER]),
       ...grant(ELB_DESCRIBE, ['*']),
       ...grant(['cloudwatch:GetMetricData'], ['*']),
       ...grant(
         ['rds:DescribeDBInstances', 'rds:ModifyDBInstance'],
-        [rds('db:shop-prod-db'), rds('db:shop-prod-db-pre-rb-*')],
+        [rds('db:shop-prod-db'), rds('db:shop-prod-db-pre-rb-*'), rds('db:shop-prod-db-rb-new-*')],
       ),
+      // Restores only this stack's snapshots, only into the temporary copy.
       ...grant(
         ['rds:RestoreDBInstanceFromDBSnapshot'],
         [
-          rds('db:shop-prod-db'),
-          rds('snapshot:deploymentcrew-*'),
+          rds('db:shop-prod-db-rb-new-*'),
+          rds('snapshot:deploymentcrew-d726d2-deploymentcr-*'),
           rds('subgrp:shop-prod-db-subnets'),
           rds('pg:shop-postgres16'),
           rds('og:default:postgres-16'),
         ],
       ),
-      ...grant(['rds:AddTagsToResource'], [rds('db:shop-prod-db')]),
-      ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arnOf(ids.table)]),
+      ...grant(['rds:AddTagsToResource', 'rds:DeleteDBInstance'], [rds('db:shop-prod-db-rb-new-*')]),
+      ...grant(['rds:DescribeDBProxies', 'rds:DescribeDBProxyTargets'], [rds('db-proxy:*'), rds('target-group:*')]),
+      ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [when(arnOf(ids.table), LOCK_ITEM)]),
     });
   });
 
@@ -1320,7 +1336,7 @@ describe('roles and scoped statements', () => {
       ...grant(AGENT_XRAY, ['*']),
       ...grant(['elasticloadbalancing:ModifyListener'], [LISTENER]),
       ...grant(ELB_DESCRIBE, ['*']),
-      ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arnOf(ids.table)]),
+      ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [when(arnOf(ids.table), LOCK_ITEM)]),
       ...grant(['states:SendTaskFailure'], [ref(ids.stateMachine)]),
       ...grant(
         ['cloudwatch:DescribeAlarms'],
@@ -1416,7 +1432,11 @@ describe('roles and scoped statements', () => {
     // Assess
     const viaRds = { StringEquals: { 'kms:ViaService': `rds.${REGION}.amazonaws.com` } };
     expect(grants['kms:CreateGrant']).toEqual([when(render(KMS_KEY_ARN), viaRds)]);
-    expect(grants['kms:DescribeKey']).toEqual([when(render(KMS_KEY_ARN), viaRds)]);
+    // DescribeKey also directly, on any key: it tells the aws/rds key from a customer managed one.
+    expect(grants['kms:DescribeKey']).toEqual([
+      arn(`kms:${REGION}:${ACCOUNT}:key/*`),
+      when(render(KMS_KEY_ARN), viaRds),
+    ]);
     expect(holdersOf(template, 'kms:CreateGrant').roles).toEqual([ids.coordinator.role]);
   });
 
@@ -1441,7 +1461,7 @@ describe('roles and scoped statements', () => {
       ...grant(STATE_MACHINE_LOG_DELIVERY, ['*']),
       ...grant(STATE_MACHINE_XRAY, ['*']),
       ...grant(['lambda:InvokeFunction'], invoked),
-      ...grant(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'], [arnOf(ids.table)]),
+      ...grant(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'], [when(arnOf(ids.table), LOCK_ITEM)]),
       ...grant(['sns:Publish'], [ref(ids.topic)]),
       ...grant(['kms:GenerateDataKey', 'kms:Decrypt'], [arnOf(ids.key)]),
       ...grant(['events:PutEvents'], [arn(`events:${REGION}:${ACCOUNT}:event-bus/default`)]),
@@ -1577,12 +1597,19 @@ describe('function URLs', () => {
       AuthType: 'AWS_IAM',
       TargetFunctionArn: { 'Fn::GetAtt': [ids.trigger.function, 'Arn'] },
     });
-    // No resource policy opens a function URL to a public or cross-account caller (the one permission is EventBridge's).
+    // No resource policy opens a function URL to a public or cross-account caller: EventBridge and the approvers only.
     const permissions = Object.values(
       template.findResources('AWS::Lambda::Permission') as Record<string, CfnResourceJson>,
     );
-    expect(permissions.map((permission) => permission.Properties?.Principal)).toEqual(['events.amazonaws.com']);
-    expect(permissions.filter((permission) => permission.Properties?.FunctionUrlAuthType !== undefined)).toEqual([]);
+    const approvers = sampleContext().approvers as string[];
+    expect(new Set(permissions.map((permission) => permission.Properties?.Principal))).toEqual(
+      new Set(['events.amazonaws.com', ...approvers]),
+    );
+    expect(
+      permissions.filter(
+        (p) => p.Properties?.FunctionUrlAuthType !== undefined && p.Properties?.FunctionUrlAuthType !== 'AWS_IAM',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -1612,7 +1639,7 @@ describe('Aurora variant', () => {
     // Prepare
     const { template, ids } = aurora;
     const cluster = arn(`rds:${REGION}:${ACCOUNT}:cluster:shop-aurora`);
-    const snapshots = arn(`rds:${REGION}:${ACCOUNT}:cluster-snapshot:deploymentcrew-*`);
+    const snapshots = arn(`rds:${REGION}:${ACCOUNT}:cluster-snapshot:deploymentcrew-d726d2-deploymentcr-*`);
 
     // Act
     const grants = grantsOf(template, ids.validator.role);
@@ -1636,6 +1663,7 @@ describe('Aurora variant', () => {
     const rds = (resource: string) => arn(`rds:${REGION}:${ACCOUNT}:${resource}`);
     const cluster = rds('cluster:shop-aurora');
     const preserved = rds('cluster:shop-aurora-pre-rb-*');
+    const temporary = rds('cluster:shop-aurora-rb-new-*');
     const members = rds('db:*-rb');
 
     // Act
@@ -1645,24 +1673,29 @@ describe('Aurora variant', () => {
     expect(grants).toEqual({
       ...grant(LOG_WRITE, [arnOf(ids.coordinator.logGroup)]),
       ...grant(AGENT_XRAY, ['*']),
+      ...grant(['kms:DescribeKey'], [arn(`kms:${REGION}:${ACCOUNT}:key/*`)]),
       ...grant(['elasticloadbalancing:ModifyListener'], [LISTENER]),
       ...grant(ELB_DESCRIBE, ['*']),
       ...grant(['cloudwatch:GetMetricData'], ['*']),
-      ...grant(['rds:DescribeDBClusters', 'rds:ModifyDBCluster'], [cluster, preserved]),
+      ...grant(['rds:DescribeDBClusters', 'rds:ModifyDBCluster'], [cluster, preserved, temporary]),
       // Member names are only known at run time; describing instances is read-only.
       ...grant(['rds:DescribeDBInstances'], [rds('db:*')]),
       ...grant(
         ['rds:RestoreDBClusterFromSnapshot'],
         [
-          cluster,
-          rds('cluster-snapshot:deploymentcrew-*'),
+          temporary,
+          rds('cluster-snapshot:deploymentcrew-d726d2-deploymentcr-*'),
           rds('subgrp:shop-aurora-subnets'),
           rds('cluster-pg:shop-aurora-cluster'),
         ],
       ),
-      ...grant(['rds:CreateDBInstance'], [members, cluster, rds('pg:shop-aurora-instances')]),
-      ...grant(['rds:AddTagsToResource'], [cluster, members]),
-      ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arnOf(ids.table)]),
+      ...grant(['rds:CreateDBInstance'], [members, temporary, rds('pg:shop-aurora-instances')]),
+      ...grant(['rds:AddTagsToResource'], [temporary, members]),
+      ...grant(['rds:DeleteDBInstance'], [members]),
+      ...grant(['rds:DeleteDBCluster'], [temporary]),
+      ...grant(['rds:DescribeDBClusterEndpoints'], [cluster, rds('cluster-endpoint:*')]),
+      ...grant(['rds:DescribeDBProxies', 'rds:DescribeDBProxyTargets'], [rds('db-proxy:*'), rds('target-group:*')]),
+      ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [when(arnOf(ids.table), LOCK_ITEM)]),
     });
   });
 

@@ -20,6 +20,8 @@ import {
  * no task token may appear in it, nor in any answer or error.
  */
 
+const CHAIRMAN_ROLE = 'arn:aws:iam::123456789012:role/Chairman';
+const CHAIRMAN_SESSION = 'arn:aws:sts::123456789012:assumed-role/Chairman/jane';
 const snsMock = mockClient(SNSClient);
 const sfnMock = mockClient(SFNClient);
 let table: LocalTable;
@@ -38,8 +40,29 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'fake',
     POWERTOOLS_LOG_LEVEL: 'DEBUG',
     POWERTOOLS_LOGGER_LOG_EVENT: 'true',
+    APPROVERS: JSON.stringify([CHAIRMAN_ROLE]),
+    ACCOUNT_ID: '123456789012',
   });
 });
+
+/** A signed function URL POST by the Chairman's session. */
+function urlEvent(body: unknown) {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'approvalurlid',
+      domainName: 'approvalurlid.lambda-url.eu-west-1.on.aws',
+      requestId: 'request-1',
+      timeEpoch: Date.now(),
+      http: { method: 'POST' },
+      authorizer: { iam: { userArn: CHAIRMAN_SESSION, accountId: '123456789012' } },
+    },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+  };
+}
 
 afterAll(async () => {
   await table.close();
@@ -97,20 +120,9 @@ describe('task tokens never reach the logs', () => {
           .then(() => 'no error')
           .catch((error: unknown) => error),
       );
-      results.push(
-        await responseHandler({ deployment: approved, decision: 'approve', approver: 'jane' }, responseContext),
-      );
+      results.push(await responseHandler(urlEvent({ deployment: approved, decision: 'approve' }), responseContext));
       results.push(await requestHandler(startRequest(expired, expiredToken), requestContext));
-      results.push(
-        await responseHandler(
-          {
-            requestContext: { http: { method: 'POST' }, authorizer: { iam: { userArn: 'arn:aws:iam::1:user/jane' } } },
-            body: JSON.stringify({ deployment: expired, decision: 'approve' }),
-            isBase64Encoded: false,
-          },
-          responseContext,
-        ),
-      );
+      results.push(await responseHandler(urlEvent({ deployment: expired, decision: 'approve' }), responseContext));
       results.push(
         await responseHandler({ deployment: expired, decision: 'approve', approver: 'jane' }, responseContext)
           .then(() => 'no error')
@@ -129,7 +141,7 @@ describe('task tokens never reach the logs', () => {
     ]);
     expect(results[1]).toMatchObject({ name: 'InvalidInput' });
     expect(results[4]).toMatchObject({ statusCode: 410 });
-    expect(results[5]).toMatchObject({ name: 'NothingToApprove' });
+    expect(results[5]).toMatchObject({ name: 'CallerNotAllowed' });
     const answers = results.map((result) =>
       result instanceof Error ? `${result.name}: ${result.message}` : JSON.stringify(result),
     );

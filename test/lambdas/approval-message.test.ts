@@ -88,7 +88,7 @@ describe('START approval texts', () => {
     expect(message).not.toContain('every write made after it is lost');
   });
 
-  it('shows both ways to answer, by deployment name', () => {
+  it('shows how to answer through the function URL, by deployment name, and that a direct invocation is refused', () => {
     // Prepare
     const input = startInput();
 
@@ -102,10 +102,8 @@ describe('START approval texts', () => {
         `-d '{"deployment":"shop-1-4-0-a1","decision":"approve"}' ${REQUEST_CONFIG.approvalUrl}`,
     );
     expect(message).toContain(`-d '{"deployment":"shop-1-4-0-a1","decision":"reject","reason":"..."}'`);
-    expect(message).toContain(
-      'aws lambda invoke --function-name DeploymentCrew-ApprovalResponse --cli-binary-format raw-in-base64-out ' +
-        `--payload '{"deployment":"shop-1-4-0-a1","decision":"reject","reason":"...","approver":"you@example.com"}' /dev/stdout`,
-    );
+    expect(message).toContain('invoking DeploymentCrew-ApprovalResponse directly is refused');
+    expect(message).not.toContain('aws lambda invoke');
     expect(message).not.toContain('DATABASE_ROLLBACK');
   });
 });
@@ -151,7 +149,7 @@ describe('DATABASE_ROLLBACK approval texts', () => {
     // Assess
     expect(message).toContain(`-d '{"deployment":"shop-1-4-0-a1","decision":"approve","kind":"DATABASE_ROLLBACK"}'`);
     expect(message).toContain(
-      `--payload '{"deployment":"shop-1-4-0-a1","decision":"reject","reason":"...","kind":"DATABASE_ROLLBACK","approver":"you@example.com"}'`,
+      `-d '{"deployment":"shop-1-4-0-a1","decision":"reject","reason":"...","kind":"DATABASE_ROLLBACK"}'`,
     );
   });
 });

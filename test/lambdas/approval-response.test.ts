@@ -29,6 +29,12 @@ const sfnMock = mockClient(SFNClient);
 let table: LocalTable;
 
 const CHAIRMAN_ARN = 'arn:aws:sts::123456789012:assumed-role/Chairman/jane';
+const DEPUTY_ARN = 'arn:aws:iam::123456789012:user/deputy';
+const ACCESS = {
+  approvers: ['arn:aws:iam::123456789012:role/Chairman', DEPUTY_ARN],
+  accountId: '123456789012',
+  region: 'eu-west-1',
+};
 const ANSWERED_AT = NOW.toISOString();
 
 beforeAll(async () => {
@@ -48,7 +54,13 @@ beforeEach(() => {
 });
 
 function responder() {
-  return createApprovalResponder({ ddb: table.ddb, sfn: new SFNClient({}), tableName: TABLE_NAME, clock: fixedClock });
+  return createApprovalResponder({
+    ddb: table.ddb,
+    sfn: new SFNClient({}),
+    tableName: TABLE_NAME,
+    clock: fixedClock,
+    access: ACCESS,
+  });
 }
 
 function functionUrlEvent(body: unknown, options: { base64?: boolean; method?: string; userArn?: string | null } = {}) {
@@ -85,22 +97,29 @@ function functionUrlEvent(body: unknown, options: { base64?: boolean; method?: s
   };
 }
 
+/** Answers as `identity` through the function URL: the answer, or the refusal thrown as an error of its name. */
+async function answerAs(identity: string, body: Record<string, unknown>, answering = responder()) {
+  const response = await answering.handleEvent(functionUrlEvent(body, { userArn: identity }));
+  const parsed = JSON.parse(response.body);
+  if (response.statusCode === 200) return parsed;
+  throw Object.assign(new Error(parsed.message), { name: parsed.error, statusCode: response.statusCode });
+}
+
 function sfnError(ErrorClass: new (options: { message: string; $metadata: object }) => Error, token: string) {
   return new ErrorClass({ message: `Provided task token is no longer valid: ${token}`, $metadata: {} });
 }
 
-describe('approve by direct invocation', () => {
-  it('sends the decision to Step Functions and records the approver', async () => {
+describe('approve', () => {
+  it('sends the decision to Step Functions and records the verified approver', async () => {
     // Prepare
     const name = uniqueDeploymentName('approve');
     const token = fakeTaskToken('approve');
     await seedApproval(table.ddb, { name, token });
 
     // Act
-    const result = await responder().handleEvent({
+    const result = await answerAs(CHAIRMAN_ARN, {
       deployment: name,
       decision: 'approve',
-      approver: 'jane@example.com',
     });
 
     // Assess
@@ -108,23 +127,24 @@ describe('approve by direct invocation', () => {
       deployment: name,
       kind: 'START',
       decision: 'approve',
-      approver: { identity: 'jane@example.com', verified: false },
+      approver: { identity: CHAIRMAN_ARN, verified: true },
       answeredAt: ANSWERED_AT,
     });
     const calls = sfnMock.commandCalls(SendTaskSuccessCommand);
     expect(calls).toHaveLength(1);
     expect(calls[0]?.args[0].input).toEqual({
       taskToken: token,
-      output: `{"approved":true,"kind":"START","approver":{"identity":"jane@example.com","verified":false},"answeredAt":"${ANSWERED_AT}"}`,
+      output: `{"approved":true,"kind":"START","approver":{"identity":"${CHAIRMAN_ARN}","verified":true},"answeredAt":"${ANSWERED_AT}"}`,
     });
     expect(approvalDecisionSchema.safeParse(JSON.parse(calls[0]?.args[0].input.output ?? '')).success).toBe(true);
     expect(sfnMock.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
     const item = await readParsedApproval(table.ddb, name);
     expect(item).toMatchObject({
       status: 'APPROVED',
-      approver: 'jane@example.com',
-      approverVerified: false,
+      approver: CHAIRMAN_ARN,
+      approverVerified: true,
       answeredAt: ANSWERED_AT,
+      deliveredAt: ANSWERED_AT,
     });
     expect(item.reason).toBeUndefined();
   });
@@ -135,10 +155,9 @@ describe('approve by direct invocation', () => {
     await seedApproval(table.ddb, { name, token: fakeTaskToken('approve-reason') });
 
     // Act
-    await responder().handleEvent({
+    await answerAs(CHAIRMAN_ARN, {
       deployment: name,
       decision: 'approve',
-      approver: 'jane',
       reason: 'release window',
     });
 
@@ -148,26 +167,12 @@ describe('approve by direct invocation', () => {
     expect((await readApproval(table.ddb, name))?.reason).toBe('release window');
   });
 
-  it('refuses a direct invocation without an approver', async () => {
-    // Prepare
-    const name = uniqueDeploymentName('no-approver');
-    await seedApproval(table.ddb, { name, token: fakeTaskToken('no-approver') });
-
-    // Act
-    const outcome = responder().handleEvent({ deployment: name, decision: 'approve' });
-
-    // Assess
-    await expect(outcome).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining('approver') });
-    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
-    expect((await readApproval(table.ddb, name))?.status).toBe('PENDING');
-  });
-
   it('refuses unknown fields and a token pasted into the answer', async () => {
     // Prepare
     const name = uniqueDeploymentName('strict');
 
     // Act
-    const outcome = responder().handleEvent({ deployment: name, decision: 'approve', approver: 'j', taskToken: 'x' });
+    const outcome = answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'approve', taskToken: 'x' });
 
     // Assess
     await expect(outcome).rejects.toMatchObject({ name: 'InvalidInput' });
@@ -181,7 +186,7 @@ describe('reject', () => {
     await seedApproval(table.ddb, { name, token: fakeTaskToken('reject-no-reason') });
 
     // Act
-    const outcome = responder().handleEvent({ deployment: name, decision: 'reject', approver: 'jane' });
+    const outcome = answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'reject' });
 
     // Assess
     await expect(outcome).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining('reason') });
@@ -196,11 +201,10 @@ describe('reject', () => {
     await seedApproval(table.ddb, { name, token });
 
     // Act
-    const result = await responder().handleEvent({
+    const result = await answerAs(CHAIRMAN_ARN, {
       deployment: name,
       decision: 'reject',
       reason: 'not during the sale',
-      approver: 'jane@example.com',
     });
 
     // Assess
@@ -209,14 +213,14 @@ describe('reject', () => {
       {
         taskToken: token,
         error: 'ApprovalRejected',
-        cause: `Rejected by jane@example.com at ${ANSWERED_AT}: not during the sale`,
+        cause: `Rejected by ${CHAIRMAN_ARN} at ${ANSWERED_AT}: not during the sale`,
       },
     ]);
     expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
     expect(await readApproval(table.ddb, name)).toMatchObject({
       status: 'REJECTED',
-      approver: 'jane@example.com',
-      approverVerified: false,
+      approver: CHAIRMAN_ARN,
+      approverVerified: true,
       answeredAt: ANSWERED_AT,
       reason: 'not during the sale',
     });
@@ -228,7 +232,7 @@ describe('reject', () => {
     await seedApproval(table.ddb, { name, kind: 'DATABASE_ROLLBACK', token: fakeTaskToken('decline') });
 
     // Act
-    await responder().handleEvent({ deployment: name, decision: 'reject', reason: 'keep the orders', approver: 'j' });
+    await answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'reject', reason: 'keep the orders' });
 
     // Assess
     expect(sfnMock.commandCalls(SendTaskFailureCommand)[0]?.args[0].input.error).toBe('DatabaseRollbackDeclined');
@@ -242,7 +246,7 @@ describe('finding the approval', () => {
     const name = uniqueDeploymentName('nothing');
 
     // Act
-    const outcome = responder().handleEvent({ deployment: name, decision: 'approve', approver: 'jane' });
+    const outcome = answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'approve' });
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
@@ -256,16 +260,16 @@ describe('finding the approval', () => {
     // Prepare
     const name = uniqueDeploymentName('answered');
     await seedApproval(table.ddb, { name, token: fakeTaskToken('answered') });
-    await responder().handleEvent({ deployment: name, decision: 'approve', approver: 'jane' });
+    await answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'approve' });
     sfnMock.resetHistory();
 
     // Act
-    const outcome = responder().handleEvent({ deployment: name, decision: 'approve', approver: 'bob' });
+    const outcome = answerAs(DEPUTY_ARN, { deployment: name, decision: 'approve' });
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
       name: 'NothingToApprove',
-      message: expect.stringContaining(`START approved by jane (unverified) at ${ANSWERED_AT}`),
+      message: expect.stringContaining(`START approved by ${CHAIRMAN_ARN} at ${ANSWERED_AT}`),
     });
     expect(sfnMock.calls()).toHaveLength(0);
   });
@@ -274,22 +278,21 @@ describe('finding the approval', () => {
     // Prepare
     const name = uniqueDeploymentName('second');
     await seedApproval(table.ddb, { name, token: fakeTaskToken('second') });
-    await responder().handleEvent({ deployment: name, decision: 'approve', approver: 'jane', kind: 'START' });
+    await answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'approve', kind: 'START' });
     sfnMock.resetHistory();
 
     // Act
-    const outcome = responder().handleEvent({
+    const outcome = answerAs(DEPUTY_ARN, {
       deployment: name,
       decision: 'reject',
       reason: 'changed my mind',
-      approver: 'bob',
       kind: 'START',
     });
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
       name: 'AlreadyAnswered',
-      message: expect.stringMatching(new RegExp(`approved by jane .*at ${ANSWERED_AT}`)),
+      message: expect.stringContaining(`approved by ${CHAIRMAN_ARN} at ${ANSWERED_AT}`),
     });
     expect(sfnMock.calls()).toHaveLength(0);
     expect((await readApproval(table.ddb, name))?.status).toBe('APPROVED');
@@ -299,11 +302,10 @@ describe('finding the approval', () => {
     // Prepare
     const name = uniqueDeploymentName('race');
     await seedApproval(table.ddb, { name, token: fakeTaskToken('race') });
-    const answer = (approver: string) =>
-      responder().handleEvent({ deployment: name, decision: 'approve', approver, kind: 'START' });
+    const answer = (approver: string) => answerAs(approver, { deployment: name, decision: 'approve', kind: 'START' });
 
     // Act
-    const outcomes = await Promise.allSettled([answer('jane'), answer('bob')]);
+    const outcomes = await Promise.allSettled([answer(CHAIRMAN_ARN), answer(DEPUTY_ARN)]);
 
     // Assess
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
@@ -320,7 +322,7 @@ describe('finding the approval', () => {
     await seedApproval(table.ddb, { name, kind: 'DATABASE_ROLLBACK', token: fakeTaskToken('two-b') });
 
     // Act
-    const outcome = responder().handleEvent({ deployment: name, decision: 'reject', reason: 'no', approver: 'jane' });
+    const outcome = answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'reject', reason: 'no' });
 
     // Assess
     await expect(outcome).rejects.toMatchObject({ name: 'ApprovalKindRequired' });
@@ -334,12 +336,11 @@ describe('finding the approval', () => {
     await seedApproval(table.ddb, { name, kind: 'DATABASE_ROLLBACK', token });
 
     // Act
-    const withoutKind = responder().handleEvent({ deployment: name, decision: 'approve', approver: 'jane' });
+    const withoutKind = answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'approve' });
     await expect(withoutKind).rejects.toMatchObject({ name: 'ApprovalKindRequired' });
-    const withKind = await responder().handleEvent({
+    const withKind = await answerAs(CHAIRMAN_ARN, {
       deployment: name,
       decision: 'approve',
-      approver: 'jane',
       kind: 'DATABASE_ROLLBACK',
     });
 
@@ -371,10 +372,11 @@ describe('finding the approval', () => {
       sfn: new SFNClient({}),
       tableName: TABLE_NAME,
       clock: fixedClock,
+      access: ACCESS,
     });
 
     // Act
-    await racing.handleEvent({ deployment: name, decision: 'approve', approver: 'jane' });
+    await answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'approve' }, racing);
 
     // Assess
     expect(renewed).toBe(true);
@@ -398,7 +400,7 @@ describe('when Step Functions does not take the answer', () => {
     sfnMock.on(SendTaskSuccessCommand).rejects(sfnError(ErrorClass, token));
 
     // Act
-    const outcome = responder().handleEvent({ deployment: name, decision: 'approve', approver: 'jane' });
+    const outcome = answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'approve' });
 
     // Assess
     const error = await outcome.then(
@@ -420,7 +422,7 @@ describe('when Step Functions does not take the answer', () => {
     await seedApproval(table.ddb, { name, token: fakeTaskToken('expired-later'), status: 'EXPIRED' });
 
     // Act
-    const outcome = responder().handleEvent({ deployment: name, decision: 'approve', approver: 'j', kind: 'START' });
+    const outcome = answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'approve', kind: 'START' });
 
     // Assess
     await expect(outcome).rejects.toMatchObject({ name: 'ApprovalExpired' });
@@ -437,10 +439,10 @@ describe('when Step Functions does not take the answer', () => {
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
 
     // Act
-    const first = responder().handleEvent({ deployment: name, decision: 'reject', reason: 'no', approver: 'jane' });
+    const first = answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'reject', reason: 'no' });
     await expect(first).rejects.toMatchObject({ name: 'TransientAwsError' });
     const afterFailure = await readApproval(table.ddb, name);
-    const second = await responder().handleEvent({ deployment: name, decision: 'reject', reason: 'no', approver: 'j' });
+    const second = await answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'reject', reason: 'no' });
 
     // Assess
     expect(afterFailure?.status).toBe('PENDING');
@@ -461,7 +463,7 @@ describe('when Step Functions does not take the answer', () => {
       .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: {} }));
 
     // Act
-    const outcome = responder().handleEvent({ deployment: name, decision: 'approve', approver: 'jane' });
+    const outcome = answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'approve' });
 
     // Assess
     await expect(outcome).rejects.toMatchObject({ name: 'ApprovalDeliveryFailed' });
@@ -519,7 +521,7 @@ describe('answer through the function URL', () => {
     // Prepare
     const answered = uniqueDeploymentName('url-answered');
     await seedApproval(table.ddb, { name: answered, token: fakeTaskToken('url-answered') });
-    await responder().handleEvent({ deployment: answered, decision: 'approve', approver: 'jane' });
+    await answerAs(CHAIRMAN_ARN, { deployment: answered, decision: 'approve' });
     const expired = uniqueDeploymentName('url-expired');
     await seedApproval(table.ddb, { name: expired, token: fakeTaskToken('url-expired'), status: 'EXPIRED' });
     const cases = [
@@ -528,12 +530,24 @@ describe('answer through the function URL', () => {
         404,
         'NothingToApprove',
       ],
-      [functionUrlEvent({ deployment: answered, decision: 'approve', kind: 'START' }), 409, 'AlreadyAnswered'],
+      [
+        functionUrlEvent({ deployment: answered, decision: 'approve', kind: 'START' }, { userArn: DEPUTY_ARN }),
+        409,
+        'AlreadyAnswered',
+      ],
       [functionUrlEvent({ deployment: expired, decision: 'approve', kind: 'START' }), 410, 'ApprovalExpired'],
       [functionUrlEvent({ deployment: answered, decision: 'reject' }), 400, 'InvalidInput'],
       [{ ...functionUrlEvent({}), body: '{not json' }, 400, 'InvalidInput'],
       [functionUrlEvent({ deployment: answered, decision: 'approve' }, { userArn: null }), 401, 'Unauthenticated'],
       [functionUrlEvent({ deployment: answered, decision: 'approve' }, { method: 'GET' }), 405, 'MethodNotAllowed'],
+      [
+        functionUrlEvent(
+          { deployment: answered, decision: 'approve' },
+          { userArn: 'arn:aws:iam::123456789012:user/intern' },
+        ),
+        403,
+        'CallerNotAllowed',
+      ],
     ] as const;
 
     // Act

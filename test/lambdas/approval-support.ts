@@ -83,11 +83,28 @@ export function startLocalTable(): Promise<LocalTable> {
   return startLocalDocumentDynamo({ marshallOptions: { removeUndefinedValues: true } });
 }
 
+/** A PENDING START approval item as the approval-request Lambda writes it (not stored). */
+export function seedItem(name: string, token: string): ApprovalItem {
+  return approvalItemOf({ name, token });
+}
+
 /** Writes an approval item the way the approval-request Lambda does. */
 export async function seedApproval(
   ddb: DynamoDBDocumentClient,
   options: { name: string; kind?: ApprovalKind; token: string; status?: ApprovalItem['status']; requestedAt?: string },
 ): Promise<ApprovalItem> {
+  const item = approvalItemOf(options);
+  await ddb.send(new PutCommand({ TableName: TABLE_NAME, Item: item }));
+  return item;
+}
+
+function approvalItemOf(options: {
+  name: string;
+  kind?: ApprovalKind;
+  token: string;
+  status?: ApprovalItem['status'];
+  requestedAt?: string;
+}): ApprovalItem {
   const kind = options.kind ?? 'START';
   const requestedAt = options.requestedAt ?? NOW.toISOString();
   const timeoutSeconds = 3600;
@@ -105,7 +122,6 @@ export async function seedApproval(
     releaseVersion: RELEASE.version,
     requestedBy: 'release-pipeline',
   };
-  await ddb.send(new PutCommand({ TableName: TABLE_NAME, Item: item }));
   return item;
 }
 

@@ -397,6 +397,7 @@ describe('pre-deployment validator handler', () => {
       }),
     );
     vi.stubEnv('DATABASE', JSON.stringify({ kind: 'instance', identifier: 'orders-db' }));
+    vi.stubEnv('SNAPSHOT_NAMING', JSON.stringify({ prefix: 'deploymentcrew-0a1b2c-shop-' }));
     ({ handler } = await import('../../lambdas/pre-deployment-validator/index'));
   });
 
@@ -429,14 +430,15 @@ describe('pre-deployment validator handler', () => {
     // Act
     const result = await handler(request, lambdaContext);
 
-    // Assess
+    // Assess: named with the stack's prefix from SNAPSHOT_NAMING
+    const stackSnapshot = 'deploymentcrew-0a1b2c-shop-release-1-4-0-9d7c36ba';
     expect(result).toMatchObject({
-      snapshot: { identifier: snapshot.identifier, sourceIdentifier: 'orders-db' },
+      snapshot: { identifier: stackSnapshot, sourceIdentifier: 'orders-db' },
       status: 'creating',
       polls: 0,
     });
     expect(rds.commandCalls(CreateDBSnapshotCommand)[0]?.args[0].input).toMatchObject({
-      DBSnapshotIdentifier: snapshot.identifier,
+      DBSnapshotIdentifier: stackSnapshot,
       DBInstanceIdentifier: 'orders-db',
     });
   });

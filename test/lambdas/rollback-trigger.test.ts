@@ -175,7 +175,24 @@ describe('rollback trigger: alarms', () => {
     },
   );
 
-  it('ignores an alarm before the cutover began (the deployment is still being approved or validated)', async () => {
+  it.each([false, true])(
+    'records a database alarm while the deployment is approved or validated (phase recorded: %s): sent once',
+    async (phaseRecorded) => {
+      // Prepare
+      const { holder, lock, order, requestRollback } = await world({ phase: 'VALIDATION' });
+      if (phaseRecorded) await lock.recordPhase(holder, 'VALIDATION');
+
+      // Act
+      const outcome = await requestRollback(alarm('shop-db-connections'));
+
+      // Assess
+      expect(outcome).toMatchObject({ action: 'flagged', deployment: holder });
+      expect(order).toEqual([]);
+      expect((await lock.read())?.rollback).toMatchObject({ trigger: 'DB_CONNECTIONS' });
+    },
+  );
+
+  it('ignores a target-group alarm before the sides are resolved: no side carries this deployment yet', async () => {
     // Prepare
     const { holder, lock, order, requestRollback } = await world({ phase: 'VALIDATION' });
 
@@ -183,7 +200,11 @@ describe('rollback trigger: alarms', () => {
     const outcome = await requestRollback(alarm('shop-green-5xx'));
 
     // Assess
-    expect(outcome).toEqual({ action: 'ignored', deployment: holder, detail: 'deployment is in phase VALIDATION' });
+    expect(outcome).toEqual({
+      action: 'ignored',
+      deployment: holder,
+      detail: 'shop-green-5xx watches a target group, and this deployment has moved no traffic yet',
+    });
     expect(order).toEqual([]);
     expect(await lock.read()).not.toHaveProperty('rollback');
   });
@@ -415,11 +436,17 @@ describe('rollback trigger handler (index.ts)', () => {
   function urlEvent(body: unknown, userArn?: string) {
     return {
       version: '2.0',
+      routeKey: '$default',
       rawPath: '/',
       headers: { 'content-type': 'application/json' },
       requestContext: {
+        accountId: '123456789012',
+        apiId: 'rollbackurlid',
+        domainName: 'rollbackurlid.lambda-url.eu-west-1.on.aws',
+        requestId: 'request-1',
+        timeEpoch: NOW.getTime(),
         http: { method: 'POST', path: '/', sourceIp: '203.0.113.7' },
-        ...(userArn === undefined ? {} : { authorizer: { iam: { userArn } } }),
+        ...(userArn === undefined ? {} : { authorizer: { iam: { userArn, accountId: '123456789012' } } }),
       },
       body: JSON.stringify(body),
       isBase64Encoded: false,
@@ -433,6 +460,8 @@ describe('rollback trigger handler (index.ts)', () => {
     vi.stubEnv('LOCK_KEY', `LOCK#${LISTENER}`);
     vi.stubEnv('LISTENER_ARN', LISTENER);
     vi.stubEnv('ALARM_ROUTES', JSON.stringify(ALARM_ROUTES));
+    vi.stubEnv('APPROVERS', JSON.stringify([CHAIRMAN]));
+    vi.stubEnv('ACCOUNT_ID', '123456789012');
     ({ handler } = await import('../../lambdas/rollback-trigger/index'));
   });
 

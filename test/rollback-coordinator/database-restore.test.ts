@@ -65,7 +65,7 @@ describe('coordinator: database restore', () => {
     })) as RollbackState;
 
     // Assess
-    expect(state.database).toMatchObject({ status: 'RENAMING', polls: 1 });
+    expect(state.database).toMatchObject({ status: 'CHECKING', polls: 1 });
     expect(state.timeline).toEqual([]);
   });
 

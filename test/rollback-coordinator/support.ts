@@ -39,6 +39,12 @@ const CONFIG: CoordinatorConfig = {
   autoDatabaseRollback: false,
   errorRatePercent: 2,
   allowedRestoreResources: { subnetGroups: [], parameterGroups: [], optionGroups: [], clusterParameterGroups: [] },
+  restore: {
+    fenceSecurityGroupId: 'sg-0fence',
+    acknowledgedBreaks: [],
+    keepTemporaryCopyOnFailure: false,
+    snapshotPrefix: 'deploymentcrew-',
+  },
   metricsLagSeconds: 180,
   verifyWindowSeconds: 300,
   tableName: STATE_TABLE_NAME,
@@ -135,6 +141,10 @@ export class FakeMonitor implements MetricsMonitor {
     throw new Error('baseline is not expected here');
   }
 
+  async alarmsInAlarm(): Promise<never> {
+    throw new Error('alarmsInAlarm is not expected here');
+  }
+
   async liveErrorRate(targetGroup: string, window: TimeWindow): Promise<SideTraffic> {
     this.windows.push({ targetGroup, window });
     return {
@@ -149,10 +159,11 @@ export class FakeMonitor implements MetricsMonitor {
 }
 
 export const PLANNED: DatabaseRestoreProgress = {
-  status: 'RENAMING',
+  status: 'CHECKING',
   polls: 0,
   originalIdentifier: 'shop-db',
   preservedIdentifier: 'shop-db-pre-rb-9d7c36ba',
+  temporaryIdentifier: 'shop-db-rb-new-9d7c36ba',
   snapshotIdentifier: BACKUP.identifier,
 };
 

@@ -48,6 +48,7 @@ const restoredDatabase = {
   polls: 12,
   originalIdentifier: 'app-db',
   preservedIdentifier: 'app-db-pre-rb-9d7c36ba',
+  temporaryIdentifier: 'app-db-rb-new-9d7c36ba',
   snapshotIdentifier: SNAPSHOT_ID,
 };
 
@@ -264,19 +265,35 @@ describe('escalationRunbook', () => {
     expect(argument(scale, '--desired-count')).toBe('0');
   });
 
-  it('walks through the preserved database when the restore failed, and never deletes it', () => {
+  it('walks through the swap when the restore failed: rename back, unfence with the recorded groups, never delete', () => {
     // Prepare
-    const state = baseState({ database: { ...restoredDatabase, status: 'FAILED', reason: 'quota' } });
+    const state = baseState({
+      database: {
+        ...restoredDatabase,
+        status: 'FAILED',
+        reason: 'quota',
+        fence: { securityGroupId: 'sg-0fence', originalSecurityGroupIds: ['sg-0aaa', 'sg-0bbb'], fencedAt: 'x' },
+      },
+    });
 
     // Act
     const { message } = escalationRunbook(state, escalationContext());
 
     // Assess
     expect(message).toContain("aws rds describe-db-instances --db-instance-identifier 'app-db-pre-rb-9d7c36ba'");
-    const renameBack = shellWords(commandLine(message, 'aws rds modify-db-instance'));
-    expect(argument(renameBack, '--db-instance-identifier')).toBe('app-db-pre-rb-9d7c36ba');
+    expect(message).toContain("aws rds describe-db-instances --db-instance-identifier 'app-db-rb-new-9d7c36ba'");
+    const unfence = shellWords(commandLine(message, "aws rds modify-db-instance --db-instance-identifier 'app-db' "));
+    const after = unfence.slice(unfence.indexOf('--vpc-security-group-ids') + 1);
+    expect(
+      after.slice(
+        0,
+        after.findIndex((word) => word.startsWith('--')),
+      ),
+    ).toEqual(['sg-0aaa', 'sg-0bbb']);
+    const renameBack = shellWords(
+      commandLine(message, "aws rds modify-db-instance --db-instance-identifier 'app-db-pre-rb-9d7c36ba'"),
+    );
     expect(argument(renameBack, '--new-db-instance-identifier')).toBe('app-db');
-    expect(message).toContain(`--db-snapshot-identifier '${SNAPSHOT_ID}'`);
     expect(message).toContain("Never delete 'app-db-pre-rb-9d7c36ba'");
     expect(message).not.toMatch(/delete-db-/);
   });
@@ -286,9 +303,10 @@ describe('escalationRunbook', () => {
     const state = baseState({
       database: {
         ...restoredDatabase,
-        status: 'RESTORING',
+        status: 'RENAMING',
         originalIdentifier: 'orders',
         preservedIdentifier: 'orders-pre-rb-9d7c36ba',
+        temporaryIdentifier: 'orders-rb-new-9d7c36ba',
       },
     });
 
@@ -300,9 +318,46 @@ describe('escalationRunbook', () => {
 
     // Assess
     expect(message).toContain("aws rds describe-db-clusters --db-cluster-identifier 'orders-pre-rb-9d7c36ba'");
-    expect(message).toContain('aws rds restore-db-cluster-from-snapshot');
-    expect(message).toContain('aws rds create-db-instance');
+    expect(message).toContain(
+      "aws rds modify-db-cluster --db-cluster-identifier 'orders-pre-rb-9d7c36ba' --new-db-cluster-identifier 'orders'",
+    );
+    expect(message).toContain("aws rds modify-db-cluster --db-cluster-identifier 'orders' --vpc-security-group-ids");
     expect(message).not.toContain('describe-db-instances');
+  });
+
+  it("lists the acknowledged follow-ups and the endpoint's downtime in the Chairman's summary", () => {
+    // Prepare
+    const state = baseState({
+      database: {
+        ...restoredDatabase,
+        fence: { securityGroupId: 'sg-0fence', originalSecurityGroupIds: ['sg-0aaa'], fencedAt: 'x' },
+        swap: { startedAt: 'a', completedAt: 'b', endpointDownSeconds: 120 },
+        followUps: ['RDS Proxy app-proxy keeps targeting the preserved copy'],
+      },
+    });
+
+    // Act
+    const { message } = rollbackSummary(state, { deploymentName: 'd', releaseVersion: '1', snapshotCreatedAt: 'T0' });
+
+    // Assess
+    expect(message).toContain('Endpoint down during the renames: at most 120 s');
+    expect(message).toContain('To redo by hand now (acknowledged in the configuration):\n  - RDS Proxy app-proxy');
+    expect(message).toContain("fenced (security group 'sg-0fence'");
+    expect(message).toContain('every write after T0');
+  });
+
+  it('says a refused database rollback changed nothing', () => {
+    // Prepare
+    const state = baseState({
+      database: { ...restoredDatabase, status: 'FAILED', refused: true, reason: 'database rollback refused: no fence' },
+    });
+
+    // Act
+    const { message } = rollbackSummary(state, { deploymentName: 'd', releaseVersion: '1' });
+
+    // Assess
+    expect(message).toContain('NOT restored, the rollback was refused before anything was created or changed');
+    expect(message).toContain('No writes were lost');
   });
 
   it('leaves the database out when it was restored or never part of the decision', () => {

@@ -122,9 +122,11 @@ export async function world(deps: WorldDeps, setup: WorldSetup = {}): Promise<Wo
   const { holder, lockKey, lock } = freshLock(deps.ddb, LISTENER);
   if (setup.phase !== undefined) {
     await putHeldLock(deps.ddb, lockKey, holder, { acquiredAt: setup.acquiredAt ?? ACQUIRED_AT });
-    await lock.enterPhase(holder, 'PROVISIONING', { sides: SIDES, greenWeight: 0 });
+    // Until ResolveSides the lock has no phase and no sides (approval, validation, backup).
+    if (setup.phase !== 'VALIDATION') await lock.enterPhase(holder, 'PROVISIONING', { sides: SIDES, greenWeight: 0 });
     if (setup.phase === 'CUTOVER') await lock.enterPhase(holder, 'CUTOVER', { greenWeight: 10 });
-    else if (setup.phase !== 'PROVISIONING') await lock.recordPhase(holder, setup.phase);
+    else if (setup.phase !== 'PROVISIONING' && setup.phase !== 'VALIDATION')
+      await lock.recordPhase(holder, setup.phase);
     if (setup.bakeToken !== undefined) await lock.storeBakeToken(holder, setup.bakeToken, '2026-11-24T10:15:00.000Z');
     if (setup.lockState === 'ESCALATED') {
       await deps.ddb.send(

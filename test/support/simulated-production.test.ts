@@ -10,6 +10,7 @@ import { createDatabaseRestore } from '../../lambdas/tools/database-restore';
 import { createEnvironmentProvisioner } from '../../lambdas/tools/environment-provisioner';
 import { createTrafficRouter } from '../../lambdas/tools/traffic-router';
 import { rejection } from './errors';
+import { SIM_DB_KMS_KEY, SIM_FENCE_SECURITY_GROUP } from './simulated-aws/rds';
 import {
   SIM,
   SIM_DATABASE_RESOURCES,
@@ -45,7 +46,12 @@ function world(options: SimulatedProductionOptions = {}) {
   const restore = createDatabaseRestore(
     sim.rdsClient(),
     { kind: 'instance', identifier: SIM.databaseIdentifier },
-    { clock, allowedResources: { ...SIM_DATABASE_RESOURCES, clusterParameterGroups: [] } },
+    {
+      clock,
+      allowedResources: { ...SIM_DATABASE_RESOURCES, clusterParameterGroups: [] },
+      fenceSecurityGroupId: SIM_FENCE_SECURITY_GROUP,
+      kmsKeyArn: SIM_DB_KMS_KEY,
+    },
   );
   return { sim, router, provisioner, restore };
 }
@@ -318,7 +324,7 @@ describe('database restore through the database restore tool', () => {
     return tool.verify(created, deployment);
   }
 
-  it('renames production away, restores the snapshot under its identifier, and keeps the preserved copy', async () => {
+  it('restores beside production, fences it, swaps the names, and keeps the preserved copy', async () => {
     // Prepare
     const w = world();
     const snapshot = await backup(w);
@@ -333,11 +339,24 @@ describe('database restore through the database restore tool', () => {
 
     // Assess
     expect(progress.status, progress.reason).toBe('AVAILABLE');
-    expect(statuses).toEqual(['RENAMING', 'RENAMING', 'RESTORING', 'RESTORING', 'RESTORING', 'AVAILABLE']);
+    expect(statuses).toEqual([
+      'RESTORING',
+      'RESTORING',
+      'RESTORING',
+      'FENCING',
+      'FENCING',
+      'RENAMING',
+      'RENAMING',
+      'RENAMING',
+      'RENAMING',
+      'AVAILABLE',
+    ]);
     expect(w.sim.databaseInstances()).toEqual([SIM.databaseIdentifier, progress.preservedIdentifier]);
     expect(progress.preservedIdentifier).toMatch(/^shop-prod-db-pre-rb-[0-9a-f]{8}$/);
     const restoreCall = w.sim.calls.find((call) => call.startsWith('RDS:RestoreDBInstanceFromDBSnapshot'));
-    expect(restoreCall).toBe(`RDS:RestoreDBInstanceFromDBSnapshot shop-prod-db from=${snapshot.identifier}`);
+    expect(restoreCall).toBe(
+      `RDS:RestoreDBInstanceFromDBSnapshot ${progress.temporaryIdentifier} from=${snapshot.identifier}`,
+    );
     const instance = w.sim.databaseInstance(SIM.databaseIdentifier);
     expect(instance).toMatchObject({
       DBInstanceStatus: 'available',
@@ -356,7 +375,7 @@ describe('database restore through the database restore tool', () => {
     );
   });
 
-  it('a restore that RDS refuses ends FAILED with the preserved copy intact', async () => {
+  it('a restore that RDS refuses ends FAILED with production untouched under its own name', async () => {
     // Prepare
     const w = world({ cutover: { restore: { failWith: 'InsufficientDBInstanceCapacityFault' } } });
     const snapshot = w.sim.seedSnapshot(DEPLOYMENT);
@@ -370,7 +389,7 @@ describe('database restore through the database restore tool', () => {
     // Assess
     expect(progress.status).toBe('FAILED');
     expect(progress.reason).toContain('InsufficientDBInstanceCapacityFault');
-    expect(w.sim.databaseInstances()).toEqual([progress.preservedIdentifier]);
+    expect(w.sim.databaseInstances()).toEqual([SIM.databaseIdentifier]);
   });
 
   it('describing an unknown instance is DBInstanceNotFoundFault', async () => {

@@ -13,6 +13,7 @@ import type { IntakeConfig } from '../../lambdas/shared/config/deployment-intake
 import type { CoordinatorConfig } from '../../lambdas/shared/config/rollback-coordinator';
 import type { ApprovalDecision } from '../../lambdas/shared/contracts';
 import { canaryThresholdsSchema, type RollbackTrigger } from '../../lambdas/shared/cutover-contracts';
+import { SNAPSHOT_PREFIX } from '../../lambdas/shared/rds-names';
 import { createDatabaseRestore } from '../../lambdas/tools/database-restore';
 import { createDeploymentLock } from '../../lambdas/tools/deployment-lock';
 import { createEnvironmentProvisioner } from '../../lambdas/tools/environment-provisioner';
@@ -21,6 +22,7 @@ import { createTrafficRouter } from '../../lambdas/tools/traffic-router';
 import type { LocalDynamo } from './dynalite';
 import { asLambda, dynamoTask, IntegrationRecorder } from './local-integrations';
 import { LOCAL_SUBSTITUTIONS, runWorkflow, type TaskHandler, type WorkflowRun, workflowError } from './local-workflow';
+import { SIM_DB_KMS_KEY, SIM_FENCE_SECURITY_GROUP } from './simulated-aws/rds';
 import { SIM, SimulatedProduction, type SimulatedProductionOptions } from './simulated-production';
 
 /**
@@ -39,6 +41,8 @@ export interface WorldOptions extends SimulatedProductionOptions {
   readonly databaseRollbackApproval?: Answer;
   /** The Chairman's override, sent at the start of the bake at this green weight. */
   readonly overrideAtGreenWeight?: number;
+  /** This alarm enters ALARM while the Chairman is being asked (the lock is held, no side resolved yet). */
+  readonly alarmDuringApproval?: string;
   /** This alarm enters ALARM while green is being provisioned (before its first readiness check). */
   readonly alarmWhileProvisioning?: string;
   readonly autoDatabaseRollback?: boolean;
@@ -78,7 +82,7 @@ export function intakeConfig(overrides: Partial<IntakeConfig['settings']> = {}):
       rollbackVerifySeconds: 120,
       databaseRollbackApprovalTimeoutSeconds: 3600,
       restorePollSeconds: 60,
-      restoreMaxPolls: 10,
+      restoreMaxPolls: 20,
       scaleDownGreenAfterRollback: false,
       ...overrides,
     },
@@ -193,6 +197,13 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
       optionGroups: ['default:postgres-16'],
       clusterParameterGroups: [],
     },
+    restore: {
+      fenceSecurityGroupId: SIM_FENCE_SECURITY_GROUP,
+      acknowledgedBreaks: [],
+      keepTemporaryCopyOnFailure: false,
+      kmsKeyArn: SIM_DB_KMS_KEY,
+      snapshotPrefix: SNAPSHOT_PREFIX,
+    },
     metricsLagSeconds: 60,
     verifyWindowSeconds: 120,
     tableName,
@@ -205,6 +216,7 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     restore: createDatabaseRestore(production.rdsClient(), database, {
       clock,
       allowedResources: coordinatorConfig.allowedRestoreResources,
+      ...coordinatorConfig.restore,
     }),
     lock,
     clock,
@@ -243,6 +255,18 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
       production.clock.advance(advanceSeconds);
       return coordinator(coordinatorRequestSchema.parse(input));
     });
+
+  /** An alarm entering ALARM now, delivered to the alarm listener as EventBridge would. */
+  const sendAlarm = async (alarmName: string) => {
+    const at = production.clock.now().toISOString();
+    const alarm = alarmToRequest({
+      source: 'aws.cloudwatch',
+      'detail-type': 'CloudWatch Alarm State Change',
+      time: at,
+      detail: { alarmName, state: { value: 'ALARM', timestamp: at } },
+    });
+    if (alarm) triggerOutcomes.push(await alarmListener(alarm));
+  };
 
   const answer =
     (kind: 'START' | 'DATABASE_ROLLBACK', how: Answer): TaskHandler =>
@@ -293,7 +317,10 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
   const tasks: Record<string, TaskHandler> = {
     ValidateInput: asLambda(async (event: unknown) => intake(intakeEventSchema.parse(event), config)),
     AcquireDeploymentLock: dynamoTask(dynamo.client, 'putItem'),
-    RequestChairmanApproval: answer('START', options.approval ?? 'approve'),
+    RequestChairmanApproval: async (parameters) => {
+      if (options.alarmDuringApproval !== undefined) await sendAlarm(options.alarmDuringApproval);
+      return answer('START', options.approval ?? 'approve')(parameters);
+    },
     CheckProductionHealth: validator,
     CreateDatabaseSnapshot: validator,
     DescribeDatabaseSnapshot: validator,
@@ -303,14 +330,7 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     ProvisionGreen: orchestratorTask(),
     CheckGreen: async (input) => {
       if (options.alarmWhileProvisioning !== undefined && triggerOutcomes.length === 0) {
-        const at = production.clock.now().toISOString();
-        const alarm = alarmToRequest({
-          source: 'aws.cloudwatch',
-          'detail-type': 'CloudWatch Alarm State Change',
-          time: at,
-          detail: { alarmName: options.alarmWhileProvisioning, state: { value: 'ALARM', timestamp: at } },
-        });
-        if (alarm) triggerOutcomes.push(await alarmListener(alarm));
+        await sendAlarm(options.alarmWhileProvisioning);
       }
       return orchestratorTask(() => config.settings.greenPollSeconds)(input);
     },

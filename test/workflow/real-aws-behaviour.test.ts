@@ -2,7 +2,10 @@ import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamo, startLocalDynamo } from '../support/dynalite';
 import { LOCAL_SUBSTITUTIONS } from '../support/local-workflow';
+import { SIM } from '../support/simulated-production';
 import { createWorld, type WorldOptions } from '../support/workflow-world';
+
+const DATABASE_ALARM = `${SIM.alarmPrefix}-db-connections`;
 
 /**
  * The cutover against how AWS really behaves, run on the real ASL with the real agents: a green whose tasks crash or
@@ -79,6 +82,34 @@ describe('a crashing or hanging green counts as failing (real ASL, local)', () =
     expect(result.error).toBe('DeploymentRolledBack');
     expect(production.greenWeights).toEqual([10, 50, 100, 0]);
     expect(rolledBack).toMatchObject({ trigger: 'ERROR_RATE' });
+  });
+});
+
+describe('no alarm is dropped before the cutover (real ASL, local)', () => {
+  it('the database alarm fires while the Chairman is asked: the deployment stops with nothing shifted', async () => {
+    // Act
+    const { result, production, triggerOutcomes, recorder } = await play({ alarmDuringApproval: DATABASE_ALARM });
+
+    // Assess
+    expect(triggerOutcomes).toEqual([expect.objectContaining({ action: 'flagged' })]);
+    expect(result.error).toBe('DeploymentRolledBack');
+    expect(result.visited).not.toContain('ProvisionGreen');
+    expect(production.greenWeights).toEqual([]);
+    const failed = recorder.events.find((event) => event.DetailType === 'Deployment Failed')?.Detail;
+    expect(JSON.stringify(failed)).toContain('DB_CONNECTIONS');
+  });
+
+  it('the database alarm was in ALARM before the deployment (no event comes): the first shift refuses', async () => {
+    // Act
+    const { result, production, rolledBack } = await play({
+      traffic: { dbConnections: () => Math.ceil(SIM.dbMaxConnections * 0.9) },
+    });
+
+    // Assess
+    expect(result.error).toBe('DeploymentRolledBack');
+    expect(production.greenWeights.filter((weight) => weight > 0)).toEqual([]);
+    expect(rolledBack).toMatchObject({ trigger: 'DB_CONNECTIONS' });
+    expect(JSON.stringify(rolledBack)).toContain(DATABASE_ALARM);
   });
 });
 

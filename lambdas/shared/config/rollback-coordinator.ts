@@ -2,6 +2,30 @@ import { z } from 'zod';
 import { databaseConfigSchema } from './database';
 import { jsonEnvironmentVariable } from './environment';
 
+/**
+ * What a database rollback's swap silently breaks: read replicas stay on the preserved copy, RDS Proxy targets and
+ * Aurora custom endpoints keep pointing at it, and IAM database authentication policies name the old DbiResourceId.
+ * The restore refuses each one unless the configuration acknowledges it by name.
+ */
+export const swapBreakSchema = z.enum(['READ_REPLICAS', 'RDS_PROXY', 'CUSTOM_ENDPOINTS', 'IAM_DB_AUTH']);
+export type SwapBreak = z.output<typeof swapBreakSchema>;
+
+/** How a database rollback runs: the fence, what it may break, what it keeps, which key and role it may use. */
+export const restoreSettingsSchema = z.strictObject({
+  /** A security group with no ingress, put on production before the renames; none: the rollback is refused. */
+  fenceSecurityGroupId: z.string().optional(),
+  acknowledgedBreaks: z.array(swapBreakSchema),
+  /** A restored copy that failed before the swap is kept for inspection instead of deleted. */
+  keepTemporaryCopyOnFailure: z.boolean(),
+  /** The KMS key the snapshot must be encrypted with (the role is granted exactly this one). */
+  kmsKeyArn: z.string().optional(),
+  /** The Enhanced Monitoring role the restored copy may be given (iam:PassRole is granted on it only). */
+  monitoringRoleArn: z.string().optional(),
+  /** Snapshots this stack made start with this; no other snapshot is restored. */
+  snapshotPrefix: z.string(),
+});
+export type RestoreSettings = z.output<typeof restoreSettingsSchema>;
+
 /** The coordinator's configuration, one JSON env var (COORDINATOR_CONFIG) built by the construct. */
 export const coordinatorConfigSchema = z.strictObject({
   listenerArn: z.string(),
@@ -17,6 +41,7 @@ export const coordinatorConfigSchema = z.strictObject({
     optionGroups: z.array(z.string()),
     clusterParameterGroups: z.array(z.string()),
   }),
+  restore: restoreSettingsSchema,
   metricsLagSeconds: z.int().nonnegative(),
   /** Length of the window over which the live side's errors are checked after a traffic rollback. */
   verifyWindowSeconds: z.int().positive(),

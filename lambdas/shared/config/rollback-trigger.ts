@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { approversSchema } from '../approvers';
 import { rollbackTriggerSchema } from '../cutover-contracts';
 import {
   confirmationDelaysMs,
@@ -34,9 +35,14 @@ export interface RollbackTriggerConfig {
    * are recorded as `ALARM`.
    */
   readonly alarmRoutes: Readonly<Record<string, AlarmRoute>>;
+  /** `APPROVERS`: IAM role and user ARNs that may override (an assumed-role session counts as its role). */
+  readonly approvers: readonly string[];
+  /** `ACCOUNT_ID`: the stack's account; override callers from any other account are refused. */
+  readonly accountId: string;
 }
 
 const ALARM_ROUTES = jsonEnvironmentVariable('ALARM_ROUTES', z.record(z.string().min(1), alarmRouteSchema));
+const APPROVERS = jsonEnvironmentVariable('APPROVERS', approversSchema);
 
 export function rollbackTriggerEnvironment(config: RollbackTriggerConfig): Record<string, string> {
   return {
@@ -44,6 +50,8 @@ export function rollbackTriggerEnvironment(config: RollbackTriggerConfig): Recor
     LOCK_KEY: config.lockKey,
     LISTENER_ARN: config.listenerArn,
     ...ALARM_ROUTES.environment(config.alarmRoutes),
+    ACCOUNT_ID: config.accountId,
+    ...APPROVERS.environment([...config.approvers]),
   };
 }
 
@@ -53,6 +61,8 @@ export function loadRollbackTriggerConfig(): RollbackTriggerConfig {
     lockKey: requireEnv('LOCK_KEY'),
     listenerArn: requireEnv('LISTENER_ARN'),
     alarmRoutes: ALARM_ROUTES.load(),
+    approvers: APPROVERS.load(),
+    accountId: requireEnv('ACCOUNT_ID'),
   };
 }
 

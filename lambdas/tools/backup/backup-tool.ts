@@ -1,7 +1,7 @@
 import type { Tag } from '@aws-sdk/client-rds';
 import type { BackupMetadata, DatabaseKind, DeploymentRef, SnapshotRef } from '../../shared/contracts';
 import { BackupFailedError, DatabaseBusyError, errorMessage, errorName } from '../../shared/errors';
-import { TAG_DEPLOYMENT, TAG_EXECUTION_ARN, toTagValue } from '../../shared/rds-names';
+import { SNAPSHOT_PREFIX, TAG_DEPLOYMENT, TAG_EXECUTION_ARN, toTagValue } from '../../shared/rds-names';
 import type { RdsAdapter, SnapshotView } from './rds-adapters';
 import { CLOCK_SKEW_MS, snapshotIdentifierFor, snapshotTags } from './snapshot-names';
 import type { BackupTool, CreatedSnapshot } from './types';
@@ -33,12 +33,14 @@ export class RdsBackupTool implements BackupTool {
     private readonly rds: RdsAdapter,
     private readonly sourceIdentifier: string,
     private readonly clock: () => Date,
+    /** The stack's snapshot prefix (snapshotPrefixFor): the restore and its IAM accept only these. */
+    private readonly snapshotPrefix: string = SNAPSHOT_PREFIX,
   ) {
     this.kind = rds.kind;
   }
 
   async create(deployment: DeploymentRef): Promise<CreatedSnapshot> {
-    const identifier = snapshotIdentifierFor(deployment.name);
+    const identifier = snapshotIdentifierFor(deployment.name, this.snapshotPrefix);
     const requestedAt = this.clock().toISOString();
     let snapshot: SnapshotView | undefined;
     try {
@@ -89,7 +91,7 @@ export class RdsBackupTool implements BackupTool {
     }
 
     const failures: string[] = [];
-    const expectedIdentifier = snapshotIdentifierFor(deployment.name);
+    const expectedIdentifier = snapshotIdentifierFor(deployment.name, this.snapshotPrefix);
     if (ref.identifier !== expectedIdentifier) {
       failures.push(`identifier '${ref.identifier}' is not this deployment's ('${expectedIdentifier}')`);
     }

@@ -28,7 +28,12 @@ export function createInstanceBackupTool(
   instanceIdentifier: string,
   options: BackupToolOptions = {},
 ): BackupTool {
-  return new RdsBackupTool(instanceAdapter(client), instanceIdentifier, options.clock ?? (() => new Date()));
+  return new RdsBackupTool(
+    instanceAdapter(client),
+    instanceIdentifier,
+    options.clock ?? (() => new Date()),
+    options.snapshotPrefix,
+  );
 }
 
 export function createClusterBackupTool(
@@ -36,5 +41,10 @@ export function createClusterBackupTool(
   clusterIdentifier: string,
   options: BackupToolOptions = {},
 ): BackupTool {
-  return new RdsBackupTool(clusterAdapter(client), clusterIdentifier, options.clock ?? (() => new Date()));
+  return new RdsBackupTool(
+    clusterAdapter(client),
+    clusterIdentifier,
+    options.clock ?? (() => new Date()),
+    options.snapshotPrefix,
+  );
 }

@@ -18,13 +18,14 @@ import {
 export const CLOCK_SKEW_MS = 5_000;
 
 /**
- * `deploymentcrew-<name as lower-case letters, digits and single hyphens, truncated>-<8 hex of sha256(name)>`:
- * deterministic, at most 63 characters, starts with a letter, no double or trailing hyphen. The hash keeps names that
- * differ only in case, punctuation or beyond the truncation apart.
+ * `<prefix><name as lower-case letters, digits and single hyphens, truncated>-<8 hex of sha256(name)>`, the prefix
+ * being the stack's (snapshotPrefixFor; SNAPSHOT_PREFIX alone when none is given): deterministic, at most 63
+ * characters, starts with a letter, no double or trailing hyphen. The hash keeps names that differ only in case,
+ * punctuation or beyond the truncation apart.
  */
-export function snapshotIdentifierFor(deploymentName: string): string {
+export function snapshotIdentifierFor(deploymentName: string, prefix: string = SNAPSHOT_PREFIX): string {
   const hash = createHash('sha256').update(deploymentName, 'utf8').digest('hex').slice(0, NAME_HASH_LENGTH);
-  const room = SNAPSHOT_IDENTIFIER_MAX_LENGTH - SNAPSHOT_PREFIX.length - NAME_HASH_LENGTH - 1;
+  const room = SNAPSHOT_IDENTIFIER_MAX_LENGTH - prefix.length - NAME_HASH_LENGTH - 1;
   const slug = deploymentName
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
@@ -33,7 +34,7 @@ export function snapshotIdentifierFor(deploymentName: string): string {
     .replace(/^-|-$/g, '')
     .slice(0, room)
     .replace(/-$/, '');
-  return slug === '' ? `${SNAPSHOT_PREFIX}${hash}` : `${SNAPSHOT_PREFIX}${slug}-${hash}`;
+  return slug === '' ? `${prefix}${hash}` : `${prefix}${slug}-${hash}`;
 }
 
 export function snapshotTags(deployment: DeploymentRef): Tag[] {

@@ -22,4 +22,6 @@ export interface BackupTool {
 
 export interface BackupToolOptions {
   readonly clock?: () => Date;
+  /** The stack's snapshot prefix (snapshotPrefixFor). @default SNAPSHOT_PREFIX alone */
+  readonly snapshotPrefix?: string;
 }

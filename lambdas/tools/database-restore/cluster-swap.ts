@@ -1,157 +1,232 @@
 import {
   CreateDBInstanceCommand,
+  type DBCluster,
+  DeleteDBClusterCommand,
+  DeleteDBInstanceCommand,
   ModifyDBClusterCommand,
   RestoreDBClusterFromSnapshotCommand,
 } from '@aws-sdk/client-rds';
 import { errorName } from '../../shared/errors';
 import { discoveredFromCluster } from './allowed-resources';
-import { isOurRestore, restoredMemberIdentifier, sameIdentifier } from './identifiers';
+import { restoredMemberIdentifier, restoreTags, sameIdentifier } from './identifiers';
 import { FAILED_STATUSES } from './rds-errors';
-import { clusterRestoreInput, isAuroraEngine, memberInstanceInput, orderedMembers } from './restore-inputs';
-import type { Step, SwapContext } from './swap-context';
+import { clusterRestoreInput, compact, isAuroraEngine, memberInstanceInput, orderedMembers } from './restore-inputs';
+import { clusterSettingsMismatches, memberSettingsMismatches } from './settings';
+import {
+  activeGroups,
+  type DatabaseView,
+  type InspectedSource,
+  type Preparation,
+  type RdsReads,
+  type Step,
+  type SwapTarget,
+} from './swap-context';
 
 /**
- * The swap of a DB cluster: RENAMING (production renamed to the preserved identifier, then the snapshot restored
- * under the original one) and RESTORING (until the restored cluster, and for Aurora each new member, is available).
+ * The swap's calls for a DB cluster. Aurora restores the cluster without instances: one instance per source member is
+ * created in the copy (the writer's first), one per call.
  */
 
-export async function renameCluster(
-  swap: SwapContext,
-  next: Step,
-  pollsBefore: number,
-  deploymentName: string | undefined,
-): Promise<Step> {
-  const preserved = await swap.describeCluster(next.preservedIdentifier);
-  const original = await swap.describeCluster(next.originalIdentifier);
+function view(cluster: DBCluster): DatabaseView {
+  const groups = activeGroups(cluster.VpcSecurityGroups);
+  return {
+    identifier: cluster.DBClusterIdentifier ?? '',
+    status: cluster.Status ?? 'unknown',
+    resourceId: cluster.DbClusterResourceId,
+    securityGroupIds: groups.ids,
+    securityGroupsChanging: groups.changing,
+    deletionProtection: cluster.DeletionProtection ?? false,
+    tags: cluster.TagList ?? [],
+  };
+}
 
-  if (preserved === undefined) {
-    if (original === undefined) return swap.neitherFound(next, pollsBefore);
-    if (original.Status !== 'available') return swap.waiting(next, swap.notAvailableYet(next, original.Status));
-    const members = await swap.describeMembers(original);
-    swap.assertAllowed(discoveredFromCluster(original, members));
-    await swap.client.send(
+export class ClusterSwap implements SwapTarget {
+  readonly label = 'DB cluster';
+
+  constructor(
+    private readonly reads: RdsReads,
+    private readonly clock: () => Date,
+  ) {}
+
+  async describe(identifier: string): Promise<DatabaseView | undefined> {
+    const cluster = await this.reads.cluster(identifier);
+    return cluster === undefined ? undefined : view(cluster);
+  }
+
+  async inspect(identifier: string): Promise<InspectedSource | undefined> {
+    const source = await this.reads.cluster(identifier);
+    if (source === undefined) return undefined;
+    const members = await this.reads.members(source);
+    const roles = [source, ...members]
+      .filter((item) => (item.MonitoringInterval ?? 0) > 0 && item.MonitoringRoleArn !== undefined)
+      .map((item) => item.MonitoringRoleArn ?? '');
+    const client = this.reads.client;
+    return {
+      view: view(source),
+      facts: {
+        engine: source.Engine,
+        engineVersion: source.EngineVersion,
+        allocatedStorageGiB: undefined,
+        masterUserSecretArn: source.MasterUserSecret?.SecretArn,
+        iamDatabaseAuthentication: source.IAMDatabaseAuthenticationEnabled === true,
+        readReplicas: source.ReadReplicaIdentifiers ?? [],
+        monitoringRoleArns: [...new Set(roles)],
+        securityGroupIds: activeGroups(source.VpcSecurityGroups).ids,
+        discovered: discoveredFromCluster(source, members),
+      },
+      async restore(step: Step, tags) {
+        const input = clusterRestoreInput(source, {
+          identifier: step.temporaryIdentifier,
+          snapshotIdentifier: step.snapshotIdentifier,
+          tags,
+        });
+        try {
+          await client.send(new RestoreDBClusterFromSnapshotCommand(input));
+        } catch (error) {
+          if (errorName(error) !== 'DBClusterAlreadyExistsFault') throw error;
+        }
+      },
+    };
+  }
+
+  async dependents(identifier: string) {
+    return {
+      proxies: await this.reads.proxiesTargeting(identifier, 'TRACKED_CLUSTER'),
+      customEndpoints: await this.reads.customEndpoints(identifier),
+    };
+  }
+
+  async prepare(step: Step): Promise<Preparation> {
+    const copy = await this.reads.created(() => this.reads.cluster(step.temporaryIdentifier));
+    if (copy === undefined) {
+      return {
+        state: 'failed',
+        reason: `the restored copy '${step.temporaryIdentifier}' is not found after its restore`,
+      };
+    }
+    const status = copy.Status ?? 'unknown';
+    if (FAILED_STATUSES.has(status)) return { state: 'failed', reason: `the restored copy is '${status}'` };
+    if (status !== 'available')
+      return { state: 'waiting', reason: `the restored copy '${step.temporaryIdentifier}' is '${status}'` };
+    const source = await this.reads.cluster(step.originalIdentifier);
+    if (source === undefined) return { state: 'failed', reason: `'${step.originalIdentifier}' not found to compare` };
+    const mismatches = clusterSettingsMismatches(source, copy);
+    if (mismatches.length > 0) {
+      return { state: 'failed', reason: `the restored copy differs from the source: ${mismatches.join('; ')}` };
+    }
+    if (isAuroraEngine(copy.Engine)) {
+      const members = await this.members(step, source);
+      if (members.state !== 'ready') return members;
+    }
+    return {
+      state: 'ready',
+      resourceId: copy.DbClusterResourceId ?? '',
+      securityGroupIds: activeGroups(copy.VpcSecurityGroups).ids,
+    };
+  }
+
+  /** Aurora: the writer's copy first (the first instance of a cluster becomes its writer), then each reader. */
+  private async members(step: Step, source: DBCluster): Promise<Preparation> {
+    const members = orderedMembers(source);
+    if (members.length === 0)
+      return { state: 'failed', reason: `'${step.originalIdentifier}' has no instances to copy` };
+    const pending: string[] = [];
+    const mismatches: string[] = [];
+    let writerReady = false;
+    for (const [index, member] of members.entries()) {
+      const memberIdentifier = member.DBInstanceIdentifier ?? '';
+      const newIdentifier = restoredMemberIdentifier(memberIdentifier);
+      const created = await this.reads.instance(newIdentifier);
+      if (created === undefined) {
+        if (index > 0 && !writerReady) {
+          return { state: 'waiting', reason: `waiting for the writer ${pending.join(', ')} before '${newIdentifier}'` };
+        }
+        const sourceMember = await this.reads.instance(memberIdentifier);
+        if (sourceMember === undefined) return { state: 'failed', reason: `member '${memberIdentifier}' not found` };
+        try {
+          await this.reads.client.send(
+            new CreateDBInstanceCommand(
+              memberInstanceInput(sourceMember, {
+                clusterIdentifier: step.temporaryIdentifier,
+                tags: restoreTags(sourceMember.TagList, {
+                  snapshotIdentifier: step.snapshotIdentifier,
+                  preservedIdentifier: step.preservedIdentifier,
+                  restoredAt: this.clock(),
+                }),
+              }),
+            ),
+          );
+        } catch (error) {
+          if (errorName(error) !== 'DBInstanceAlreadyExistsFault') throw error;
+        }
+        return {
+          state: 'waiting',
+          reason: `creating ${index === 0 ? 'writer' : 'reader'} '${newIdentifier}' (copy of '${memberIdentifier}') in '${step.temporaryIdentifier}'`,
+        };
+      }
+      if (!sameIdentifier(created.DBClusterIdentifier, step.temporaryIdentifier)) {
+        return {
+          state: 'failed',
+          reason: `DB instance '${newIdentifier}' exists but belongs to '${created.DBClusterIdentifier ?? 'no cluster'}'`,
+        };
+      }
+      const status = created.DBInstanceStatus ?? 'unknown';
+      if (FAILED_STATUSES.has(status))
+        return { state: 'failed', reason: `DB instance '${newIdentifier}' is '${status}'` };
+      if (index === 0) writerReady = status === 'available';
+      if (status !== 'available') {
+        pending.push(`'${newIdentifier}' (${status})`);
+        continue;
+      }
+      const sourceMember = await this.reads.instance(memberIdentifier);
+      if (sourceMember !== undefined) mismatches.push(...memberSettingsMismatches(sourceMember, created));
+    }
+    if (pending.length > 0) return { state: 'waiting', reason: `waiting for ${pending.join(', ')}` };
+    if (mismatches.length > 0) {
+      return { state: 'failed', reason: `the restored members differ from the source: ${mismatches.join('; ')}` };
+    }
+    return { state: 'ready', resourceId: '', securityGroupIds: [] };
+  }
+
+  async setSecurityGroups(identifier: string, groupIds: readonly string[]): Promise<void> {
+    await this.reads.client.send(
       new ModifyDBClusterCommand({
-        DBClusterIdentifier: next.originalIdentifier,
-        NewDBClusterIdentifier: next.preservedIdentifier,
+        DBClusterIdentifier: identifier,
+        VpcSecurityGroupIds: [...groupIds],
         ApplyImmediately: true,
       }),
     );
-    return swap.waiting(next, `renaming DB cluster '${next.originalIdentifier}' to '${next.preservedIdentifier}'`);
   }
 
-  if (original !== undefined) {
-    return swap.bothExist(next, {
-      sameResource:
-        original.DbClusterResourceId !== undefined && original.DbClusterResourceId === preserved.DbClusterResourceId,
-      ours: isOurRestore(original.TagList, next.snapshotIdentifier),
-    });
-  }
-  if (preserved.Status !== 'available') {
-    return swap.waiting(
-      next,
-      `preserved DB cluster '${next.preservedIdentifier}' is '${preserved.Status ?? 'unknown'}'; the restore waits ` +
-        "for 'available'",
+  async rename(from: string, to: string, deletionProtection?: boolean): Promise<void> {
+    await this.reads.client.send(
+      new ModifyDBClusterCommand(
+        compact({
+          DBClusterIdentifier: from,
+          NewDBClusterIdentifier: to,
+          ApplyImmediately: true,
+          DeletionProtection: deletionProtection,
+        }),
+      ),
     );
   }
-  const members = await swap.describeMembers(preserved);
-  swap.assertAllowed(discoveredFromCluster(preserved, members));
-  const input = clusterRestoreInput(preserved, swap.restoreTarget(next, preserved.TagList, deploymentName));
-  try {
-    await swap.client.send(new RestoreDBClusterFromSnapshotCommand(input));
-  } catch (error) {
-    if (errorName(error) !== 'DBClusterAlreadyExistsFault') throw error;
-  }
-  return {
-    ...next,
-    status: 'RESTORING',
-    reason: `restoring DB cluster '${next.originalIdentifier}' from snapshot '${next.snapshotIdentifier}'`,
-  };
-}
 
-export async function restoringCluster(swap: SwapContext, next: Step): Promise<Step> {
-  const restored = await swap.describeCluster(next.originalIdentifier);
-  const problem = swap.restoredProblem(next, restored?.TagList, restored !== undefined);
-  if (problem !== undefined) return swap.failed(next, problem);
-  const status = restored?.Status ?? 'unknown';
-  if (FAILED_STATUSES.has(status)) {
-    return swap.failed(next, `restored DB cluster '${next.originalIdentifier}' is '${status}'`);
-  }
-  if (status !== 'available') {
-    return swap.waiting(next, `restored DB cluster '${next.originalIdentifier}' is '${status}'`);
-  }
-  // A Multi-AZ DB cluster (mysql/postgres) restores with its instances.
-  if (!isAuroraEngine(restored?.Engine)) {
-    return { ...next, status: 'AVAILABLE', reason: `DB cluster '${next.originalIdentifier}' restored and available` };
-  }
-  return createMembers(swap, next);
-}
-
-/**
- * Aurora: one instance per preserved member. The writer's copy first (the first instance of a cluster becomes its
- * writer); the readers, one per call, once the writer is available.
- */
-async function createMembers(swap: SwapContext, next: Step): Promise<Step> {
-  const preserved = await swap.describeCluster(next.preservedIdentifier);
-  if (preserved === undefined) {
-    return swap.failed(
-      next,
-      `preserved DB cluster '${next.preservedIdentifier}' not found: cannot tell which instances to create`,
+  /** Members first (a cluster with instances cannot be deleted), then the cluster: one call per step. */
+  async removeTemporary(step: Step): Promise<string | undefined> {
+    const copy = await this.reads.cluster(step.temporaryIdentifier);
+    if (copy === undefined) return undefined;
+    if (copy.Status === 'deleting') return `'${step.temporaryIdentifier}' is deleting`;
+    for (const member of copy.DBClusterMembers ?? []) {
+      const identifier = member.DBInstanceIdentifier ?? '';
+      const instance = await this.reads.instance(identifier);
+      if (instance === undefined) continue;
+      if (instance.DBInstanceStatus === 'deleting') return `member '${identifier}' is deleting`;
+      await this.reads.client.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: identifier }));
+      return `deleting member '${identifier}'`;
+    }
+    await this.reads.client.send(
+      new DeleteDBClusterCommand({ DBClusterIdentifier: step.temporaryIdentifier, SkipFinalSnapshot: true }),
     );
+    return `deleting '${step.temporaryIdentifier}'`;
   }
-  const members = orderedMembers(preserved);
-  if (members.length === 0) {
-    return swap.failed(next, `preserved DB cluster '${next.preservedIdentifier}' has no instances to copy`);
-  }
-  const pending: string[] = [];
-  let writerReady = false;
-  for (const [index, member] of members.entries()) {
-    const memberIdentifier = member.DBInstanceIdentifier ?? '';
-    const newIdentifier = restoredMemberIdentifier(memberIdentifier);
-    const created = await swap.describeInstance(newIdentifier);
-    if (created === undefined) {
-      if (index > 0 && !writerReady) {
-        return swap.waiting(next, `waiting for the writer ${pending.join(', ')} before creating '${newIdentifier}'`);
-      }
-      const source = await swap.describeInstance(memberIdentifier);
-      if (source === undefined) {
-        return swap.failed(next, `member '${memberIdentifier}' of '${next.preservedIdentifier}' not found`);
-      }
-      swap.assertAllowed(discoveredFromCluster({}, [source]));
-      const target = swap.restoreTarget(next, source.TagList, undefined);
-      try {
-        await swap.client.send(
-          new CreateDBInstanceCommand(
-            memberInstanceInput(source, { clusterIdentifier: next.originalIdentifier, tags: target.tags }),
-          ),
-        );
-      } catch (error) {
-        // An earlier attempt's call went through; the next poll sees the instance.
-        if (errorName(error) !== 'DBInstanceAlreadyExistsFault') throw error;
-      }
-      return swap.waiting(
-        next,
-        `creating ${index === 0 ? 'writer' : 'reader'} '${newIdentifier}' (copy of '${memberIdentifier}') in DB ` +
-          `cluster '${next.originalIdentifier}'`,
-      );
-    }
-    if (!sameIdentifier(created.DBClusterIdentifier, next.originalIdentifier)) {
-      return swap.failed(
-        next,
-        `DB instance '${newIdentifier}' exists but belongs to '${created.DBClusterIdentifier ?? 'no cluster'}', ` +
-          `not to '${next.originalIdentifier}'`,
-      );
-    }
-    const status = created.DBInstanceStatus ?? 'unknown';
-    if (FAILED_STATUSES.has(status)) return swap.failed(next, `DB instance '${newIdentifier}' is '${status}'`);
-    if (index === 0) writerReady = status === 'available';
-    if (status !== 'available') pending.push(`'${newIdentifier}' (${status})`);
-  }
-  if (pending.length > 0) return swap.waiting(next, `waiting for ${pending.join(', ')}`);
-  return {
-    ...next,
-    status: 'AVAILABLE',
-    reason:
-      `DB cluster '${next.originalIdentifier}' restored from '${next.snapshotIdentifier}' with ` +
-      `${members.length} instance(s), all available`,
-  };
 }

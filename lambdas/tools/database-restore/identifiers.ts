@@ -13,12 +13,13 @@ import {
   TAG_PRESERVED_AS,
   TAG_RESTORED_AT,
   TAG_RESTORED_FROM,
+  temporaryIdentifierPrefix,
   toTagValue,
   withSuffix,
 } from '../../shared/rds-names';
 
 /**
- * The names and tags of a database restore: the preserved database's identifier, the restored Aurora members'
+ * The names and tags of a database restore: the preserved and temporary identifiers, the restored Aurora members'
  * identifiers, and the tags that mark a restored database as this rollback's.
  */
 
@@ -35,6 +36,11 @@ function shortHash(value: string): string {
  */
 export function preservedIdentifierFor(identifier: string, deploymentName: string): string {
   return `${preservedIdentifierPrefix(identifier)}${shortHash(deploymentName)}`;
+}
+
+/** `<id>-rb-new-<8 hex of sha256(deployment name)>`: where the snapshot is restored before any swap. */
+export function temporaryIdentifierFor(identifier: string, deploymentName: string): string {
+  return `${temporaryIdentifierPrefix(identifier)}${shortHash(deploymentName)}`;
 }
 
 /**

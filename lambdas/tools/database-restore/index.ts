@@ -1,29 +1,39 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
+import type { SwapBreak } from '../../shared/config/rollback-coordinator';
 import type { BackupMetadata, DatabaseKind } from '../../shared/contracts';
 import { ConfigurationError, errorMessage, errorName, InvalidInputError } from '../../shared/errors';
-import { isValidRdsIdentifier, preservedIdentifierPrefix, SNAPSHOT_PREFIX } from '../../shared/rds-names';
+import {
+  isValidRdsIdentifier,
+  preservedIdentifierPrefix,
+  SNAPSHOT_PREFIX,
+  temporaryIdentifierPrefix,
+} from '../../shared/rds-names';
 import type { AllowedRestoreResources } from './allowed-resources';
-import { renameCluster, restoringCluster } from './cluster-swap';
-import { preservedIdentifierFor, sameIdentifier } from './identifiers';
-import { renameInstance, restoringInstance } from './instance-swap';
+import { ClusterSwap } from './cluster-swap';
+import { preservedIdentifierFor, sameIdentifier, temporaryIdentifierFor } from './identifiers';
+import { InstanceSwap } from './instance-swap';
+import type { KeyManager } from './prechecks';
 import { BUSY_RDS_ERRORS, FATAL_RDS_ERRORS } from './rds-errors';
-import { type DatabaseRestoreProgress, type Step, SwapContext } from './swap-context';
+import { type DatabaseRestoreProgress, RdsReads, type Step, type SwapSettings, type SwapTarget } from './swap-context';
+import {
+  checking,
+  cleaningUp,
+  fencing,
+  onFatal,
+  recovering,
+  renaming,
+  restoring,
+  type StepContext,
+} from './swap-steps';
 
 /**
  * database_restore_tool: puts the pre-deployment snapshot back under the production database's identifier, so the
- * endpoint (DNS name) the application connects to stays the same. RDS cannot restore in place, so this is a rename
- * swap:
+ * endpoint (DNS name) the application connects to stays the same. RDS cannot restore in place: the snapshot is
+ * restored beside production first, and only a verified copy is swapped in (see swap-steps for the phases). Until
+ * the swap, a failure leaves production untouched; during it, a failure is undone (production renamed back and
+ * unfenced). The preserved database keeps every write made after the snapshot and is never deleted by this tool.
  *
- *   RENAMING   the production database is renamed to `<id>-pre-rb-<hash>` (the "preserved" database: it keeps every
- *              write made after the snapshot and is never modified again nor deleted by this tool);
- *   RESTORING  the snapshot is restored under the original identifier, with the preserved database's settings
- *              (Aurora: the cluster, then one instance per preserved member, the writer first);
- *   AVAILABLE  the restored database (and every new Aurora instance) is `available`;
- *   FAILED     an RDS error that no retry fixes, or a state this tool will not guess its way out of.
- *
- * Every `advance` makes at most one mutating call and returns at once; the state machine's Wait loop calls it again.
- * Nothing is carried between calls but the progress object: the settings are re-read from the preserved database,
- * which still exists. Every step first looks at what exists, so a retried or repeated call never repeats a mutation.
+ * Nothing is carried between calls but the progress object: settings are re-read from the databases each time.
  */
 
 export {
@@ -33,26 +43,35 @@ export {
   discoveredFromCluster,
   discoveredFromInstance,
 } from './allowed-resources';
-export { preservedIdentifierFor, type RestoreTagInput, restoredMemberIdentifier, restoreTags } from './identifiers';
+export {
+  preservedIdentifierFor,
+  type RestoreTagInput,
+  restoredMemberIdentifier,
+  restoreTags,
+  temporaryIdentifierFor,
+} from './identifiers';
+export { kmsKeyManager } from './kms-keys';
+export { type CheckResult, type Dependents, type KeyManager, precheck, type SourceFacts } from './prechecks';
 export {
   clusterRestoreInput,
+  instanceFollowUpModify,
   instanceRestoreInput,
   isAuroraEngine,
   memberInstanceInput,
   orderedMembers,
   type RestoreTarget,
 } from './restore-inputs';
-export type { DatabaseRestoreProgress } from './swap-context';
+export { clusterSettingsMismatches, instanceSettingsMismatches } from './settings';
+export { type DatabaseRestoreProgress, NOT_FOUND_RETRY_DELAYS_MS } from './swap-context';
 
 export interface DatabaseRestoreTool {
   readonly kind: DatabaseKind;
-  /** The initial progress of a restore of `snapshot`; no AWS call. Throws ConfigurationError for a foreign snapshot. */
+  /** The initial progress (CHECKING) of a restore of `snapshot`; no AWS call. ConfigurationError for a foreign snapshot. */
   plan(snapshot: BackupMetadata, deploymentName: string): DatabaseRestoreProgress;
   /**
-   * One step of the swap (at most one mutating call), `polls` + 1. AVAILABLE and FAILED are returned unchanged.
-   * `reason` describes the step (the failure when FAILED). Transient AWS errors propagate for the caller to retry;
-   * InvalidInput when `progress` does not belong to this target and snapshot; ConfigurationError when the database
-   * uses a group that `allowedResources` does not list (thrown before any mutating call).
+   * One step (at most one mutating call), `polls` + 1. AVAILABLE and FAILED are returned unchanged. `reason`
+   * describes the step (the failure when FAILED; `refused` when no AWS resource was touched). Transient AWS errors
+   * propagate for the caller to retry; InvalidInput when `progress` does not belong to this target and snapshot.
    */
   advance(
     progress: DatabaseRestoreProgress,
@@ -63,7 +82,26 @@ export interface DatabaseRestoreTool {
 
 export interface DatabaseRestoreOptions {
   readonly clock?: () => Date;
+  /** Waits between the NotFound retries right after a create call. */
+  readonly sleep?: (ms: number) => Promise<void>;
   readonly allowedResources?: AllowedRestoreResources;
+  /** A security group with no ingress, put on production before the renames. Without it every restore is refused. */
+  readonly fenceSecurityGroupId?: string;
+  /** Breaks of the swap accepted (then listed as follow-ups); any other is refused. @default none */
+  readonly acknowledgedBreaks?: readonly SwapBreak[];
+  /** Keep a restored copy that failed before the swap. @default false (it is deleted) */
+  readonly keepTemporaryCopyOnFailure?: boolean;
+  /** The key an encrypted snapshot must use when it is customer managed. @default none */
+  readonly kmsKeyArn?: string;
+  /**
+   * Who manages a key (kmsKeyManager): a snapshot under the AWS managed aws/rds key needs no `kmsKeyArn`.
+   * @default - unknown: every encrypted snapshot needs `kmsKeyArn`
+   */
+  readonly keyManagerOf?: (keyId: string) => Promise<KeyManager>;
+  /** The Enhanced Monitoring role the copy may be given. @default none: a database with Enhanced Monitoring is refused */
+  readonly monitoringRoleArn?: string;
+  /** Only snapshots whose identifier starts with this are restored. @default SNAPSHOT_PREFIX */
+  readonly snapshotPrefix?: string;
 }
 
 export function createDatabaseRestore(
@@ -76,7 +114,11 @@ export function createDatabaseRestore(
 
 class RdsDatabaseRestore implements DatabaseRestoreTool {
   private readonly label: string;
-  private readonly swap: SwapContext;
+  private readonly target: SwapTarget;
+  private readonly settings: SwapSettings;
+  private readonly clock: () => Date;
+  private readonly snapshotPrefix: string;
+  private readonly keyManagerOf: (keyId: string) => Promise<KeyManager>;
 
   constructor(
     client: RDSClient,
@@ -88,22 +130,29 @@ class RdsDatabaseRestore implements DatabaseRestoreTool {
     if (!isValidRdsIdentifier(identifier.toLowerCase())) {
       throw new ConfigurationError(`'${identifier}' is not a valid RDS ${this.label} identifier`);
     }
-    this.swap = new SwapContext(
-      client,
-      this.label,
-      identifier,
-      options.clock ?? (() => new Date()),
-      options.allowedResources,
-    );
+    this.clock = options.clock ?? (() => new Date());
+    const reads = new RdsReads(client, options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))));
+    this.target = kind === 'instance' ? new InstanceSwap(reads) : new ClusterSwap(reads, this.clock);
+    this.snapshotPrefix = options.snapshotPrefix ?? SNAPSHOT_PREFIX;
+    this.keyManagerOf = options.keyManagerOf ?? (async () => undefined);
+    this.settings = {
+      fenceSecurityGroupId: options.fenceSecurityGroupId,
+      acknowledgedBreaks: options.acknowledgedBreaks ?? [],
+      kmsKeyArn: options.kmsKeyArn,
+      monitoringRoleArn: options.monitoringRoleArn,
+      allowedResources: options.allowedResources,
+      keepTemporaryCopyOnFailure: options.keepTemporaryCopyOnFailure ?? false,
+    };
   }
 
   plan(snapshot: BackupMetadata, deploymentName: string): DatabaseRestoreProgress {
     this.assertOwnSnapshot(snapshot);
     return {
-      status: 'RENAMING',
+      status: 'CHECKING',
       polls: 0,
       originalIdentifier: this.identifier,
       preservedIdentifier: preservedIdentifierFor(this.identifier, deploymentName),
+      temporaryIdentifier: temporaryIdentifierFor(this.identifier, deploymentName),
       snapshotIdentifier: snapshot.identifier,
     };
   }
@@ -114,15 +163,29 @@ class RdsDatabaseRestore implements DatabaseRestoreTool {
     if (progress.status === 'AVAILABLE' || progress.status === 'FAILED') return progress;
 
     const next: Step = { ...progress, polls: progress.polls + 1 };
+    const context: StepContext = {
+      target: this.target,
+      settings: this.settings,
+      clock: this.clock,
+      snapshot,
+      deploymentName,
+      keyManagerOf: this.keyManagerOf,
+    };
     try {
-      if (progress.status === 'RENAMING') {
-        return this.kind === 'instance'
-          ? await renameInstance(this.swap, next, progress.polls, deploymentName)
-          : await renameCluster(this.swap, next, progress.polls, deploymentName);
+      switch (next.status) {
+        case 'CHECKING':
+          return await checking(context, next);
+        case 'RESTORING':
+          return await restoring(context, next);
+        case 'FENCING':
+          return await fencing(context, next);
+        case 'RENAMING':
+          return await renaming(context, next);
+        case 'RECOVERING':
+          return await recovering(context, next);
+        default:
+          return await cleaningUp(context, next);
       }
-      return this.kind === 'instance'
-        ? await restoringInstance(this.swap, next)
-        : await restoringCluster(this.swap, next);
     } catch (error) {
       const name = errorName(error);
       if (name !== undefined && BUSY_RDS_ERRORS.has(name)) {
@@ -131,9 +194,7 @@ class RdsDatabaseRestore implements DatabaseRestoreTool {
           reason: `RDS refused the step for now (${name}: ${errorMessage(error)}); retrying next poll`,
         };
       }
-      if (name !== undefined && FATAL_RDS_ERRORS.has(name)) {
-        return this.swap.failed(next, `${name}: ${errorMessage(error)}`);
-      }
+      if (name !== undefined && FATAL_RDS_ERRORS.has(name)) return onFatal(next, `${name}: ${errorMessage(error)}`);
       throw error;
     }
   }
@@ -145,10 +206,10 @@ class RdsDatabaseRestore implements DatabaseRestoreTool {
           `stack restores ${this.label} '${this.identifier}'`,
       );
     }
-    if (!snapshot.identifier.startsWith(SNAPSHOT_PREFIX)) {
+    if (!snapshot.identifier.startsWith(this.snapshotPrefix)) {
       throw new ConfigurationError(
-        `snapshot '${snapshot.identifier}' was not made by DeploymentCrew (no '${SNAPSHOT_PREFIX}' prefix); the tool ` +
-          'only restores its own snapshots',
+        `snapshot '${snapshot.identifier}' was not made by this stack's DeploymentCrew (no '${this.snapshotPrefix}' ` +
+          'prefix); the tool only restores its own snapshots',
       );
     }
   }
@@ -161,16 +222,20 @@ class RdsDatabaseRestore implements DatabaseRestoreTool {
     if (progress.snapshotIdentifier !== snapshot.identifier) {
       problems.push(`snapshot '${progress.snapshotIdentifier}' is not '${snapshot.identifier}'`);
     }
-    const prefix = preservedIdentifierPrefix(this.identifier);
-    const preserved = progress.preservedIdentifier;
-    if (
-      !isValidRdsIdentifier(preserved) ||
-      !preserved.startsWith(prefix) ||
-      !/^[0-9a-f]{8}$/.test(preserved.slice(prefix.length))
-    ) {
-      problems.push(`preserved identifier '${preserved}' is not of the form '${prefix}<8 hex>'`);
-    } else if (deploymentName !== undefined && preserved !== preservedIdentifierFor(this.identifier, deploymentName)) {
-      problems.push(`preserved identifier '${preserved}' does not belong to deployment '${deploymentName}'`);
+    const names: [string, string, string, (id: string, name: string) => string][] = [
+      ['preserved', progress.preservedIdentifier, preservedIdentifierPrefix(this.identifier), preservedIdentifierFor],
+      ['temporary', progress.temporaryIdentifier, temporaryIdentifierPrefix(this.identifier), temporaryIdentifierFor],
+    ];
+    for (const [what, value, prefix, derive] of names) {
+      if (
+        !isValidRdsIdentifier(value) ||
+        !value.startsWith(prefix) ||
+        !/^[0-9a-f]{8}$/.test(value.slice(prefix.length))
+      ) {
+        problems.push(`${what} identifier '${value}' is not of the form '${prefix}<8 hex>'`);
+      } else if (deploymentName !== undefined && value !== derive(this.identifier, deploymentName)) {
+        problems.push(`${what} identifier '${value}' does not belong to deployment '${deploymentName}'`);
+      }
     }
     if (problems.length > 0) {
       throw new InvalidInputError(`database restore progress does not match this restore: ${problems.join('; ')}`);

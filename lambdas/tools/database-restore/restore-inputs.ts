@@ -3,6 +3,7 @@ import type {
   DBCluster,
   DBClusterMember,
   DBInstance,
+  ModifyDBInstanceMessage,
   RestoreDBClusterFromSnapshotMessage,
   RestoreDBInstanceFromDBSnapshotMessage,
   Tag,
@@ -10,8 +11,9 @@ import type {
 import { restoredMemberIdentifier } from './identifiers';
 
 /**
- * The requests of a restore, built from the preserved database's settings: pure functions, no AWS call, so that what
- * is sent can be checked field by field.
+ * The requests of a restore, built from the source database's settings: pure functions, no AWS call, so that what
+ * is sent can be checked field by field. Deletion protection is left off the restored copy until it takes the
+ * original's name (the final rename sets it), so that a copy that fails before the swap can be deleted.
  */
 
 /** Drops undefined and empty-array fields, so the request carries exactly what was decided. */
@@ -30,7 +32,7 @@ const GP3_BASELINE_THROUGHPUT = new Set([125, 500]);
  * picks itself (RDS rejects IOPS/throughput for gp3 below 400 GiB on MySQL, MariaDB and PostgreSQL, where it reports
  * the baseline); other types none.
  */
-function storagePerformance(
+export function storagePerformance(
   storageType: string | undefined,
   iops: number | undefined,
   throughput: number | undefined,
@@ -52,41 +54,65 @@ export function securityGroupIds(
 }
 
 export interface RestoreTarget {
-  /** The production identifier the restored database takes over. */
-  readonly originalIdentifier: string;
+  /** The temporary identifier the snapshot is restored under. */
+  readonly identifier: string;
   readonly snapshotIdentifier: string;
   readonly tags: Tag[];
 }
 
 /**
- * RestoreDBInstanceFromDBSnapshot input that recreates the preserved instance's setup: without them a restore gets
+ * RestoreDBInstanceFromDBSnapshot input that recreates the source instance's setup: without them a restore gets
  * the default security group, the default parameter and option groups, and a single AZ.
  */
 export function instanceRestoreInput(
-  preserved: DBInstance,
+  source: DBInstance,
   target: RestoreTarget,
 ): RestoreDBInstanceFromDBSnapshotMessage {
   return compact<RestoreDBInstanceFromDBSnapshotMessage>({
-    DBInstanceIdentifier: target.originalIdentifier,
+    DBInstanceIdentifier: target.identifier,
     DBSnapshotIdentifier: target.snapshotIdentifier,
-    DBInstanceClass: preserved.DBInstanceClass,
-    DBSubnetGroupName: preserved.DBSubnetGroup?.DBSubnetGroupName,
-    VpcSecurityGroupIds: securityGroupIds(preserved.VpcSecurityGroups),
-    DBParameterGroupName: preserved.DBParameterGroups?.[0]?.DBParameterGroupName,
-    OptionGroupName: preserved.OptionGroupMemberships?.[0]?.OptionGroupName,
-    MultiAZ: preserved.MultiAZ,
-    Port: preserved.Endpoint?.Port,
-    StorageType: preserved.StorageType,
+    DBInstanceClass: source.DBInstanceClass,
+    DBSubnetGroupName: source.DBSubnetGroup?.DBSubnetGroupName,
+    VpcSecurityGroupIds: securityGroupIds(source.VpcSecurityGroups),
+    DBParameterGroupName: source.DBParameterGroups?.[0]?.DBParameterGroupName,
+    OptionGroupName: source.OptionGroupMemberships?.[0]?.OptionGroupName,
+    MultiAZ: source.MultiAZ,
+    Port: source.Endpoint?.Port,
+    StorageType: source.StorageType,
     // At least the snapshot's size (storage never shrinks), and what production had grown to since.
-    AllocatedStorage: preserved.AllocatedStorage,
-    ...storagePerformance(preserved.StorageType, preserved.Iops, preserved.StorageThroughput),
-    PubliclyAccessible: preserved.PubliclyAccessible,
-    DeletionProtection: preserved.DeletionProtection,
-    CopyTagsToSnapshot: preserved.CopyTagsToSnapshot,
-    EnableIAMDatabaseAuthentication: preserved.IAMDatabaseAuthenticationEnabled,
-    BackupRetentionPeriod: preserved.BackupRetentionPeriod,
-    EnableCloudwatchLogsExports: preserved.EnabledCloudwatchLogsExports,
+    AllocatedStorage: source.AllocatedStorage,
+    ...storagePerformance(source.StorageType, source.Iops, source.StorageThroughput),
+    PubliclyAccessible: source.PubliclyAccessible,
+    DeletionProtection: false,
+    CopyTagsToSnapshot: source.CopyTagsToSnapshot,
+    EnableIAMDatabaseAuthentication: source.IAMDatabaseAuthenticationEnabled,
+    BackupRetentionPeriod: source.BackupRetentionPeriod,
+    EnableCloudwatchLogsExports: source.EnabledCloudwatchLogsExports,
     Tags: target.tags,
+  });
+}
+
+/**
+ * What a RestoreDBInstanceFromDBSnapshot cannot take (Enhanced Monitoring, Performance Insights): one
+ * ModifyDBInstance on the restored copy, before the swap; undefined when the source uses neither.
+ */
+export function instanceFollowUpModify(source: DBInstance, identifier: string): ModifyDBInstanceMessage | undefined {
+  const monitoring = (source.MonitoringInterval ?? 0) > 0;
+  const insights = source.PerformanceInsightsEnabled === true;
+  if (!monitoring && !insights) return undefined;
+  return compact<ModifyDBInstanceMessage>({
+    DBInstanceIdentifier: identifier,
+    ApplyImmediately: true,
+    ...(monitoring
+      ? { MonitoringInterval: source.MonitoringInterval, MonitoringRoleArn: source.MonitoringRoleArn }
+      : {}),
+    ...(insights
+      ? {
+          EnablePerformanceInsights: true,
+          PerformanceInsightsKMSKeyId: source.PerformanceInsightsKMSKeyId,
+          PerformanceInsightsRetentionPeriod: source.PerformanceInsightsRetentionPeriod,
+        }
+      : {}),
   });
 }
 
@@ -95,26 +121,27 @@ export function isAuroraEngine(engine: string | undefined): boolean {
   return (engine ?? '').startsWith('aurora');
 }
 
-/** RestoreDBClusterFromSnapshot input that recreates the preserved cluster's setup (not its instances). */
-export function clusterRestoreInput(preserved: DBCluster, target: RestoreTarget): RestoreDBClusterFromSnapshotMessage {
-  const scaling = preserved.ServerlessV2ScalingConfiguration;
-  const aurora = isAuroraEngine(preserved.Engine);
+/** RestoreDBClusterFromSnapshot input that recreates the source cluster's setup (not its Aurora instances). */
+export function clusterRestoreInput(source: DBCluster, target: RestoreTarget): RestoreDBClusterFromSnapshotMessage {
+  const scaling = source.ServerlessV2ScalingConfiguration;
+  const aurora = isAuroraEngine(source.Engine);
+  const monitoring = (source.MonitoringInterval ?? 0) > 0;
   return compact<RestoreDBClusterFromSnapshotMessage>({
-    DBClusterIdentifier: target.originalIdentifier,
+    DBClusterIdentifier: target.identifier,
     SnapshotIdentifier: target.snapshotIdentifier,
-    Engine: preserved.Engine,
-    EngineVersion: preserved.EngineVersion,
-    EngineMode: preserved.EngineMode === 'provisioned' ? undefined : preserved.EngineMode,
-    DBSubnetGroupName: preserved.DBSubnetGroup,
-    VpcSecurityGroupIds: securityGroupIds(preserved.VpcSecurityGroups),
-    DBClusterParameterGroupName: preserved.DBClusterParameterGroup,
-    Port: preserved.Port,
-    DeletionProtection: preserved.DeletionProtection,
-    KmsKeyId: preserved.KmsKeyId,
-    EnableIAMDatabaseAuthentication: preserved.IAMDatabaseAuthenticationEnabled,
-    CopyTagsToSnapshot: preserved.CopyTagsToSnapshot,
-    BackupRetentionPeriod: preserved.BackupRetentionPeriod,
-    EnableCloudwatchLogsExports: preserved.EnabledCloudwatchLogsExports,
+    Engine: source.Engine,
+    EngineVersion: source.EngineVersion,
+    EngineMode: source.EngineMode === 'provisioned' ? undefined : source.EngineMode,
+    DBSubnetGroupName: source.DBSubnetGroup,
+    VpcSecurityGroupIds: securityGroupIds(source.VpcSecurityGroups),
+    DBClusterParameterGroupName: source.DBClusterParameterGroup,
+    Port: source.Port,
+    DeletionProtection: false,
+    KmsKeyId: source.KmsKeyId,
+    EnableIAMDatabaseAuthentication: source.IAMDatabaseAuthenticationEnabled,
+    CopyTagsToSnapshot: source.CopyTagsToSnapshot,
+    BackupRetentionPeriod: source.BackupRetentionPeriod,
+    EnableCloudwatchLogsExports: source.EnabledCloudwatchLogsExports,
     ServerlessV2ScalingConfiguration:
       scaling === undefined
         ? undefined
@@ -123,20 +150,30 @@ export function clusterRestoreInput(preserved: DBCluster, target: RestoreTarget)
             MaxCapacity: scaling.MaxCapacity,
             SecondsUntilAutoPause: scaling.SecondsUntilAutoPause,
           }),
-    // Multi-AZ DB clusters carry instance class and storage on the cluster; Aurora does not accept them here.
+    // Multi-AZ DB clusters carry instance class, storage, monitoring and insights on the cluster; Aurora on members.
     ...(aurora
       ? {}
       : {
-          DBClusterInstanceClass: preserved.DBClusterInstanceClass,
-          StorageType: preserved.StorageType,
-          Iops: preserved.Iops,
-          PubliclyAccessible: preserved.PubliclyAccessible,
+          DBClusterInstanceClass: source.DBClusterInstanceClass,
+          StorageType: source.StorageType,
+          Iops: source.Iops,
+          PubliclyAccessible: source.PubliclyAccessible,
+          ...(monitoring
+            ? { MonitoringInterval: source.MonitoringInterval, MonitoringRoleArn: source.MonitoringRoleArn }
+            : {}),
+          ...(source.PerformanceInsightsEnabled === true
+            ? {
+                EnablePerformanceInsights: true,
+                PerformanceInsightsKMSKeyId: source.PerformanceInsightsKMSKeyId,
+                PerformanceInsightsRetentionPeriod: source.PerformanceInsightsRetentionPeriod,
+              }
+            : {}),
         }),
     Tags: target.tags,
   });
 }
 
-/** The preserved cluster's members, the writer first, then readers by failover priority and name. */
+/** The source cluster's members, the writer first, then readers by failover priority and name. */
 export function orderedMembers(cluster: DBCluster): DBClusterMember[] {
   return [...(cluster.DBClusterMembers ?? [])]
     .filter((member) => member.DBInstanceIdentifier !== undefined)
@@ -148,11 +185,12 @@ export function orderedMembers(cluster: DBCluster): DBClusterMember[] {
     });
 }
 
-/** CreateDBInstance input for the restored cluster's copy of one preserved Aurora member. */
+/** CreateDBInstance input for the restored cluster's copy of one source Aurora member. */
 export function memberInstanceInput(
   member: DBInstance,
   target: { readonly clusterIdentifier: string; readonly tags: Tag[] },
 ): CreateDBInstanceMessage {
+  const monitoring = (member.MonitoringInterval ?? 0) > 0;
   return compact<CreateDBInstanceMessage>({
     DBInstanceIdentifier: restoredMemberIdentifier(member.DBInstanceIdentifier ?? ''),
     DBClusterIdentifier: target.clusterIdentifier,
@@ -161,6 +199,16 @@ export function memberInstanceInput(
     DBParameterGroupName: member.DBParameterGroups?.[0]?.DBParameterGroupName,
     PromotionTier: member.PromotionTier,
     PubliclyAccessible: member.PubliclyAccessible,
+    ...(monitoring
+      ? { MonitoringInterval: member.MonitoringInterval, MonitoringRoleArn: member.MonitoringRoleArn }
+      : {}),
+    ...(member.PerformanceInsightsEnabled === true
+      ? {
+          EnablePerformanceInsights: true,
+          PerformanceInsightsKMSKeyId: member.PerformanceInsightsKMSKeyId,
+          PerformanceInsightsRetentionPeriod: member.PerformanceInsightsRetentionPeriod,
+        }
+      : {}),
     Tags: target.tags,
   });
 }

@@ -1,161 +1,174 @@
 import {
   type DBCluster,
   type DBInstance,
+  DescribeDBClusterEndpointsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
+  DescribeDBProxiesCommand,
+  DescribeDBProxyTargetsCommand,
   type RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
-import type { RollbackState } from '../../shared/cutover-contracts';
-import { ConfigurationError, unlessNotFound } from '../../shared/errors';
-import { TAG_RESTORED_FROM } from '../../shared/rds-names';
-import {
-  type AllowedRestoreResources,
-  type DiscoveredRestoreResources,
-  disallowedResources,
-} from './allowed-resources';
-import { isOurRestore, restoreTags } from './identifiers';
-import { orderedMembers, type RestoreTarget } from './restore-inputs';
+import type { DatabaseRestoreState } from '../../shared/cutover-contracts';
+import { unlessNotFound } from '../../shared/errors';
+import type { CheckSettings, Dependents, SourceFacts } from './prechecks';
+import { orderedMembers } from './restore-inputs';
 
 /**
- * What the instance and the cluster steps share: the RDS client, the target's label and identifier, the reads
- * (`describe…`), the checks before a mutating call, and the shapes of the returned progress (waiting, failed).
+ * What the instance and the cluster swaps share: the RDS client, the settings, the reads (`describe…`, with the
+ * retries that eventual consistency needs), and the interface each kind implements for the phases in swap-steps.
  */
 
-export type DatabaseRestoreProgress = NonNullable<RollbackState['database']>;
-
+export type DatabaseRestoreProgress = DatabaseRestoreState;
 /** The progress a step takes in (with `polls` already counted) and returns. */
 export type Step = DatabaseRestoreProgress;
 
-export class SwapContext {
+/** A database as the phases see it, instance or cluster. */
+export interface DatabaseView {
+  readonly identifier: string;
+  readonly status: string;
+  readonly resourceId: string | undefined;
+  /** Groups in effect (not `removing`). */
+  readonly securityGroupIds: readonly string[];
+  /** A group change is still being applied (a group not yet `active`). */
+  readonly securityGroupsChanging: boolean;
+  readonly deletionProtection: boolean;
+  readonly tags: readonly Tag[];
+}
+
+/** The source database, read for the pre-checks, with the restore built from what was read. */
+export interface InspectedSource {
+  readonly view: DatabaseView;
+  readonly facts: SourceFacts;
+  /** A reason the source cannot be handled at all (configured as the wrong kind). */
+  readonly unsupported?: string;
+  /** The one mutating call of the CHECKING step: the snapshot restored under `temporaryIdentifier`. */
+  restore(step: Step, tags: Tag[]): Promise<void>;
+}
+
+export type Preparation =
+  | { readonly state: 'ready'; readonly resourceId: string; readonly securityGroupIds: readonly string[] }
+  | { readonly state: 'waiting'; readonly reason: string; readonly modified?: boolean }
+  | { readonly state: 'failed'; readonly reason: string };
+
+/** One kind of database (instance, cluster): reads and the single mutating calls the phases make. */
+export interface SwapTarget {
+  readonly label: string;
+  describe(identifier: string): Promise<DatabaseView | undefined>;
+  inspect(identifier: string): Promise<InspectedSource | undefined>;
+  dependents(identifier: string): Promise<Dependents>;
+  /** RESTORING: waits for the copy, sends what a restore cannot take (once), verifies it against the source. */
+  prepare(step: Step): Promise<Preparation>;
+  setSecurityGroups(identifier: string, groupIds: readonly string[]): Promise<void>;
+  rename(from: string, to: string, deletionProtection?: boolean): Promise<void>;
+  /** One deletion call towards removing the temporary copy; `undefined` once it is gone, else what is awaited. */
+  removeTemporary(step: Step): Promise<string | undefined>;
+}
+
+export interface SwapSettings extends CheckSettings {
+  readonly keepTemporaryCopyOnFailure: boolean;
+}
+
+/** After a create call RDS may not list the new database for a moment: NotFound is retried this often first. */
+export const NOT_FOUND_RETRY_DELAYS_MS = [1_000, 2_000, 4_000] as const;
+
+export class RdsReads {
   constructor(
     readonly client: RDSClient,
-    /** `DB instance` or `DB cluster`, for messages. */
-    readonly label: string,
-    private readonly identifier: string,
-    private readonly clock: () => Date,
-    private readonly allowed: AllowedRestoreResources | undefined,
+    private readonly sleep: (ms: number) => Promise<void>,
   ) {}
 
-  restoreTarget(next: Step, preservedTags: Tag[] | undefined, deploymentName: string | undefined): RestoreTarget {
-    return {
-      originalIdentifier: next.originalIdentifier,
-      snapshotIdentifier: next.snapshotIdentifier,
-      tags: restoreTags(preservedTags, {
-        snapshotIdentifier: next.snapshotIdentifier,
-        preservedIdentifier: next.preservedIdentifier,
-        deploymentName,
-        restoredAt: this.clock(),
-      }),
-    };
-  }
-
-  notAvailableYet(next: Step, status: string | undefined): string {
-    if (status === 'renaming') {
-      return `the rename of '${next.originalIdentifier}' to '${next.preservedIdentifier}' is in progress`;
-    }
-    return (
-      `${this.label} '${next.originalIdentifier}' is '${status ?? 'unknown'}'; the rename to ` +
-      `'${next.preservedIdentifier}' waits for 'available'`
-    );
-  }
-
-  bothExist(next: Step, facts: { sameResource: boolean; ours: boolean }): Step {
-    if (facts.sameResource) {
-      return this.waiting(
-        next,
-        `the rename of '${next.originalIdentifier}' to '${next.preservedIdentifier}' is in progress`,
-      );
-    }
-    if (facts.ours) {
-      return {
-        ...next,
-        status: 'RESTORING',
-        reason: `the restore of '${next.originalIdentifier}' from '${next.snapshotIdentifier}' was already started`,
-      };
-    }
-    return this.failed(
-      next,
-      `both '${next.originalIdentifier}' and '${next.preservedIdentifier}' exist and are different databases ` +
-        `(a leftover '${next.preservedIdentifier}' from an earlier rollback, or a database created under the original ` +
-        'name): nothing was changed by this step',
-    );
-  }
-
-  /** At the first poll nothing was renamed yet: the database is simply missing. Later, a rename may hide both names. */
-  neitherFound(next: Step, pollsBefore: number): Step {
-    if (pollsBefore === 0) {
-      return this.failed(
-        next,
-        `${this.label} '${next.originalIdentifier}' not found (nor '${next.preservedIdentifier}'): nothing to roll back`,
-      );
-    }
-    return this.waiting(
-      next,
-      `neither '${next.originalIdentifier}' nor '${next.preservedIdentifier}' is visible; a rename in flight can ` +
-        'hide both names briefly',
-    );
-  }
-
-  restoredProblem(next: Step, tags: Tag[] | undefined, exists: boolean): string | undefined {
-    if (!exists) {
-      return (
-        `restored ${this.label} '${next.originalIdentifier}' not found after the restore was started; the preserved ` +
-        `database '${next.preservedIdentifier}' is untouched`
-      );
-    }
-    if (!isOurRestore(tags, next.snapshotIdentifier)) {
-      return (
-        `${this.label} '${next.originalIdentifier}' was not restored by this rollback (no ${TAG_RESTORED_FROM}=` +
-        `${next.snapshotIdentifier} tag)`
-      );
-    }
-    return undefined;
-  }
-
-  waiting(next: Step, reason: string): Step {
-    return { ...next, reason };
-  }
-
-  failed(next: Step, reason: string): Step {
-    return {
-      ...next,
-      status: 'FAILED',
-      reason: `${reason}. The preserved database '${next.preservedIdentifier}' (if it exists) holds the pre-rollback data`,
-    };
-  }
-
-  assertAllowed(discovered: DiscoveredRestoreResources): void {
-    const problems = disallowedResources(discovered, this.allowed);
-    if (problems.length > 0) {
-      throw new ConfigurationError(
-        `restoring ${this.label} '${this.identifier}' would use resources the stack does not allow (and its IAM ` +
-          `policy does not cover): ${problems.join('; ')}. Add them to the configuration, or restore by hand`,
-      );
-    }
-  }
-
-  async describeInstance(identifier: string): Promise<DBInstance | undefined> {
+  async instance(identifier: string): Promise<DBInstance | undefined> {
     const output = await unlessNotFound('DBInstanceNotFoundFault', () =>
       this.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier })),
     );
     return output?.DBInstances?.[0];
   }
 
-  async describeCluster(identifier: string): Promise<DBCluster | undefined> {
+  async cluster(identifier: string): Promise<DBCluster | undefined> {
     const output = await unlessNotFound('DBClusterNotFoundFault', () =>
       this.client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier })),
     );
     return output?.DBClusters?.[0];
   }
 
+  /** A database this rollback created: NotFound right after the create call is eventual consistency, retried. */
+  async created<T>(read: () => Promise<T | undefined>): Promise<T | undefined> {
+    let found = await read();
+    for (const delay of NOT_FOUND_RETRY_DELAYS_MS) {
+      if (found !== undefined) return found;
+      await this.sleep(delay);
+      found = await read();
+    }
+    return found;
+  }
+
   /** The cluster's member instances, one Describe each (scoped ARNs; no account-wide listing). */
-  async describeMembers(cluster: DBCluster): Promise<DBInstance[]> {
+  async members(cluster: DBCluster): Promise<DBInstance[]> {
     const members: DBInstance[] = [];
     for (const member of orderedMembers(cluster)) {
-      const instance = await this.describeInstance(member.DBInstanceIdentifier ?? '');
+      const instance = await this.instance(member.DBInstanceIdentifier ?? '');
       if (instance !== undefined) members.push(instance);
     }
     return members;
   }
+
+  /** Names of the RDS proxies with a target on this database (`RDS_INSTANCE` or `TRACKED_CLUSTER`). */
+  async proxiesTargeting(identifier: string, targetType: 'RDS_INSTANCE' | 'TRACKED_CLUSTER'): Promise<string[]> {
+    const names: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.client.send(new DescribeDBProxiesCommand({ Marker: marker }));
+      for (const proxy of page.DBProxies ?? []) {
+        if (proxy.DBProxyName === undefined) continue;
+        if (await this.proxyTargets(proxy.DBProxyName, identifier, targetType)) names.push(proxy.DBProxyName);
+      }
+      marker = page.Marker;
+    } while (marker !== undefined);
+    return names;
+  }
+
+  private async proxyTargets(proxy: string, identifier: string, targetType: string): Promise<boolean> {
+    let marker: string | undefined;
+    do {
+      const page = await this.client.send(new DescribeDBProxyTargetsCommand({ DBProxyName: proxy, Marker: marker }));
+      const hit = (page.Targets ?? []).some(
+        (target) => target.Type === targetType && target.RdsResourceId?.toLowerCase() === identifier.toLowerCase(),
+      );
+      if (hit) return true;
+      marker = page.Marker;
+    } while (marker !== undefined);
+    return false;
+  }
+
+  async customEndpoints(clusterIdentifier: string): Promise<string[]> {
+    const names: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.client.send(
+        new DescribeDBClusterEndpointsCommand({ DBClusterIdentifier: clusterIdentifier, Marker: marker }),
+      );
+      for (const endpoint of page.DBClusterEndpoints ?? []) {
+        if (endpoint.EndpointType?.toUpperCase() === 'CUSTOM') {
+          names.push(endpoint.DBClusterEndpointIdentifier ?? endpoint.Endpoint ?? 'unnamed');
+        }
+      }
+      marker = page.Marker;
+    } while (marker !== undefined);
+    return names;
+  }
+}
+
+export function activeGroups(groups: readonly { VpcSecurityGroupId?: string; Status?: string }[] | undefined): {
+  ids: string[];
+  changing: boolean;
+} {
+  const list = groups ?? [];
+  return {
+    ids: list
+      .filter((group) => group.Status !== 'removing' && group.Status !== 'inactive')
+      .map((group) => group.VpcSecurityGroupId)
+      .filter((id): id is string => id !== undefined),
+    changing: list.some((group) => group.Status !== undefined && group.Status !== 'active'),
+  };
 }

@@ -79,6 +79,8 @@ export interface MetricsMonitor {
   /** The load balancer's requests and own 5xx over a window (before the first shift). */
   baseline(window: TimeWindow, now: Date): Promise<LoadBalancerBaseline>;
   sample(request: SampleRequest): Promise<CanarySample>;
+  /** The names among `alarmNames` that are in ALARM now (metric and composite alarms; an unknown name is an error). */
+  alarmsInAlarm(alarmNames: readonly string[]): Promise<string[]>;
   /** The live side's errors after a rollback: every 5xx the load balancer makes above baseline is live's then. */
   liveErrorRate(
     liveTargetGroupFullName: string,
@@ -239,7 +241,7 @@ class CloudWatchMetricsMonitor implements MetricsMonitor {
   }
 
   /** Names of the watched alarms that are in ALARM; a watched alarm that does not exist is a configuration error. */
-  private async alarmsInAlarm(watchedAlarms: readonly string[]): Promise<string[]> {
+  async alarmsInAlarm(watchedAlarms: readonly string[]): Promise<string[]> {
     const names = [...new Set(watchedAlarms)];
     const states = new Map<string, string>();
     for (const chunk of chunks(names, ALARM_NAMES_PER_CALL)) {

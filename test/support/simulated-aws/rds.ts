@@ -3,8 +3,11 @@ import {
   type CreateDBSnapshotCommandInput,
   type DBInstance,
   type DBSnapshot,
+  DeleteDBInstanceCommand,
+  type DeleteDBInstanceCommandInput,
   DescribeDBInstancesCommand,
   type DescribeDBInstancesCommandInput,
+  DescribeDBProxiesCommand,
   DescribeDBSnapshotsCommand,
   type DescribeDBSnapshotsCommandInput,
   ModifyDBInstanceCommand,
@@ -23,10 +26,16 @@ import { assertOnlyKeys, awsError, notModelled } from './errors';
 
 /**
  * RDS of the simulated production: the instance `shop-prod-db` (PostgreSQL 16.4, Multi-AZ, gp3, encrypted), its
- * manual snapshots (the backup tool's), and the rename swap of the database restore: a rename moves the instance to
- * its new identifier at once (`renaming` for one Describe), a restore creates an instance (`creating` for two
- * Describes) from an available snapshot.
+ * manual snapshots (the backup tool's), and the database restore: a restore creates an instance (`creating` for two
+ * Describes) from an available snapshot, a security group change shows `modifying` for one Describe, a rename moves
+ * the instance to its new identifier at once (`renaming` for one Describe), a deletion removes it at once. No RDS
+ * Proxy exists.
  */
+
+/** The security group with no ingress the restore fences production with. */
+export const SIM_FENCE_SECURITY_GROUP = 'sg-0fe0ce0000000000a';
+/** The KMS key the database and its snapshots are encrypted with. */
+export const SIM_DB_KMS_KEY = `arn:aws:kms:${SIM.region}:${SIM.account}:key/db-key`;
 
 export interface SnapshotBehaviour {
   /** Describes that answer `creating` before the final status. */
@@ -45,12 +54,17 @@ export interface SnapshotBehaviour {
 export interface RestoreBehaviour {
   /** RestoreDBInstanceFromDBSnapshot fails with this RDS error name, every time. */
   readonly failWith?: string;
+  /** The restored instance ends in this status instead of `available` (e.g. `incompatible-parameters`). */
+  readonly restoredStatus?: string;
+  /** ModifyDBInstance renaming an instance whose name starts with this fails with an RDS error name, every time. */
+  readonly renameFailsFor?: { readonly identifierPrefix: string; readonly error: string };
 }
 
-const KMS_KEY = `arn:aws:kms:${SIM.region}:${SIM.account}:key/db-key`;
+const KMS_KEY = SIM_DB_KMS_KEY;
 const ENDPOINT_SUFFIX = `c1a2b3c4d5e6.${SIM.region}.rds.amazonaws.com`;
 const RENAMING_DESCRIBES = 1;
 const CREATING_DESCRIBES = 2;
+const MODIFYING_DESCRIBES = 1;
 
 function rdsError(name: string, message: string): Error {
   return awsError(name, message);
@@ -58,8 +72,9 @@ function rdsError(name: string, message: string): Error {
 
 interface SimInstance {
   instance: DBInstance;
-  /** Describes left that still show the transitional status; then `available`. */
+  /** Describes left that still show the transitional status; then `finalStatus`. */
   describesLeft: number;
+  finalStatus?: string;
 }
 
 export class SimulatedRds {
@@ -199,6 +214,12 @@ export class SimulatedRds {
         ),
       );
     mock
+      .on(DeleteDBInstanceCommand)
+      .callsFake((input: DeleteDBInstanceCommandInput) =>
+        run(`DeleteDBInstance ${input.DBInstanceIdentifier ?? ''}`, () => this.deleteInstance(input)),
+      );
+    mock.on(DescribeDBProxiesCommand).callsFake(() => run('DescribeDBProxies', () => ({ DBProxies: [] })));
+    mock
       .on(RestoreDBInstanceFromDBSnapshotCommand)
       .callsFake((input: RestoreDBInstanceFromDBSnapshotCommandInput) =>
         run(
@@ -279,7 +300,11 @@ export class SimulatedRds {
     const described = structuredClone(entry.instance);
     if (entry.describesLeft > 0) {
       entry.describesLeft -= 1;
-      if (entry.describesLeft === 0) entry.instance.DBInstanceStatus = 'available';
+      if (entry.describesLeft === 0) {
+        entry.instance.DBInstanceStatus = entry.finalStatus ?? 'available';
+        // A security group change is over with the modification.
+        for (const group of entry.instance.VpcSecurityGroups ?? []) group.Status = 'active';
+      }
     }
     return { DBInstances: [described] };
   }
@@ -288,34 +313,67 @@ export class SimulatedRds {
     assertOnlyKeys('RDS', 'ModifyDBInstance', input, [
       'DBInstanceIdentifier',
       'NewDBInstanceIdentifier',
+      'VpcSecurityGroupIds',
       'ApplyImmediately',
       'DeletionProtection',
     ]);
     const from = (input.DBInstanceIdentifier ?? '').toLowerCase();
     const to = input.NewDBInstanceIdentifier?.toLowerCase();
-    if (to === undefined) throw notModelled('RDS', 'ModifyDBInstance other than a rename');
     if (input.ApplyImmediately !== true) {
-      throw notModelled(
-        'RDS',
-        'ModifyDBInstance rename without ApplyImmediately (pending until the maintenance window)',
-      );
+      throw notModelled('RDS', 'ModifyDBInstance without ApplyImmediately (pending until the maintenance window)');
     }
     const entry = this.instances.get(from);
     if (entry === undefined) throw rdsError('DBInstanceNotFoundFault', `DBInstance ${from} not found.`);
-    if (input.DeletionProtection !== undefined && input.DeletionProtection !== entry.instance.DeletionProtection) {
-      throw notModelled('RDS', 'ModifyDBInstance changing DeletionProtection');
-    }
     if (entry.instance.DBInstanceStatus !== 'available') {
       throw rdsError('InvalidDBInstanceStateFault', `DB instance ${from} is not available for modification`);
     }
+    const groups = input.VpcSecurityGroupIds;
+    if (groups !== undefined) {
+      if (to !== undefined) throw notModelled('RDS', 'ModifyDBInstance renaming and changing security groups at once');
+      const known = new Set([SIM_DB_SECURITY_GROUP, SIM_FENCE_SECURITY_GROUP]);
+      const unknown = groups.filter((id) => !known.has(id));
+      if (unknown.length > 0)
+        throw rdsError('InvalidParameterValue', `Invalid security group ids: ${unknown.join(', ')}`);
+      entry.instance.VpcSecurityGroups = groups.map((id) => ({ VpcSecurityGroupId: id, Status: 'adding' }));
+      entry.instance.DBInstanceStatus = 'modifying';
+      entry.describesLeft = MODIFYING_DESCRIBES;
+      entry.finalStatus = 'available';
+      return { DBInstance: structuredClone(entry.instance) };
+    }
+    if (to === undefined) throw notModelled('RDS', 'ModifyDBInstance other than a rename or a security group change');
+    const failing = this.restore.renameFailsFor;
+    if (failing !== undefined && from.startsWith(failing.identifierPrefix))
+      throw rdsError(failing.error, 'simulated rename failure');
     if (this.instances.has(to)) throw rdsError('DBInstanceAlreadyExistsFault', `DB instance ${to} already exists`);
+    if (input.DeletionProtection !== undefined) entry.instance.DeletionProtection = input.DeletionProtection;
     this.instances.delete(from);
     entry.instance.DBInstanceIdentifier = to;
     entry.instance.DBInstanceArn = `arn:aws:rds:${SIM.region}:${SIM.account}:db:${to}`;
     entry.instance.DBInstanceStatus = 'renaming';
     entry.instance.Endpoint = { ...entry.instance.Endpoint, Address: `${to}.${ENDPOINT_SUFFIX}` };
     entry.describesLeft = RENAMING_DESCRIBES;
+    entry.finalStatus = 'available';
     this.instances.set(to, entry);
+    return { DBInstance: structuredClone(entry.instance) };
+  }
+
+  private deleteInstance(input: DeleteDBInstanceCommandInput): { DBInstance: DBInstance } {
+    assertOnlyKeys('RDS', 'DeleteDBInstance', input, [
+      'DBInstanceIdentifier',
+      'SkipFinalSnapshot',
+      'DeleteAutomatedBackups',
+    ]);
+    const identifier = (input.DBInstanceIdentifier ?? '').toLowerCase();
+    const entry = this.instances.get(identifier);
+    if (entry === undefined) throw rdsError('DBInstanceNotFoundFault', `DBInstance ${identifier} not found.`);
+    if (entry.instance.DeletionProtection === true) {
+      throw rdsError(
+        'InvalidParameterCombination',
+        'Cannot delete protected DB Instance, please disable deletion protection',
+      );
+    }
+    if (input.SkipFinalSnapshot !== true) throw notModelled('RDS', 'DeleteDBInstance with a final snapshot');
+    this.instances.delete(identifier);
     return { DBInstance: structuredClone(entry.instance) };
   }
 
@@ -423,7 +481,11 @@ export class SimulatedRds {
       InstanceCreateTime: this.clock.now(),
       TagList: structuredClone(input.Tags ?? []),
     };
-    this.instances.set(identifier, { instance, describesLeft: CREATING_DESCRIBES });
+    this.instances.set(identifier, {
+      instance,
+      describesLeft: CREATING_DESCRIBES,
+      finalStatus: this.restore.restoredStatus ?? 'available',
+    });
     return { DBInstance: structuredClone(instance) };
   }
 }

@@ -42,7 +42,7 @@ describe('snapshotIdentifierFor', () => {
     const names = ['Release-1', 'release-1', 'release.1', 'release_1', `${'r'.repeat(60)}-a`, `${'r'.repeat(60)}-b`];
 
     // Act
-    const identifiers = new Set(names.map(snapshotIdentifierFor));
+    const identifiers = new Set(names.map((name) => snapshotIdentifierFor(name)));
 
     // Assess
     expect(identifiers.size).toBe(names.length);

@@ -1,20 +1,21 @@
 import {
   CreateDBInstanceCommand,
+  DeleteDBClusterCommand,
+  DeleteDBInstanceCommand,
   ModifyDBClusterCommand,
   RestoreDBClusterFromSnapshotCommand,
 } from '@aws-sdk/client-rds';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../../lambdas/shared/errors';
 import type { DatabaseRestoreProgress } from '../../../lambdas/tools/database-restore';
-import { rejection } from '../../support/errors';
-import { clusterTool, FakeRds, rds, sentCommandNames } from './fake-rds';
+import { advanceUntil, clusterTool, FakeRds, rds, sentCommandNames } from './fake-rds';
 import {
   CLUSTER_PRESERVED_ID,
+  CLUSTER_TEMPORARY_ID,
   clusterMember,
   clusterSnapshot,
   DEPLOYMENT,
+  FENCE_SG,
   productionCluster,
-  SNAPSHOT_ID,
 } from './fixtures';
 
 let fake: FakeRds;
@@ -25,115 +26,76 @@ beforeEach(() => {
   fake.install(rds);
 });
 
-describe('database restore: Aurora cluster', () => {
-  function seedCluster(): void {
-    fake.clusters.set('orders', productionCluster());
-    for (const identifier of ['orders-1', 'orders-2', 'orders-3']) {
-      fake.instances.set(identifier, clusterMember(identifier));
-    }
-  }
+const done = (progress: DatabaseRestoreProgress) => progress.status === 'AVAILABLE' || progress.status === 'FAILED';
+const clusterModifies = () => rds.commandCalls(ModifyDBClusterCommand).map((call) => call.args[0].input);
 
-  it('renames the cluster with the exact ModifyDBCluster input', async () => {
+function seedCluster(): void {
+  fake.clusters.set('orders', productionCluster());
+  for (const identifier of ['orders-1', 'orders-2', 'orders-3'])
+    fake.instances.set(identifier, clusterMember(identifier));
+}
+
+describe('database restore: Aurora cluster, restore first and swap last', () => {
+  it('restores the cluster and its members beside production, then fences and swaps the names', async () => {
     // Prepare
     seedCluster();
     const tool = clusterTool();
 
     // Act
-    const next = await tool.advance(tool.plan(clusterSnapshot, DEPLOYMENT), clusterSnapshot);
+    const end = await advanceUntil(tool, tool.plan(clusterSnapshot, DEPLOYMENT), clusterSnapshot, fake, done);
 
     // Assess
-    expect(next).toMatchObject({ status: 'RENAMING', polls: 1, preservedIdentifier: CLUSTER_PRESERVED_ID });
-    const renames = rds.commandCalls(ModifyDBClusterCommand);
-    expect(renames.map((call) => call.args[0].input)).toStrictEqual([
-      { DBClusterIdentifier: 'orders', NewDBClusterIdentifier: CLUSTER_PRESERVED_ID, ApplyImmediately: true },
-    ]);
-  });
-
-  it('restores the cluster, then creates the writer copy first and the readers once it is available', async () => {
-    // Prepare
-    seedCluster();
-    const tool = clusterTool();
-    let progress = await tool.advance(tool.plan(clusterSnapshot, DEPLOYMENT), clusterSnapshot, DEPLOYMENT);
-    fake.completeRenames();
-
-    // Act
-    progress = await tool.advance(progress, clusterSnapshot, DEPLOYMENT);
-    const restoring = progress;
-    progress = await tool.advance(progress, clusterSnapshot, DEPLOYMENT);
-    const clusterCreating = progress;
-    fake.setClusterStatus('orders', 'available');
-    progress = await tool.advance(progress, clusterSnapshot, DEPLOYMENT);
-    const afterWriterCreate = progress;
-    progress = await tool.advance(progress, clusterSnapshot, DEPLOYMENT);
-    const waitingForWriter = progress;
-    fake.setInstanceStatus('orders-1-rb', 'available');
-    progress = await tool.advance(progress, clusterSnapshot, DEPLOYMENT);
-    progress = await tool.advance(progress, clusterSnapshot, DEPLOYMENT);
-    progress = await tool.advance(progress, clusterSnapshot, DEPLOYMENT);
-    const readersCreating = progress;
-    fake.setInstanceStatus('orders-3-rb', 'available');
-    fake.setInstanceStatus('orders-2-rb', 'available');
-    progress = await tool.advance(progress, clusterSnapshot, DEPLOYMENT);
-
-    // Assess
-    expect(restoring.status).toBe('RESTORING');
-    expect(rds.commandCalls(RestoreDBClusterFromSnapshotCommand)[0]?.args[0].input).toMatchObject({
-      DBClusterIdentifier: 'orders',
-      SnapshotIdentifier: SNAPSHOT_ID,
-      Engine: 'aurora-postgresql',
-      DBSubnetGroupName: 'app-subnets',
-      DBClusterParameterGroupName: 'orders-cluster-pg',
-      ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 8 },
-    });
-    expect(clusterCreating).toMatchObject({ status: 'RESTORING' });
-    expect(clusterCreating.reason).toContain("DB cluster 'orders' is 'creating'");
-    expect(afterWriterCreate.reason).toContain("creating writer 'orders-1-rb'");
-    expect(waitingForWriter.reason).toContain('waiting for the writer');
-    expect(readersCreating).toMatchObject({ status: 'RESTORING' });
-    expect(progress).toMatchObject({ status: 'AVAILABLE' });
-    const creates = rds.commandCalls(CreateDBInstanceCommand).map((call) => call.args[0].input);
-    expect(creates.map((input) => input.DBInstanceIdentifier)).toEqual(['orders-1-rb', 'orders-3-rb', 'orders-2-rb']);
-    expect(creates[0]).toMatchObject({
-      DBClusterIdentifier: 'orders',
-      DBInstanceClass: 'db.serverless',
-      Engine: 'aurora-postgresql',
-      DBParameterGroupName: 'orders-instance-pg',
-    });
-    expect(sentCommandNames().some((name) => name.startsWith('Delete'))).toBe(false);
-    expect(fake.clusters.get(CLUSTER_PRESERVED_ID)?.DbClusterResourceId).toBe('cluster-PRODUCTION');
-  });
-
-  it('refuses before renaming when a member uses a parameter group that is not allowed', async () => {
-    // Prepare
-    seedCluster();
-    fake.instances.set(
-      'orders-2',
-      clusterMember('orders-2', { DBParameterGroups: [{ DBParameterGroupName: 'tuned-by-hand' }] }),
+    expect(end.status, end.reason).toBe('AVAILABLE');
+    expect(rds.commandCalls(RestoreDBClusterFromSnapshotCommand)[0]?.args[0].input.DBClusterIdentifier).toBe(
+      CLUSTER_TEMPORARY_ID,
     );
-    const tool = clusterTool();
-
-    // Act
-    const error = await rejection(tool.advance(tool.plan(clusterSnapshot, DEPLOYMENT), clusterSnapshot));
-
-    // Assess
-    expect(error).toBeInstanceOf(ConfigurationError);
-    expect(error.message).toContain("'tuned-by-hand'");
-    expect(rds.commandCalls(ModifyDBClusterCommand)).toHaveLength(0);
+    const created = rds.commandCalls(CreateDBInstanceCommand).map((call) => call.args[0].input);
+    expect(created.map((input) => [input.DBInstanceIdentifier, input.DBClusterIdentifier])).toEqual([
+      ['orders-1-rb', CLUSTER_TEMPORARY_ID],
+      ['orders-3-rb', CLUSTER_TEMPORARY_ID],
+      ['orders-2-rb', CLUSTER_TEMPORARY_ID],
+    ]);
+    const mutating = sentCommandNames().filter((name) => !name.startsWith('Describe'));
+    expect(mutating.indexOf('ModifyDBClusterCommand')).toBeGreaterThan(mutating.lastIndexOf('CreateDBInstanceCommand'));
+    expect(clusterModifies()).toEqual([
+      { DBClusterIdentifier: 'orders', VpcSecurityGroupIds: [FENCE_SG], ApplyImmediately: true },
+      { DBClusterIdentifier: 'orders', NewDBClusterIdentifier: CLUSTER_PRESERVED_ID, ApplyImmediately: true },
+      {
+        DBClusterIdentifier: CLUSTER_TEMPORARY_ID,
+        NewDBClusterIdentifier: 'orders',
+        ApplyImmediately: true,
+        DeletionProtection: true,
+      },
+    ]);
+    expect(fake.clusters.get('orders')?.DbClusterResourceId).toMatch(/^cluster-RESTORED-/);
+    expect(end.fence?.originalSecurityGroupIds).toEqual(['sg-0ccc']);
   });
 
-  it('fails when the restored cluster does not carry this rollback tag', async () => {
+  it('a member that fails is a failure before the swap: members and cluster deleted, production untouched', async () => {
     // Prepare
-    fake.clusters.set(CLUSTER_PRESERVED_ID, productionCluster({ DBClusterIdentifier: CLUSTER_PRESERVED_ID }));
-    fake.clusters.set('orders', { DBClusterIdentifier: 'orders', Status: 'available', Engine: 'aurora-postgresql' });
+    seedCluster();
     const tool = clusterTool();
-    const restoring: DatabaseRestoreProgress = { ...tool.plan(clusterSnapshot, DEPLOYMENT), status: 'RESTORING' };
+    const restoring = await advanceUntil(tool, tool.plan(clusterSnapshot, DEPLOYMENT), clusterSnapshot, fake, () =>
+      fake.instances.has('orders-1-rb'),
+    );
+    fake.setInstanceStatus('orders-1-rb', 'failed');
 
     // Act
-    const next = await tool.advance(restoring, clusterSnapshot);
+    let end = restoring;
+    for (let i = 0; i < 10 && !done(end); i += 1) {
+      end = await tool.advance(end, clusterSnapshot, DEPLOYMENT);
+    }
 
     // Assess
-    expect(next.status).toBe('FAILED');
-    expect(next.reason).toContain('was not restored by this rollback');
-    expect(rds.commandCalls(CreateDBInstanceCommand)).toHaveLength(0);
+    expect(end.status).toBe('FAILED');
+    expect(end.reason).toContain("DB instance 'orders-1-rb' is 'failed'");
+    expect(rds.commandCalls(DeleteDBInstanceCommand).map((call) => call.args[0].input)).toEqual([
+      { DBInstanceIdentifier: 'orders-1-rb' },
+    ]);
+    expect(rds.commandCalls(DeleteDBClusterCommand).map((call) => call.args[0].input)).toEqual([
+      { DBClusterIdentifier: CLUSTER_TEMPORARY_ID, SkipFinalSnapshot: true },
+    ]);
+    expect(clusterModifies()).toEqual([]);
+    expect([...fake.clusters.keys()]).toEqual(['orders']);
   });
 });

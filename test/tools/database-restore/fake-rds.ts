@@ -6,8 +6,13 @@ import {
   type DBInstance,
   DBInstanceAlreadyExistsFault,
   DBInstanceNotFoundFault,
+  DeleteDBClusterCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBClusterEndpointsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
+  DescribeDBProxiesCommand,
+  DescribeDBProxyTargetsCommand,
   ModifyDBClusterCommand,
   type ModifyDBClusterMessage,
   ModifyDBInstanceCommand,
@@ -19,9 +24,15 @@ import {
   type RestoreDBInstanceFromDBSnapshotMessage,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createDatabaseRestore } from '../../../lambdas/tools/database-restore';
+import type { BackupMetadata } from '../../../lambdas/shared/contracts';
+import {
+  createDatabaseRestore,
+  type DatabaseRestoreOptions,
+  type DatabaseRestoreProgress,
+  type DatabaseRestoreTool,
+} from '../../../lambdas/tools/database-restore';
 import { fault } from '../../support/errors';
-import { allowed, clock } from './fixtures';
+import { allowed, clock, DEPLOYMENT, FENCE_SG, KMS_KEY } from './fixtures';
 
 /**
  * The mocked RDS client of the swap tests and the tools under test. Each test file keeps its own `fake` and resets
@@ -35,6 +46,10 @@ import { allowed, clock } from './fixtures';
 export class FakeRds {
   readonly instances = new Map<string, DBInstance>();
   readonly clusters = new Map<string, DBCluster>();
+  /** Proxy name → identifiers its targets name (RDS_INSTANCE for instances, TRACKED_CLUSTER for clusters). */
+  readonly proxies = new Map<string, string[]>();
+  /** Cluster → its custom endpoint names. */
+  readonly customEndpoints = new Map<string, string[]>();
   private readonly renames = new Map<string, string>();
   private nextResourceId = 1;
 
@@ -51,6 +66,20 @@ export class FakeRds {
     });
     mock.on(ModifyDBInstanceCommand).callsFake((input: ModifyDBInstanceMessage) => {
       const instance = this.requireInstance(input.DBInstanceIdentifier ?? '');
+      if (input.VpcSecurityGroupIds !== undefined) {
+        // Applied at once here; RDS shows `modifying` for a while, which the tests set themselves.
+        instance.VpcSecurityGroups = input.VpcSecurityGroupIds.map((id) => ({
+          VpcSecurityGroupId: id,
+          Status: 'active',
+        }));
+      }
+      if (input.MonitoringInterval !== undefined) {
+        instance.MonitoringInterval = input.MonitoringInterval;
+        instance.MonitoringRoleArn = input.MonitoringRoleArn;
+      }
+      if (input.EnablePerformanceInsights !== undefined)
+        instance.PerformanceInsightsEnabled = input.EnablePerformanceInsights;
+      if (input.DeletionProtection !== undefined) instance.DeletionProtection = input.DeletionProtection;
       if (input.NewDBInstanceIdentifier !== undefined) {
         instance.DBInstanceStatus = 'renaming';
         this.renames.set(instance.DBInstanceIdentifier ?? '', input.NewDBInstanceIdentifier);
@@ -60,6 +89,13 @@ export class FakeRds {
     mock.on(ModifyDBClusterCommand).callsFake((input: ModifyDBClusterMessage) => {
       const cluster = this.clusters.get((input.DBClusterIdentifier ?? '').toLowerCase());
       if (cluster === undefined) throw fault(DBClusterNotFoundFault);
+      if (input.VpcSecurityGroupIds !== undefined) {
+        cluster.VpcSecurityGroups = input.VpcSecurityGroupIds.map((id) => ({
+          VpcSecurityGroupId: id,
+          Status: 'active',
+        }));
+      }
+      if (input.DeletionProtection !== undefined) cluster.DeletionProtection = input.DeletionProtection;
       if (input.NewDBClusterIdentifier !== undefined) {
         cluster.Status = 'renaming';
         this.renames.set(cluster.DBClusterIdentifier ?? '', input.NewDBClusterIdentifier);
@@ -69,10 +105,35 @@ export class FakeRds {
     mock.on(RestoreDBInstanceFromDBSnapshotCommand).callsFake((input: RestoreDBInstanceFromDBSnapshotMessage) => {
       const identifier = input.DBInstanceIdentifier ?? '';
       if (this.instances.has(identifier)) throw fault(DBInstanceAlreadyExistsFault);
+      // What RDS makes of the request: the fields it takes, the rest RDS defaults.
       const instance: DBInstance = {
         DBInstanceIdentifier: identifier,
         DBInstanceStatus: 'creating',
         DbiResourceId: `db-RESTORED-${this.nextResourceId++}`,
+        DBInstanceClass: input.DBInstanceClass,
+        Engine: 'postgres',
+        EngineVersion: '16.4',
+        DBSubnetGroup: { DBSubnetGroupName: input.DBSubnetGroupName },
+        VpcSecurityGroups: (input.VpcSecurityGroupIds ?? []).map((id) => ({
+          VpcSecurityGroupId: id,
+          Status: 'active',
+        })),
+        DBParameterGroups: [{ DBParameterGroupName: input.DBParameterGroupName }],
+        OptionGroupMemberships: [{ OptionGroupName: input.OptionGroupName }],
+        MultiAZ: input.MultiAZ,
+        Endpoint: { Address: `${identifier}.abc.eu-west-1.rds.amazonaws.com`, Port: input.Port },
+        StorageType: input.StorageType,
+        AllocatedStorage: input.AllocatedStorage,
+        Iops: input.Iops ?? 3000,
+        StorageThroughput: input.StorageThroughput ?? 125,
+        PubliclyAccessible: input.PubliclyAccessible,
+        DeletionProtection: input.DeletionProtection,
+        CopyTagsToSnapshot: input.CopyTagsToSnapshot,
+        IAMDatabaseAuthenticationEnabled: input.EnableIAMDatabaseAuthentication,
+        BackupRetentionPeriod: input.BackupRetentionPeriod,
+        EnabledCloudwatchLogsExports: input.EnableCloudwatchLogsExports,
+        StorageEncrypted: true,
+        KmsKeyId: KMS_KEY,
         TagList: input.Tags,
       };
       this.instances.set(identifier, instance);
@@ -84,6 +145,18 @@ export class FakeRds {
         DBClusterIdentifier: identifier,
         Status: 'creating',
         Engine: input.Engine,
+        EngineVersion: input.EngineVersion,
+        DBSubnetGroup: input.DBSubnetGroupName,
+        VpcSecurityGroups: (input.VpcSecurityGroupIds ?? []).map((id) => ({
+          VpcSecurityGroupId: id,
+          Status: 'active',
+        })),
+        DBClusterParameterGroup: input.DBClusterParameterGroupName,
+        Port: input.Port,
+        DeletionProtection: input.DeletionProtection,
+        IAMDatabaseAuthenticationEnabled: input.EnableIAMDatabaseAuthentication,
+        BackupRetentionPeriod: input.BackupRetentionPeriod,
+        EnabledCloudwatchLogsExports: input.EnableCloudwatchLogsExports,
         DbClusterResourceId: `cluster-RESTORED-${this.nextResourceId++}`,
         DBClusterMembers: [],
         TagList: input.Tags,
@@ -98,11 +171,52 @@ export class FakeRds {
         DBInstanceIdentifier: identifier,
         DBInstanceStatus: 'creating',
         DBClusterIdentifier: input.DBClusterIdentifier,
+        DBInstanceClass: input.DBInstanceClass,
+        DBParameterGroups: [{ DBParameterGroupName: input.DBParameterGroupName }],
         TagList: input.Tags,
       };
       this.instances.set(identifier, instance);
+      const cluster = this.clusters.get((input.DBClusterIdentifier ?? '').toLowerCase());
+      cluster?.DBClusterMembers?.push({
+        DBInstanceIdentifier: identifier,
+        IsClusterWriter: cluster.DBClusterMembers.length === 0,
+      });
       return { DBInstance: structuredClone(instance) };
     });
+    mock.on(DeleteDBInstanceCommand).callsFake((input: { DBInstanceIdentifier?: string }) => {
+      const instance = this.requireInstance(input.DBInstanceIdentifier ?? '');
+      this.instances.delete(input.DBInstanceIdentifier ?? '');
+      for (const cluster of this.clusters.values()) {
+        cluster.DBClusterMembers = cluster.DBClusterMembers?.filter(
+          (member) => member.DBInstanceIdentifier !== input.DBInstanceIdentifier,
+        );
+      }
+      return { DBInstance: structuredClone(instance) };
+    });
+    mock.on(DeleteDBClusterCommand).callsFake((input: { DBClusterIdentifier?: string }) => {
+      const cluster = this.clusters.get(input.DBClusterIdentifier ?? '');
+      if (cluster === undefined) throw fault(DBClusterNotFoundFault);
+      this.clusters.delete(input.DBClusterIdentifier ?? '');
+      return { DBCluster: structuredClone(cluster) };
+    });
+    mock.on(DescribeDBProxiesCommand).callsFake(() => ({
+      DBProxies: [...this.proxies.keys()].map((name) => ({ DBProxyName: name })),
+    }));
+    mock.on(DescribeDBProxyTargetsCommand).callsFake((input: { DBProxyName?: string }) => ({
+      Targets: (this.proxies.get(input.DBProxyName ?? '') ?? []).map((id) => ({
+        RdsResourceId: id,
+        Type: this.clusters.has(id) ? 'TRACKED_CLUSTER' : 'RDS_INSTANCE',
+      })),
+    }));
+    mock.on(DescribeDBClusterEndpointsCommand).callsFake((input: { DBClusterIdentifier?: string }) => ({
+      DBClusterEndpoints: [
+        { DBClusterEndpointIdentifier: `${input.DBClusterIdentifier}-writer`, EndpointType: 'WRITER' },
+        ...(this.customEndpoints.get(input.DBClusterIdentifier ?? '') ?? []).map((name) => ({
+          DBClusterEndpointIdentifier: name,
+          EndpointType: 'CUSTOM',
+        })),
+      ],
+    }));
   }
 
   completeRenames(): void {
@@ -130,6 +244,18 @@ export class FakeRds {
     this.renames.clear();
   }
 
+  /** Every `creating` or `modifying` database becomes `available` (what RDS does, in its own time). */
+  makeAvailable(): void {
+    for (const instance of this.instances.values()) {
+      if (instance.DBInstanceStatus === 'creating' || instance.DBInstanceStatus === 'modifying') {
+        instance.DBInstanceStatus = 'available';
+      }
+    }
+    for (const cluster of this.clusters.values()) {
+      if (cluster.Status === 'creating' || cluster.Status === 'modifying') cluster.Status = 'available';
+    }
+  }
+
   setInstanceStatus(identifier: string, status: string): void {
     this.requireInstance(identifier).DBInstanceStatus = status;
   }
@@ -154,14 +280,42 @@ export function sentCommandNames(): string[] {
   return rds.calls().map((call) => (call.args[0] as object).constructor.name);
 }
 
-export function instanceTool() {
+/** Waits the tool asked for (NotFound retries), in ms; nothing really waits. */
+export const slept: number[] = [];
+const sleep = async (ms: number) => {
+  slept.push(ms);
+};
+
+export function instanceTool(options: DatabaseRestoreOptions = {}) {
   return createDatabaseRestore(
     client,
     { kind: 'instance', identifier: 'app-db' },
-    { clock, allowedResources: allowed },
+    { clock, sleep, allowedResources: allowed, fenceSecurityGroupId: FENCE_SG, kmsKeyArn: KMS_KEY, ...options },
   );
 }
 
-export function clusterTool() {
-  return createDatabaseRestore(client, { kind: 'cluster', identifier: 'orders' }, { clock, allowedResources: allowed });
+export function clusterTool(options: DatabaseRestoreOptions = {}) {
+  return createDatabaseRestore(
+    client,
+    { kind: 'cluster', identifier: 'orders' },
+    { clock, sleep, allowedResources: allowed, fenceSecurityGroupId: FENCE_SG, kmsKeyArn: KMS_KEY, ...options },
+  );
+}
+
+/** Advances until the status changes or `limit` polls; completes pending renames between polls. */
+export async function advanceUntil(
+  tool: DatabaseRestoreTool,
+  progress: DatabaseRestoreProgress,
+  snapshot: BackupMetadata,
+  fake: FakeRds,
+  stop: (progress: DatabaseRestoreProgress) => boolean,
+  limit = 30,
+): Promise<DatabaseRestoreProgress> {
+  let current = progress;
+  for (let i = 0; i < limit && !stop(current); i += 1) {
+    current = await tool.advance(current, snapshot, DEPLOYMENT);
+    fake.completeRenames();
+    fake.makeAvailable();
+  }
+  return current;
 }

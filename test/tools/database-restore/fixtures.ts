@@ -11,6 +11,10 @@ export const SNAPSHOT_ID = 'deploymentcrew-release-1-4-0-9d7c36ba';
 /** Pinned on purpose: a changed derivation would lose track of a database renamed by an earlier attempt. */
 export const PRESERVED_ID = 'app-db-pre-rb-9d7c36ba';
 export const KMS_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1111-2222';
+export const TEMPORARY_ID = 'app-db-rb-new-9d7c36ba';
+export const CLUSTER_TEMPORARY_ID = 'orders-rb-new-9d7c36ba';
+/** The security group with no ingress that fences production during the swap. */
+export const FENCE_SG = 'sg-0fence';
 
 export const instanceSnapshot: BackupMetadata = {
   kind: 'instance',
@@ -68,7 +72,7 @@ export function productionInstance(overrides: Partial<DBInstance> = {}): DBInsta
     PubliclyAccessible: false,
     DeletionProtection: true,
     CopyTagsToSnapshot: true,
-    IAMDatabaseAuthenticationEnabled: true,
+    IAMDatabaseAuthenticationEnabled: false,
     BackupRetentionPeriod: 7,
     EnabledCloudwatchLogsExports: ['postgresql'],
     StorageEncrypted: true,

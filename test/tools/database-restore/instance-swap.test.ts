@@ -1,16 +1,26 @@
 import {
+  DBInstanceNotFoundFault,
+  DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
-  InvalidDBInstanceStateFault,
+  InvalidVPCNetworkStateFault,
   ModifyDBInstanceCommand,
   RDSServiceException,
   RestoreDBInstanceFromDBSnapshotCommand,
-  StorageQuotaExceededFault,
 } from '@aws-sdk/client-rds';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, InvalidInputError } from '../../../lambdas/shared/errors';
-import { fault, rejection, serviceThrottling } from '../../support/errors';
-import { FakeRds, instanceTool, rds, sentCommandNames } from './fake-rds';
-import { DEPLOYMENT, instanceSnapshot, NOW, PRESERVED_ID, productionInstance, SNAPSHOT_ID } from './fixtures';
+import type { DatabaseRestoreProgress } from '../../../lambdas/tools/database-restore';
+import { fault } from '../../support/errors';
+import { advanceUntil, FakeRds, instanceTool, rds, sentCommandNames, slept } from './fake-rds';
+import {
+  DEPLOYMENT,
+  FENCE_SG,
+  instanceSnapshot,
+  NOW,
+  PRESERVED_ID,
+  productionInstance,
+  SNAPSHOT_ID,
+  TEMPORARY_ID,
+} from './fixtures';
 
 let fake: FakeRds;
 
@@ -18,10 +28,19 @@ beforeEach(() => {
   rds.reset();
   fake = new FakeRds();
   fake.install(rds);
+  slept.length = 0;
 });
 
-describe('database restore: instance', () => {
-  it('plans without calling AWS', () => {
+const done = (progress: DatabaseRestoreProgress) => progress.status === 'AVAILABLE' || progress.status === 'FAILED';
+const modifiesOf = (identifier: string) =>
+  rds
+    .commandCalls(ModifyDBInstanceCommand)
+    .map((call) => call.args[0].input)
+    .filter((input) => input.DBInstanceIdentifier === identifier);
+const mutatingCalls = () => sentCommandNames().filter((name) => !name.startsWith('Describe'));
+
+describe('database restore: instance, restore first and swap last', () => {
+  it('plans CHECKING without calling AWS', () => {
     // Prepare
     const tool = instanceTool();
 
@@ -30,274 +49,275 @@ describe('database restore: instance', () => {
 
     // Assess
     expect(progress).toEqual({
-      status: 'RENAMING',
+      status: 'CHECKING',
       polls: 0,
       originalIdentifier: 'app-db',
       preservedIdentifier: PRESERVED_ID,
+      temporaryIdentifier: TEMPORARY_ID,
       snapshotIdentifier: SNAPSHOT_ID,
     });
     expect(rds.calls()).toHaveLength(0);
   });
 
-  it('refuses to plan a snapshot of another database or one DeploymentCrew did not make', () => {
-    // Prepare
-    const tool = instanceTool();
-
-    // Act
-    const foreign = () => tool.plan({ ...instanceSnapshot, sourceIdentifier: 'other-db' }, DEPLOYMENT);
-    const manual = () => tool.plan({ ...instanceSnapshot, identifier: 'manual-snapshot' }, DEPLOYMENT);
-
-    // Assess
-    expect(foreign).toThrow(ConfigurationError);
-    expect(manual).toThrow(/deploymentcrew-/);
-  });
-
-  it('renames the production instance with the exact ModifyDBInstance input', async () => {
+  it('restores under the temporary identifier, verifies, fences, then renames: AVAILABLE with the downtime', async () => {
     // Prepare
     fake.instances.set('app-db', productionInstance());
     const tool = instanceTool();
-    const progress = tool.plan(instanceSnapshot, DEPLOYMENT);
 
     // Act
-    const next = await tool.advance(progress, instanceSnapshot, DEPLOYMENT);
+    const end = await advanceUntil(tool, tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot, fake, done);
 
     // Assess
-    expect(next).toMatchObject({ status: 'RENAMING', polls: 1 });
-    expect(next.reason).toContain(`renaming DB instance 'app-db' to '${PRESERVED_ID}'`);
-    const renames = rds.commandCalls(ModifyDBInstanceCommand);
-    expect(renames).toHaveLength(1);
-    expect(renames[0]?.args[0].input).toStrictEqual({
-      DBInstanceIdentifier: 'app-db',
-      NewDBInstanceIdentifier: PRESERVED_ID,
-      ApplyImmediately: true,
-      DeletionProtection: true,
-    });
-  });
-
-  it('does not rename twice when called again while the rename runs', async () => {
-    // Prepare
-    fake.instances.set('app-db', productionInstance());
-    const tool = instanceTool();
-    const first = await tool.advance(tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot);
-
-    // Act
-    const second = await tool.advance(first, instanceSnapshot);
-    const retried = await tool.advance(first, instanceSnapshot);
-
-    // Assess
-    expect(second).toMatchObject({ status: 'RENAMING', polls: 2 });
-    expect(second.reason).toContain('in progress');
-    expect(retried).toMatchObject({ status: 'RENAMING', polls: 2 });
-    expect(rds.commandCalls(ModifyDBInstanceCommand)).toHaveLength(1);
-  });
-
-  it('restores with the settings read from the preserved instance once the rename is done', async () => {
-    // Prepare
-    fake.instances.set('app-db', productionInstance());
-    const tool = instanceTool();
-    const renaming = await tool.advance(tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot, DEPLOYMENT);
-    fake.completeRenames();
-    // A setting changed on the preserved instance after the rename is the one copied.
-    const preserved = fake.instances.get(PRESERVED_ID);
-    if (preserved === undefined) throw new Error('rename did not happen in the fake');
-    preserved.DBInstanceClass = 'db.r6g.xlarge';
-
-    // Act
-    const next = await tool.advance(renaming, instanceSnapshot, DEPLOYMENT);
-
-    // Assess
-    expect(next).toMatchObject({ status: 'RESTORING', polls: 2 });
-    const restores = rds.commandCalls(RestoreDBInstanceFromDBSnapshotCommand);
-    expect(restores).toHaveLength(1);
-    expect(restores[0]?.args[0].input).toStrictEqual({
-      DBInstanceIdentifier: 'app-db',
-      DBSnapshotIdentifier: SNAPSHOT_ID,
-      DBInstanceClass: 'db.r6g.xlarge',
-      DBSubnetGroupName: 'app-subnets',
-      VpcSecurityGroupIds: ['sg-0aaa', 'sg-0bbb'],
-      DBParameterGroupName: 'app-pg16',
-      OptionGroupName: 'default:postgres-16',
-      MultiAZ: true,
-      Port: 5432,
-      StorageType: 'gp3',
-      AllocatedStorage: 200,
-      PubliclyAccessible: false,
-      DeletionProtection: true,
-      CopyTagsToSnapshot: true,
-      EnableIAMDatabaseAuthentication: true,
-      BackupRetentionPeriod: 7,
-      EnableCloudwatchLogsExports: ['postgresql'],
-      Tags: [
-        { Key: 'team', Value: 'orders' },
-        { Key: 'deployment-crew:restored-from', Value: SNAPSHOT_ID },
-        { Key: 'deployment-crew:preserved-as', Value: PRESERVED_ID },
-        { Key: 'deployment-crew:restored-at', Value: NOW.toISOString() },
-        { Key: 'deployment-crew:managed-by', Value: 'deployment-crew' },
-        { Key: 'deployment-crew:deployment', Value: DEPLOYMENT },
-      ],
-    });
-  });
-
-  it('waits while the restored instance is created, then reports AVAILABLE', async () => {
-    // Prepare
-    fake.instances.set('app-db', productionInstance());
-    const tool = instanceTool();
-    let progress = await tool.advance(tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot);
-    fake.completeRenames();
-    progress = await tool.advance(progress, instanceSnapshot);
-
-    // Act
-    const creating = await tool.advance(progress, instanceSnapshot);
-    fake.setInstanceStatus('app-db', 'available');
-    const available = await tool.advance(creating, instanceSnapshot);
-    const after = await tool.advance(available, instanceSnapshot);
-
-    // Assess
-    expect(creating).toMatchObject({ status: 'RESTORING', polls: 3 });
-    expect(creating.reason).toContain("'creating'");
-    expect(available).toMatchObject({ status: 'AVAILABLE', polls: 4 });
-    expect(after).toBe(available);
-  });
-
-  it('goes on from RESTORING when a retried step finds its own restore already started', async () => {
-    // Prepare
-    fake.instances.set(PRESERVED_ID, productionInstance({ DBInstanceIdentifier: PRESERVED_ID }));
-    fake.instances.set('app-db', {
-      DBInstanceIdentifier: 'app-db',
-      DBInstanceStatus: 'creating',
-      DbiResourceId: 'db-RESTORED',
-      TagList: [{ Key: 'deployment-crew:restored-from', Value: SNAPSHOT_ID }],
-    });
-    const tool = instanceTool();
-
-    // Act
-    const next = await tool.advance({ ...tool.plan(instanceSnapshot, DEPLOYMENT), polls: 3 }, instanceSnapshot);
-
-    // Assess
-    expect(next).toMatchObject({ status: 'RESTORING', polls: 4 });
-    expect(rds.commandCalls(RestoreDBInstanceFromDBSnapshotCommand)).toHaveLength(0);
-  });
-
-  it('fails without touching anything when a different database holds the preserved name', async () => {
-    // Prepare
-    fake.instances.set('app-db', productionInstance());
-    fake.instances.set(
-      PRESERVED_ID,
-      productionInstance({ DBInstanceIdentifier: PRESERVED_ID, DbiResourceId: 'db-LEFTOVER' }),
+    expect(end.status, end.reason).toBe('AVAILABLE');
+    expect(mutatingCalls()).toEqual([
+      'RestoreDBInstanceFromDBSnapshotCommand',
+      'ModifyDBInstanceCommand', // fence
+      'ModifyDBInstanceCommand', // production → preserved
+      'ModifyDBInstanceCommand', // temporary → original
+    ]);
+    expect(rds.commandCalls(RestoreDBInstanceFromDBSnapshotCommand)[0]?.args[0].input.DBInstanceIdentifier).toBe(
+      TEMPORARY_ID,
     );
-    const tool = instanceTool();
-
-    // Act
-    const next = await tool.advance(tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot);
-
-    // Assess
-    expect(next.status).toBe('FAILED');
-    expect(next.reason).toContain('different databases');
-    expect(sentCommandNames().filter((name) => !name.startsWith('Describe'))).toEqual([]);
+    expect(modifiesOf('app-db')).toEqual([
+      { DBInstanceIdentifier: 'app-db', VpcSecurityGroupIds: [FENCE_SG], ApplyImmediately: true },
+      { DBInstanceIdentifier: 'app-db', NewDBInstanceIdentifier: PRESERVED_ID, ApplyImmediately: true },
+    ]);
+    expect(modifiesOf(TEMPORARY_ID)).toEqual([
+      {
+        DBInstanceIdentifier: TEMPORARY_ID,
+        NewDBInstanceIdentifier: 'app-db',
+        ApplyImmediately: true,
+        DeletionProtection: true,
+      },
+    ]);
+    expect(end.fence).toEqual({
+      securityGroupId: FENCE_SG,
+      originalSecurityGroupIds: ['sg-0aaa', 'sg-0bbb'],
+      fencedAt: NOW.toISOString(),
+    });
+    expect(end.swap).toEqual({
+      startedAt: NOW.toISOString(),
+      temporaryRenamedAt: NOW.toISOString(),
+      completedAt: NOW.toISOString(),
+      endpointDownSeconds: 0,
+    });
+    expect(fake.instances.get('app-db')?.DbiResourceId).toMatch(/^db-RESTORED-/);
+    expect(fake.instances.get(PRESERVED_ID)?.VpcSecurityGroups).toEqual([
+      { VpcSecurityGroupId: FENCE_SG, Status: 'active' },
+    ]);
   });
 
-  it('fails at the first poll when the production instance does not exist', async () => {
-    // Prepare
-    const tool = instanceTool();
-
-    // Act
-    const next = await tool.advance(tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot);
-
-    // Assess
-    expect(next).toMatchObject({ status: 'FAILED', polls: 1 });
-    expect(next.reason).toContain("DB instance 'app-db' not found");
-  });
-
-  it('ends as FAILED on an RDS error no retry fixes, keeping the preserved instance', async () => {
-    // Prepare
-    fake.instances.set(PRESERVED_ID, productionInstance({ DBInstanceIdentifier: PRESERVED_ID }));
-    rds.on(RestoreDBInstanceFromDBSnapshotCommand).rejects(fault(StorageQuotaExceededFault, 'quota reached'));
-    const tool = instanceTool();
-
-    // Act
-    const next = await tool.advance({ ...tool.plan(instanceSnapshot, DEPLOYMENT), polls: 2 }, instanceSnapshot);
-
-    // Assess
-    expect(next).toMatchObject({ status: 'FAILED', polls: 3 });
-    expect(next.reason).toContain('StorageQuotaExceededFault: quota reached');
-    expect(next.reason).toContain(`'${PRESERVED_ID}'`);
-    expect(fake.instances.get(PRESERVED_ID)?.DBInstanceStatus).toBe('available');
-  });
-
-  it('stays in its step when RDS is busy with the database', async () => {
-    // Prepare
-    fake.instances.set('app-db', productionInstance());
-    rds.on(ModifyDBInstanceCommand).rejects(fault(InvalidDBInstanceStateFault, 'backing-up'));
-    const tool = instanceTool();
-
-    // Act
-    const next = await tool.advance(tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot);
-
-    // Assess
-    expect(next).toMatchObject({ status: 'RENAMING', polls: 1 });
-    expect(next.reason).toContain('InvalidDBInstanceStateFault');
-  });
-
-  it('lets transient AWS errors propagate for the caller to retry', async () => {
-    // Prepare
-    const throttled = serviceThrottling(RDSServiceException, 'ThrottlingException');
-    rds.on(DescribeDBInstancesCommand).rejects(throttled);
-    const tool = instanceTool();
-
-    // Act
-    const error = await rejection(tool.advance(tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot));
-
-    // Assess
-    expect(error.name).toBe('ThrottlingException');
-  });
-
-  it('refuses with a ConfigurationError before renaming when a group is not allowed', async () => {
-    // Prepare
-    fake.instances.set('app-db', productionInstance({ DBParameterGroups: [{ DBParameterGroupName: 'hand-made-pg' }] }));
-    const tool = instanceTool();
-
-    // Act
-    const error = await rejection(tool.advance(tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot));
-
-    // Assess
-    expect(error).toBeInstanceOf(ConfigurationError);
-    expect(error.message).toContain("parameterGroups 'hand-made-pg'");
-    expect(sentCommandNames().filter((name) => !name.startsWith('Describe'))).toEqual([]);
-  });
-
-  it('rejects progress that belongs to another target, snapshot or deployment', async () => {
-    // Prepare
-    const tool = instanceTool();
-    const progress = tool.plan(instanceSnapshot, DEPLOYMENT);
-
-    // Act
-    const otherDb = await rejection(tool.advance({ ...progress, originalIdentifier: 'other-db' }, instanceSnapshot));
-    const odd = await rejection(tool.advance({ ...progress, preservedIdentifier: 'anything-else' }, instanceSnapshot));
-    const otherDeployment = await rejection(tool.advance(progress, instanceSnapshot, 'release-9.9.9'));
-
-    // Assess
-    for (const error of [otherDb, odd, otherDeployment]) expect(error).toBeInstanceOf(InvalidInputError);
-    expect(rds.calls()).toHaveLength(0);
-  });
-
-  it('never sends a Delete command and modifies the preserved instance only by the rename', async () => {
+  it('keeps production untouched until the copy is available', async () => {
     // Prepare
     fake.instances.set('app-db', productionInstance());
     const tool = instanceTool();
-    let progress = tool.plan(instanceSnapshot, DEPLOYMENT);
+    let progress = await tool.advance(tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot, DEPLOYMENT);
 
     // Act
-    for (let poll = 0; poll < 8 && progress.status !== 'AVAILABLE'; poll++) {
-      progress = await tool.advance(progress, instanceSnapshot, DEPLOYMENT);
-      if (poll === 1) fake.completeRenames();
-      if (poll === 4) fake.setInstanceStatus('app-db', 'available');
-    }
+    progress = await tool.advance(progress, instanceSnapshot, DEPLOYMENT);
+    progress = await tool.advance(progress, instanceSnapshot, DEPLOYMENT);
 
     // Assess
-    expect(progress.status).toBe('AVAILABLE');
-    const mutating = sentCommandNames().filter((name) => !name.startsWith('Describe'));
-    expect(mutating).toEqual(['ModifyDBInstanceCommand', 'RestoreDBInstanceFromDBSnapshotCommand']);
-    expect(mutating.some((name) => name.startsWith('Delete'))).toBe(false);
-    expect(fake.instances.get(PRESERVED_ID)?.DbiResourceId).toBe('db-PRODUCTION');
+    expect(progress.status).toBe('RESTORING');
+    expect(progress.reason).toContain(`'${TEMPORARY_ID}' is 'creating'`);
+    expect(modifiesOf('app-db')).toEqual([]);
+  });
+
+  it('retries a DBInstanceNotFound right after the restore with backoff before it counts', async () => {
+    // Prepare
+    fake.instances.set('app-db', productionInstance());
+    const tool = instanceTool();
+    const restoring = await tool.advance(tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot, DEPLOYMENT);
+    const copy = fake.instances.get(TEMPORARY_ID);
+    fake.instances.delete(TEMPORARY_ID);
+    let misses = 0;
+    rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: TEMPORARY_ID }).callsFake(() => {
+      misses += 1;
+      if (misses <= 2) throw fault(DBInstanceNotFoundFault);
+      return { DBInstances: [copy] };
+    });
+
+    // Act
+    const next = await tool.advance(restoring, instanceSnapshot, DEPLOYMENT);
+
+    // Assess
+    expect(next.status).toBe('RESTORING');
+    expect(slept).toEqual([1000, 2000]);
+  });
+
+  it('a copy that never shows up after the bounded retries fails before the swap, production untouched', async () => {
+    // Prepare
+    fake.instances.set('app-db', productionInstance());
+    const tool = instanceTool();
+    const restoring = await tool.advance(tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot, DEPLOYMENT);
+    fake.instances.delete(TEMPORARY_ID);
+
+    // Act
+    const end = await advanceUntil(tool, restoring, instanceSnapshot, fake, done);
+
+    // Assess
+    expect(slept).toEqual([1000, 2000, 4000]);
+    expect(end.status).toBe('FAILED');
+    expect(end.reason).toContain('not found after its restore');
+    expect(end.reason).toContain('production was not changed');
+    expect(modifiesOf('app-db')).toEqual([]);
+  });
+
+  it('a copy that fails is deleted and production is never fenced nor renamed', async () => {
+    // Prepare
+    fake.instances.set('app-db', productionInstance());
+    const tool = instanceTool();
+    const restoring = await tool.advance(tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot, DEPLOYMENT);
+    fake.setInstanceStatus(TEMPORARY_ID, 'incompatible-parameters');
+
+    // Act
+    const end = await advanceUntil(tool, restoring, instanceSnapshot, fake, done);
+
+    // Assess
+    expect(end.status).toBe('FAILED');
+    expect(end.reason).toContain("the restored copy is 'incompatible-parameters'");
+    expect(end.reason).toContain(`The temporary copy '${TEMPORARY_ID}' is deleted`);
+    expect(rds.commandCalls(DeleteDBInstanceCommand)[0]?.args[0].input).toEqual({
+      DBInstanceIdentifier: TEMPORARY_ID,
+      SkipFinalSnapshot: true,
+      DeleteAutomatedBackups: true,
+    });
+    expect(modifiesOf('app-db')).toEqual([]);
+    expect([...fake.instances.keys()]).toEqual(['app-db']);
+  });
+
+  it('keeps the failed copy when configured to', async () => {
+    // Prepare
+    fake.instances.set('app-db', productionInstance());
+    const tool = instanceTool({ keepTemporaryCopyOnFailure: true });
+    const restoring = await tool.advance(tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot, DEPLOYMENT);
+    fake.setInstanceStatus(TEMPORARY_ID, 'failed');
+
+    // Act
+    const end = await advanceUntil(tool, restoring, instanceSnapshot, fake, done);
+
+    // Assess
+    expect(end.status).toBe('FAILED');
+    expect(end.reason).toContain('is kept (keepTemporaryCopyOnFailure)');
+    expect(rds.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
+    expect([...fake.instances.keys()].sort()).toEqual(['app-db', TEMPORARY_ID]);
+  });
+
+  it('a copy whose settings differ from the source fails before the fence', async () => {
+    // Prepare
+    fake.instances.set('app-db', productionInstance());
+    const tool = instanceTool();
+    const restoring = await tool.advance(tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot, DEPLOYMENT);
+    const copy = fake.instances.get(TEMPORARY_ID);
+    if (copy !== undefined) copy.MultiAZ = false;
+
+    // Act
+    const end = await advanceUntil(tool, restoring, instanceSnapshot, fake, done);
+
+    // Assess
+    expect(end.status).toBe('FAILED');
+    expect(end.reason).toContain('MultiAZ is false');
+    expect(modifiesOf('app-db')).toEqual([]);
+  });
+
+  it('a fence that RDS refuses leaves production as it was and deletes the copy', async () => {
+    // Prepare
+    fake.instances.set('app-db', productionInstance());
+    const tool = instanceTool();
+    rds
+      .on(ModifyDBInstanceCommand, { DBInstanceIdentifier: 'app-db', VpcSecurityGroupIds: [FENCE_SG] })
+      .rejects(fault(InvalidVPCNetworkStateFault));
+
+    // Act
+    const end = await advanceUntil(tool, tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot, fake, done);
+
+    // Assess
+    expect(end.status).toBe('FAILED');
+    expect(end.reason).toContain('InvalidVPCNetworkStateFault');
+    expect(end.reason).toContain('production was not changed');
+    expect(fake.instances.get('app-db')?.VpcSecurityGroups?.map((group) => group.VpcSecurityGroupId)).toEqual([
+      'sg-0aaa',
+      'sg-0bbb',
+    ]);
+    expect(fake.instances.has(TEMPORARY_ID)).toBe(false);
+  });
+
+  it('a rename of production that RDS refuses is undone: production unfenced, copy deleted', async () => {
+    // Prepare
+    fake.instances.set('app-db', productionInstance());
+    const tool = instanceTool();
+    rds
+      .on(ModifyDBInstanceCommand, { DBInstanceIdentifier: 'app-db', NewDBInstanceIdentifier: PRESERVED_ID })
+      .rejects(accessDenied());
+
+    // Act
+    const end = await advanceUntil(tool, tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot, fake, done);
+
+    // Assess
+    expect(end.status).toBe('FAILED');
+    expect(end.reason).toContain("recovered: 'app-db' is production again");
+    expect(fake.instances.get('app-db')?.DbiResourceId).toBe('db-PRODUCTION');
+    expect(fake.instances.get('app-db')?.VpcSecurityGroups?.map((group) => group.VpcSecurityGroupId)).toEqual([
+      'sg-0aaa',
+      'sg-0bbb',
+    ]);
+    expect(end.fence?.unfencedAt).toBe(NOW.toISOString());
+    expect(fake.instances.has(TEMPORARY_ID)).toBe(false);
+  });
+
+  it('a rename of the copy into the name that RDS refuses renames production back and unfences it', async () => {
+    // Prepare
+    fake.instances.set('app-db', productionInstance());
+    const tool = instanceTool();
+    rds
+      .on(ModifyDBInstanceCommand, { DBInstanceIdentifier: TEMPORARY_ID, NewDBInstanceIdentifier: 'app-db' })
+      .rejects(accessDenied());
+
+    // Act
+    const end = await advanceUntil(tool, tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot, fake, done);
+
+    // Assess
+    expect(end.status).toBe('FAILED');
+    expect(modifiesOf(PRESERVED_ID)).toEqual([
+      { DBInstanceIdentifier: PRESERVED_ID, NewDBInstanceIdentifier: 'app-db', ApplyImmediately: true },
+    ]);
+    expect(fake.instances.get('app-db')?.DbiResourceId).toBe('db-PRODUCTION');
+    expect(fake.instances.get('app-db')?.VpcSecurityGroups?.map((group) => group.VpcSecurityGroupId)).toEqual([
+      'sg-0aaa',
+      'sg-0bbb',
+    ]);
+    expect(end.swap?.endpointDownSeconds).toBe(0);
+    expect([...fake.instances.keys()]).toEqual(['app-db']);
+  });
+
+  it('waits for the fence to take effect before renaming', async () => {
+    // Prepare
+    fake.instances.set('app-db', productionInstance());
+    const tool = instanceTool();
+    const fencing = await advanceUntil(
+      tool,
+      tool.plan(instanceSnapshot, DEPLOYMENT),
+      instanceSnapshot,
+      fake,
+      (progress) => progress.status === 'FENCING',
+    );
+    fake.setInstanceStatus('app-db', 'modifying');
+
+    // Act
+    const next = await tool.advance(fencing, instanceSnapshot, DEPLOYMENT);
+
+    // Assess
+    expect(next.status).toBe('FENCING');
+    expect(modifiesOf('app-db').filter((input) => input.NewDBInstanceIdentifier !== undefined)).toEqual([]);
   });
 });
+
+/** RDS's AccessDenied as the SDK throws it (not a modelled exception). */
+function accessDenied(): RDSServiceException {
+  return new RDSServiceException({
+    name: 'AccessDenied',
+    $fault: 'client',
+    message: 'not authorized to perform rds:ModifyDBInstance',
+    $metadata: { httpStatusCode: 403 },
+  });
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   clusterRestoreInput,
+  instanceFollowUpModify,
   instanceRestoreInput,
   memberInstanceInput,
   orderedMembers,
@@ -17,12 +18,62 @@ import {
 
 describe('restore input builders', () => {
   const target = {
-    originalIdentifier: 'app-db',
+    identifier: 'app-db-rb-new-9d7c36ba',
     snapshotIdentifier: SNAPSHOT_ID,
     tags: [{ Key: 'deployment-crew:restored-from', Value: SNAPSHOT_ID }],
   };
 
-  it('copies the preserved instance settings and leaves gp3 baseline performance to RDS', () => {
+  it('copies the source instance settings field by field into the restore and the follow-up modify', () => {
+    // Prepare
+    const source = productionInstance({
+      IAMDatabaseAuthenticationEnabled: true,
+      MonitoringInterval: 30,
+      MonitoringRoleArn: 'arn:aws:iam::123456789012:role/rds-monitoring',
+      PerformanceInsightsEnabled: true,
+      PerformanceInsightsKMSKeyId: KMS_KEY,
+      PerformanceInsightsRetentionPeriod: 7,
+    });
+
+    // Act
+    const input = instanceRestoreInput(source, target);
+    const modify = instanceFollowUpModify(source, target.identifier);
+
+    // Assess: each described field of the source, and where it goes
+    const sent = { ...input, ...modify };
+    expect(sent.DBInstanceClass).toBe(source.DBInstanceClass);
+    expect(sent.DBParameterGroupName).toBe(source.DBParameterGroups?.[0]?.DBParameterGroupName);
+    expect(sent.OptionGroupName).toBe(source.OptionGroupMemberships?.[0]?.OptionGroupName);
+    expect(sent.DBSubnetGroupName).toBe(source.DBSubnetGroup?.DBSubnetGroupName);
+    expect(sent.VpcSecurityGroupIds).toEqual(source.VpcSecurityGroups?.map((group) => group.VpcSecurityGroupId));
+    expect(sent.MultiAZ).toBe(source.MultiAZ);
+    expect(sent.StorageType).toBe(source.StorageType);
+    expect(sent.AllocatedStorage).toBe(source.AllocatedStorage);
+    expect(sent.BackupRetentionPeriod).toBe(source.BackupRetentionPeriod);
+    expect(sent.EnableCloudwatchLogsExports).toEqual(source.EnabledCloudwatchLogsExports);
+    expect(sent.EnableIAMDatabaseAuthentication).toBe(source.IAMDatabaseAuthenticationEnabled);
+    expect(sent.MonitoringInterval).toBe(source.MonitoringInterval);
+    expect(sent.MonitoringRoleArn).toBe(source.MonitoringRoleArn);
+    expect(sent.EnablePerformanceInsights).toBe(source.PerformanceInsightsEnabled);
+    expect(sent.PerformanceInsightsKMSKeyId).toBe(source.PerformanceInsightsKMSKeyId);
+    expect(sent.PerformanceInsightsRetentionPeriod).toBe(source.PerformanceInsightsRetentionPeriod);
+    expect(sent.Tags).toEqual(target.tags);
+    // Deletion protection comes with the rename into the original name (the copy must stay deletable until then).
+    expect(input.DeletionProtection).toBe(false);
+    expect(modify).toMatchObject({ DBInstanceIdentifier: target.identifier, ApplyImmediately: true });
+  });
+
+  it('sends no follow-up modify for a source without monitoring or Performance Insights', () => {
+    // Prepare
+    const source = productionInstance();
+
+    // Act
+    const modify = instanceFollowUpModify(source, target.identifier);
+
+    // Assess
+    expect(modify).toBeUndefined();
+  });
+
+  it('leaves gp3 baseline performance to RDS', () => {
     // Prepare
     const preserved = productionInstance({ DBInstanceIdentifier: PRESERVED_ID });
 
@@ -31,7 +82,7 @@ describe('restore input builders', () => {
 
     // Assess
     expect(input).toStrictEqual({
-      DBInstanceIdentifier: 'app-db',
+      DBInstanceIdentifier: 'app-db-rb-new-9d7c36ba',
       DBSnapshotIdentifier: SNAPSHOT_ID,
       DBInstanceClass: 'db.r6g.large',
       DBSubnetGroupName: 'app-subnets',
@@ -43,9 +94,9 @@ describe('restore input builders', () => {
       StorageType: 'gp3',
       AllocatedStorage: 200,
       PubliclyAccessible: false,
-      DeletionProtection: true,
+      DeletionProtection: false,
       CopyTagsToSnapshot: true,
-      EnableIAMDatabaseAuthentication: true,
+      EnableIAMDatabaseAuthentication: false,
       BackupRetentionPeriod: 7,
       EnableCloudwatchLogsExports: ['postgresql'],
       Tags: target.tags,
@@ -80,11 +131,11 @@ describe('restore input builders', () => {
     const preserved = productionCluster({ DBClusterIdentifier: CLUSTER_PRESERVED_ID });
 
     // Act
-    const input = clusterRestoreInput(preserved, { ...target, originalIdentifier: 'orders' });
+    const input = clusterRestoreInput(preserved, { ...target, identifier: 'orders-rb-new-9d7c36ba' });
 
     // Assess
     expect(input).toStrictEqual({
-      DBClusterIdentifier: 'orders',
+      DBClusterIdentifier: 'orders-rb-new-9d7c36ba',
       SnapshotIdentifier: SNAPSHOT_ID,
       Engine: 'aurora-postgresql',
       EngineVersion: '16.4',
@@ -92,7 +143,7 @@ describe('restore input builders', () => {
       VpcSecurityGroupIds: ['sg-0ccc'],
       DBClusterParameterGroupName: 'orders-cluster-pg',
       Port: 5432,
-      DeletionProtection: true,
+      DeletionProtection: false,
       KmsKeyId: KMS_KEY,
       EnableIAMDatabaseAuthentication: false,
       CopyTagsToSnapshot: true,

@@ -101,7 +101,7 @@ describe('attributeMinutes: late and missing datapoints', () => {
     // ALB publishes a minute's load-balancer and target-group datapoints together: green got no request in it.
     ["green without a datapoint in a minute the load balancer's is in", { loadBalancerRequests: 10 }, {}, 'idle'],
     [
-      "green without a datapoint while the load balancer answered 5xx itself above its baseline",
+      'green without a datapoint while the load balancer answered 5xx itself above its baseline',
       { loadBalancerRequests: 500, loadBalancerErrors: 30 },
       {},
       'pending',

@@ -1,0 +1,81 @@
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import {
+  APPROVAL_SK_PREFIX,
+  approvalKey,
+  approvalKindSchema,
+  deploymentPartitionKey,
+  MAX_REFUSED_CALLS,
+} from '../shared/approval-item';
+import type { ApprovalKind } from '../shared/contracts';
+import { errorName } from '../shared/errors';
+import type { RefusedCall } from '../shared/function-url';
+import { logger } from '../shared/logger';
+
+/** What a refused call's body says about where to record it; anything else in it is ignored. */
+const refusedBodySchema = z.object({
+  deployment: z.string().trim().min(1).max(80),
+  kind: approvalKindSchema.optional(),
+});
+
+/** What a direct invocation claims to be (recorded as claimed, never verified). */
+export function claimedApprover(payload: unknown): string | null {
+  const parsed = z.object({ approver: z.string().trim().min(1).max(256) }).safeParse(payload);
+  return parsed.success ? parsed.data.approver : null;
+}
+
+/**
+ * Records a refused call on the approvals of the deployment the body names: the kind it names, else every approval
+ * of the deployment. Never creates an item, keeps at most MAX_REFUSED_CALLS, and never throws (the refusal must be
+ * answered whatever happens here); the call is logged in any case.
+ */
+export function createRefusalRecorder(ddb: DynamoDBDocumentClient, tableName: string) {
+  async function kindsOf(deployment: string, kind: ApprovalKind | undefined): Promise<ApprovalKind[]> {
+    if (kind !== undefined) return [kind];
+    const result = await ddb.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#kind': 'kind' },
+        ExpressionAttributeValues: { ':pk': deploymentPartitionKey(deployment), ':prefix': APPROVAL_SK_PREFIX },
+        ProjectionExpression: '#kind',
+        ConsistentRead: true,
+      }),
+    );
+    return (result.Items ?? []).flatMap((item) => {
+      const parsed = approvalKindSchema.safeParse(item.kind);
+      return parsed.success ? [parsed.data] : [];
+    });
+  }
+
+  return async function recordRefusal(body: unknown, refused: RefusedCall): Promise<void> {
+    const target = refusedBodySchema.safeParse(body);
+    if (!target.success) return;
+    const { deployment, kind } = target.data;
+    try {
+      for (const each of await kindsOf(deployment, kind)) {
+        try {
+          await ddb.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: approvalKey(deployment, each),
+              UpdateExpression: 'SET #refused = list_append(if_not_exists(#refused, :empty), :call)',
+              ConditionExpression:
+                'attribute_exists(#pk) AND (attribute_not_exists(#refused) OR size(#refused) < :max)',
+              ExpressionAttributeNames: { '#pk': 'pk', '#refused': 'refusedCalls' },
+              ExpressionAttributeValues: { ':empty': [], ':call': [refused], ':max': MAX_REFUSED_CALLS },
+            }),
+          );
+        } catch (error) {
+          // No such approval, or enough refusals recorded already: the log line is the record.
+          if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+        }
+      }
+    } catch (error) {
+      logger.warn('a refused call could not be recorded on the deployment', {
+        deployment,
+        errorName: errorName(error) ?? 'UnknownError',
+      });
+    }
+  };
+}

@@ -1,0 +1,108 @@
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalDynamo, startLocalDynamo } from '../support/dynalite';
+import { LOCAL_SUBSTITUTIONS } from '../support/local-workflow';
+import { SIM_DB_SECURITY_GROUP } from '../support/simulated-aws/constants';
+import { SIM_FENCE_SECURITY_GROUP } from '../support/simulated-aws/rds';
+import { SIM } from '../support/simulated-production';
+import { createWorld, VALID_INPUT, type WorldOptions } from '../support/workflow-world';
+
+/**
+ * The database rollback through the state machine's Plan/Wait/Advance loop, on the simulated RDS: restore beside
+ * production, fence, rename swap; and what a failure before and during the swap leaves behind.
+ */
+
+let dynamo: LocalDynamo;
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+});
+afterAll(async () => {
+  await dynamo.close();
+});
+afterEach(async () => {
+  await dynamo.client.send(
+    new DeleteItemCommand({
+      TableName: LOCAL_SUBSTITUTIONS.CrewTableName,
+      Key: { pk: { S: LOCAL_SUBSTITUTIONS.LockKey }, sk: { S: 'LOCK' } },
+    }),
+  );
+});
+
+const MIGRATION_FAILS: WorldOptions = {
+  input: { ...VALID_INPUT, release: { ...VALID_INPUT.release, schemaChange: true } },
+  cutover: { migrationExitCode: 1 },
+  databaseRollbackApproval: 'approve',
+};
+
+async function play(options: WorldOptions) {
+  const world = createWorld(dynamo, options);
+  const result = await world.run();
+  const mutations = world.production.rdsCalls.filter((call) => !call.startsWith('Describe'));
+  return { ...world, result, mutations };
+}
+
+const groupsOf = (instance: { VpcSecurityGroups?: { VpcSecurityGroupId?: string }[] } | undefined) =>
+  instance?.VpcSecurityGroups?.map((group) => group.VpcSecurityGroupId);
+
+describe('database rollback through the workflow', () => {
+  it('restores beside production, fences it, then swaps the names: production is never without a database until the renames', async () => {
+    // Act
+    const { result, production, mutations } = await play(MIGRATION_FAILS);
+
+    // Assess
+    expect(result.error).toBe('DeploymentRolledBack');
+    const restore = mutations.findIndex((call) => call.startsWith('RestoreDBInstanceFromDBSnapshot'));
+    const firstProductionChange = mutations.findIndex((call) =>
+      call.startsWith(`ModifyDBInstance ${SIM.databaseIdentifier} `),
+    );
+    expect(restore).toBeGreaterThanOrEqual(0);
+    expect(firstProductionChange).toBeGreaterThan(restore);
+    expect(
+      mutations.filter((call) => call.startsWith('ModifyDBInstance')).map((call) => call.split(' ').slice(1).join(' ')),
+    ).toEqual([
+      `${SIM.databaseIdentifier} rename=(none)`,
+      expect.stringMatching(
+        new RegExp(`^${SIM.databaseIdentifier} rename=${SIM.databaseIdentifier}-pre-rb-[0-9a-f]{8}$`),
+      ),
+      expect.stringMatching(
+        new RegExp(`^${SIM.databaseIdentifier}-rb-new-[0-9a-f]{8} rename=${SIM.databaseIdentifier}$`),
+      ),
+    ]);
+    const preserved = production.databaseInstances().find((id) => id.includes('-pre-rb-'));
+    expect(groupsOf(production.databaseInstance(preserved ?? ''))).toEqual([SIM_FENCE_SECURITY_GROUP]);
+    expect(production.databaseInstance(SIM.databaseIdentifier)?.DbiResourceId).toMatch(/^db-RESTORED/);
+    expect(groupsOf(production.databaseInstance(SIM.databaseIdentifier))).toEqual([SIM_DB_SECURITY_GROUP]);
+  });
+
+  it('a copy that fails to restore: escalated, production untouched and unfenced, the copy deleted', async () => {
+    // Act
+    const { result, production, mutations } = await play({
+      ...MIGRATION_FAILS,
+      cutover: { ...MIGRATION_FAILS.cutover, restore: { restoredStatus: 'incompatible-parameters' } },
+    });
+
+    // Assess
+    expect(result.error).toBe('RollbackFailed');
+    expect(production.databaseInstances()).toEqual([SIM.databaseIdentifier]);
+    expect(production.databaseInstance(SIM.databaseIdentifier)?.DbiResourceId).toBe('db-PRODUCTION0000000000000001');
+    expect(mutations.some((call) => call.startsWith(`ModifyDBInstance ${SIM.databaseIdentifier} `))).toBe(false);
+    expect(mutations.some((call) => call.startsWith('DeleteDBInstance'))).toBe(true);
+  });
+
+  it('a rename of the copy that RDS refuses mid-swap: production renamed back and unfenced before escalating', async () => {
+    // Act
+    const { result, production } = await play({
+      ...MIGRATION_FAILS,
+      cutover: {
+        ...MIGRATION_FAILS.cutover,
+        restore: { renameFailsFor: { identifierPrefix: `${SIM.databaseIdentifier}-rb-new-`, error: 'AccessDenied' } },
+      },
+    });
+
+    // Assess
+    expect(result.error).toBe('RollbackFailed');
+    expect(production.databaseInstances()).toEqual([SIM.databaseIdentifier]);
+    expect(production.databaseInstance(SIM.databaseIdentifier)?.DbiResourceId).toBe('db-PRODUCTION0000000000000001');
+    expect(groupsOf(production.databaseInstance(SIM.databaseIdentifier))).toEqual([SIM_DB_SECURITY_GROUP]);
+  });
+});
