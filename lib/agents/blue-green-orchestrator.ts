@@ -40,7 +40,8 @@ export class BlueGreenOrchestratorAgent extends AgentFunction {
     const arns = new ApplicationArns(config.where);
     const watchedAlarmArns = [...alarms.alarmNames, ...config.extraAlarmNames].map((name) => arns.alarm(name));
     for (const statement of [
-      ...listenerStatements(config.listenerArn),
+      // resolveSides reads the rules too (no rule may forward to green); shifts read target health.
+      ...listenerStatements(config.listenerArn, ['DescribeListeners', 'DescribeRules', 'DescribeTargetHealth']),
       ...ecsStatements(arns, config),
       new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
       new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: watchedAlarmArns }),

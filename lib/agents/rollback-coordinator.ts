@@ -48,7 +48,8 @@ export class RollbackCoordinatorAgent extends AgentFunction {
     const arns = new ApplicationArns(config.where);
     const snapshotPrefix = snapshotPrefixFor(Stack.of(scope).stackName);
     for (const statement of [
-      ...listenerStatements(config.listenerArn),
+      // Restores and confirms the listener, and checks the live side's targets.
+      ...listenerStatements(config.listenerArn, ['DescribeListeners', 'DescribeTargetHealth']),
       new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
       ...restoreStatements(arns, config, snapshotPrefix),
       // Who manages the snapshot's key (aws/rds or a customer key): read-only, on the account's keys in the region.
@@ -59,7 +60,7 @@ export class RollbackCoordinatorAgent extends AgentFunction {
     }
     acknowledgeReadOnlyWildcards(
       this.role,
-      'elasticloadbalancing:DescribeListeners/DescribeRules/DescribeTargetHealth, cloudwatch:GetMetricData',
+      'elasticloadbalancing:DescribeListeners/DescribeTargetHealth, cloudwatch:GetMetricData',
     );
     Validations.of(this.role).acknowledge(
       {

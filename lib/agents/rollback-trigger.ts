@@ -105,17 +105,15 @@ export class RollbackTriggerAgent extends AgentFunction {
     const arns = new ApplicationArns(config.where);
     const alarmArns = [...alarms.alarmNames, ...config.extraAlarmNames].map((name) => arns.alarm(name));
     for (const statement of [
-      ...listenerStatements(config.listenerArn),
+      // Restores the listener and confirms it by re-reading: nothing else.
+      ...listenerStatements(config.listenerArn, ['DescribeListeners']),
       // Only the lock: the rollback is claimed there, and refused overrides are recorded there.
       tableStatement(props.table, lockItems(config.lockKey), 'GetItem', 'UpdateItem'),
       new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: alarmArns }),
     ]) {
       this.role.addToPolicy(statement);
     }
-    acknowledgeReadOnlyWildcards(
-      this.role,
-      'elasticloadbalancing:DescribeListeners/DescribeRules/DescribeTargetHealth',
-    );
+    acknowledgeReadOnlyWildcards(this.role, 'elasticloadbalancing:DescribeListeners');
   }
 
   /**

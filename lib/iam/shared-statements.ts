@@ -5,17 +5,14 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DEPLOYMENT_PK_PREFIX } from '../../lambdas/shared/approval-item';
 
 /** The listener: ModifyListener on it alone; ELB describe calls support no resource-level permissions. */
-export function listenerStatements(listenerArn: string): iam.PolicyStatement[] {
+/** The listener reads a role may need (none of them supports resource-level permissions: granted on `*`). */
+export type ListenerRead = 'DescribeListeners' | 'DescribeRules' | 'DescribeTargetHealth';
+
+/** ModifyListener on the one listener, and exactly the reads the role's use of the traffic router makes. */
+export function listenerStatements(listenerArn: string, reads: readonly ListenerRead[]): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({ actions: ['elasticloadbalancing:ModifyListener'], resources: [listenerArn] }),
-    new iam.PolicyStatement({
-      actions: [
-        'elasticloadbalancing:DescribeListeners',
-        'elasticloadbalancing:DescribeRules',
-        'elasticloadbalancing:DescribeTargetHealth',
-      ],
-      resources: ['*'],
-    }),
+    new iam.PolicyStatement({ actions: reads.map((read) => `elasticloadbalancing:${read}`), resources: ['*'] }),
   ];
 }
 

@@ -1299,7 +1299,7 @@ describe('roles and scoped statements', () => {
       ...grant(AGENT_XRAY, ['*']),
       ...grant(['kms:DescribeKey'], [arn(`kms:${REGION}:${ACCOUNT}:key/*`)]),
       ...grant(['elasticloadbalancing:ModifyListener'], [LISTENER]),
-      ...grant(ELB_DESCRIBE, ['*']),
+      ...grant(['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeTargetHealth'], ['*']),
       ...grant(['cloudwatch:GetMetricData'], ['*']),
       ...grant(
         ['rds:DescribeDBInstances', 'rds:ModifyDBInstance'],
@@ -1335,7 +1335,7 @@ describe('roles and scoped statements', () => {
       ...grant(LOG_WRITE, [arnOf(ids.trigger.logGroup)]),
       ...grant(AGENT_XRAY, ['*']),
       ...grant(['elasticloadbalancing:ModifyListener'], [LISTENER]),
-      ...grant(ELB_DESCRIBE, ['*']),
+      ...grant(['elasticloadbalancing:DescribeListeners'], ['*']),
       ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [when(arnOf(ids.table), LOCK_ITEM)]),
       ...grant(['states:SendTaskFailure'], [ref(ids.stateMachine)]),
       ...grant(
@@ -1675,7 +1675,7 @@ describe('Aurora variant', () => {
       ...grant(AGENT_XRAY, ['*']),
       ...grant(['kms:DescribeKey'], [arn(`kms:${REGION}:${ACCOUNT}:key/*`)]),
       ...grant(['elasticloadbalancing:ModifyListener'], [LISTENER]),
-      ...grant(ELB_DESCRIBE, ['*']),
+      ...grant(['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeTargetHealth'], ['*']),
       ...grant(['cloudwatch:GetMetricData'], ['*']),
       ...grant(['rds:DescribeDBClusters', 'rds:ModifyDBCluster'], [cluster, preserved, temporary]),
       // Member names are only known at run time; describing instances is read-only.
