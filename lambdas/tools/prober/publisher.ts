@@ -1,0 +1,50 @@
+import { type CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import type { ProbePublisher } from './types';
+
+/** The custom metrics the prober publishes (namespace, names): the dashboard and the alarms read them. */
+export const PROBE_METRIC = {
+  namespace: 'DeploymentCrew/Probes',
+  success: 'ProbeSuccess',
+  latency: 'ProbeLatency',
+} as const;
+
+/**
+ * Publishes each round at 1-second resolution (StorageResolution 1): 1 for a passed round, 0 for a failed one, and
+ * the round's latency, by deployment and side, so that the signal exists even at low traffic.
+ */
+export function cloudWatchProbePublisher(
+  client: CloudWatchClient,
+  dimensions: { readonly deployment: string; readonly targetGroup: string },
+): ProbePublisher {
+  const Dimensions = [
+    { Name: 'Deployment', Value: dimensions.deployment },
+    { Name: 'TargetGroup', Value: dimensions.targetGroup },
+  ];
+  return {
+    async publish(round) {
+      await client.send(
+        new PutMetricDataCommand({
+          Namespace: PROBE_METRIC.namespace,
+          MetricData: [
+            {
+              MetricName: PROBE_METRIC.success,
+              Dimensions,
+              Timestamp: round.at,
+              Value: round.passed ? 1 : 0,
+              Unit: 'Count',
+              StorageResolution: 1,
+            },
+            {
+              MetricName: PROBE_METRIC.latency,
+              Dimensions,
+              Timestamp: round.at,
+              Value: round.latencyMs,
+              Unit: 'Milliseconds',
+              StorageResolution: 1,
+            },
+          ],
+        }),
+      );
+    },
+  };
+}
