@@ -60,7 +60,7 @@ export interface DatabaseRestoreResources {
   /** DB parameter groups: the instance's, or each Aurora member's. */
   readonly parameterGroupNames: readonly string[];
   /**
-   * Option groups (instances only).
+   * Option groups: the instance's, or an Aurora MySQL cluster's (Aurora PostgreSQL has none).
    * @default - none
    */
   readonly optionGroupNames?: readonly string[];

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { INTAKE_CONFIG, type IntakeConfig } from '../../lambdas/shared/config/deployment-intake';
+import { RESTORE_SWAP_RESERVE_POLLS } from '../../lambdas/shared/config/rollback-coordinator';
 import { AgentFunction } from '../agent-function';
 import type { ResolvedCrewConfig } from '../config/resolve-config';
 import {
@@ -58,7 +59,8 @@ export function intakeConfigFor(config: ResolvedCrewConfig, executionTimeoutSeco
       rollbackVerifySeconds: ROLLBACK_VERIFY_SECONDS,
       databaseRollbackApprovalTimeoutSeconds: config.databaseRollbackApprovalTimeoutSeconds,
       restorePollSeconds: RESTORE_POLL_SECONDS,
-      restoreMaxPolls: pollsWithin(config.databaseRestoreTimeoutSeconds, RESTORE_POLL_SECONDS),
+      restoreMaxPolls:
+        pollsWithin(config.databaseRestoreTimeoutSeconds, RESTORE_POLL_SECONDS) + RESTORE_SWAP_RESERVE_POLLS,
       scaleDownGreenAfterRollback: config.scaleDownGreenAfterRollback,
     },
   };

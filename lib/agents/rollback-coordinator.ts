@@ -12,7 +12,7 @@ import {
 } from '../../lambdas/shared/rds-names';
 import { AgentFunction } from '../agent-function';
 import type { ResolvedCrewConfig } from '../config/resolve-config';
-import { METRICS_LAG_SECONDS, ROLLBACK_VERIFY_SECONDS } from '../config/time-budget';
+import { METRICS_LAG_SECONDS, pollsWithin, RESTORE_POLL_SECONDS, ROLLBACK_VERIFY_SECONDS } from '../config/time-budget';
 import { ApplicationArns } from '../iam/application-arns';
 import { acknowledgeReadOnlyWildcards, listenerStatements, lockItems, tableStatement } from '../iam/shared-statements';
 
@@ -103,6 +103,8 @@ function coordinatorConfigFor(props: RollbackCoordinatorAgentProps, snapshotPref
       ...(restore.kmsKeyArn === undefined ? {} : { kmsKeyArn: restore.kmsKeyArn }),
       ...(restore.monitoringRoleArn === undefined ? {} : { monitoringRoleArn: restore.monitoringRoleArn }),
       snapshotPrefix,
+      // The restore's own share of the steps; the intake gives the loop RESTORE_SWAP_RESERVE_POLLS more.
+      lastFencePoll: pollsWithin(config.databaseRestoreTimeoutSeconds, RESTORE_POLL_SECONDS),
     },
     metricsLagSeconds: METRICS_LAG_SECONDS,
     verifyWindowSeconds: ROLLBACK_VERIFY_SECONDS,
@@ -151,6 +153,8 @@ function restoreStatements(
   const snapshots = stackSnapshots(arns, database, snapshotPrefix);
   const subnetGroup = arns.rds('subgrp', resources.subnetGroupName);
   const parameterGroups = resources.parameterGroupNames.map((name) => arns.rds('pg', name));
+  // An instance's option group, or an Aurora MySQL cluster's: both restores require the og resource.
+  const optionGroups = (resources.optionGroupNames ?? []).map((name) => arns.rds('og', name));
   const statements: iam.PolicyStatement[] = [];
   const kind = database.kind === 'instance' ? 'db' : 'cluster';
   const original = arns.rds(kind, database.identifier);
@@ -161,7 +165,6 @@ function restoreStatements(
     resources: [arns.rds('db-proxy', '*'), arns.rds('target-group', '*')],
   });
   if (database.kind === 'instance') {
-    const optionGroups = (resources.optionGroupNames ?? []).map((name) => arns.rds('og', name));
     statements.push(
       new iam.PolicyStatement({
         actions: ['rds:DescribeDBInstances', 'rds:ModifyDBInstance'],
@@ -188,7 +191,7 @@ function restoreStatements(
       new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [arns.rds('db', '*')] }),
       new iam.PolicyStatement({
         actions: ['rds:RestoreDBClusterFromSnapshot'],
-        resources: [temporary, snapshots, subnetGroup, ...clusterParameterGroups],
+        resources: [temporary, snapshots, subnetGroup, ...clusterParameterGroups, ...optionGroups],
       }),
       new iam.PolicyStatement({
         actions: ['rds:CreateDBInstance'],

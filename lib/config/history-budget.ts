@@ -1,4 +1,5 @@
 import { METRICS_RETRY_MIN_SECONDS } from '../../lambdas/shared/config/blue-green-orchestrator';
+import { RESTORE_SWAP_RESERVE_POLLS } from '../../lambdas/shared/config/rollback-coordinator';
 import { type HistoryEstimate, type LoopBound, type LoopFigure, worstCaseHistoryEvents } from './history-graph';
 import type { ResolvedCrewConfig } from './resolve-config';
 import { GREEN_POLL_SECONDS, MIGRATION_POLL_SECONDS, pollsWithin, RESTORE_POLL_SECONDS } from './time-budget';
@@ -55,7 +56,8 @@ export function loopBoundsFor(config: ResolvedCrewConfig): Readonly<Record<strin
     WaitForDatabaseRestore: bound(
       'database restore wait loop',
       'polls',
-      pollsWithin(config.databaseRestoreTimeoutSeconds, RESTORE_POLL_SECONDS),
+      // The restore's own steps, and those kept for the swap and putting production back.
+      pollsWithin(config.databaseRestoreTimeoutSeconds, RESTORE_POLL_SECONDS) + RESTORE_SWAP_RESERVE_POLLS,
       `lower databaseRestoreTimeout (the restore is polled every ${RESTORE_POLL_SECONDS} s)`,
     ),
   };

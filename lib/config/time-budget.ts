@@ -1,4 +1,5 @@
 import { METRICS_RETRY_MIN_SECONDS } from '../../lambdas/shared/config/blue-green-orchestrator';
+import { RESTORE_SWAP_RESERVE_POLLS } from '../../lambdas/shared/config/rollback-coordinator';
 import { APPROVAL_TIMEOUT_BOUNDS, BAKE_TIME_BOUNDS } from '../../lambdas/shared/deployment-request';
 import type { ResolvedCrewConfig } from './resolve-config';
 
@@ -38,6 +39,7 @@ export function checkTimeBudget(config: ResolvedCrewConfig, executionTimeoutSeco
       (BAKE_TIME_BOUNDS.maxSeconds + config.metricsMaxWaitSeconds + 2 * METRICS_RETRY_MIN_SECONDS) +
     config.databaseRollbackApprovalTimeoutSeconds +
     config.databaseRestoreTimeoutSeconds +
+    RESTORE_SWAP_RESERVE_POLLS * RESTORE_POLL_SECONDS +
     PIPELINE_OVERHEAD_SECONDS;
   if (worstCase > executionTimeoutSeconds) {
     throw new Error(

@@ -341,6 +341,13 @@ function synthesize(overrides: Record<string, unknown> = {}) {
   return { template: template(), ids: logicalIds(stack) };
 }
 
+/** The Aurora sample as an Aurora MySQL cluster with its own option group (Aurora PostgreSQL has none). */
+function auroraMysqlOverrides(): Record<string, unknown> {
+  const overrides = auroraOverrides();
+  const databaseRestore = overrides.databaseRestore as Record<string, unknown>;
+  return { ...overrides, databaseRestore: { ...databaseRestore, optionGroupNames: ['shop-aurora-audit'] } };
+}
+
 /** Every setting of the cutover with a non-default value: thresholds, max connections, extra alarms, a KMS key. */
 function tunedOverrides(): Record<string, unknown> {
   const { databaseRestore } = sampleContext();
@@ -367,7 +374,7 @@ beforeAll(() => {
   // process; `cdk synth` runs it.
   vi.stubEnv('CDK_VALIDATION', 'false');
   sample = synthesize();
-  aurora = synthesize(auroraOverrides());
+  aurora = synthesize(auroraMysqlOverrides());
   tuned = synthesize(tunedOverrides());
 });
 
@@ -650,9 +657,9 @@ describe('agent functions', () => {
         canarySteps: [10, 50, 100],
         rollbackVerifySeconds: 120,
         databaseRollbackApprovalTimeoutSeconds: 3600,
-        // The 3 h default restore timeout at one step every 60 s.
+        // The 3 h default restore timeout at one step every 60 s, and 30 steps kept for the swap and the recovery.
         restorePollSeconds: 60,
-        restoreMaxPolls: 180,
+        restoreMaxPolls: 210,
         scaleDownGreenAfterRollback: false,
       },
     });
@@ -799,6 +806,14 @@ describe('agent functions', () => {
         parameterGroups: ['shop-postgres16'],
         optionGroups: ['default:postgres-16'],
         clusterParameterGroups: [],
+      },
+      restore: {
+        fenceSecurityGroupId: 'sg-0f1e2d3c4b5a69788',
+        acknowledgedBreaks: [],
+        keepTemporaryCopyOnFailure: false,
+        snapshotPrefix: expect.stringMatching(/^deploymentcrew-[0-9a-f]{6}-/),
+        // The 3 h restore timeout at 60 s: the fence starts no later than step 180; the loop has 30 more.
+        lastFencePoll: 180,
       },
       tableName: ref(ids.table),
       lockKey: `LOCK#${LISTENER_ARN}`,
@@ -1687,6 +1702,7 @@ describe('Aurora variant', () => {
           rds('cluster-snapshot:deploymentcrew-d726d2-deploymentcr-*'),
           rds('subgrp:shop-aurora-subnets'),
           rds('cluster-pg:shop-aurora-cluster'),
+          rds('og:shop-aurora-audit'),
         ],
       ),
       ...grant(['rds:CreateDBInstance'], [members, temporary, rds('pg:shop-aurora-instances')]),
@@ -1718,7 +1734,7 @@ describe('Aurora variant', () => {
     expect(coordinator.allowedRestoreResources).toEqual({
       subnetGroups: ['shop-aurora-subnets'],
       parameterGroups: ['shop-aurora-instances'],
-      optionGroups: [],
+      optionGroups: ['shop-aurora-audit'],
       clusterParameterGroups: ['shop-aurora-cluster'],
     });
   });

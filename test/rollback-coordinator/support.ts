@@ -44,6 +44,7 @@ const CONFIG: CoordinatorConfig = {
     acknowledgedBreaks: [],
     keepTemporaryCopyOnFailure: false,
     snapshotPrefix: 'deploymentcrew-',
+    lastFencePoll: 180,
   },
   metricsLagSeconds: 180,
   verifyWindowSeconds: 300,

@@ -10,7 +10,7 @@ import { alarmToRequest, createRollbackTrigger } from '../../lambdas/rollback-tr
 import { parseListenerArn } from '../../lambdas/shared/arns';
 import type { OrchestratorConfig } from '../../lambdas/shared/config/blue-green-orchestrator';
 import type { IntakeConfig } from '../../lambdas/shared/config/deployment-intake';
-import type { CoordinatorConfig } from '../../lambdas/shared/config/rollback-coordinator';
+import { type CoordinatorConfig, RESTORE_SWAP_RESERVE_POLLS } from '../../lambdas/shared/config/rollback-coordinator';
 import type { ApprovalDecision } from '../../lambdas/shared/contracts';
 import { canaryThresholdsSchema, type RollbackTrigger } from '../../lambdas/shared/cutover-contracts';
 import { SNAPSHOT_PREFIX } from '../../lambdas/shared/rds-names';
@@ -82,7 +82,7 @@ export function intakeConfig(overrides: Partial<IntakeConfig['settings']> = {}):
       rollbackVerifySeconds: 120,
       databaseRollbackApprovalTimeoutSeconds: 3600,
       restorePollSeconds: 60,
-      restoreMaxPolls: 20,
+      restoreMaxPolls: 10 + RESTORE_SWAP_RESERVE_POLLS,
       scaleDownGreenAfterRollback: false,
       ...overrides,
     },
@@ -203,6 +203,7 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
       keepTemporaryCopyOnFailure: false,
       kmsKeyArn: SIM_DB_KMS_KEY,
       snapshotPrefix: SNAPSHOT_PREFIX,
+      lastFencePoll: Math.max(1, config.settings.restoreMaxPolls - RESTORE_SWAP_RESERVE_POLLS),
     },
     metricsLagSeconds: 60,
     verifyWindowSeconds: 120,

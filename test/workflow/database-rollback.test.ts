@@ -1,5 +1,6 @@
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RESTORE_SWAP_RESERVE_POLLS } from '../../lambdas/shared/config/rollback-coordinator';
 import { type LocalDynamo, startLocalDynamo } from '../support/dynalite';
 import { LOCAL_SUBSTITUTIONS } from '../support/local-workflow';
 import { SIM_DB_SECURITY_GROUP } from '../support/simulated-aws/constants';
@@ -88,6 +89,28 @@ describe('database rollback through the workflow', () => {
     expect(mutations.some((call) => call.startsWith(`ModifyDBInstance ${SIM.databaseIdentifier} `))).toBe(false);
     expect(mutations.some((call) => call.startsWith('DeleteDBInstance'))).toBe(true);
   });
+
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    'a restore that uses up its %i steps never starts the fence: production as it was, the copy deleted',
+    async (restoreSteps) => {
+      // Act: the loop keeps RESTORE_SWAP_RESERVE_POLLS steps beyond the restore's own for the swap and the recovery.
+      const { result, production, mutations } = await play({
+        ...MIGRATION_FAILS,
+        settings: { restoreMaxPolls: restoreSteps + RESTORE_SWAP_RESERVE_POLLS },
+      });
+
+      // Assess: either the swap completed, or production was never touched (never fenced, never renamed).
+      const prod = production.databaseInstance(SIM.databaseIdentifier);
+      expect(prod).toBeDefined();
+      expect(groupsOf(prod)).not.toEqual([SIM_FENCE_SECURITY_GROUP]);
+      if (result.error === 'RollbackFailed') {
+        expect(production.databaseInstances()).toEqual([SIM.databaseIdentifier]);
+        expect(mutations.some((call) => call.startsWith(`ModifyDBInstance ${SIM.databaseIdentifier} `))).toBe(false);
+      } else {
+        expect(result.error).toBe('DeploymentRolledBack');
+      }
+    },
+  );
 
   it('a rename of the copy that RDS refuses mid-swap: production renamed back and unfenced before escalating', async () => {
     // Act

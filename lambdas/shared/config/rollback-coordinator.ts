@@ -11,6 +11,12 @@ export const swapBreakSchema = z.enum(['READ_REPLICAS', 'RDS_PROXY', 'CUSTOM_END
 export type SwapBreak = z.output<typeof swapBreakSchema>;
 
 /** How a database rollback runs: the fence, what it may break, what it keeps, which key and role it may use. */
+/**
+ * Restore steps kept, beyond the configured restore timeout, for the fence, the two renames and, should they fail,
+ * putting production back (each RDS rename takes minutes): the fence never starts without them.
+ */
+export const RESTORE_SWAP_RESERVE_POLLS = 30;
+
 export const restoreSettingsSchema = z.strictObject({
   /** A security group with no ingress, put on production before the renames; none: the rollback is refused. */
   fenceSecurityGroupId: z.string().optional(),
@@ -23,6 +29,8 @@ export const restoreSettingsSchema = z.strictObject({
   monitoringRoleArn: z.string().optional(),
   /** Snapshots this stack made start with this; no other snapshot is restored. */
   snapshotPrefix: z.string(),
+  /** The last restore step at which production may be fenced; the RESTORE_SWAP_RESERVE_POLLS after it are the swap's. */
+  lastFencePoll: z.int().positive(),
 });
 export type RestoreSettings = z.output<typeof restoreSettingsSchema>;
 

@@ -1,5 +1,5 @@
 import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
-import { securityGroupIds } from './restore-inputs';
+import { clusterOptionGroup, securityGroupIds } from './restore-inputs';
 
 /** Which groups a restore would use, checked against the configured ones before anything changes. */
 
@@ -44,7 +44,7 @@ export function discoveredFromCluster(cluster: DBCluster, members: readonly DBIn
   return {
     subnetGroups: present([cluster.DBSubnetGroup]),
     parameterGroups: present(members.map((member) => member.DBParameterGroups?.[0]?.DBParameterGroupName)),
-    optionGroups: [],
+    optionGroups: present([clusterOptionGroup(cluster)]),
     clusterParameterGroups: present([cluster.DBClusterParameterGroup]),
     securityGroupIds: securityGroupIds(cluster.VpcSecurityGroups),
   };

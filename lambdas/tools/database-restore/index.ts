@@ -91,6 +91,12 @@ export interface DatabaseRestoreOptions {
   readonly acknowledgedBreaks?: readonly SwapBreak[];
   /** Keep a restored copy that failed before the swap. @default false (it is deleted) */
   readonly keepTemporaryCopyOnFailure?: boolean;
+  /**
+   * The last step (`polls`) at which production may still be fenced: the steps after it are kept for the fence, the
+   * renames and, should they fail, putting production back. A copy ready later fails before the swap.
+   * @default no limit (the caller bounds the steps some other way)
+   */
+  readonly lastFencePoll?: number;
   /** The key an encrypted snapshot must use when it is customer managed. @default none */
   readonly kmsKeyArn?: string;
   /**
@@ -142,6 +148,7 @@ class RdsDatabaseRestore implements DatabaseRestoreTool {
       monitoringRoleArn: options.monitoringRoleArn,
       allowedResources: options.allowedResources,
       keepTemporaryCopyOnFailure: options.keepTemporaryCopyOnFailure ?? false,
+      lastFencePoll: options.lastFencePoll,
     };
   }
 

@@ -111,7 +111,7 @@ export class InstanceSwap implements SwapTarget {
       return {
         state: 'waiting',
         modified: true,
-        reason: `setting monitoring / Performance Insights on '${step.temporaryIdentifier}' (a restore cannot)`,
+        reason: `setting monitoring / Performance Insights / storage autoscaling on '${step.temporaryIdentifier}' (a restore cannot)`,
       };
     }
     const pending = Object.entries(copy.PendingModifiedValues ?? {}).filter(([, value]) => value !== undefined);

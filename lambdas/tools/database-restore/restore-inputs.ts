@@ -44,6 +44,20 @@ export function storagePerformance(
   return customIops || customThroughput ? { Iops: iops, StorageThroughput: throughput } : {};
 }
 
+/**
+ * The source's storage autoscaling limit, to set on the copy: a restore cannot take it, and RDS refuses a limit that
+ * is not above the allocated storage (the copy gets the source's), so a limit autoscaling has reached is not carried.
+ */
+export function storageAutoscalingLimit(source: DBInstance): number | undefined {
+  const limit = source.MaxAllocatedStorage;
+  return limit !== undefined && limit > (source.AllocatedStorage ?? 0) ? limit : undefined;
+}
+
+/** The option group of a cluster (Aurora MySQL has one; Aurora PostgreSQL none). */
+export function clusterOptionGroup(cluster: DBCluster): string | undefined {
+  return cluster.DBClusterOptionGroupMemberships?.[0]?.DBClusterOptionGroupName;
+}
+
 export function securityGroupIds(
   groups: readonly { VpcSecurityGroupId?: string; Status?: string }[] | undefined,
 ): string[] {
@@ -88,21 +102,25 @@ export function instanceRestoreInput(
     EnableIAMDatabaseAuthentication: source.IAMDatabaseAuthenticationEnabled,
     BackupRetentionPeriod: source.BackupRetentionPeriod,
     EnableCloudwatchLogsExports: source.EnabledCloudwatchLogsExports,
+    // Without it the copy gets the region's default CA, and clients that pin the source's CA fail TLS.
+    CACertificateIdentifier: source.CACertificateIdentifier,
     Tags: target.tags,
   });
 }
 
 /**
- * What a RestoreDBInstanceFromDBSnapshot cannot take (Enhanced Monitoring, Performance Insights): one
- * ModifyDBInstance on the restored copy, before the swap; undefined when the source uses neither.
+ * What a RestoreDBInstanceFromDBSnapshot cannot take (Enhanced Monitoring, Performance Insights, storage
+ * autoscaling): one ModifyDBInstance on the restored copy, before the swap; undefined when the source uses none.
  */
 export function instanceFollowUpModify(source: DBInstance, identifier: string): ModifyDBInstanceMessage | undefined {
   const monitoring = (source.MonitoringInterval ?? 0) > 0;
   const insights = source.PerformanceInsightsEnabled === true;
-  if (!monitoring && !insights) return undefined;
+  const autoscaling = storageAutoscalingLimit(source);
+  if (!monitoring && !insights && autoscaling === undefined) return undefined;
   return compact<ModifyDBInstanceMessage>({
     DBInstanceIdentifier: identifier,
     ApplyImmediately: true,
+    MaxAllocatedStorage: autoscaling,
     ...(monitoring
       ? { MonitoringInterval: source.MonitoringInterval, MonitoringRoleArn: source.MonitoringRoleArn }
       : {}),
@@ -135,6 +153,8 @@ export function clusterRestoreInput(source: DBCluster, target: RestoreTarget): R
     DBSubnetGroupName: source.DBSubnetGroup,
     VpcSecurityGroupIds: securityGroupIds(source.VpcSecurityGroups),
     DBClusterParameterGroupName: source.DBClusterParameterGroup,
+    // Without it the copy gets the engine's default option group.
+    OptionGroupName: clusterOptionGroup(source),
     Port: source.Port,
     DeletionProtection: false,
     KmsKeyId: source.KmsKeyId,

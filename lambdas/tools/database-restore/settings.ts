@@ -1,5 +1,5 @@
 import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
-import { securityGroupIds, storagePerformance } from './restore-inputs';
+import { clusterOptionGroup, securityGroupIds, storageAutoscalingLimit, storagePerformance } from './restore-inputs';
 
 /**
  * The check of a restored copy before anything in production changes: every setting the source has, described on
@@ -8,6 +8,7 @@ import { securityGroupIds, storagePerformance } from './restore-inputs';
  */
 
 type Value = string | number | boolean | readonly string[] | undefined;
+type Field = [string, Value, Value];
 
 function same(a: Value, b: Value): boolean {
   if (Array.isArray(a) || Array.isArray(b)) {
@@ -45,6 +46,8 @@ export function instanceSettingsMismatches(source: DBInstance, restored: DBInsta
       restored.OptionGroupMemberships?.[0]?.OptionGroupName,
     ],
     ['StorageType', source.StorageType, restored.StorageType],
+    // What the follow-up modify set (none when the source has no limit left above its storage).
+    ['MaxAllocatedStorage', storageAutoscalingLimit(source), restored.MaxAllocatedStorage],
     ['Port', source.Endpoint?.Port, restored.Endpoint?.Port],
     ['PubliclyAccessible', source.PubliclyAccessible ?? false, restored.PubliclyAccessible ?? false],
     ['CopyTagsToSnapshot', source.CopyTagsToSnapshot ?? false, restored.CopyTagsToSnapshot ?? false],
@@ -61,11 +64,14 @@ export function instanceSettingsMismatches(source: DBInstance, restored: DBInsta
       source.PerformanceInsightsEnabled ?? false,
       restored.PerformanceInsightsEnabled ?? false,
     ],
-    // Only what was sent: gp3 baselines are RDS's own choice.
-    ...(performance.Iops === undefined ? [] : [['Iops', source.Iops, restored.Iops] as [string, Value, Value]]),
+    // Only what was sent (a restore without it gets the region's default CA); gp3 baselines are RDS's own choice.
+    ...(source.CACertificateIdentifier === undefined
+      ? []
+      : [['CACertificateIdentifier', source.CACertificateIdentifier, restored.CACertificateIdentifier] as Field]),
+    ...(performance.Iops === undefined ? [] : [['Iops', source.Iops, restored.Iops] as Field]),
     ...(performance.StorageThroughput === undefined
       ? []
-      : [['StorageThroughput', source.StorageThroughput, restored.StorageThroughput] as [string, Value, Value]]),
+      : [['StorageThroughput', source.StorageThroughput, restored.StorageThroughput] as Field]),
   ]);
   if ((restored.AllocatedStorage ?? 0) < (source.AllocatedStorage ?? 0)) {
     mismatches.push(`AllocatedStorage is ${restored.AllocatedStorage}, below the source's ${source.AllocatedStorage}`);
@@ -80,6 +86,10 @@ export function clusterSettingsMismatches(source: DBCluster, restored: DBCluster
     ['DBSubnetGroup', source.DBSubnetGroup, restored.DBSubnetGroup],
     ['VpcSecurityGroups', securityGroupIds(source.VpcSecurityGroups), securityGroupIds(restored.VpcSecurityGroups)],
     ['DBClusterParameterGroup', source.DBClusterParameterGroup, restored.DBClusterParameterGroup],
+    // Only what was sent: a cluster without one may still be described with the engine's default.
+    ...(clusterOptionGroup(source) === undefined
+      ? []
+      : [['DBClusterOptionGroup', clusterOptionGroup(source), clusterOptionGroup(restored)] as Field]),
     ['Port', source.Port, restored.Port],
     [
       'IAMDatabaseAuthenticationEnabled',

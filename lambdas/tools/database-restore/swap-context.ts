@@ -67,6 +67,8 @@ export interface SwapTarget {
 
 export interface SwapSettings extends CheckSettings {
   readonly keepTemporaryCopyOnFailure: boolean;
+  /** The last step at which the fence may go on; undefined: no limit. */
+  readonly lastFencePoll: number | undefined;
 }
 
 /** After a create call RDS may not list the new database for a moment: NotFound is retried this often first. */

@@ -147,6 +147,15 @@ export async function restoring(context: StepContext, next: Step): Promise<Step>
     fencedAt: context.clock().toISOString(),
   };
   const alreadyFenced = production.securityGroupIds.includes(fence);
+  // The steps after lastFencePoll are the swap's and the recovery's: a fence that starts later could be left on.
+  const { lastFencePoll } = context.settings;
+  if (!alreadyFenced && lastFencePoll !== undefined && next.polls > lastFencePoll) {
+    return failBeforeSwap(
+      next,
+      `the copy was ready at step ${next.polls}, too late to fence and swap safely (the restore may use ` +
+        `${lastFencePoll} steps; the rest are kept for the swap and for putting production back)`,
+    );
+  }
   if (!alreadyFenced && production.status !== 'available') {
     return waiting(next, `the copy is ready; production is '${production.status}', the fence waits`);
   }

@@ -166,6 +166,8 @@ export class SimulatedRds {
         { DBParameterGroupName: SIM_DATABASE_RESOURCES.parameterGroups[0], ParameterApplyStatus: 'in-sync' },
       ],
       OptionGroupMemberships: [{ OptionGroupName: SIM_DATABASE_RESOURCES.optionGroups[0], Status: 'in-sync' }],
+      // Not the default a restore gets: a copy restored without it would differ.
+      CACertificateIdentifier: 'rds-ca-ecc384-g1',
       PubliclyAccessible: false,
       DeletionProtection: true,
       CopyTagsToSnapshot: true,
@@ -398,6 +400,7 @@ export class SimulatedRds {
       'EnableIAMDatabaseAuthentication',
       'BackupRetentionPeriod',
       'EnableCloudwatchLogsExports',
+      'CACertificateIdentifier',
       'Tags',
     ]);
     if (this.restore.failWith !== undefined) throw rdsError(this.restore.failWith, 'simulated restore failure');
@@ -471,6 +474,7 @@ export class SimulatedRds {
         { DBParameterGroupName: parameterGroup ?? 'default.postgres16', ParameterApplyStatus: 'in-sync' },
       ],
       OptionGroupMemberships: [{ OptionGroupName: optionGroup ?? 'default:postgres-16', Status: 'in-sync' }],
+      CACertificateIdentifier: input.CACertificateIdentifier ?? 'rds-ca-rsa2048-g1',
       PubliclyAccessible: input.PubliclyAccessible ?? false,
       DeletionProtection: input.DeletionProtection ?? false,
       CopyTagsToSnapshot: input.CopyTagsToSnapshot ?? false,

@@ -120,6 +120,8 @@ export class FakeRds {
         })),
         DBParameterGroups: [{ DBParameterGroupName: input.DBParameterGroupName }],
         OptionGroupMemberships: [{ OptionGroupName: input.OptionGroupName }],
+        // RDS's default CA when none is given.
+        CACertificateIdentifier: input.CACertificateIdentifier ?? 'rds-ca-rsa2048-g1',
         MultiAZ: input.MultiAZ,
         Endpoint: { Address: `${identifier}.abc.eu-west-1.rds.amazonaws.com`, Port: input.Port },
         StorageType: input.StorageType,
@@ -152,6 +154,10 @@ export class FakeRds {
           Status: 'active',
         })),
         DBClusterParameterGroup: input.DBClusterParameterGroupName,
+        DBClusterOptionGroupMemberships:
+          input.OptionGroupName === undefined
+            ? []
+            : [{ DBClusterOptionGroupName: input.OptionGroupName, Status: 'in-sync' }],
         Port: input.Port,
         DeletionProtection: input.DeletionProtection,
         IAMDatabaseAuthenticationEnabled: input.EnableIAMDatabaseAuthentication,

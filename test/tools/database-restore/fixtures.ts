@@ -63,6 +63,8 @@ export function productionInstance(overrides: Partial<DBInstance> = {}): DBInsta
     ],
     DBParameterGroups: [{ DBParameterGroupName: 'app-pg16', ParameterApplyStatus: 'in-sync' }],
     OptionGroupMemberships: [{ OptionGroupName: 'default:postgres-16', Status: 'in-sync' }],
+    // Not RDS's default: a copy restored without it would differ.
+    CACertificateIdentifier: 'rds-ca-ecc384-g1',
     MultiAZ: true,
     Endpoint: { Address: 'app-db.abc.eu-west-1.rds.amazonaws.com', Port: 5432 },
     StorageType: 'gp3',

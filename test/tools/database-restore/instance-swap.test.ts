@@ -186,6 +186,36 @@ describe('database restore: instance, restore first and swap last', () => {
     expect([...fake.instances.keys()]).toEqual(['app-db']);
   });
 
+  it('does not fence once the restore has used its budget: the copy is deleted, production never touched', async () => {
+    // Prepare
+    fake.instances.set('app-db', productionInstance());
+    const tool = instanceTool({ lastFencePoll: 4 });
+    const restoring = await tool.advance(tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot, DEPLOYMENT);
+    // A large snapshot: the copy is ready only after the restore's share of the polls is spent.
+    const late = { ...restoring, polls: 4 };
+
+    // Act
+    const end = await advanceUntil(tool, late, instanceSnapshot, fake, done);
+
+    // Assess
+    expect(end.status).toBe('FAILED');
+    expect(end.reason).toContain('too late to fence and swap');
+    expect(modifiesOf('app-db')).toEqual([]);
+    expect([...fake.instances.keys()]).toEqual(['app-db']);
+  });
+
+  it('fences when the copy is ready within the budget', async () => {
+    // Prepare
+    fake.instances.set('app-db', productionInstance());
+    const tool = instanceTool({ lastFencePoll: 4 });
+
+    // Act
+    const end = await advanceUntil(tool, tool.plan(instanceSnapshot, DEPLOYMENT), instanceSnapshot, fake, done);
+
+    // Assess
+    expect(end.status, end.reason).toBe('AVAILABLE');
+  });
+
   it('keeps the failed copy when configured to', async () => {
     // Prepare
     fake.instances.set('app-db', productionInstance());

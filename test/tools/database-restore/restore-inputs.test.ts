@@ -99,6 +99,7 @@ describe('restore input builders', () => {
       EnableIAMDatabaseAuthentication: false,
       BackupRetentionPeriod: 7,
       EnableCloudwatchLogsExports: ['postgresql'],
+      CACertificateIdentifier: 'rds-ca-ecc384-g1',
       Tags: target.tags,
     });
   });
