@@ -1,5 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -8,7 +9,7 @@ import { parseListenerArn } from '../shared/arns';
 import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
 import { COORDINATOR_CONFIG } from '../shared/config/rollback-coordinator';
 import { workflowHandler } from '../shared/handler';
-import { createDatabaseRestore, kmsKeyManager } from '../tools/database-restore';
+import { createDatabaseRestore, ec2SecurityGroups, kmsKeyManager } from '../tools/database-restore';
 import { createDeploymentLock } from '../tools/deployment-lock';
 import { createMetricsMonitor } from '../tools/metrics-monitor';
 import { createTrafficRouter } from '../tools/traffic-router';
@@ -28,6 +29,7 @@ const coordinator = createRollbackCoordinator(config, {
     allowedResources: config.allowedRestoreResources,
     ...config.restore,
     keyManagerOf: kmsKeyManager(new KMSClient(AWS_CLIENT_CONFIG)),
+    securityGroupsOf: ec2SecurityGroups(new EC2Client(AWS_CLIENT_CONFIG)),
   }),
   lock: createDeploymentLock(
     DynamoDBDocumentClient.from(new DynamoDBClient(AWS_CLIENT_CONFIG)),

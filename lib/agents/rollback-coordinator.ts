@@ -51,6 +51,8 @@ export class RollbackCoordinatorAgent extends AgentFunction {
       // Restores and confirms the listener, and checks the live side's targets.
       ...listenerStatements(config.listenerArn, ['DescribeListeners', 'DescribeTargetHealth']),
       new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+      // The fence group's VPC and ingress rules, checked before a restore (no resource-level permission exists).
+      new iam.PolicyStatement({ actions: ['ec2:DescribeSecurityGroups'], resources: ['*'] }),
       ...restoreStatements(arns, config, snapshotPrefix),
       // Who manages the snapshot's key (aws/rds or a customer key): read-only, on the account's keys in the region.
       new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [arns.arn('kms', 'key/*')] }),
@@ -60,7 +62,7 @@ export class RollbackCoordinatorAgent extends AgentFunction {
     }
     acknowledgeReadOnlyWildcards(
       this.role,
-      'elasticloadbalancing:DescribeListeners/DescribeTargetHealth, cloudwatch:GetMetricData',
+      'elasticloadbalancing:DescribeListeners/DescribeTargetHealth, cloudwatch:GetMetricData, ec2:DescribeSecurityGroups',
     );
     Validations.of(this.role).acknowledge(
       {

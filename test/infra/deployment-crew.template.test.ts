@@ -1316,6 +1316,7 @@ describe('roles and scoped statements', () => {
       ...grant(['elasticloadbalancing:ModifyListener'], [LISTENER]),
       ...grant(['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeTargetHealth'], ['*']),
       ...grant(['cloudwatch:GetMetricData'], ['*']),
+      ...grant(['ec2:DescribeSecurityGroups'], ['*']),
       ...grant(
         ['rds:DescribeDBInstances', 'rds:ModifyDBInstance'],
         [rds('db:shop-prod-db'), rds('db:shop-prod-db-pre-rb-*'), rds('db:shop-prod-db-rb-new-*')],
@@ -1692,6 +1693,7 @@ describe('Aurora variant', () => {
       ...grant(['elasticloadbalancing:ModifyListener'], [LISTENER]),
       ...grant(['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeTargetHealth'], ['*']),
       ...grant(['cloudwatch:GetMetricData'], ['*']),
+      ...grant(['ec2:DescribeSecurityGroups'], ['*']),
       ...grant(['rds:DescribeDBClusters', 'rds:ModifyDBCluster'], [cluster, preserved, temporary]),
       // Member names are only known at run time; describing instances is read-only.
       ...grant(['rds:DescribeDBInstances'], [rds('db:*')]),

@@ -12,7 +12,7 @@ import type { AllowedRestoreResources } from './allowed-resources';
 import { ClusterSwap } from './cluster-swap';
 import { preservedIdentifierFor, sameIdentifier, temporaryIdentifierFor } from './identifiers';
 import { InstanceSwap } from './instance-swap';
-import type { KeyManager } from './prechecks';
+import type { GroupFacts, KeyManager } from './prechecks';
 import { BUSY_RDS_ERRORS, FATAL_RDS_ERRORS } from './rds-errors';
 import { type DatabaseRestoreProgress, RdsReads, type Step, type SwapSettings, type SwapTarget } from './swap-context';
 import {
@@ -43,6 +43,7 @@ export {
   discoveredFromCluster,
   discoveredFromInstance,
 } from './allowed-resources';
+export { ec2SecurityGroups } from './ec2-groups';
 export {
   preservedIdentifierFor,
   type RestoreTagInput,
@@ -104,6 +105,11 @@ export interface DatabaseRestoreOptions {
    * @default - unknown: every encrypted snapshot needs `kmsKeyArn`
    */
   readonly keyManagerOf?: (keyId: string) => Promise<KeyManager>;
+  /**
+   * Reads security groups (ec2SecurityGroups): the fence must exist, be in the database's VPC and let nothing in.
+   * @default - not read: only the configured fence and the database's own groups are compared
+   */
+  readonly securityGroupsOf?: (groupIds: readonly string[]) => Promise<ReadonlyMap<string, GroupFacts>>;
   /** The Enhanced Monitoring role the copy may be given. @default none: a database with Enhanced Monitoring is refused */
   readonly monitoringRoleArn?: string;
   /** Only snapshots whose identifier starts with this are restored. @default SNAPSHOT_PREFIX */
@@ -125,6 +131,9 @@ class RdsDatabaseRestore implements DatabaseRestoreTool {
   private readonly clock: () => Date;
   private readonly snapshotPrefix: string;
   private readonly keyManagerOf: (keyId: string) => Promise<KeyManager>;
+  private readonly securityGroupsOf:
+    | ((groupIds: readonly string[]) => Promise<ReadonlyMap<string, GroupFacts>>)
+    | undefined;
 
   constructor(
     client: RDSClient,
@@ -141,6 +150,7 @@ class RdsDatabaseRestore implements DatabaseRestoreTool {
     this.target = kind === 'instance' ? new InstanceSwap(reads) : new ClusterSwap(reads, this.clock);
     this.snapshotPrefix = options.snapshotPrefix ?? SNAPSHOT_PREFIX;
     this.keyManagerOf = options.keyManagerOf ?? (async () => undefined);
+    this.securityGroupsOf = options.securityGroupsOf;
     this.settings = {
       fenceSecurityGroupId: options.fenceSecurityGroupId,
       acknowledgedBreaks: options.acknowledgedBreaks ?? [],
@@ -177,6 +187,7 @@ class RdsDatabaseRestore implements DatabaseRestoreTool {
       snapshot,
       deploymentName,
       keyManagerOf: this.keyManagerOf,
+      securityGroupsOf: this.securityGroupsOf,
     };
     try {
       switch (next.status) {

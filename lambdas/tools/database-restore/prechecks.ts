@@ -95,6 +95,15 @@ function breaks(facts: SourceFacts, dependents: Dependents, label: string): Map<
 /** Who manages the snapshot's KMS key (KMS DescribeKey `KeyManager`); undefined when it could not be read. */
 export type KeyManager = 'AWS' | 'CUSTOMER' | undefined;
 
+/** A security group as the fence check needs it (EC2 DescribeSecurityGroups). */
+export interface GroupFacts {
+  readonly vpcId: string;
+  readonly ingressRules: number;
+}
+
+/** Security group id → its facts, for the fence and the database's own groups; undefined: not read. */
+export type SecurityGroupFacts = ReadonlyMap<string, GroupFacts> | undefined;
+
 export function precheck(
   facts: SourceFacts,
   dependents: Dependents,
@@ -102,6 +111,7 @@ export function precheck(
   settings: CheckSettings,
   label: string,
   snapshotKeyManager: KeyManager = undefined,
+  groups: SecurityGroupFacts = undefined,
 ): CheckResult {
   const refusals: string[] = [];
   const fence = settings.fenceSecurityGroupId;
@@ -112,6 +122,8 @@ export function precheck(
     );
   } else if (facts.securityGroupIds.includes(fence)) {
     refusals.push(`the fence security group '${fence}' is one of the database's own groups: it would fence nothing`);
+  } else if (groups !== undefined) {
+    refusals.push(...fenceProblems(fence, facts.securityGroupIds, groups));
   }
   if (facts.masterUserSecretArn !== undefined) {
     refusals.push(
@@ -170,4 +182,24 @@ export function precheck(
     else refusals.push(`${consequence} (acknowledge it with databaseRestore.acknowledgedBreaks: ['${name}'])`);
   }
   return { refusals, followUps };
+}
+
+/** A fence that fails only at ModifyDBInstance, hours into the restore, or that fences nothing, is refused now. */
+function fenceProblems(fence: string, ownGroups: readonly string[], groups: ReadonlyMap<string, GroupFacts>): string[] {
+  const fenceGroup = groups.get(fence);
+  if (fenceGroup === undefined) return [`the fence security group '${fence}' does not exist`];
+  const problems: string[] = [];
+  const vpcs = [...new Set(ownGroups.flatMap((id) => groups.get(id)?.vpcId ?? []))];
+  if (vpcs.length > 0 && !vpcs.includes(fenceGroup.vpcId)) {
+    problems.push(
+      `the fence security group '${fence}' is in ${fenceGroup.vpcId}, not in the database's ${vpcs.join(', ')}: ` +
+        'RDS would refuse it only after the restore',
+    );
+  }
+  if (fenceGroup.ingressRules > 0) {
+    problems.push(
+      `the fence security group '${fence}' has ${fenceGroup.ingressRules} ingress rule(s): it would fence nothing`,
+    );
+  }
+  return problems;
 }

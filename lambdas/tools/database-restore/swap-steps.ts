@@ -1,6 +1,6 @@
 import type { BackupMetadata } from '../../shared/contracts';
 import { isOurRestore, restoreTags } from './identifiers';
-import { type KeyManager, precheck } from './prechecks';
+import { type GroupFacts, type KeyManager, precheck } from './prechecks';
 import { FAILED_STATUSES } from './rds-errors';
 import type { Step, SwapSettings, SwapTarget } from './swap-context';
 
@@ -25,6 +25,7 @@ export interface StepContext {
   readonly snapshot: BackupMetadata;
   readonly deploymentName: string | undefined;
   readonly keyManagerOf: (keyId: string) => Promise<KeyManager>;
+  readonly securityGroupsOf: ((groupIds: readonly string[]) => Promise<ReadonlyMap<string, GroupFacts>>) | undefined;
 }
 
 const UNTOUCHED = 'production was not changed';
@@ -111,7 +112,20 @@ export async function checking(context: StepContext, next: Step): Promise<Step> 
   const { snapshot } = context;
   const keyManager =
     snapshot.encrypted && snapshot.kmsKeyId !== null ? await context.keyManagerOf(snapshot.kmsKeyId) : undefined;
-  const { refusals, followUps } = precheck(source.facts, dependents, snapshot, settings, target.label, keyManager);
+  const fence = settings.fenceSecurityGroupId;
+  const groups =
+    fence === undefined || context.securityGroupsOf === undefined
+      ? undefined
+      : await context.securityGroupsOf([fence, ...source.facts.securityGroupIds]);
+  const { refusals, followUps } = precheck(
+    source.facts,
+    dependents,
+    snapshot,
+    settings,
+    target.label,
+    keyManager,
+    groups,
+  );
   if (refusals.length > 0) return refused(next, target.label, refusals);
   const tags = restoreTags(source.view.tags, {
     snapshotIdentifier: next.snapshotIdentifier,

@@ -111,6 +111,57 @@ describe('database restore pre-checks: refused with nothing touched', () => {
     ]);
   });
 
+  it.each<[string, Record<string, { vpcId: string; ingressRules: number }>, string]>([
+    [
+      'does not exist',
+      { 'sg-0aaa': { vpcId: 'vpc-1', ingressRules: 2 } },
+      `the fence security group '${FENCE_SG}' does not exist`,
+    ],
+    [
+      "is in another VPC than the database's groups",
+      { [FENCE_SG]: { vpcId: 'vpc-2', ingressRules: 0 }, 'sg-0aaa': { vpcId: 'vpc-1', ingressRules: 2 } },
+      "is in vpc-2, not in the database's vpc-1",
+    ],
+    [
+      'lets traffic in',
+      { [FENCE_SG]: { vpcId: 'vpc-1', ingressRules: 1 }, 'sg-0aaa': { vpcId: 'vpc-1', ingressRules: 2 } },
+      'has 1 ingress rule(s): it would fence nothing',
+    ],
+  ])('refuses, before the restore, a fence group that %s', async (_, groups, reason) => {
+    // Prepare
+    fake.instances.set('app-db', productionInstance());
+    const tool = instanceTool({
+      securityGroupsOf: async (ids) => new Map(ids.flatMap((id) => (groups[id] ? [[id, groups[id]] as const] : []))),
+    });
+
+    // Act
+    const { progress, calls } = await firstStep(tool);
+
+    // Assess
+    expect(progress).toMatchObject({ status: 'FAILED', refused: true });
+    expect(progress.reason).toContain(reason);
+    expect(calls.every((name) => name.startsWith('Describe'))).toBe(true);
+  });
+
+  it('accepts a fence group without ingress in the database VPC', async () => {
+    // Prepare
+    fake.instances.set('app-db', productionInstance());
+    const asked: string[][] = [];
+    const tool = instanceTool({
+      securityGroupsOf: async (ids) => {
+        asked.push([...ids]);
+        return new Map(ids.map((id) => [id, { vpcId: 'vpc-1', ingressRules: id === FENCE_SG ? 0 : 3 }] as const));
+      },
+    });
+
+    // Act
+    const { progress } = await firstStep(tool);
+
+    // Assess
+    expect(progress.status, progress.reason).toBe('RESTORING');
+    expect(asked).toEqual([[FENCE_SG, 'sg-0aaa', 'sg-0bbb']]);
+  });
+
   it('accepts a snapshot under the AWS managed aws/rds key without any kmsKeyArn', async () => {
     // Prepare
     fake.instances.set('app-db', productionInstance());
