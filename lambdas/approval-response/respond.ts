@@ -1,4 +1,4 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import {
@@ -8,13 +8,8 @@ import {
   approvalKindSchema,
   deploymentPartitionKey,
 } from '../shared/approval-item';
-import {
-  type ApprovalDecision,
-  type ApprovalKind,
-  approvalDecisionSchema,
-  type approverSchema,
-} from '../shared/contracts';
-import { errorName, InvalidInputError, isTransientAwsError, TransientAwsError } from '../shared/errors';
+import type { ApprovalKind } from '../shared/contracts';
+import { errorName, InvalidInputError } from '../shared/errors';
 import {
   type CallerAccess,
   type FunctionUrlResponse,
@@ -24,16 +19,14 @@ import {
 } from '../shared/function-url';
 import { logger } from '../shared/logger';
 import { describeZodError } from '../shared/validation';
+import { type Approver, createApprovalDelivery, type Delivery, decidedBy, recordedAnswerOf } from './deliver';
 import {
   ApprovalConflictError,
-  ApprovalDeliveryFailedError,
-  ApprovalExpiredError,
   ApprovalKindRequiredError,
   describeOutcome,
   HTTP_STATUS_BY_ERROR,
   NothingToApproveError,
   notPendingError,
-  REJECTION_ERRORS,
   toApprovalItem,
 } from './errors';
 import { claimedApprover, createRefusalRecorder } from './refusals';
@@ -42,8 +35,8 @@ import { claimedApprover, createRefusalRecorder } from './refusals';
  * The Chairman's answer to an approval, by deployment name. It comes only through the function URL (AuthType
  * AWS_IAM): the caller's IAM ARN is the verified identity, and it must be a configured approver of the stack's
  * account (see shared/function-url.ts for what that relies on). A direct invocation is refused and recorded with the
- * name it claims, never as verified. An answer repeated because its response was lost is delivered again. The task
- * token never leaves DynamoDB except towards Step Functions, and is never logged.
+ * name it claims, never as verified. An answer repeated because its response was lost is delivered again (see
+ * deliver.ts). The task token never leaves DynamoDB except towards Step Functions, and is never logged.
  */
 
 export const approvalAnswerSchema = z
@@ -65,7 +58,7 @@ export const approvalAnswerSchema = z
   });
 export type ApprovalAnswer = z.output<typeof approvalAnswerSchema>;
 
-export type Approver = z.output<typeof approverSchema>;
+export type { Approver, Delivery };
 
 export interface ApprovalAnswerResult {
   readonly deployment: string;
@@ -74,18 +67,14 @@ export interface ApprovalAnswerResult {
   readonly approver: Approver;
   readonly answeredAt: string;
   /**
-   * Only on an answer repeated after its first one was recorded (a lost response, sent again): `repeated` when Step
-   * Functions took it now; `delivered-before` when the token is closed and a delivery was recorded; `already-closed`
-   * when the token is closed and none was (it took the first one just before it could be recorded, or the approval
-   * timed out: the execution's history says which).
+   * Absent when Step Functions took the answer at once. On an answer repeated after its first one was recorded (a
+   * lost response, sent again): `repeated` when Step Functions took it now; `delivered-before` when the token is
+   * closed and a delivery was recorded. On any answer whose token was found closed before the deadline with no
+   * delivery recorded: `closed-before-deadline` (an earlier attempt of this delivery landed, or the execution ended:
+   * its history says which). `already-closed`: a repeat found the token closed after the deadline, no delivery
+   * recorded (it took the first one just before it could be recorded, or the approval timed out).
    */
-  readonly delivery?: 'repeated' | 'delivered-before' | 'already-closed';
-}
-
-type Decided = 'APPROVED' | 'REJECTED';
-
-function decidedBy(decision: 'approve' | 'reject'): Decided {
-  return decision === 'approve' ? 'APPROVED' : 'REJECTED';
+  readonly delivery?: Delivery;
 }
 
 /** The stored answer is this approver's same decision: the request is a repeat of it. */
@@ -98,11 +87,6 @@ function isSameAnswer(item: ApprovalItem, answer: ApprovalAnswer, approver: Appr
   );
 }
 
-/** Step Functions errors meaning the task no longer waits: the answer can never be delivered. */
-const TASK_GONE_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
-
-/** SendTaskFailure `cause` limit. */
-const MAX_CAUSE_LENGTH = 32_768;
 const MAX_CLAIM_ATTEMPTS = 3;
 
 export interface ApprovalResponderDependencies {
@@ -117,6 +101,7 @@ export interface ApprovalResponderDependencies {
 export function createApprovalResponder(dependencies: ApprovalResponderDependencies) {
   const { ddb, sfn, tableName, clock, access } = dependencies;
   const serveOptions = { access, clock, onRefused: createRefusalRecorder(ddb, tableName) };
+  const delivery = createApprovalDelivery({ ddb, sfn, tableName, clock });
 
   async function readApproval(deploymentName: string, kind: ApprovalKind): Promise<ApprovalItem | undefined> {
     const result = await ddb.send(
@@ -214,140 +199,18 @@ export function createApprovalResponder(dependencies: ApprovalResponderDependenc
     }
   }
 
-  /** Undoes or finalizes our claim, only while the item is still exactly as we claimed it. Best effort. */
-  async function afterClaim(
-    item: ApprovalItem,
-    decided: Decided,
-    answeredAt: string,
-    change: {
-      readonly update: string;
-      readonly values: Record<string, unknown>;
-      readonly names: Record<string, string>;
-    },
-  ): Promise<void> {
-    try {
-      await ddb.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: approvalKey(item.deploymentName, item.kind),
-          UpdateExpression: change.update,
-          ConditionExpression: '#status = :decided AND #answeredAt = :answeredAt AND #token = :token',
-          ExpressionAttributeNames: {
-            '#status': 'status',
-            '#answeredAt': 'answeredAt',
-            '#token': 'taskToken',
-            ...change.names,
-          },
-          ExpressionAttributeValues: {
-            ':decided': decided,
-            ':answeredAt': answeredAt,
-            ':token': item.taskToken,
-            ...change.values,
-          },
-        }),
-      );
-    } catch (error) {
-      logger.warn('could not update the approval after answering Step Functions', {
-        deployment: item.deploymentName,
-        kind: item.kind,
-        errorName: errorName(error) ?? 'UnknownError',
-      });
-    }
-  }
-
-  /** SendTaskSuccess / SendTaskFailure for an answer: safe to repeat (a closed token answers TaskTimedOut & co). */
-  async function sendDecision(item: ApprovalItem, answer: RecordedAnswer): Promise<void> {
-    if (answer.decision === 'approve') {
-      const decision: ApprovalDecision = approvalDecisionSchema.parse({
-        approved: true,
-        kind: item.kind,
-        approver: answer.approver,
-        answeredAt: answer.answeredAt,
-        ...(answer.reason === undefined ? {} : { reason: answer.reason }),
-      });
-      await sfn.send(new SendTaskSuccessCommand({ taskToken: item.taskToken, output: JSON.stringify(decision) }));
-      return;
-    }
-    const cause = `Rejected by ${answer.approver.identity} at ${answer.answeredAt}: ${answer.reason ?? ''}`;
-    await sfn.send(
-      new SendTaskFailureCommand({
-        taskToken: item.taskToken,
-        error: REJECTION_ERRORS[item.kind],
-        cause: cause.slice(0, MAX_CAUSE_LENGTH),
-      }),
-    );
-  }
-
-  /** Records that Step Functions took the answer, while the item is still that answer. Best effort. */
-  function markDelivered(item: ApprovalItem, decided: Decided, answeredAt: string): Promise<void> {
-    return afterClaim(item, decided, answeredAt, {
-      update: 'SET #deliveredAt = :deliveredAt',
-      names: { '#deliveredAt': 'deliveredAt' },
-      values: { ':deliveredAt': clock().toISOString() },
-    });
-  }
-
-  async function deliver(item: ApprovalItem, answer: ApprovalAnswer, approver: Approver, answeredAt: string) {
-    const decided = decidedBy(answer.decision);
-    try {
-      await sendDecision(item, { decision: answer.decision, approver, answeredAt, reason: answer.reason });
-    } catch (error) {
-      // Never pass the SDK's message on: InvalidToken and friends may quote the token.
-      const sfnError = errorName(error) ?? 'UnknownError';
-      if (TASK_GONE_ERRORS.has(sfnError)) {
-        await afterClaim(item, decided, answeredAt, {
-          update: 'SET #status = :expired, #expiredAt = :expiredAt, #expiryReason = :expiryReason',
-          names: { '#expiredAt': 'expiredAt', '#expiryReason': 'expiryReason' },
-          values: { ':expired': 'EXPIRED', ':expiredAt': clock().toISOString(), ':expiryReason': sfnError },
-        });
-        throw new ApprovalExpiredError(
-          `the ${item.kind} approval for deployment ${item.deploymentName} is no longer awaited by Step Functions ` +
-            `(${sfnError}; deadline was ${item.deadline}): nothing was ${decided.toLowerCase()}`,
-        );
-      }
-      // The condition sees the item before the update, so it can require our answeredAt while the update removes it.
-      await afterClaim(item, decided, answeredAt, {
-        update: 'SET #status = :pending REMOVE #approver, #verified, #answeredAt, #reason',
-        names: { '#approver': 'approver', '#verified': 'approverVerified', '#reason': 'reason' },
-        values: { ':pending': 'PENDING' },
-      });
-      const message = `Step Functions did not take the answer (${sfnError}); the ${item.kind} approval for deployment ${item.deploymentName} is still waiting`;
-      if (isTransientAwsError(error)) throw new TransientAwsError(`${message}: try again`, error);
-      throw new ApprovalDeliveryFailedError(message, error);
-    }
-    await markDelivered(item, decided, answeredAt);
-  }
-
-  /**
-   * Delivers this approver's recorded answer again (its response was lost and the client sent it again): the
-   * first call may have ended between the claim and Step Functions. A closed token means the task no longer waits.
-   */
+  /** Delivers this approver's recorded answer again: the response to an earlier one was lost. */
   async function deliverAgain(item: ApprovalItem): Promise<ApprovalAnswerResult> {
-    const decision = item.status === 'APPROVED' ? 'approve' : 'reject';
-    const approver: Approver = { identity: item.approver ?? '', verified: item.approverVerified === true };
-    const answeredAt = item.answeredAt ?? '';
-    let delivery: NonNullable<ApprovalAnswerResult['delivery']> = 'repeated';
-    try {
-      await sendDecision(item, { decision, approver, answeredAt, reason: item.reason });
-      await markDelivered(item, decidedBy(decision), answeredAt);
-    } catch (error) {
-      const sfnError = errorName(error) ?? 'UnknownError';
-      if (!TASK_GONE_ERRORS.has(sfnError)) {
-        // The answer stays recorded: sending it again repeats the delivery.
-        const message = `Step Functions did not take the repeated answer (${sfnError}); the ${item.kind} answer for deployment ${item.deploymentName} stays recorded`;
-        if (isTransientAwsError(error)) throw new TransientAwsError(`${message}: send it again`, error);
-        throw new ApprovalDeliveryFailedError(message, error);
-      }
-      delivery = item.deliveredAt === undefined ? 'already-closed' : 'delivered-before';
-    }
+    const outcome = await delivery.deliverAgain(item);
+    const { decision, approver, answeredAt } = recordedAnswerOf(item);
     logger.info('approval answer repeated', {
       deployment: item.deploymentName,
       kind: item.kind,
       decision,
       approver: approver.identity,
-      delivery,
+      delivery: outcome,
     });
-    return { deployment: item.deploymentName, kind: item.kind, decision, approver, answeredAt, delivery };
+    return { deployment: item.deploymentName, kind: item.kind, decision, approver, answeredAt, delivery: outcome };
   }
 
   /** Answers the pending approval of a deployment. Throws the errors above; returns what was recorded. */
@@ -378,15 +241,28 @@ export function createApprovalResponder(dependencies: ApprovalResponderDependenc
         if (isSameAnswer(current, input, approver)) return deliverAgain(current);
         throw notPendingError(current);
       }
-      await deliver(item, input, approver, answeredAt);
+      const outcome = await delivery.deliver(item, {
+        decision: input.decision,
+        approver,
+        answeredAt,
+        reason: input.reason,
+      });
       logger.info('approval answered', {
         deployment: item.deploymentName,
         kind: item.kind,
         decision: input.decision,
         approver: approver.identity,
         approverVerified: approver.verified,
+        ...(outcome === undefined ? {} : { delivery: outcome }),
       });
-      return { deployment: item.deploymentName, kind: item.kind, decision: input.decision, approver, answeredAt };
+      const result = {
+        deployment: item.deploymentName,
+        kind: item.kind,
+        decision: input.decision,
+        approver,
+        answeredAt,
+      };
+      return outcome === undefined ? result : { ...result, delivery: outcome };
     }
   }
 
@@ -407,14 +283,6 @@ export function createApprovalResponder(dependencies: ApprovalResponderDependenc
   }
 
   return { answer, handleEvent, handleFunctionUrl, handleDirectInvocation };
-}
-
-/** An answer as sent to Step Functions: the request's, or the one recorded on the item (a repeat). */
-interface RecordedAnswer {
-  readonly decision: 'approve' | 'reject';
-  readonly approver: Approver;
-  readonly answeredAt: string;
-  readonly reason: string | undefined;
 }
 
 function parseAnswer(value: unknown): ApprovalAnswer {

@@ -71,6 +71,13 @@ export const approvalItemSchema = z.object({
   expiryReason: z.string().optional(),
   /** When Step Functions took the answer (a repeated answer may deliver it again: SendTask* is safe to repeat). */
   deliveredAt: z.string().optional(),
+  /**
+   * Set, with the Step Functions error, when the answer's token was found closed before the deadline and no delivery
+   * was recorded (the reply's `delivery: closed-before-deadline`): an earlier attempt of the same delivery landed (its
+   * response was lost and the SDK retried), or the execution ended. Not proof of delivery: its history says which.
+   */
+  closedAt: z.string().optional(),
+  closedReason: z.string().optional(),
   /** Calls refused on this approval, oldest first, at most {@link MAX_REFUSED_CALLS}. */
   refusedCalls: z.array(refusedCallSchema).optional(),
 });

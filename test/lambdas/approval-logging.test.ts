@@ -109,7 +109,7 @@ describe('task tokens never reach the logs', () => {
     sfnMock
       .on(SendTaskSuccessCommand)
       .resolvesOnce({})
-      .rejects(new InvalidToken({ message: `Invalid token: ${expiredToken}`, $metadata: {} }));
+      .rejects(new InvalidToken({ message: `Invalid token: ${expiredToken}`, $metadata: { attempts: 1 } }));
     const results: unknown[] = [];
 
     // Act
