@@ -1,12 +1,9 @@
 import { type CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { PROBE_METRIC } from '../../shared/probe-metrics';
 import type { ProbePublisher } from './types';
 
-/** The custom metrics the prober publishes (namespace, names): the dashboard and the alarms read them. */
-export const PROBE_METRIC = {
-  namespace: 'DeploymentCrew/Probes',
-  success: 'ProbeSuccess',
-  latency: 'ProbeLatency',
-} as const;
+/** The custom metrics the prober publishes (namespace, names): defined in lambdas/shared, which the stack reads. */
+export { PROBE_METRIC };
 
 /**
  * Publishes each round at 1-second resolution (StorageResolution 1): 1 for a passed round, 0 for a failed one, and

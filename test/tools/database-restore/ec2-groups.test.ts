@@ -53,16 +53,14 @@ describe('ec2SecurityGroups', () => {
 
   it('lets a throttled call fail, to be retried', async () => {
     // Prepare
-    ec2
-      .on(DescribeSecurityGroupsCommand)
-      .rejects(
-        new EC2ServiceException({
-          name: 'RequestLimitExceeded',
-          $fault: 'client',
-          message: 'slow down',
-          $metadata: {},
-        }),
-      );
+    ec2.on(DescribeSecurityGroupsCommand).rejects(
+      new EC2ServiceException({
+        name: 'RequestLimitExceeded',
+        $fault: 'client',
+        message: 'slow down',
+        $metadata: {},
+      }),
+    );
 
     // Act
     const error = await rejection(groupsOf(['sg-db']));

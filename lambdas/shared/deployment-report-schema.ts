@@ -1,0 +1,266 @@
+import { z } from 'zod';
+import {
+  approverSchema,
+  backupMetadataSchema,
+  type DependencyMatrix,
+  deploymentRefSchema,
+  type ValidationReport,
+} from './contracts';
+import {
+  canaryStateSchema,
+  canaryVerdictSchema,
+  deploymentPhaseSchema,
+  greenEnvironmentSchema,
+  migrationSchema,
+  rollbackStateSchema,
+  rollbackTriggerSchema,
+  rollbackTypeSchema,
+  sampleSummarySchema,
+  sideSchema,
+  sidesSchema,
+  timelineEntrySchema,
+} from './cutover-contracts';
+import { releaseSchema } from './deployment-request';
+import { smokeReportSchema } from './smoke-suite';
+import { rollbackDryRunResultSchema } from './verification';
+
+/**
+ * The deployment report, JSON (this schema; docs/deployment-report.schema.json is generated from it) and Markdown,
+ * built from the execution's own state shapes: nothing in it is estimated, and a figure that was not recorded is null
+ * with the reason. Seven parts: outcome, production URL, dashboard URLs, metrics, evidence, risks, handoff.
+ */
+
+/**
+ * AWS Step Functions pricing, Standard workflows: $0.025 per 1,000 state transitions (retries count; waiting on a
+ * task token or in a Wait state costs nothing), https://aws.amazon.com/step-functions/pricing/ (us-east-1 and most
+ * regions; the monthly free tier of 4,000 transitions is not deducted here).
+ */
+export const STANDARD_WORKFLOW_USD_PER_1000_TRANSITIONS = 0.025;
+
+export const DEPLOYMENT_REPORT_SCHEMA_VERSION = 1;
+
+// contracts.ts declares these two as interfaces only; `satisfies` keeps the schemas and the interfaces in step.
+export const dependencyMatrixSchema = z.strictObject({
+  checkedAt: z.string(),
+  healthy: z.boolean(),
+  entries: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        kind: z.enum(['health-endpoint', 'external-dependency']),
+        url: z.string(),
+        critical: z.boolean(),
+        status: z.enum(['UP', 'DOWN']),
+        expectedStatus: z.int(),
+        httpStatus: z.int().nullable(),
+        latencyMs: z.number().nonnegative(),
+        attempts: z.int().nonnegative(),
+        error: z.string().optional(),
+      }),
+    )
+    .readonly(),
+  warnings: z.array(z.string()).readonly(),
+}) satisfies z.ZodType<DependencyMatrix>;
+
+export const validationReportSchema = z.strictObject({
+  deployment: deploymentRefSchema,
+  release: releaseSchema,
+  requestedBy: z.string(),
+  approval: z.strictObject({
+    approved: z.literal(true),
+    kind: z.enum(['START', 'DATABASE_ROLLBACK']),
+    approver: approverSchema,
+    answeredAt: z.string(),
+    reason: z.string().optional(),
+  }),
+  dependencyMatrix: dependencyMatrixSchema,
+  warnings: z.array(z.string()).readonly(),
+  backup: backupMetadataSchema,
+  passed: z.literal(true),
+  generatedAt: z.string(),
+}) satisfies z.ZodType<ValidationReport>;
+
+/** What the prober saw over the whole cutover (every bake's runs together). */
+export const probeSummarySchema = z.strictObject({
+  runs: z.int().nonnegative(),
+  rounds: z.int().nonnegative(),
+  failedRounds: z.int().nonnegative(),
+  /** The first failed probe of the run that declared green down; null when green never was. */
+  greenDownSince: z.string().nullable(),
+  /** The failures of that run, as the prober recorded them. */
+  failures: z.array(z.string()),
+});
+export type ProbeSummary = z.output<typeof probeSummarySchema>;
+
+/** The rollback dry-run (rollback_test): whether a rollback could run now, without changing traffic. */
+export const rollbackDryRunSchema = rollbackDryRunResultSchema;
+
+/** How the execution ended: promoted, rolled back, rollback failed (escalated), or failed before any traffic moved. */
+export const deploymentOutcomeSchema = z.enum(['PROMOTED', 'ROLLED_BACK', 'ROLLBACK_FAILED', 'FAILED']);
+export type DeploymentOutcome = z.output<typeof deploymentOutcomeSchema>;
+
+const nullableSeconds = z.number().nonnegative().nullable();
+
+export const deploymentReportSchema = z.strictObject({
+  schemaVersion: z.literal(DEPLOYMENT_REPORT_SCHEMA_VERSION),
+  deployment: deploymentRefSchema,
+  generatedAt: z.string(),
+  outcome: z
+    .strictObject({
+      status: deploymentOutcomeSchema,
+      summary: z.string(),
+      release: releaseSchema,
+      requestedBy: z.string(),
+      approvedBy: approverSchema.nullable(),
+      startedAt: z.string(),
+      finishedAt: z.string(),
+      durationSeconds: nullableSeconds,
+      rollback: z
+        .strictObject({
+          trigger: rollbackTriggerSchema,
+          phase: deploymentPhaseSchema,
+          type: rollbackTypeSchema.nullable(),
+          reason: z.string(),
+        })
+        .nullable(),
+      error: z.strictObject({ name: z.string(), message: z.string() }).nullable(),
+    })
+    .describe('1. How the execution ended, for which release, requested and approved by whom.'),
+  productionUrl: z.string().describe('2. The production URL the release serves on.'),
+  dashboards: z
+    .array(z.strictObject({ name: z.string(), url: z.string() }))
+    .describe('3. The CloudWatch dashboards of the deployment.'),
+  metrics: z
+    .strictObject({
+      phases: z.array(
+        z.strictObject({
+          phase: z.string(),
+          startedAt: z.string(),
+          endedAt: z.string(),
+          durationSeconds: nullableSeconds,
+        }),
+      ),
+      downtime: z.strictObject({
+        /** Sum of the parts; null when a part is unknown. */
+        totalSeconds: nullableSeconds,
+        parts: z.array(z.strictObject({ cause: z.string(), seconds: nullableSeconds, basis: z.string() })),
+      }),
+      requestsServedByGreen: z.strictObject({
+        requests: z.number().nonnegative(),
+        bakes: z.int().nonnegative(),
+        basis: z.string(),
+      }),
+      /** Every shift and rollback: from the request to the listener re-read showing the weights. */
+      weightEffective: z.array(
+        z.strictObject({
+          kind: z.enum(['shift', 'rollback']),
+          greenWeight: z.int().min(0).max(100),
+          requestedAt: z.string().nullable(),
+          confirmedAt: z.string().nullable(),
+          seconds: nullableSeconds,
+          unknownBecause: z.string().nullable(),
+        }),
+      ),
+      stepFunctions: z.strictObject({
+        stateTransitions: z.int().nonnegative().nullable(),
+        usdPer1000Transitions: z.number(),
+        costUsd: z.number().nonnegative().nullable(),
+      }),
+    })
+    .describe(
+      '4. Duration per phase, downtime, requests served by green, time until weight effective for every shift and ' +
+        'rollback, Step Functions state transitions and their cost. Null figures were not recorded.',
+    ),
+  evidence: z
+    .strictObject({
+      validation: validationReportSchema.nullable(),
+      backup: backupMetadataSchema.nullable(),
+      green: greenEnvironmentSchema.nullable(),
+      migration: migrationSchema.nullable(),
+      verdicts: z.array(
+        z.strictObject({
+          stepIndex: z.int().nonnegative(),
+          greenWeight: z.int().min(0).max(100),
+          bake: z.int().positive(),
+          startedAt: z.string(),
+          endedAt: z.string(),
+          verdict: canaryVerdictSchema,
+          sample: sampleSummarySchema,
+        }),
+      ),
+      smoke: z.strictObject({ preTraffic: smokeReportSchema.nullable(), production: smokeReportSchema.nullable() }),
+      probes: probeSummarySchema.nullable(),
+      rollbackDryRun: rollbackDryRunSchema.nullable(),
+      rollbackTimeline: z.array(timelineEntrySchema),
+    })
+    .describe(
+      '5. Validation report, backup metadata, the verdict of every canary bake with its numbers, smoke results, probe ' +
+        'summary, rollback dry-run, rollback timeline.',
+    ),
+  risks: z
+    .array(
+      z.strictObject({
+        severity: z.enum(['high', 'medium', 'low']),
+        kind: z.enum(['risk', 'open-item']),
+        source: z.string(),
+        text: z.string(),
+      }),
+    )
+    .describe('6. Risks and open items.'),
+  handoff: z
+    .strictObject({
+      nextStage: z.string(),
+      /** True only for a promoted deployment without a high-severity risk. */
+      ready: z.boolean(),
+      why: z.string(),
+      /** The side carrying 100 % now, and what runs on it. */
+      serving: z
+        .strictObject({ side: sideSchema, release: z.string(), taskDefinitionArn: z.string().nullable() })
+        .nullable(),
+      /** The other side, at 0 %: kept warm for a fast rollback (promoted), or kept for inspection (rolled back). */
+      standby: z.strictObject({ side: sideSchema, warmUntil: z.string().nullable() }).nullable(),
+      notes: z.array(z.string()),
+    })
+    .describe('7. Handoff to the next stage: whether it may proceed, what serves production, what stands by.'),
+});
+export type DeploymentReport = z.output<typeof deploymentReportSchema>;
+export type ReportRisk = DeploymentReport['risks'][number];
+
+/** The documented JSON Schema of the JSON report (draft 2020-12). */
+export function deploymentReportJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(deploymentReportSchema, { target: 'draft-2020-12', io: 'output' }),
+    $id: 'https://deployment-crew.example/schemas/deployment-report.schema.json',
+    title: 'DeploymentCrew deployment report',
+  };
+}
+
+/** What the report is built from: the execution's state, as the tasks left it. */
+export const deploymentReportInputSchema = z.strictObject({
+  deployment: deploymentRefSchema,
+  release: releaseSchema,
+  requestedBy: z.string(),
+  end: z.strictObject({
+    outcome: deploymentOutcomeSchema,
+    at: z.string(),
+    error: z.strictObject({ name: z.string(), message: z.string() }).nullable(),
+  }),
+  productionUrl: z.url(),
+  dashboards: z.array(z.strictObject({ name: z.string(), url: z.url() })),
+  /** Null when the execution stopped before the validation report. */
+  validation: validationReportSchema.nullable(),
+  sides: sidesSchema.nullable(),
+  green: greenEnvironmentSchema.nullable(),
+  migration: migrationSchema.nullable(),
+  canary: canaryStateSchema.nullable(),
+  rollback: rollbackStateSchema.nullable(),
+  smoke: z.strictObject({ preTraffic: smokeReportSchema.nullable(), production: smokeReportSchema.nullable() }),
+  probes: probeSummarySchema.nullable(),
+  rollbackDryRun: rollbackDryRunSchema.nullable(),
+  /** State transitions the execution used (its history); null when not counted. */
+  stateTransitions: z.int().nonnegative().nullable(),
+  nextStage: z.string().min(1),
+  /** Promoted: until when the old side stays warm (the post-promotion watch). */
+  standbyWarmUntil: z.string().nullable(),
+});
+export type DeploymentReportInput = z.input<typeof deploymentReportInputSchema>;
