@@ -32,7 +32,7 @@ export class DeploymentCrewStack extends Stack {
       value: this.crew.approvalUrl.url,
     });
     new CfnOutput(this, 'ApprovalFunctionName', {
-      description: 'The same approval function, for aws lambda invoke',
+      description: 'The approval function, for its logs and metrics (direct invocations are refused: use the URL)',
       value: this.crew.approvalResponse.function.functionName,
     });
     new CfnOutput(this, 'RollbackUrl', {
@@ -40,8 +40,17 @@ export class DeploymentCrewStack extends Stack {
       value: this.crew.rollbackUrl.url,
     });
     new CfnOutput(this, 'RollbackFunctionName', {
-      description: 'The same override function, for aws lambda invoke',
+      description: 'The override and alarm listener function, for its logs and metrics (use the URL to override)',
       value: this.crew.rollbackTrigger.function.functionName,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      description:
+        'CloudWatch dashboard of the cutover: traffic share, error rate as the verdict counts it, p95, DB, probes',
+      value: this.crew.dashboard.dashboardUrl,
+    });
+    new CfnOutput(this, 'ReportBucketName', {
+      description: 'Deployment reports (reports/<deployment>/report.json and report.md)',
+      value: this.crew.reports.bucket.bucketName,
     });
     new CfnOutput(this, 'StateTableName', {
       description: 'DynamoDB table of the deployment lock and approval records',

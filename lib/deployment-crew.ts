@@ -18,7 +18,9 @@ import { checkTimeBudget } from './config/time-budget';
 import { CrewStateTable } from './crew-state-table';
 import { CutoverAlarms } from './cutover-alarms';
 import type { DeploymentCrewProps } from './deployment-crew-props';
+import { DeploymentDashboard } from './deployment-dashboard';
 import { DeploymentStateMachine, readDefinition } from './deployment-state-machine';
+import { ReportBucket } from './report-bucket';
 
 /**
  * DeploymentCrew: a Step Functions Standard workflow that takes a release from "requested" through approval,
@@ -41,6 +43,10 @@ export class DeploymentCrew extends Construct {
   readonly rollbackCoordinator: RollbackCoordinatorAgent;
   readonly rollbackTrigger: RollbackTriggerAgent;
   readonly rollbackUrl: lambda.FunctionUrl;
+  /** Where deployment reports are kept (reports/<deployment>/report.json|md). */
+  readonly reports: ReportBucket;
+  /** The cutover seen as the verdict sees it: traffic share, error rate, p95, DB connections, probes, alarms. */
+  readonly dashboard: DeploymentDashboard;
 
   constructor(scope: Construct, id: string, props: DeploymentCrewProps) {
     super(scope, id);
@@ -60,6 +66,18 @@ export class DeploymentCrew extends Construct {
       database: config.database,
       databaseMaxConnections: config.databaseMaxConnections,
       thresholds: config.thresholds,
+    });
+
+    this.reports = new ReportBucket(this, 'Reports');
+    this.dashboard = new DeploymentDashboard(this, 'Dashboard', {
+      dashboardName: `${Stack.of(this).stackName}-deployment`,
+      listenerArn: config.listenerArn,
+      targetGroupArns: config.targetGroupArns,
+      database: config.database,
+      databaseMaxConnections: config.databaseMaxConnections,
+      thresholds: config.thresholds,
+      alarms: this.alarms,
+      extraAlarmNames: config.extraAlarmNames,
     });
 
     this.intake = new DeploymentIntakeAgent(this, 'DeploymentIntake', {

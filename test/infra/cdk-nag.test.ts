@@ -223,6 +223,7 @@ describe('acknowledgements', () => {
         `DeploymentCrew/Crew/BlueGreenOrchestrator/Role ${iam5('*')}`,
         `DeploymentCrew/Crew/BlueGreenOrchestrator/Role ${iam5('arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-web:*')}`,
         `DeploymentCrew/Crew/BlueGreenOrchestrator/Role ${iam5('arn:aws:ecs:eu-west-1:123456789012:task/shop-prod/*')}`,
+        'DeploymentCrew/Crew/Reports/Bucket Annotation::AwsSolutions-S1',
         `DeploymentCrew/Crew/RollbackCoordinator/Role ${iam5('*')}`,
         `DeploymentCrew/Crew/RollbackCoordinator/Role ${iam5('arn:aws:kms:eu-west-1:123456789012:key/*')}`,
         `DeploymentCrew/Crew/RollbackCoordinator/Role ${iam5('arn:aws:rds:eu-west-1:123456789012:db:shop-prod-db-pre-rb-*')}`,

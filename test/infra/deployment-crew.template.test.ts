@@ -1630,7 +1630,7 @@ describe('function URLs', () => {
 });
 
 describe('outputs', () => {
-  it('gives the operator the state machine, topic, approval and rollback URLs and functions, and the table', () => {
+  it('gives the operator the state machine, topic, approval and rollback URLs and functions, dashboard, reports, table', () => {
     // Prepare
     const { template, ids } = sample;
 
@@ -1645,6 +1645,9 @@ describe('outputs', () => {
       ApprovalFunctionName: { Ref: ids.approvalResponse.function },
       RollbackUrl: { 'Fn::GetAtt': [ids.rollbackUrl, 'FunctionUrl'] },
       RollbackFunctionName: { Ref: ids.trigger.function },
+      DashboardUrl:
+        'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/DeploymentCrew-deployment',
+      ReportBucketName: { Ref: expect.stringMatching(/^CrewReportsBucket/) },
       StateTableName: { Ref: ids.table },
     });
   });
