@@ -43,8 +43,6 @@ export const RDS_IDENTIFIER_MAX_LENGTH = 63;
 export const PRESERVED_INFIX = '-pre-rb-';
 /** The snapshot restored beside production, before any swap: `<id>-rb-new-<8 hex>`. */
 export const TEMPORARY_INFIX = '-rb-new-';
-/** A restored Aurora member replacing preserved member `<member>`: `<member>-rb`. */
-export const RESTORED_MEMBER_SUFFIX = '-rb';
 /** Length of the hex hashes in generated names. */
 export const NAME_HASH_LENGTH = 8;
 
@@ -55,6 +53,16 @@ export const MANAGED_BY = 'deployment-crew';
 export const TAG_RESTORED_FROM = 'deployment-crew:restored-from';
 export const TAG_PRESERVED_AS = 'deployment-crew:preserved-as';
 export const TAG_RESTORED_AT = 'deployment-crew:restored-at';
+/**
+ * On each Aurora member the restore creates, the temporary cluster's identifier. The role may delete an instance
+ * only while it carries this tag and not TAG_PROMOTED.
+ */
+export const TAG_TEMPORARY_MEMBER = 'deployment-crew:temporary-member';
+/**
+ * Put on the copy's members (value: the production cluster) before the copy takes production's name. The role may
+ * not remove tags, nor tag an instance that carries it: a member once promoted can never be deleted by the crew.
+ */
+export const TAG_PROMOTED = 'deployment-crew:promoted';
 
 export function isValidRdsIdentifier(identifier: string): boolean {
   return (
@@ -98,6 +106,18 @@ export function preservedIdentifierPrefix(identifier: string): string {
 export function temporaryIdentifierPrefix(identifier: string): string {
   const full = withSuffix(identifier, `${TEMPORARY_INFIX}${'0'.repeat(NAME_HASH_LENGTH)}`);
   return full.slice(0, full.length - NAME_HASH_LENGTH);
+}
+
+/**
+ * What the restored Aurora members of `identifier` start with: `<id>-rb-new-`, the id trimmed so that
+ * `<prefix><8 hex of the temporary cluster>-<8 hex of the source member>` fits in 63 characters (for most ids the
+ * same as temporaryIdentifierPrefix, so a member reads `<temporary cluster>-<8 hex>`). The IAM policy scopes the
+ * members' creation, tagging and deletion to `…:db:<prefix>*`.
+ */
+export function restoredMemberPrefix(identifier: string): string {
+  const hashes = `${'0'.repeat(NAME_HASH_LENGTH)}-${'0'.repeat(NAME_HASH_LENGTH)}`;
+  const full = withSuffix(identifier, `${TEMPORARY_INFIX}${hashes}`);
+  return full.slice(0, full.length - hashes.length);
 }
 
 /** RDS tag values allow letters, digits, white space and `_.:/=+-@`, up to 256 characters; execution names allow more. */

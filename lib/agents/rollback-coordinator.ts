@@ -6,8 +6,10 @@ import type { DatabaseConfig } from '../../lambdas/shared/config/database';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../../lambdas/shared/config/rollback-coordinator';
 import {
   preservedIdentifierPrefix,
-  RESTORED_MEMBER_SUFFIX,
+  restoredMemberPrefix,
   snapshotPrefixFor,
+  TAG_PROMOTED,
+  TAG_TEMPORARY_MEMBER,
   temporaryIdentifierPrefix,
 } from '../../lambdas/shared/rds-names';
 import { AgentFunction } from '../agent-function';
@@ -75,7 +77,7 @@ export class RollbackCoordinatorAgent extends AgentFunction {
         id: `AwsSolutions-IAM5[Resource::${resource}]`,
         reason:
           'Names made at run time from this database: the preserved copy (<id>-pre-rb-<hash>), the restored copy ' +
-          "(<id>-rb-new-<hash>), the restored Aurora members (<member>-rb) and this stack's snapshots " +
+          "(<id>-rb-new-<hash>), the restored Aurora members (<id>-rb-new-<hash>-<hash>) and this stack's snapshots " +
           `(${snapshotPrefix}); RDS proxies, their target groups and cluster endpoints are only read, to find ` +
           'what points at the database. Each mutating pattern is anchored on the database or the stack.',
       })),
@@ -137,7 +139,7 @@ function restoreWildcards(arns: ApplicationArns, database: DatabaseConfig, snaps
     ...dependentsResources(arns, database),
   ];
   if (database.kind === 'instance') return copies;
-  return [...copies, arns.rds('db', `*${RESTORED_MEMBER_SUFFIX}`), arns.rds('db', '*')];
+  return [...copies, arns.rds('db', `${restoredMemberPrefix(database.identifier)}*`), arns.rds('db', '*')];
 }
 
 /**
@@ -180,7 +182,12 @@ function restoreStatements(
       proxies,
     );
   } else {
-    const members = arns.rds('db', `*${RESTORED_MEMBER_SUFFIX}`);
+    // The copy's members are named after it (<id>-rb-new-<hash>-<hash>) and keep those names once the copy is
+    // production: the name scopes them to this database, the tags to the temporary copy. The restore tags each member
+    // TAG_TEMPORARY_MEMBER; the swap tags it TAG_PROMOTED before the copy takes the name. Nothing here may remove a
+    // tag, nor tag or delete a promoted member: production's members stay out of reach, after any number of rollbacks.
+    const members = arns.rds('db', `${restoredMemberPrefix(database.identifier)}*`);
+    const notPromoted = { Null: { [`aws:ResourceTag/${TAG_PROMOTED}`]: 'true' } };
     const clusterParameterGroups = (resources.clusterParameterGroupNames ?? []).map((name) =>
       arns.rds('cluster-pg', name),
     );
@@ -198,9 +205,25 @@ function restoreStatements(
       new iam.PolicyStatement({
         actions: ['rds:CreateDBInstance'],
         resources: [members, temporary, ...parameterGroups],
+        conditions: {
+          StringLike: {
+            [`aws:RequestTag/${TAG_TEMPORARY_MEMBER}`]: `${temporaryIdentifierPrefix(database.identifier)}*`,
+          },
+        },
       }),
-      new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: [temporary, members] }),
-      new iam.PolicyStatement({ actions: ['rds:DeleteDBInstance'], resources: [members] }),
+      new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: [temporary] }),
+      // The member's tags at its creation (the source member's own, any key), then TAG_PROMOTED; never once promoted.
+      new iam.PolicyStatement({ actions: ['rds:AddTagsToResource'], resources: [members], conditions: notPromoted }),
+      new iam.PolicyStatement({
+        actions: ['rds:DeleteDBInstance'],
+        resources: [members],
+        conditions: {
+          ...notPromoted,
+          StringLike: {
+            [`aws:ResourceTag/${TAG_TEMPORARY_MEMBER}`]: `${temporaryIdentifierPrefix(database.identifier)}*`,
+          },
+        },
+      }),
       new iam.PolicyStatement({ actions: ['rds:DeleteDBCluster'], resources: [temporary] }),
       new iam.PolicyStatement({
         actions: ['rds:DescribeDBClusterEndpoints'],

@@ -290,7 +290,7 @@ describe('acknowledgements', () => {
     expect(eventInvocations).toEqual([]);
   });
 
-  it("follow the Aurora variant's cluster names, each pattern anchored on the cluster or the restore suffix", () => {
+  it("follow the Aurora variant's cluster names, each mutating pattern anchored on the cluster", () => {
     // Prepare
     const { app } = buildSampleStack(auroraOverrides(), { nag: true });
     outdirs.push(app.outdir);
@@ -311,7 +311,7 @@ describe('acknowledgements', () => {
         iam5('arn:aws:rds:eu-west-1:123456789012:db-proxy:*'),
         iam5('arn:aws:rds:eu-west-1:123456789012:target-group:*'),
         iam5('arn:aws:rds:eu-west-1:123456789012:cluster-endpoint:*'),
-        iam5('arn:aws:rds:eu-west-1:123456789012:db:*-rb'),
+        iam5('arn:aws:rds:eu-west-1:123456789012:db:shop-aurora-rb-new-*'),
         iam5('arn:aws:rds:eu-west-1:123456789012:db:*'),
       ].sort(),
     );

@@ -10,11 +10,18 @@ import { databaseConfigSchema } from '../../lambdas/shared/config/database';
 import { intakeConfigSchema } from '../../lambdas/shared/config/deployment-intake';
 import { healthChecksConfigSchema } from '../../lambdas/shared/config/pre-deployment-validator';
 import { coordinatorConfigSchema } from '../../lambdas/shared/config/rollback-coordinator';
+import { MANAGED_BY, TAG_MANAGED_BY, TAG_PROMOTED, TAG_TEMPORARY_MEMBER } from '../../lambdas/shared/rds-names';
+import {
+  preservedIdentifierFor,
+  restoredMemberIdentifier,
+  temporaryIdentifierFor,
+} from '../../lambdas/tools/database-restore/identifiers';
 import type { AlarmRollbackRule } from '../../lib/alarm-rollback-rule';
 import type { DeploymentCrewStack } from '../../lib/deployment-crew-stack';
 import { type DeploymentStateMachine, readDefinition } from '../../lib/deployment-state-machine';
 import { auroraOverrides, buildSampleStack, sampleContext } from '../support/sample-stack';
 import { type AslMachine, invokedFunctionPlaceholder, isCallback, isLambdaTask, statesOf } from './asl-definition';
+import { allowingStatements, type RequestedResource } from './iam-evaluate';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
@@ -1676,14 +1683,16 @@ describe('Aurora variant', () => {
     });
   });
 
-  it('lets the coordinator restore the cluster only from crew snapshots, into -rb members, with its own groups', () => {
+  it('lets the coordinator restore the cluster only from crew snapshots, into members named after the copy', () => {
     // Prepare
     const { template, ids } = aurora;
     const rds = (resource: string) => arn(`rds:${REGION}:${ACCOUNT}:${resource}`);
     const cluster = rds('cluster:shop-aurora');
     const preserved = rds('cluster:shop-aurora-pre-rb-*');
     const temporary = rds('cluster:shop-aurora-rb-new-*');
-    const members = rds('db:*-rb');
+    const members = rds('db:shop-aurora-rb-new-*');
+    const marked = { StringLike: { [`aws:RequestTag/${TAG_TEMPORARY_MEMBER}`]: 'shop-aurora-rb-new-*' } };
+    const notPromoted = { Null: { [`aws:ResourceTag/${TAG_PROMOTED}`]: 'true' } };
 
     // Act
     const grants = grantsOf(template, ids.coordinator.role);
@@ -1710,14 +1719,68 @@ describe('Aurora variant', () => {
           rds('og:shop-aurora-audit'),
         ],
       ),
-      ...grant(['rds:CreateDBInstance'], [members, temporary, rds('pg:shop-aurora-instances')]),
-      ...grant(['rds:AddTagsToResource'], [temporary, members]),
-      ...grant(['rds:DeleteDBInstance'], [members]),
+      ...grant(
+        ['rds:CreateDBInstance'],
+        [members, temporary, rds('pg:shop-aurora-instances')].map((resource) => when(resource, marked)),
+      ),
+      ...grant(['rds:AddTagsToResource'], [temporary, when(members, notPromoted)]),
+      ...grant(
+        ['rds:DeleteDBInstance'],
+        [
+          when(members, {
+            ...notPromoted,
+            StringLike: { [`aws:ResourceTag/${TAG_TEMPORARY_MEMBER}`]: 'shop-aurora-rb-new-*' },
+          }),
+        ],
+      ),
       ...grant(['rds:DeleteDBCluster'], [temporary]),
       ...grant(['rds:DescribeDBClusterEndpoints'], [cluster, rds('cluster-endpoint:*')]),
       ...grant(['rds:DescribeDBProxies', 'rds:DescribeDBProxyTargets'], [rds('db-proxy:*'), rds('target-group:*')]),
       ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [when(arnOf(ids.table), LOCK_ITEM)]),
     });
+  });
+
+  it("lets the coordinator delete and tag only this rollback's temporary members, never production's", () => {
+    // Prepare
+    const { template, ids } = aurora;
+    const statements = identityStatements(template).filter((statement) =>
+      statement.roles.includes(ids.coordinator.role),
+    );
+    const db = (name: string) => arn(`rds:${REGION}:${ACCOUNT}:db:${name}`);
+    const cluster = (name: string) => arn(`rds:${REGION}:${ACCOUNT}:cluster:${name}`);
+    const thisCopy = temporaryIdentifierFor('shop-aurora', 'deploy-2');
+    const earlierCopy = temporaryIdentifierFor('shop-aurora', 'deploy-1');
+    const member = (copy: string, source: string) => restoredMemberIdentifier('shop-aurora', copy, source);
+    // What the restore tool sets on a member it creates, and what the swap adds before the copy takes the name.
+    const temporaryTags = (copy: string) => ({ [TAG_TEMPORARY_MEMBER]: copy, [TAG_MANAGED_BY]: MANAGED_BY });
+    const promoted = (copy: string) => ({ ...temporaryTags(copy), [TAG_PROMOTED]: 'shop-aurora' });
+    const production: RequestedResource[] = [
+      { arn: cluster('shop-aurora'), tags: {} },
+      { arn: cluster(preservedIdentifierFor('shop-aurora', 'deploy-1')), tags: {} },
+      { arn: db('shop-aurora-instance-1'), tags: {} },
+      // A member restored by an earlier release, which named copies <member>-rb.
+      { arn: db('shop-aurora-instance-1-rb'), tags: { [TAG_MANAGED_BY]: MANAGED_BY } },
+      // The members of an earlier rollback, production since its swap: named after its copy, marked, promoted.
+      { arn: db(member(earlierCopy, 'shop-aurora-instance-1')), tags: promoted(earlierCopy) },
+      { arn: db(member(earlierCopy, 'shop-aurora-instance-2')), tags: promoted(earlierCopy) },
+    ];
+    const temporary: RequestedResource[] = [
+      { arn: cluster(thisCopy), tags: {} },
+      { arn: db(member(thisCopy, member(earlierCopy, 'shop-aurora-instance-1'))), tags: temporaryTags(thisCopy) },
+    ];
+
+    // Act
+    const allowed = (action: string, resources: readonly RequestedResource[]) =>
+      resources.filter((resource) => allowingStatements(statements, action, resource).length > 0).map(({ arn }) => arn);
+
+    // Assess
+    for (const action of ['rds:DeleteDBInstance', 'rds:DeleteDBCluster', 'rds:AddTagsToResource']) {
+      expect(allowed(action, production), action).toEqual([]);
+    }
+    expect(allowed('rds:DeleteDBInstance', temporary)).toEqual([temporary[1]?.arn]);
+    expect(allowed('rds:DeleteDBCluster', temporary)).toEqual([temporary[0]?.arn]);
+    expect(allowed('rds:AddTagsToResource', temporary)).toEqual(temporary.map(({ arn }) => arn));
+    expect(grantsOf(template, ids.coordinator.role)['rds:RemoveTagsFromResource']).toBeUndefined();
   });
 
   it('tells the PreDeploymentValidator, the approval request and the coordinator that the database is a cluster', () => {

@@ -1,4 +1,5 @@
 import {
+  AddTagsToResourceCommand,
   CreateDBInstanceCommand,
   type DBCluster,
   DeleteDBClusterCommand,
@@ -7,8 +8,9 @@ import {
   RestoreDBClusterFromSnapshotCommand,
 } from '@aws-sdk/client-rds';
 import { errorName } from '../../shared/errors';
+import { TAG_PROMOTED } from '../../shared/rds-names';
 import { discoveredFromCluster } from './allowed-resources';
-import { restoredMemberIdentifier, restoreTags, sameIdentifier } from './identifiers';
+import { isPromoted, restoredMemberIdentifier, restoreTags, sameIdentifier } from './identifiers';
 import { FAILED_STATUSES } from './rds-errors';
 import { clusterRestoreInput, compact, isAuroraEngine, memberInstanceInput, orderedMembers } from './restore-inputs';
 import { clusterSettingsMismatches, memberSettingsMismatches } from './settings';
@@ -24,7 +26,10 @@ import {
 
 /**
  * The swap's calls for a DB cluster. Aurora restores the cluster without instances: one instance per source member is
- * created in the copy (the writer's first), one per call.
+ * created in the copy (the writer's first), one per call, named after the copy and tagged TAG_TEMPORARY_MEMBER.
+ * A cluster rename keeps its members' names, so the copy's members become production's under those names: before the
+ * copy takes production's name they are tagged TAG_PROMOTED, which the role can never remove and which ends its
+ * right to delete them (or to tag them again), in this rollback and every later one.
  */
 
 function view(cluster: DBCluster): DatabaseView {
@@ -130,12 +135,18 @@ export class ClusterSwap implements SwapTarget {
     const members = orderedMembers(source);
     if (members.length === 0)
       return { state: 'failed', reason: `'${step.originalIdentifier}' has no instances to copy` };
+    const names = members.map((member) =>
+      restoredMemberIdentifier(step.originalIdentifier, step.temporaryIdentifier, member.DBInstanceIdentifier ?? ''),
+    );
+    if (new Set(names).size !== names.length) {
+      return { state: 'failed', reason: `two members of '${step.originalIdentifier}' hash to one copy name` };
+    }
     const pending: string[] = [];
     const mismatches: string[] = [];
     let writerReady = false;
     for (const [index, member] of members.entries()) {
       const memberIdentifier = member.DBInstanceIdentifier ?? '';
-      const newIdentifier = restoredMemberIdentifier(memberIdentifier);
+      const newIdentifier = names[index] ?? '';
       const created = await this.reads.instance(newIdentifier);
       if (created === undefined) {
         if (index > 0 && !writerReady) {
@@ -147,11 +158,13 @@ export class ClusterSwap implements SwapTarget {
           await this.reads.client.send(
             new CreateDBInstanceCommand(
               memberInstanceInput(sourceMember, {
+                identifier: newIdentifier,
                 clusterIdentifier: step.temporaryIdentifier,
                 tags: restoreTags(sourceMember.TagList, {
                   snapshotIdentifier: step.snapshotIdentifier,
                   preservedIdentifier: step.preservedIdentifier,
                   restoredAt: this.clock(),
+                  temporaryClusterIdentifier: step.temporaryIdentifier,
                 }),
               }),
             ),
@@ -209,6 +222,27 @@ export class ClusterSwap implements SwapTarget {
         }),
       ),
     );
+  }
+
+  /**
+   * Just before the copy takes production's name: TAG_PROMOTED on each of its members (idempotent, so a retried step
+   * tags only the rest). Before, not after, the rename: no moment exists where production's members may be deleted.
+   * Should the rename then fail, the copy stays for the operator (its members can no longer be deleted by the crew).
+   */
+  async promote(step: Step): Promise<void> {
+    const copy = await this.reads.cluster(step.temporaryIdentifier);
+    for (const member of copy?.DBClusterMembers ?? []) {
+      const identifier = member.DBInstanceIdentifier ?? '';
+      const instance = await this.reads.instance(identifier);
+      if (instance === undefined || isPromoted(instance.TagList)) continue;
+      if (instance.DBInstanceArn === undefined) throw new Error(`RDS returned no ARN for member '${identifier}'`);
+      await this.reads.client.send(
+        new AddTagsToResourceCommand({
+          ResourceName: instance.DBInstanceArn,
+          Tags: [{ Key: TAG_PROMOTED, Value: step.originalIdentifier }],
+        }),
+      );
+    }
   }
 
   /** Members first (a cluster with instances cannot be deleted), then the cluster: one call per step. */

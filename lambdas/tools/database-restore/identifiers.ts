@@ -1,21 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { Tag } from '@aws-sdk/client-rds';
 import {
-  isValidRdsIdentifier,
   MANAGED_BY,
   NAME_HASH_LENGTH,
-  normalizedStem,
   preservedIdentifierPrefix,
-  RDS_IDENTIFIER_MAX_LENGTH,
-  RESTORED_MEMBER_SUFFIX,
+  restoredMemberPrefix,
   TAG_DEPLOYMENT,
   TAG_MANAGED_BY,
   TAG_PRESERVED_AS,
+  TAG_PROMOTED,
   TAG_RESTORED_AT,
   TAG_RESTORED_FROM,
+  TAG_TEMPORARY_MEMBER,
   temporaryIdentifierPrefix,
   toTagValue,
-  withSuffix,
 } from '../../shared/rds-names';
 
 /**
@@ -44,13 +42,22 @@ export function temporaryIdentifierFor(identifier: string, deploymentName: strin
 }
 
 /**
- * The new Aurora instance that replaces preserved member `<member>`: `<member>-rb`; a member name too long for the
- * suffix is trimmed and gets a hash of the full name, so two long members cannot collide.
+ * The new Aurora instance that copies source member `<member>` into temporary cluster `<id>-rb-new-<hash>`:
+ * `<id>-rb-new-<hash>-<8 hex of sha256(member)>` (restoredMemberPrefix). Named after the temporary cluster, so IAM
+ * can anchor on the database (`…:db:<id>-rb-new-*`) instead of every `*-rb` instance of the account; derived from the
+ * source member's name, so a failover during the restore cannot pair a copy with another member.
  */
-export function restoredMemberIdentifier(memberIdentifier: string): string {
-  const simple = `${normalizedStem(memberIdentifier)}${RESTORED_MEMBER_SUFFIX}`;
-  if (simple.length <= RDS_IDENTIFIER_MAX_LENGTH && isValidRdsIdentifier(simple)) return simple;
-  return withSuffix(memberIdentifier, `-${shortHash(memberIdentifier.toLowerCase())}${RESTORED_MEMBER_SUFFIX}`);
+export function restoredMemberIdentifier(
+  originalIdentifier: string,
+  temporaryIdentifier: string,
+  memberIdentifier: string,
+): string {
+  const copyHash = temporaryIdentifier.slice(-NAME_HASH_LENGTH);
+  return `${restoredMemberPrefix(originalIdentifier)}${copyHash}-${shortHash(memberIdentifier.toLowerCase())}`;
+}
+
+export function isPromoted(tags: readonly Tag[] | undefined): boolean {
+  return tags?.some((tag) => tag.Key === TAG_PROMOTED) ?? false;
 }
 
 export function sameIdentifier(a: string | undefined, b: string | undefined): boolean {
@@ -62,11 +69,14 @@ export interface RestoreTagInput {
   readonly preservedIdentifier: string;
   readonly deploymentName?: string;
   readonly restoredAt: Date;
+  /** An Aurora member's copy: the temporary cluster it is created in (TAG_TEMPORARY_MEMBER). */
+  readonly temporaryClusterIdentifier?: string;
 }
 
 /**
  * Tags of the restored database: the preserved database's own tags (cost allocation, ownership), without `aws:` and
- * earlier `deployment-crew:` keys, plus this rollback's. Within RDS's 50-tag limit, ours win.
+ * earlier `deployment-crew:` keys (an earlier rollback's TAG_PROMOTED would make this copy undeletable), plus this
+ * rollback's. Within RDS's 50-tag limit, ours win.
  */
 export function restoreTags(preservedTags: readonly Tag[] | undefined, input: RestoreTagInput): Tag[] {
   const ours: Tag[] = [
@@ -76,6 +86,9 @@ export function restoreTags(preservedTags: readonly Tag[] | undefined, input: Re
     { Key: TAG_MANAGED_BY, Value: MANAGED_BY },
   ];
   if (input.deploymentName !== undefined) ours.push({ Key: TAG_DEPLOYMENT, Value: toTagValue(input.deploymentName) });
+  if (input.temporaryClusterIdentifier !== undefined) {
+    ours.push({ Key: TAG_TEMPORARY_MEMBER, Value: input.temporaryClusterIdentifier });
+  }
   const theirs = (preservedTags ?? []).filter(
     (tag) =>
       tag.Key !== undefined &&

@@ -8,7 +8,6 @@ import type {
   RestoreDBInstanceFromDBSnapshotMessage,
   Tag,
 } from '@aws-sdk/client-rds';
-import { restoredMemberIdentifier } from './identifiers';
 
 /**
  * The requests of a restore, built from the source database's settings: pure functions, no AWS call, so that what
@@ -208,11 +207,11 @@ export function orderedMembers(cluster: DBCluster): DBClusterMember[] {
 /** CreateDBInstance input for the restored cluster's copy of one source Aurora member. */
 export function memberInstanceInput(
   member: DBInstance,
-  target: { readonly clusterIdentifier: string; readonly tags: Tag[] },
+  target: { readonly identifier: string; readonly clusterIdentifier: string; readonly tags: Tag[] },
 ): CreateDBInstanceMessage {
   const monitoring = (member.MonitoringInterval ?? 0) > 0;
   return compact<CreateDBInstanceMessage>({
-    DBInstanceIdentifier: restoredMemberIdentifier(member.DBInstanceIdentifier ?? ''),
+    DBInstanceIdentifier: target.identifier,
     DBClusterIdentifier: target.clusterIdentifier,
     DBInstanceClass: member.DBInstanceClass,
     Engine: member.Engine,

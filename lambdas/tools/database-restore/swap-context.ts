@@ -61,6 +61,8 @@ export interface SwapTarget {
   prepare(step: Step): Promise<Preparation>;
   setSecurityGroups(identifier: string, groupIds: readonly string[]): Promise<void>;
   rename(from: string, to: string, deletionProtection?: boolean): Promise<void>;
+  /** Marks the copy as production just before it takes the name (Aurora: its members, see ClusterSwap). */
+  promote?(step: Step): Promise<void>;
   /** One deletion call towards removing the temporary copy; `undefined` once it is gone, else what is awaited. */
   removeTemporary(step: Step): Promise<string | undefined>;
 }

@@ -263,6 +263,8 @@ export async function renaming(context: StepContext, next: Step): Promise<Step> 
   if (temporary.status !== 'available') {
     return waiting(next, `the copy '${next.temporaryIdentifier}' is '${temporary.status}'; its rename waits`);
   }
+  // Tags only, idempotent (ClusterSwap.promote): the rename stays this step's one change to a database.
+  await target.promote?.(next);
   await target.rename(next.temporaryIdentifier, next.originalIdentifier, preserved.deletionProtection);
   return {
     ...next,

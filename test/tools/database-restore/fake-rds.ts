@@ -1,4 +1,6 @@
 import {
+  AddTagsToResourceCommand,
+  type AddTagsToResourceMessage,
   CreateDBInstanceCommand,
   type CreateDBInstanceMessage,
   type DBCluster,
@@ -175,6 +177,7 @@ export class FakeRds {
       if (this.instances.has(identifier)) throw fault(DBInstanceAlreadyExistsFault);
       const instance: DBInstance = {
         DBInstanceIdentifier: identifier,
+        DBInstanceArn: `arn:aws:rds:eu-west-1:123456789012:db:${identifier}`,
         DBInstanceStatus: 'creating',
         DBClusterIdentifier: input.DBClusterIdentifier,
         DBInstanceClass: input.DBInstanceClass,
@@ -188,6 +191,13 @@ export class FakeRds {
         IsClusterWriter: cluster.DBClusterMembers.length === 0,
       });
       return { DBInstance: structuredClone(instance) };
+    });
+    mock.on(AddTagsToResourceCommand).callsFake((input: AddTagsToResourceMessage) => {
+      // Instances only (what the swap tags); an instance ARN ends in `:db:<identifier>`.
+      const instance = this.requireInstance((input.ResourceName ?? '').split(':db:')[1] ?? '');
+      const keys = new Set((input.Tags ?? []).map((tag) => tag.Key));
+      instance.TagList = [...(instance.TagList ?? []).filter((tag) => !keys.has(tag.Key)), ...(input.Tags ?? [])];
+      return {};
     });
     mock.on(DeleteDBInstanceCommand).callsFake((input: { DBInstanceIdentifier?: string }) => {
       const instance = this.requireInstance(input.DBInstanceIdentifier ?? '');

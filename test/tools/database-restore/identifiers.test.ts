@@ -3,13 +3,15 @@ import {
   isValidRdsIdentifier,
   preservedIdentifierPrefix,
   RDS_IDENTIFIER_MAX_LENGTH,
+  restoredMemberPrefix,
 } from '../../../lambdas/shared/rds-names';
 import {
   preservedIdentifierFor,
   restoredMemberIdentifier,
   restoreTags,
+  temporaryIdentifierFor,
 } from '../../../lambdas/tools/database-restore/identifiers';
-import { DEPLOYMENT, NOW, PRESERVED_ID, SNAPSHOT_ID } from './fixtures';
+import { CLUSTER_TEMPORARY_ID, DEPLOYMENT, NOW, PRESERVED_ID, SNAPSHOT_ID } from './fixtures';
 
 describe('identifiers', () => {
   it('derives the preserved identifier from the deployment name, deterministically', () => {
@@ -54,22 +56,28 @@ describe('identifiers', () => {
     expect(preserved).toMatch(/^a{46}-pre-rb-[0-9a-f]{8}$/);
   });
 
-  it('names a member copy <member>-rb, and hashes long members apart', () => {
+  it('names a member copy after its temporary cluster and its source member, within 63 characters', () => {
     // Prepare
+    const longId = `${'c'.repeat(60)}x`;
+    const longTemporary = temporaryIdentifierFor(longId, DEPLOYMENT);
     const longA = `${'m'.repeat(61)}a`;
     const longB = `${'m'.repeat(61)}b`;
 
     // Act
-    const short = restoredMemberIdentifier('orders-1');
-    const a = restoredMemberIdentifier(longA);
-    const b = restoredMemberIdentifier(longB);
+    const short = restoredMemberIdentifier('orders', CLUSTER_TEMPORARY_ID, 'orders-1');
+    const other = restoredMemberIdentifier('orders', CLUSTER_TEMPORARY_ID, 'orders-2');
+    const a = restoredMemberIdentifier(longId, longTemporary, longA);
+    const b = restoredMemberIdentifier(longId, longTemporary, longB);
 
     // Assess
-    expect(short).toBe('orders-1-rb');
+    expect(short).toMatch(/^orders-rb-new-9d7c36ba-[0-9a-f]{8}$/);
+    expect(short.startsWith(restoredMemberPrefix('orders'))).toBe(true);
+    expect(other).not.toBe(short);
     expect(a).not.toBe(b);
+    for (const identifier of [short, other, a, b]) expect(isValidRdsIdentifier(identifier)).toBe(true);
     for (const identifier of [a, b]) {
-      expect(isValidRdsIdentifier(identifier)).toBe(true);
-      expect(identifier.endsWith('-rb')).toBe(true);
+      expect(identifier.startsWith(restoredMemberPrefix(longId))).toBe(true);
+      expect(identifier).toContain(`-rb-new-${longTemporary.slice(-8)}-`);
     }
   });
 });

@@ -170,11 +170,15 @@ describe('restore input builders', () => {
     const member = clusterMember('orders-1', { DBClusterIdentifier: CLUSTER_PRESERVED_ID });
 
     // Act
-    const input = memberInstanceInput(member, { clusterIdentifier: 'orders', tags: target.tags });
+    const input = memberInstanceInput(member, {
+      identifier: 'orders-rb-new-9d7c36ba-0a1b2c3d',
+      clusterIdentifier: 'orders',
+      tags: target.tags,
+    });
 
     // Assess
     expect(input).toStrictEqual({
-      DBInstanceIdentifier: 'orders-1-rb',
+      DBInstanceIdentifier: 'orders-rb-new-9d7c36ba-0a1b2c3d',
       DBClusterIdentifier: 'orders',
       DBInstanceClass: 'db.serverless',
       Engine: 'aurora-postgresql',
