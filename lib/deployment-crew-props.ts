@@ -1,6 +1,7 @@
 import type { Duration } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { SwapBreak } from '../lambdas/shared/config/rollback-coordinator';
+import type { SmokeStepInput } from '../lambdas/shared/smoke-suite';
 
 /**
  * The application's existing database. Exactly one of the two identifiers is set.
@@ -213,6 +214,56 @@ export interface RollbackThresholds {
 }
 
 /**
+ * What the PostDeploymentVerifier checks: the smoke suite (before traffic through a test listener, and after 100 %
+ * against production), the monitoring a release relies on, and a rollback dry run.
+ */
+export interface PostDeploymentSettings {
+  /**
+   * The smoke suite: HTTP steps grouped by flow (authentication, crud, integrations), each with its expected status,
+   * JSON assertions and latency ceiling (see lambdas/shared/smoke-suite.ts). Secret header values are named by their
+   * full Secrets Manager ARN (with its six-character suffix): the verifier may read exactly those secrets.
+   */
+  readonly smokeSuite: readonly SmokeStepInput[];
+  /** Production's base URL (scheme, host, port), e.g. `https://shop.example.com`. */
+  readonly productionUrl: string;
+  /**
+   * Base URL of a second listener that forwards to green only: the suite runs there before any production traffic.
+   * @default - none: no pre-traffic smoke
+   */
+  readonly testListenerUrl?: string;
+  /**
+   * Headers sent with every pre-traffic step (e.g. one a listener rule pins to green).
+   * @default - none
+   */
+  readonly greenHeaders?: Readonly<Record<string, string>>;
+  /**
+   * The application's log groups: each must have received events recently.
+   * @default - none
+   */
+  readonly logGroupNames?: readonly string[];
+  /**
+   * How recent a log group's last event must be (at least 60 minutes: CloudWatch Logs updates it late).
+   * @default Duration.minutes(60)
+   */
+  readonly logsRecentWithin?: Duration;
+  /**
+   * What missing monitoring means: fail the deployment, or succeed with the gaps recorded as risks.
+   * @default 'fail'
+   */
+  readonly onMissingMonitoring?: 'fail' | 'record-risk';
+  /**
+   * Healthy targets the old side must still have for the rollback dry run to be ready.
+   * @default 1
+   */
+  readonly minHealthyTargets?: number;
+  /**
+   * Tasks the old side's service must still desire and run (kept warm) for the dry run to be ready.
+   * @default 1
+   */
+  readonly expectedDesiredCount?: number;
+}
+
+/**
  * Properties of the DeploymentCrew construct. The application's resources are named, never created: the listener,
  * target groups and database belong to the application, and every execution is bound to them by the stack.
  */
@@ -328,4 +379,9 @@ export interface DeploymentCrewProps {
    * @default RetentionDays.ONE_YEAR
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * The PostDeploymentVerifier's smoke suite, monitoring check and rollback dry run.
+   * @default - no post-deployment verification
+   */
+  readonly postDeployment?: PostDeploymentSettings;
 }

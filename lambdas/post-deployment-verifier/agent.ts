@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import type { PostDeploymentVerifierConfig } from '../shared/config/post-deployment-verifier';
+import { backupMetadataSchema, deploymentRefSchema } from '../shared/contracts';
+import { type Side, sidesSchema } from '../shared/cutover-contracts';
+import { DeploymentCrewError } from '../shared/errors';
+import type { SmokeReport } from '../shared/smoke-suite';
+import type { MonitoringCheckResult, RollbackDryRunResult } from '../shared/verification';
+import type { DeploymentLock } from '../tools/deployment-lock';
+import type { MonitoringCheckTool } from '../tools/monitoring-setup';
+import type { RollbackDryRun } from '../tools/rollback-test';
+import type { SmokeRunner } from '../tools/test-execution';
+import type { TrafficRouter } from '../tools/traffic-router';
+import {
+  type MonitoringDecision,
+  monitoringDecision,
+  rollbackRaceDecision,
+  summarizeMonitoring,
+  summarizeSmoke,
+} from './decisions';
+
+/**
+ * The PostDeploymentVerifier agent: one Lambda, one action per state-machine task. It proves the release works (the
+ * smoke suite, against green before traffic and against production after 100 %), that the monitoring it relies on
+ * is in place, and that a rollback could still run now. It reports; the state machine routes on what it reports, so
+ * a failed smoke or a missing alarm is a result, not an error.
+ */
+
+const deployment = deploymentRefSchema;
+export const verifierRequestSchema = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('smokePreTraffic'), deployment, sides: sidesSchema }),
+  z.strictObject({ action: z.literal('smokeProduction'), deployment }),
+  z.strictObject({ action: z.literal('checkMonitoring'), deployment }),
+  z.strictObject({
+    action: z.literal('dryRunRollback'),
+    deployment,
+    sides: sidesSchema,
+    backup: backupMetadataSchema,
+  }),
+]);
+export type VerifierRequest = z.output<typeof verifierRequestSchema>;
+
+export interface VerifierTools {
+  readonly smoke: Pick<SmokeRunner, 'runSuite'>;
+  readonly monitoring: MonitoringCheckTool;
+  readonly rollbackTest: RollbackDryRun;
+  readonly lock: Pick<DeploymentLock, 'read'>;
+  readonly router: Pick<TrafficRouter, 'restoreLive'>;
+}
+
+export type PreTrafficSmoke =
+  | { readonly skipped: true; readonly reason: string }
+  | {
+      readonly skipped: false;
+      readonly passed: boolean;
+      readonly green: Side;
+      readonly summary: string;
+      readonly report: SmokeReport;
+    };
+
+export type MonitoringVerification = MonitoringCheckResult & {
+  readonly decision: MonitoringDecision;
+  readonly onMissing: PostDeploymentVerifierConfig['monitoring']['onMissing'];
+  readonly summary: string;
+};
+
+export interface RaceGuard {
+  /** The lock was read after the dry run, and restoreLive was called again when a rollback may have been undone. */
+  readonly reasserted: boolean;
+  readonly reason: string;
+  /** Set when re-asserted: when the old side was put back to 100 %, and when a re-read confirmed it. */
+  readonly restoredAt?: string;
+  readonly confirmedAt?: string;
+}
+
+export type RollbackDryRunVerification = RollbackDryRunResult & { readonly raceGuard: RaceGuard };
+
+export function createPostDeploymentVerifier(config: PostDeploymentVerifierConfig, tools: VerifierTools) {
+  return async function handle(request: VerifierRequest): Promise<unknown> {
+    switch (request.action) {
+      case 'smokePreTraffic':
+        return smokePreTraffic(request.sides.green);
+      case 'smokeProduction':
+        // A failed suite is returned with passed: false; the state machine sends it to the RollbackCoordinator.
+        return tools.smoke.runSuite(config.suite, { baseUrl: config.productionUrl });
+      case 'checkMonitoring':
+        return checkMonitoring();
+      case 'dryRunRollback':
+        return dryRunRollback(request.deployment.name, request);
+    }
+  };
+
+  async function smokePreTraffic(green: Side): Promise<PreTrafficSmoke> {
+    if (config.testListenerUrl === null) {
+      return {
+        skipped: true,
+        reason: 'no test listener is configured: green is first smoke-tested after 100 %, against production',
+      };
+    }
+    // The test listener forwards to green only: nothing of production's traffic is involved yet.
+    const report = await tools.smoke.runSuite(config.suite, {
+      baseUrl: config.testListenerUrl,
+      extraHeaders: config.extraHeaders,
+    });
+    return { skipped: false, passed: report.passed, green, summary: summarizeSmoke(report), report };
+  }
+
+  async function checkMonitoring(): Promise<MonitoringVerification> {
+    const { onMissing, ...request } = config.monitoring;
+    const result = await tools.monitoring.check(request);
+    const decision = monitoringDecision(result.ok, onMissing);
+    return { ...result, decision, onMissing, summary: summarizeMonitoring(result, decision) };
+  }
+
+  async function dryRunRollback(
+    holder: string,
+    request: Extract<VerifierRequest, { action: 'dryRunRollback' }>,
+  ): Promise<RollbackDryRunVerification> {
+    const { dryRun } = config;
+    const result = await tools.rollbackTest.dryRun({
+      listenerArn: config.listenerArn,
+      sides: request.sides,
+      clusterName: dryRun.clusterName,
+      minHealthyTargets: dryRun.minHealthyTargets,
+      expectedDesiredCount: dryRun.expectedDesiredCount,
+      snapshot: request.backup,
+      coordinatorRoleArn: dryRun.coordinatorRoleArn,
+      rollbackActions: dryRun.rollbackActions,
+      rollbackResources: dryRun.rollbackResources,
+      estimate: { rollbackVerifySeconds: dryRun.rollbackVerifySeconds },
+    });
+    // The dry run re-applied the listener as it read it: a rollback written in between would now be undone.
+    const item = await tools.lock.read();
+    if (item === undefined || item.holder !== holder) {
+      throw new DeploymentCrewError(
+        'LockLost',
+        `deployment ${holder} no longer holds the lock (now ${item === undefined ? 'free' : `held by ${item.holder}`}); ` +
+          `the dry run re-applied the listener's default action between ${result.listenerRewrite?.readAt ?? '?'} and ` +
+          `${result.listenerRewrite?.acceptedAt ?? '?'}`,
+      );
+    }
+    const decision = rollbackRaceDecision(result.listenerRewrite, item.rollback, item.listenerRestoredAt);
+    if (!decision.reassert) return { ...result, raceGuard: { reasserted: false, reason: decision.reason } };
+    const { restoredAt, confirmedAt } = await tools.router.restoreLive(request.sides);
+    return {
+      ...result,
+      raceGuard: {
+        reasserted: true,
+        reason: `${decision.reason}; the old side ${request.sides.live.serviceName} was put back to 100 % again`,
+        restoredAt,
+        confirmedAt,
+      },
+    };
+  }
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { smokeSuiteSchema } from '../smoke-suite';
+import { MIN_LOGS_WINDOW_MINUTES } from '../verification';
+import { jsonEnvironmentVariable } from './environment';
+
+/**
+ * The PostDeploymentVerifier's configuration, one JSON env var (POST_DEPLOYMENT_VERIFIER_CONFIG) built by its
+ * construct. ARNs and names the stack only knows as tokens (the table, the coordinator's role) are plain strings
+ * here: the tools check their shape when they run.
+ */
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/** What a failed monitoring check means: fail the deployment, or let it succeed with the gaps recorded as risks. */
+export const onMissingMonitoringSchema = z.enum(['fail', 'record-risk']);
+export type OnMissingMonitoring = z.output<typeof onMissingMonitoringSchema>;
+
+export const postDeploymentVerifierConfigSchema = z.strictObject({
+  /** The smoke suite, run against the test listener before traffic and against production after 100 %. */
+  suite: smokeSuiteSchema,
+  /** Production's base URL (scheme, host, port). */
+  productionUrl: httpUrl,
+  /** A second listener that forwards to green only; null: no pre-traffic smoke. */
+  testListenerUrl: httpUrl.nullable().default(null),
+  /** Sent with every pre-traffic step (e.g. a header a listener rule pins to green). */
+  extraHeaders: z.record(z.string(), z.string()).default({}),
+  monitoring: z.strictObject({
+    /** The pipeline's alarms: each must exist, have actions enabled and not lack data. */
+    alarmNames: z.array(z.string().min(1)),
+    dashboardName: z.string().min(1),
+    /** The application's log groups: each must have received events within the window. */
+    logGroupNames: z.array(z.string().min(1)).default([]),
+    logsRecentWithinMinutes: z.int().min(MIN_LOGS_WINDOW_MINUTES).default(MIN_LOGS_WINDOW_MINUTES),
+    onMissing: onMissingMonitoringSchema.default('fail'),
+  }),
+  dryRun: z.strictObject({
+    /** The ECS cluster of both services. */
+    clusterName: z.string().min(1),
+    /** The RollbackCoordinator's role (a token at synth: the tool checks the ARN's shape). */
+    coordinatorRoleArn: z.string().min(1),
+    /** What the coordinator calls in a rollback, simulated on its role. */
+    rollbackActions: z.array(z.string().min(1)).min(1),
+    /** Per action, the resources it is simulated on (an action not listed is simulated on `*`). */
+    rollbackResources: z.record(z.string(), z.array(z.string().min(1)).min(1)).default({}),
+    minHealthyTargets: z.int().positive(),
+    expectedDesiredCount: z.int().positive(),
+    /** The state machine's wait between the traffic rollback and its verification, for the estimate. */
+    rollbackVerifySeconds: z.int().nonnegative(),
+  }),
+  listenerArn: z.string().min(1),
+  tableName: z.string().min(1),
+  lockKey: z.string().min(1),
+});
+export type PostDeploymentVerifierConfig = z.output<typeof postDeploymentVerifierConfigSchema>;
+export type PostDeploymentVerifierConfigInput = z.input<typeof postDeploymentVerifierConfigSchema>;
+
+/** `POST_DEPLOYMENT_VERIFIER_CONFIG`: written by the stack, read by the PostDeploymentVerifier on its cold start. */
+export const POST_DEPLOYMENT_VERIFIER_CONFIG = jsonEnvironmentVariable(
+  'POST_DEPLOYMENT_VERIFIER_CONFIG',
+  postDeploymentVerifierConfigSchema,
+);
