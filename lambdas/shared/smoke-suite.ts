@@ -41,8 +41,11 @@ export const smokeStepSchema = z.strictObject({
   name: z.string().min(1).max(100),
   flow: smokeFlowSchema,
   method: z.enum(HTTP_METHODS).default('GET'),
-  /** Path and query, from the base URL's origin. */
-  path: z.string().startsWith('/'),
+  /** Path and query, from the base URL's origin (`//host` or `/\\host` would leave it: refused). */
+  path: z
+    .string()
+    .startsWith('/')
+    .refine((path) => !/^\/[/\\]/.test(path), { message: 'a path must stay on the target: no // or /\\ at its start' }),
   headers: z.record(z.string(), z.string()).default({}),
   secretHeaders: z.record(z.string(), secretHeaderSchema).default({}),
   /** Sent as JSON. */

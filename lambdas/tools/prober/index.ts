@@ -3,7 +3,13 @@ import type { SmokeRunner, SmokeTarget } from '../test-execution';
 import { DEFAULT_PROBE_FAILURE_RULE, failedRun, type ProbeFailureRule, type ProbeOutcome } from './failure-window';
 import type { ProbePublisher, ProbeRound } from './types';
 
-export { DEFAULT_PROBE_FAILURE_RULE, failedRun, type ProbeFailureRule, type ProbeOutcome } from './failure-window';
+export {
+  DEFAULT_PROBE_FAILURE_RULE,
+  failedRun,
+  type ProbeFailureRule,
+  type ProbeOutcome,
+  probeTimingProblem,
+} from './failure-window';
 export { cloudWatchProbePublisher, PROBE_METRIC } from './publisher';
 export type { ProbePublisher, ProbeRound } from './types';
 
@@ -27,8 +33,19 @@ export interface ProbeRunOptions {
 }
 
 export type ProbeVerdict =
-  | { readonly kind: 'green-down'; readonly failedRun: readonly ProbeRound[]; readonly rounds: number }
-  | { readonly kind: 'time-up' | 'stopped'; readonly rounds: number; readonly failedRounds: number };
+  | {
+      readonly kind: 'green-down';
+      readonly failedRun: readonly ProbeRound[];
+      readonly rounds: number;
+      readonly publishFailures: number;
+    }
+  | {
+      readonly kind: 'time-up' | 'stopped';
+      readonly rounds: number;
+      readonly failedRounds: number;
+      /** Rounds whose metric could not be published (the judgement does not depend on it). */
+      readonly publishFailures: number;
+    };
 
 export interface ProberDependencies {
   readonly runner: SmokeRunner;
@@ -63,23 +80,37 @@ export function createProber(dependencies: ProberDependencies) {
     const interval = options.intervalMs ?? 5_000;
     const rounds: ProbeRound[] = [];
     const outcomes: ProbeOutcome[] = [];
+    let publishFailures = 0;
     while (now() < options.untilMs) {
       if (await options.shouldStop?.()) {
-        return { kind: 'stopped', rounds: rounds.length, failedRounds: rounds.filter((r) => !r.passed).length };
+        return {
+          kind: 'stopped',
+          rounds: rounds.length,
+          failedRounds: rounds.filter((r) => !r.passed).length,
+          publishFailures,
+        };
       }
       const started = now();
       const result = await round(probeSteps, options.target);
       rounds.push(result);
       outcomes.push({ at: result.at.getTime(), passed: result.passed });
-      await dependencies.publisher.publish(result);
+      // Judged first: a metric that cannot be published must not keep a dead green on traffic.
       const run = failedRun(outcomes, rule);
+      await dependencies.publisher.publish(result).catch(() => {
+        publishFailures += 1;
+      });
       if (run !== undefined) {
         const failed = rounds.filter((r) => run.some((outcome) => outcome.at === r.at.getTime()));
-        return { kind: 'green-down', failedRun: failed, rounds: rounds.length };
+        return { kind: 'green-down', failedRun: failed, rounds: rounds.length, publishFailures };
       }
       const wait = Math.min(interval - (now() - started), options.untilMs - now());
       if (wait > 0) await sleep(wait);
     }
-    return { kind: 'time-up', rounds: rounds.length, failedRounds: rounds.filter((r) => !r.passed).length };
+    return {
+      kind: 'time-up',
+      rounds: rounds.length,
+      failedRounds: rounds.filter((r) => !r.passed).length,
+      publishFailures,
+    };
   };
 }

@@ -36,16 +36,47 @@ export interface SmokeRunner {
 
 const REDACTED = '***';
 
-function redact(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((result, secret) => (secret === '' ? result : result.split(secret).join(REDACTED)), text);
+/** A secret must be at least this long to be searched for (shorter ones would blank out ordinary words). */
+const MIN_REDACTED_LENGTH = 4;
+
+/**
+ * Every form in which a secret can show up in a failure: as is, JSON-escaped (a body echoing it), and trimmed (an
+ * invalid header value is quoted trimmed); longest first, so a form inside another is not left half replaced.
+ */
+function secretForms(secrets: readonly string[]): string[] {
+  const forms = secrets.flatMap((secret) =>
+    [secret, secret.trim()].flatMap((form) => [form, JSON.stringify(form).slice(1, -1)]),
+  );
+  return [...new Set(forms)].filter((form) => form.length >= MIN_REDACTED_LENGTH).sort((a, b) => b.length - a.length);
+}
+
+function redact(text: string, forms: readonly string[]): string {
+  return forms.reduce((result, form) => result.split(form).join(REDACTED), text);
 }
 
 function describeFailure(error: unknown, ceilingMs: number): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return `no complete response within ${ceilingMs} ms`;
   }
+  // The message of a header that cannot be sent quotes its value, which may be a secret.
+  if (error instanceof TypeError && /header/i.test(error.message)) {
+    return 'the request could not be sent: a header value is invalid';
+  }
   const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
   return `no response (${error instanceof Error ? error.message : String(error)}${cause})`;
+}
+
+function resultOf(step: SmokeStep, status: number | null, latencyMs: number, failures: string[]): SmokeStepResult {
+  return {
+    name: step.name,
+    flow: step.flow,
+    method: step.method,
+    path: step.path,
+    status,
+    latencyMs,
+    passed: failures.length === 0,
+    failures,
+  };
 }
 
 export function createSmokeRunner(options: SmokeRunnerOptions): SmokeRunner {
@@ -59,26 +90,34 @@ export function createSmokeRunner(options: SmokeRunnerOptions): SmokeRunner {
         async ([name, reference]) => [name, await options.secrets.read(reference)] as const,
       ),
     );
-    const secretValues = secretEntries.map(([, value]) => value);
+    const forms = secretForms(secretEntries.map(([, value]) => value));
     const headers: Record<string, string> = {
       ...(step.body === undefined ? {} : { 'content-type': 'application/json' }),
       ...target.extraHeaders,
       ...step.headers,
       ...Object.fromEntries(secretEntries),
     };
-    const url = new URL(step.path, target.baseUrl).toString();
+    const url = new URL(step.path, target.baseUrl);
     const started = now();
     const failures: string[] = [];
     let status: number | null = null;
+    // `//host/x` and `/\\host/x` are paths that resolve to another host: the step's headers (secrets) would go there.
+    if (url.origin !== new URL(target.baseUrl).origin) {
+      failures.push(
+        `the step's path leaves the target (${url.origin} is not ${new URL(target.baseUrl).origin}): not sent`,
+      );
+      return resultOf(step, status, 0, failures);
+    }
     try {
-      const response = await fetchFn(url, {
+      const response = await fetchFn(url.toString(), {
         method: step.method,
         headers,
         ...(step.body === undefined ? {} : { body: JSON.stringify(step.body) }),
         redirect: 'manual',
         signal: AbortSignal.timeout(step.maxLatencyMs),
       });
-      const text = await response.text();
+      // A body that echoes a secret is redacted before anything reads it.
+      const text = redact(await response.text(), forms);
       status = response.status;
       const expected = Array.isArray(step.expectedStatus) ? step.expectedStatus : [step.expectedStatus];
       if (!expected.includes(status)) failures.push(`status ${status}, expected ${expected.join(' or ')}`);
@@ -98,16 +137,12 @@ export function createSmokeRunner(options: SmokeRunnerOptions): SmokeRunner {
     if (status !== null && latencyMs > step.maxLatencyMs) {
       failures.push(`took ${latencyMs} ms, ceiling ${step.maxLatencyMs} ms`);
     }
-    return {
-      name: step.name,
-      flow: step.flow,
-      method: step.method,
-      path: step.path,
+    return resultOf(
+      step,
       status,
       latencyMs,
-      passed: failures.length === 0,
-      failures: failures.map((failure) => redact(failure, secretValues)),
-    };
+      failures.map((failure) => redact(failure, forms)),
+    );
   }
 
   return {

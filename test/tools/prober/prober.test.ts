@@ -68,7 +68,7 @@ describe('prober against a real HTTP server', () => {
     const verdict = await prober({ steps: SUITE, target: { baseUrl }, untilMs: start + 30_000 });
 
     // Assess
-    expect(verdict).toEqual({ kind: 'time-up', rounds: 6, failedRounds: 0 });
+    expect(verdict).toEqual({ kind: 'time-up', rounds: 6, failedRounds: 0, publishFailures: 0 });
     expect(published.map((round) => round.at.getTime() - start)).toEqual([0, 5000, 10000, 15000, 20000, 25000]);
   });
 
@@ -91,6 +91,65 @@ describe('prober against a real HTTP server', () => {
     expect(published.map((round) => round.passed)).toEqual([true, true, false, false, false]);
   });
 
+  it('calls a hanging green down even when each round lasts its long latency ceiling', async () => {
+    // Prepare
+    let clock = Date.UTC(2026, 10, 24, 10, 0, 0);
+    const hung = createProber({
+      runner: {
+        runStep: async (step) => {
+          clock += step.maxLatencyMs;
+          return {
+            ...step,
+            status: null,
+            latencyMs: step.maxLatencyMs,
+            passed: false,
+            failures: ['no complete response'],
+          };
+        },
+        runSuite: async () => {
+          throw new Error('not used');
+        },
+      },
+      publisher: { publish: async () => {} },
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+    });
+    const slowProbe = SUITE.map((step) => ({ ...step, maxLatencyMs: 8_000 }));
+
+    // Act
+    const verdict = await hung({ steps: slowProbe, target: { baseUrl }, untilMs: clock + 300_000 });
+
+    // Assess
+    expect(verdict).toMatchObject({ kind: 'green-down', rounds: 3 });
+  });
+
+  it('judges the round before publishing it: a metric that cannot be published does not keep green on', async () => {
+    // Prepare
+    down = true;
+    let clock = Date.UTC(2026, 10, 24, 10, 0, 0);
+    const prober = createProber({
+      runner: createSmokeRunner({ secrets: { read: async () => '' } }),
+      publisher: {
+        publish: async () => {
+          throw new Error('PutMetricData throttled');
+        },
+      },
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+    });
+
+    // Act
+    const verdict = await prober({ steps: SUITE, target: { baseUrl }, untilMs: clock + 300_000 });
+
+    // Assess
+    expect(verdict).toMatchObject({ kind: 'green-down', rounds: 3, publishFailures: 3 });
+    down = false;
+  });
+
   it('stops when told to (the bake ended)', async () => {
     // Prepare
     down = false;
@@ -109,7 +168,7 @@ describe('prober against a real HTTP server', () => {
     });
 
     // Assess
-    expect(verdict).toEqual({ kind: 'stopped', rounds: 2, failedRounds: 0 });
+    expect(verdict).toEqual({ kind: 'stopped', rounds: 2, failedRounds: 0, publishFailures: 0 });
   });
 
   it('refuses a suite without probe steps', async () => {

@@ -167,6 +167,72 @@ describe('smoke runner against a real HTTP server', () => {
     expect(result.failures.join('\n')).toContain('got "***"');
   });
 
+  it('never sends a step (nor its secrets) to another origin than the target, whatever its path says', async () => {
+    // Prepare
+    const elsewhere: string[] = [];
+    const evil = createServer((request, response) => {
+      elsewhere.push(String(request.headers.authorization));
+      response.end('{}');
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    const evilPort = (evil.address() as AddressInfo).port;
+
+    // Act
+    const results = await Promise.all(
+      [`//127.0.0.1:${evilPort}/steal`, `/\\127.0.0.1:${evilPort}/steal`].map((path) =>
+        runner.runStep(
+          // Past the schema (which refuses these paths too): the runner checks the resolved origin itself.
+          {
+            ...step({
+              name: 'leak',
+              flow: 'authentication',
+              path: '/placeholder',
+              secretHeaders: {
+                authorization: { secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:api' },
+              },
+            }),
+            path,
+          },
+          { baseUrl },
+        ),
+      ),
+    );
+    evil.closeAllConnections();
+    await new Promise<void>((resolve) => evil.close(() => resolve()));
+
+    // Assess
+    expect(elsewhere).toEqual([]);
+    for (const result of results) {
+      expect(result.passed).toBe(false);
+      expect(result.failures.join()).toContain('leaves the target');
+    }
+  });
+
+  it.each([
+    ['with a quote and a backslash', 'pa"ss\\word-123'],
+    ['longer than what a failure shows', `eyJ${'x'.repeat(300)}`],
+  ])('never shows a secret %s, even escaped or cut short in a failure', async (_, secret) => {
+    // Prepare
+    const echoing = createSmokeRunner({ secrets: { read: async () => secret } });
+    const smoke = step({
+      name: 'echo',
+      flow: 'authentication',
+      path: '/echo-auth',
+      secretHeaders: { authorization: { secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:api' } },
+      assertions: [{ path: '$.authorization', equals: 'something else' }],
+    });
+
+    // Act
+    const result = await echoing.runStep(smoke, { baseUrl });
+
+    // Assess
+    const text = result.failures.join('\n');
+    expect(result.passed).toBe(false);
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain(JSON.stringify(secret).slice(1, -1));
+    expect(text).not.toContain(secret.slice(0, 32));
+  });
+
   it('adds the target headers (a header a listener rule pins to green), the step winning on a clash', async () => {
     // Prepare
     const smoke = step({ name: 'health', flow: 'integrations', path: '/health', headers: { 'x-crew': 'step' } });
@@ -208,6 +274,8 @@ describe('smoke suite schema', () => {
     ],
     ['an assertion that checks nothing', [{ name: 'a', flow: 'crud', path: '/a', assertions: [{ path: '$.x' }] }]],
     ['a path without a leading slash', [{ name: 'a', flow: 'crud', path: 'a' }]],
+    ['a path to another host', [{ name: 'a', flow: 'crud', path: '//evil.example/x' }]],
+    ['a path to another host, backslashed', [{ name: 'a', flow: 'crud', path: '/\\evil.example/x' }]],
     [
       'a secret header without an ARN',
       [{ name: 'a', flow: 'crud', path: '/a', secretHeaders: { h: { secretArn: 'x' } } }],
