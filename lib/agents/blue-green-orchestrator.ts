@@ -38,20 +38,21 @@ export class BlueGreenOrchestratorAgent extends AgentFunction {
       invokedSynchronouslyBy: 'Step Functions',
     });
     const arns = new ApplicationArns(config.where);
-    const watchedAlarmArns = [...alarms.alarmNames, ...config.extraAlarmNames].map((name) => arns.alarm(name));
     for (const statement of [
       // resolveSides reads the rules too (no rule may forward to green); shifts read target health.
       ...listenerStatements(config.listenerArn, ['DescribeListeners', 'DescribeRules', 'DescribeTargetHealth']),
       ...ecsStatements(arns, config),
       new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
-      new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: watchedAlarmArns }),
+      // On *: composite alarms (an extra alarm may be one) are described only to a permission scoped to * (API reference).
+      new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }),
       tableStatement(props.table, lockItems(config.lockKey), 'GetItem', 'UpdateItem'),
     ]) {
       this.role.addToPolicy(statement);
     }
     acknowledgeReadOnlyWildcards(
       this.role,
-      'elasticloadbalancing:DescribeListeners/DescribeRules/DescribeTargetHealth, cloudwatch:GetMetricData, ecs:DescribeTaskDefinition',
+      'elasticloadbalancing:DescribeListeners/DescribeRules/DescribeTargetHealth, cloudwatch:GetMetricData, ' +
+        'cloudwatch:DescribeAlarms (composite alarms need *), ecs:DescribeTaskDefinition',
     );
     Validations.of(this.role).acknowledge(
       {

@@ -14,7 +14,6 @@ import { AgentFunction } from '../agent-function';
 import type { ChairmanNotifications } from '../chairman-notifications';
 import type { ResolvedCrewConfig } from '../config/resolve-config';
 import type { CutoverAlarms } from '../cutover-alarms';
-import { ApplicationArns } from '../iam/application-arns';
 import {
   acknowledgeReadOnlyWildcards,
   grantUrlToApprovers,
@@ -101,19 +100,20 @@ export class RollbackTriggerAgent extends AgentFunction {
       targetArn: this.failedInvocations.queue.queueArn,
     };
 
-    // DescribeAlarms supports resource-level permissions (resource type alarm): the alarms the rule delivers.
-    const arns = new ApplicationArns(config.where);
-    const alarmArns = [...alarms.alarmNames, ...config.extraAlarmNames].map((name) => arns.alarm(name));
     for (const statement of [
       // Restores the listener and confirms it by re-reading: nothing else.
       ...listenerStatements(config.listenerArn, ['DescribeListeners']),
       // Only the lock: the rollback is claimed there, and refused overrides are recorded there.
       tableStatement(props.table, lockItems(config.lockKey), 'GetItem', 'UpdateItem'),
-      new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: alarmArns }),
+      // On *: composite alarms (an extra alarm may be one) are described only to a permission scoped to * (API reference).
+      new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }),
     ]) {
       this.role.addToPolicy(statement);
     }
-    acknowledgeReadOnlyWildcards(this.role, 'elasticloadbalancing:DescribeListeners');
+    acknowledgeReadOnlyWildcards(
+      this.role,
+      'elasticloadbalancing:DescribeListeners, cloudwatch:DescribeAlarms (composite alarms need *)',
+    );
   }
 
   /**

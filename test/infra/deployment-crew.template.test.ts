@@ -1291,18 +1291,7 @@ describe('roles and scoped statements', () => {
         ],
       ),
       ...grant(['cloudwatch:GetMetricData'], ['*']),
-      ...grant(
-        ['cloudwatch:DescribeAlarms'],
-        [
-          ids.alarms.blue.errorRate,
-          ids.alarms.blue.p95Latency,
-          ids.alarms.blue.noHealthyTargets,
-          ids.alarms.green.errorRate,
-          ids.alarms.green.p95Latency,
-          ids.alarms.green.noHealthyTargets,
-          ids.alarms.db,
-        ].map((alarm) => arn(`cloudwatch:${REGION}:${ACCOUNT}:alarm:${ref(alarm)}`)),
-      ),
+      ...grant(['cloudwatch:DescribeAlarms'], ['*']),
       ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [when(arnOf(ids.table), LOCK_ITEM)]),
     });
   });
@@ -1361,12 +1350,7 @@ describe('roles and scoped statements', () => {
       ...grant(['elasticloadbalancing:DescribeListeners'], ['*']),
       ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [when(arnOf(ids.table), LOCK_ITEM)]),
       ...grant(['states:SendTaskFailure'], [ref(ids.stateMachine)]),
-      ...grant(
-        ['cloudwatch:DescribeAlarms'],
-        [...Object.values(ids.alarms.blue), ...Object.values(ids.alarms.green), ids.alarms.db].map((alarm) =>
-          arn(`cloudwatch:${REGION}:${ACCOUNT}:alarm:${ref(alarm)}`),
-        ),
-      ),
+      ...grant(['cloudwatch:DescribeAlarms'], ['*']),
       ...grant(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], [arnOf(ids.failedInvocations)]),
     });
     // Not in the role's default policy: the state machine references the functions, a cycle otherwise.
@@ -1418,31 +1402,18 @@ describe('roles and scoped statements', () => {
     });
   });
 
-  it('lets only the orchestrator and the alarm listener describe alarms, the seven and the extra ones by ARN', () => {
+  it('lets only the orchestrator and the alarm listener describe alarms, on * (composite alarms are described only so)', () => {
     // Prepare
     const { template, ids } = tuned;
-    const alarmArn = (name: string) => arn(`cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`);
 
     // Act
     const holders = holdersOf(template, 'cloudwatch:DescribeAlarms');
 
     // Assess
+    // "You can't return information about composite alarms if your cloudwatch:DescribeAlarms permission has a
+    // narrower scope" (DescribeAlarms API reference): an extra alarm may be composite.
     expect(holders.roles).toEqual([ids.orchestrator.role, ids.trigger.role].sort());
-    expect(holders.resources).toEqual(
-      [
-        ...[
-          ids.alarms.blue.errorRate,
-          ids.alarms.blue.p95Latency,
-          ids.alarms.blue.noHealthyTargets,
-          ids.alarms.green.errorRate,
-          ids.alarms.green.p95Latency,
-          ids.alarms.green.noHealthyTargets,
-          ids.alarms.db,
-        ].map((alarm) => alarmArn(ref(alarm))),
-        alarmArn('shop-checkout-errors'),
-        alarmArn('shop-queue-depth'),
-      ].sort(),
-    );
+    expect(holders.resources).toEqual(['*']);
   });
 
   it("grants the coordinator the database's KMS key only through RDS", () => {
