@@ -261,6 +261,12 @@ export interface PostDeploymentSettings {
    * @default 1
    */
   readonly expectedDesiredCount?: number;
+  /**
+   * The customer-managed KMS keys (full key ARNs) the suite's secrets are encrypted with: the verifier may decrypt
+   * with exactly these, and only through Secrets Manager (kms:ViaService).
+   * @default - none: the secrets use the AWS managed key aws/secretsmanager
+   */
+  readonly secretsKmsKeyArns?: readonly string[];
 }
 
 /**

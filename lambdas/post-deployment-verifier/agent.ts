@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { PostDeploymentVerifierConfig } from '../shared/config/post-deployment-verifier';
 import { backupMetadataSchema, deploymentRefSchema } from '../shared/contracts';
-import { type Side, sidesSchema } from '../shared/cutover-contracts';
+import { type Side, type Sides, sidesSchema } from '../shared/cutover-contracts';
 import { DeploymentCrewError } from '../shared/errors';
 import type { SmokeReport } from '../shared/smoke-suite';
-import type { MonitoringCheckResult, RollbackDryRunResult } from '../shared/verification';
+import type { ListenerRewrite, MonitoringCheckResult, RollbackDryRunResult } from '../shared/verification';
 import type { DeploymentLock } from '../tools/deployment-lock';
 import type { MonitoringCheckTool } from '../tools/monitoring-setup';
 import type { RollbackDryRun } from '../tools/rollback-test';
@@ -116,39 +116,55 @@ export function createPostDeploymentVerifier(config: PostDeploymentVerifierConfi
     request: Extract<VerifierRequest, { action: 'dryRunRollback' }>,
   ): Promise<RollbackDryRunVerification> {
     const { dryRun } = config;
-    const result = await tools.rollbackTest.dryRun({
-      listenerArn: config.listenerArn,
-      sides: request.sides,
-      clusterName: dryRun.clusterName,
-      minHealthyTargets: dryRun.minHealthyTargets,
-      expectedDesiredCount: dryRun.expectedDesiredCount,
-      snapshot: request.backup,
-      coordinatorRoleArn: dryRun.coordinatorRoleArn,
-      rollbackActions: dryRun.rollbackActions,
-      rollbackResources: dryRun.rollbackResources,
-      estimate: { rollbackVerifySeconds: dryRun.rollbackVerifySeconds },
-    });
-    // The dry run re-applied the listener as it read it: a rollback written in between would now be undone.
+    // Not narrowed by the compiler: the observer sets it inside the call.
+    let accepted = null as ListenerRewrite | null;
+    let result: RollbackDryRunResult;
+    try {
+      result = await tools.rollbackTest.dryRun(
+        {
+          listenerArn: config.listenerArn,
+          sides: request.sides,
+          clusterName: dryRun.clusterName,
+          minHealthyTargets: dryRun.minHealthyTargets,
+          expectedDesiredCount: dryRun.expectedDesiredCount,
+          snapshot: request.backup,
+          coordinatorRoleArn: dryRun.coordinatorRoleArn,
+          rollbackActions: dryRun.rollbackActions,
+          rollbackResources: dryRun.rollbackResources,
+          rollbackContext: dryRun.rollbackContext,
+          estimate: { rollbackVerifySeconds: dryRun.rollbackVerifySeconds },
+        },
+        { onListenerRewrite: (rewrite) => (accepted = rewrite) },
+      );
+    } catch (error) {
+      // A re-write accepted before the throw may have undone a rollback, and the retry's own read would not see
+      // it: guard it now, then fail as the dry run did (a guard failure, LockLost first, takes precedence).
+      if (accepted !== null) await raceGuard(holder, accepted, request.sides);
+      throw error;
+    }
+    return { ...result, raceGuard: await raceGuard(holder, result.listenerRewrite, request.sides) };
+  }
+
+  /** The dry run re-applied the listener as it read it: a rollback written in between would now be undone. */
+  async function raceGuard(holder: string, rewrite: ListenerRewrite | null, sides: Sides): Promise<RaceGuard> {
     const item = await tools.lock.read();
     if (item === undefined || item.holder !== holder) {
       throw new DeploymentCrewError(
         'LockLost',
         `deployment ${holder} no longer holds the lock (now ${item === undefined ? 'free' : `held by ${item.holder}`}); ` +
-          `the dry run re-applied the listener's default action between ${result.listenerRewrite?.readAt ?? '?'} and ` +
-          `${result.listenerRewrite?.acceptedAt ?? '?'}`,
+          (rewrite === null
+            ? 'the dry run wrote nothing to the listener'
+            : `the dry run re-applied the listener's default action between ${rewrite.readAt} and ${rewrite.acceptedAt}`),
       );
     }
-    const decision = rollbackRaceDecision(result.listenerRewrite, item.rollback, item.listenerRestoredAt);
-    if (!decision.reassert) return { ...result, raceGuard: { reasserted: false, reason: decision.reason } };
-    const { restoredAt, confirmedAt } = await tools.router.restoreLive(request.sides);
+    const decision = rollbackRaceDecision(rewrite, item.rollback, item.listenerRestoredAt);
+    if (!decision.reassert) return { reasserted: false, reason: decision.reason };
+    const { restoredAt, confirmedAt } = await tools.router.restoreLive(sides);
     return {
-      ...result,
-      raceGuard: {
-        reasserted: true,
-        reason: `${decision.reason}; the old side ${request.sides.live.serviceName} was put back to 100 % again`,
-        restoredAt,
-        confirmedAt,
-      },
+      reasserted: true,
+      reason: `${decision.reason}; the old side ${sides.live.serviceName} was put back to 100 % again`,
+      restoredAt,
+      confirmedAt,
     };
   }
 }

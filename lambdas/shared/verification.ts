@@ -70,6 +70,30 @@ export const rollbackEstimateSettingsSchema = z.strictObject({
 });
 export type RollbackEstimateSettings = z.output<typeof rollbackEstimateSettingsSchema>;
 
+/** The IAM simulator's ContextKeyType values (ContextEntry, IAM API reference). */
+export const contextKeyTypeSchema = z.enum([
+  'string',
+  'stringList',
+  'numeric',
+  'numericList',
+  'boolean',
+  'booleanList',
+  'ip',
+  'ipList',
+  'binary',
+  'binaryList',
+  'date',
+  'dateList',
+]);
+
+/** A condition key's value for the simulation, as SimulatePrincipalPolicy's ContextEntries take it. */
+export const simulationContextEntrySchema = z.strictObject({
+  ContextKeyName: z.string().min(1),
+  ContextKeyValues: z.array(z.string()).min(1),
+  ContextKeyType: contextKeyTypeSchema,
+});
+export type SimulationContextEntry = z.output<typeof simulationContextEntrySchema>;
+
 export const rollbackDryRunRequestSchema = z
   .strictObject({
     listenerArn: z.string().min(1),
@@ -91,10 +115,18 @@ export const rollbackDryRunRequestSchema = z
      * only for actions without resource-level permissions: a statement scoped to ARNs does not match `*`.
      */
     rollbackResources: z.record(iamActionSchema, z.array(z.string().min(1)).min(1)).default({}),
+    /**
+     * The condition keys each action's allow statements test (iam:PassedToService, kms:ViaService, aws:ResourceTag/…),
+     * by action: without them a conditioned allow simulates as implicitDeny, reported as not proven.
+     */
+    rollbackContext: z.record(iamActionSchema, z.array(simulationContextEntrySchema).min(1)).default({}),
     estimate: rollbackEstimateSettingsSchema,
   })
   .refine((request) => Object.keys(request.rollbackResources).every((a) => request.rollbackActions.includes(a)), {
     message: 'rollbackResources names an action that is not in rollbackActions',
+  })
+  .refine((request) => Object.keys(request.rollbackContext).every((a) => request.rollbackActions.includes(a)), {
+    message: 'rollbackContext names an action that is not in rollbackActions',
   });
 export type RollbackDryRunRequest = z.output<typeof rollbackDryRunRequestSchema>;
 export type RollbackDryRunRequestInput = z.input<typeof rollbackDryRunRequestSchema>;
@@ -130,6 +162,13 @@ export const rollbackEstimateSchema = z.strictObject({
 });
 export type RollbackEstimate = z.output<typeof rollbackEstimateSchema>;
 
+/**
+ * When the dry run read the listener and when its ModifyListener was accepted. A rollback written between the two is
+ * overwritten by the re-applied read: the caller compares this with the rollback requests it knows of.
+ */
+export const listenerRewriteSchema = z.strictObject({ readAt: z.string(), acceptedAt: z.string() });
+export type ListenerRewrite = z.output<typeof listenerRewriteSchema>;
+
 export const rollbackDryRunResultSchema = z.strictObject({
   checkedAt: z.string(),
   /** Every check ok. */
@@ -138,11 +177,8 @@ export const rollbackDryRunResultSchema = z.strictObject({
   /** Null when the listener could not be read and re-written: no rollback could run, so there is nothing to time. */
   estimatedRollbackSeconds: z.int().nonnegative().nullable(),
   estimate: rollbackEstimateSchema.nullable(),
-  /**
-   * When the dry run read the listener and when its ModifyListener was accepted. A rollback written between the two
-   * is overwritten by the re-applied read: the caller compares this with the rollback requests it knows of.
-   */
-  listenerRewrite: z.strictObject({ readAt: z.string(), acceptedAt: z.string() }).nullable(),
+  /** Null unless ModifyListener was accepted (see listenerRewriteSchema). */
+  listenerRewrite: listenerRewriteSchema.nullable(),
 });
 export type RollbackDryRunResult = z.output<typeof rollbackDryRunResultSchema>;
 

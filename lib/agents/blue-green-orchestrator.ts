@@ -28,7 +28,7 @@ export interface BlueGreenOrchestratorAgentProps {
  */
 export class BlueGreenOrchestratorAgent extends AgentFunction {
   constructor(scope: Construct, id: string, props: BlueGreenOrchestratorAgentProps) {
-    const { config, alarms } = props;
+    const { config } = props;
     super(scope, id, {
       logRetention: config.logRetention,
       agent: 'blue-green-orchestrator',

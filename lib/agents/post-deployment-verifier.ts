@@ -116,6 +116,7 @@ export class PostDeploymentVerifierAgent extends AgentFunction {
               resources: [...postDeployment.secretArns],
             }),
           ]),
+      ...secretsKeyStatements(postDeployment.secretsKmsKeyArns),
       tableStatement(props.table, lockItems(config.lockKey), 'GetItem'),
     ]) {
       this.role.addToPolicy(statement);
@@ -136,6 +137,23 @@ export class PostDeploymentVerifierAgent extends AgentFunction {
       })),
     );
   }
+}
+
+/** kms:Decrypt on the secrets' keys, only when Secrets Manager calls KMS for the verifier (one statement per region). */
+function secretsKeyStatements(keyArns: readonly string[]): iam.PolicyStatement[] {
+  const byRegion = new Map<string, string[]>();
+  for (const arn of keyArns) {
+    const region = arn.split(':')[3] ?? '';
+    byRegion.set(region, [...(byRegion.get(region) ?? []), arn]);
+  }
+  return [...byRegion].map(
+    ([region, resources]) =>
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources,
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+      }),
+  );
 }
 
 /** Every alarm the pipeline relies on: the cutover alarms and the extra alarms. */

@@ -51,6 +51,8 @@ export interface ResolvedPostDeployment {
   readonly expectedDesiredCount: number;
   /** Every secret the suite's headers name, once: the verifier may read exactly these. */
   readonly secretArns: readonly string[];
+  /** The customer-managed keys of those secrets: the verifier may decrypt with them through Secrets Manager. */
+  readonly secretsKmsKeyArns: readonly string[];
   /** The suite's steps' latency ceilings added up: the longest a run can take. */
   readonly suiteWorstCaseSeconds: number;
 }
@@ -230,6 +232,15 @@ export function resolvePostDeployment(settings: PostDeploymentSettings): Resolve
   ] as const) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`postDeployment.${prop}: a whole number, 1 or more`);
   }
+  const secretsKmsKeyArns = [...new Set(settings.secretsKmsKeyArns ?? [])];
+  const notKeys = secretsKmsKeyArns.filter(
+    (arn) => !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(arn),
+  );
+  if (notKeys.length > 0) {
+    throw new Error(
+      `postDeployment.secretsKmsKeyArns: not a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>) in [${notKeys}]`,
+    );
+  }
   const logGroupNames = [...(settings.logGroupNames ?? [])];
   if (logGroupNames.some((name) => !/^[A-Za-z0-9_\-/.#]{1,512}$/.test(name))) {
     throw new Error(`postDeployment.logGroupNames: not a log group name in [${logGroupNames}]`);
@@ -246,6 +257,7 @@ export function resolvePostDeployment(settings: PostDeploymentSettings): Resolve
     minHealthyTargets,
     expectedDesiredCount,
     secretArns,
+    secretsKmsKeyArns,
     suiteWorstCaseSeconds,
   };
 }

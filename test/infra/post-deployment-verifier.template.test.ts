@@ -186,6 +186,34 @@ describe('PostDeploymentVerifier template', () => {
     expect(statements).not.toContain('logs:DescribeLogStreams');
   });
 
+  it('decrypts the secrets with their customer-managed keys only through Secrets Manager', () => {
+    // Prepare
+    const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const { verifier, template } = verifierStack({}, { ...SETTINGS, secretsKmsKeyArns: [key] });
+
+    // Act
+    const statements = verifierStatements(template(), verifier);
+
+    // Assess
+    expect(statements).toContainEqual({
+      Action: 'kms:Decrypt',
+      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
+      Effect: 'Allow',
+      Resource: key,
+    });
+    expect(JSON.stringify(verifierStatements(verifierStack().template(), verifierStack().verifier))).not.toContain(
+      'kms:',
+    );
+  });
+
+  it('refuses a secrets key that is not a KMS key ARN', () => {
+    // Act
+    const build = () => verifierStack({}, { ...SETTINGS, secretsKmsKeyArns: ['alias/shop-secrets'] });
+
+    // Assess
+    expect(build).toThrow(/postDeployment.secretsKmsKeyArns/);
+  });
+
   it('configures the function from the settings, with a timeout that fits the whole suite', () => {
     // Prepare
     const slowSuite = Array.from({ length: 20 }, (_, index) => ({
@@ -276,8 +304,9 @@ describe('cdk-nag AwsSolutions and Serverless on the PostDeploymentVerifier', ()
     ['sample', {}],
     ['Aurora variant', auroraOverrides()],
   ])('synthesizes the %s with no unacknowledged finding', (_, overrides) => {
-    // Prepare
-    const { app } = verifierStack(overrides);
+    // Prepare: with a customer-managed key for the secrets, too.
+    const secretsKmsKeyArns = ['arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'];
+    const { app } = verifierStack(overrides, { ...SETTINGS, secretsKmsKeyArns });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
     const consoleError = vi.spyOn(console, 'error').mockImplementation(() => undefined);
 

@@ -37,12 +37,15 @@ function world(config: PostDeploymentVerifierConfig = verifierConfig()) {
     failingSteps: [] as string[],
     monitoring: monitoringResult(),
     dryRun: dryRunResult(),
+    /** When set, the dry run throws this after reporting `dryRun.listenerRewrite` (if any) as accepted. */
+    dryRunError: undefined as Error | undefined,
     lock: { holder: DEPLOYMENT.name, lockState: 'HELD', phase: 'PROMOTED' } as LockItem | undefined,
   };
   const suiteRuns: { steps: readonly SmokeStep[]; target: SmokeTarget }[] = [];
   const monitoringRequests: MonitoringCheckRequestInput[] = [];
   const dryRunRequests: RollbackDryRunRequestInput[] = [];
   const restores: Sides[] = [];
+  const lockReads: (LockItem | undefined)[] = [];
   const tools: VerifierTools = {
     smoke: {
       runSuite: async (steps, target) => {
@@ -57,12 +60,19 @@ function world(config: PostDeploymentVerifierConfig = verifierConfig()) {
       },
     },
     rollbackTest: {
-      dryRun: async (request): Promise<RollbackDryRunResult> => {
+      dryRun: async (request, observer): Promise<RollbackDryRunResult> => {
         dryRunRequests.push(request);
+        if (state.dryRun.listenerRewrite !== null) observer?.onListenerRewrite?.(state.dryRun.listenerRewrite);
+        if (state.dryRunError !== undefined) throw state.dryRunError;
         return state.dryRun;
       },
     },
-    lock: { read: async () => state.lock },
+    lock: {
+      read: async () => {
+        lockReads.push(state.lock);
+        return state.lock;
+      },
+    },
     router: {
       restoreLive: async (sides) => {
         restores.push(sides);
@@ -73,7 +83,7 @@ function world(config: PostDeploymentVerifierConfig = verifierConfig()) {
   const verifier = createPostDeploymentVerifier(config, tools);
   // Through the request schema, as the handler does.
   const handle = (request: unknown) => verifier(verifierRequestSchema.parse(request) as VerifierRequest);
-  return { state, handle, suiteRuns, monitoringRequests, dryRunRequests, restores };
+  return { state, handle, suiteRuns, monitoringRequests, dryRunRequests, restores, lockReads };
 }
 
 const rollbackAt = (requestedAt: string, extra: Partial<LockItem> = {}): LockItem => ({
@@ -230,6 +240,7 @@ describe('verifier: dryRunRollback', () => {
         coordinatorRoleArn: COORDINATOR_ROLE_ARN,
         rollbackActions: ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:DescribeListeners'],
         rollbackResources: { 'elasticloadbalancing:ModifyListener': [LISTENER_ARN] },
+        rollbackContext: {},
         estimate: { rollbackVerifySeconds: 120 },
       },
     ]);
@@ -315,6 +326,76 @@ describe('verifier: dryRunRollback', () => {
     // Assess
     expect(error.name).toBe('LockLost');
     expect(error.message).toContain('held by release-1-5-0');
+    expect(restores).toEqual([]);
+  });
+});
+
+describe('verifier: dryRunRollback that throws after its listener re-write', () => {
+  const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+
+  it("still guards the accepted re-write, then fails with the dry run's error for the retry", async () => {
+    // Prepare: a rollback restored after the dry run read the listener; the re-write put green back on traffic.
+    const { handle, state, restores } = world();
+    state.lock = rollbackAt('2026-11-24T10:09:59.000Z', { listenerRestoredAt: '2026-11-24T10:10:00.200Z' });
+    state.dryRunError = throttled();
+
+    // Act
+    const error = await rejection(
+      handle({ action: 'dryRunRollback', deployment: DEPLOYMENT, sides: SIDES, backup: BACKUP }),
+    );
+
+    // Assess
+    expect(error.name).toBe('Throttling');
+    expect(restores).toEqual([SIDES]);
+  });
+
+  it('reads the lock and leaves the listener alone when no rollback was recorded', async () => {
+    // Prepare
+    const { handle, state, restores, lockReads } = world();
+    state.dryRunError = throttled();
+
+    // Act
+    const error = await rejection(
+      handle({ action: 'dryRunRollback', deployment: DEPLOYMENT, sides: SIDES, backup: BACKUP }),
+    );
+
+    // Assess
+    expect(error.name).toBe('Throttling');
+    expect(lockReads).toHaveLength(1);
+    expect(restores).toEqual([]);
+  });
+
+  it('touches neither the lock nor the listener when the dry run threw before any re-write', async () => {
+    // Prepare
+    const { handle, state, restores, lockReads } = world();
+    state.dryRun = dryRunResult(null);
+    state.dryRunError = throttled();
+    state.lock = rollbackAt(REWRITE.acceptedAt);
+
+    // Act
+    const error = await rejection(
+      handle({ action: 'dryRunRollback', deployment: DEPLOYMENT, sides: SIDES, backup: BACKUP }),
+    );
+
+    // Assess
+    expect(error.name).toBe('Throttling');
+    expect(lockReads).toEqual([]);
+    expect(restores).toEqual([]);
+  });
+
+  it('fails with LockLost, restoring nothing, when the lock is no longer this deployment', async () => {
+    // Prepare
+    const { handle, state, restores } = world();
+    state.lock = { ...rollbackAt('2026-11-24T10:10:00.150Z'), holder: 'release-1-5-0' };
+    state.dryRunError = throttled();
+
+    // Act
+    const error = await rejection(
+      handle({ action: 'dryRunRollback', deployment: DEPLOYMENT, sides: SIDES, backup: BACKUP }),
+    );
+
+    // Assess
+    expect(error.name).toBe('LockLost');
     expect(restores).toEqual([]);
   });
 });

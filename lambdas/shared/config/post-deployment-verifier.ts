@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { smokeSuiteSchema } from '../smoke-suite';
-import { MIN_LOGS_WINDOW_MINUTES } from '../verification';
+import { MIN_LOGS_WINDOW_MINUTES, simulationContextEntrySchema } from '../verification';
 import { jsonEnvironmentVariable } from './environment';
 
 /**
@@ -42,6 +42,8 @@ export const postDeploymentVerifierConfigSchema = z.strictObject({
     rollbackActions: z.array(z.string().min(1)).min(1),
     /** Per action, the resources it is simulated on (an action not listed is simulated on `*`). */
     rollbackResources: z.record(z.string(), z.array(z.string().min(1)).min(1)).default({}),
+    /** Per action, the condition keys its simulation is given (see rollbackContext in the dry-run request). */
+    rollbackContext: z.record(z.string(), z.array(simulationContextEntrySchema).min(1)).default({}),
     minHealthyTargets: z.int().positive(),
     expectedDesiredCount: z.int().positive(),
     /** The state machine's wait between the traffic rollback and its verification, for the estimate. */

@@ -7,7 +7,7 @@ import { errorMessage, InvalidInputError } from '../../shared/errors';
 import { type ConfirmationSchedule, LISTENER_CONFIRMATION } from '../../shared/sdk-budget';
 import { describeZodError } from '../../shared/validation';
 import {
-  type RollbackCheck,
+  type ListenerRewrite,
   type RollbackDryRunRequestInput,
   type RollbackDryRunResult,
   rollbackDryRunRequestSchema,
@@ -30,7 +30,9 @@ export { simulationGroups } from './permissions';
  *
  * The re-applied action is the one read a moment before: a rollback written in between would be undone by it. The
  * result's `listenerRewrite` gives that interval, so the caller can re-assert a rollback requested within it.
- * Refused calls (permissions, missing resources) fail their check; throttling and server errors propagate.
+ * Refused calls (permissions, missing resources) fail their check; throttling and server errors propagate. The
+ * listener goes last, after every other check, and an accepted re-write is also reported through
+ * `onListenerRewrite` at once: a dry run that throws after it (its re-read throttled) still lets the caller guard it.
  */
 
 export interface RollbackDryRunDeps {
@@ -47,15 +49,20 @@ export interface RollbackDryRunDeps {
   readonly confirmation?: ConfirmationSchedule;
 }
 
+export interface RollbackDryRunObserver {
+  /** Called once, as soon as ModifyListener accepted the re-applied action; never when it was not. */
+  readonly onListenerRewrite?: (rewrite: ListenerRewrite) => void;
+}
+
 export interface RollbackDryRun {
-  dryRun(request: RollbackDryRunRequestInput): Promise<RollbackDryRunResult>;
+  dryRun(request: RollbackDryRunRequestInput, observer?: RollbackDryRunObserver): Promise<RollbackDryRunResult>;
 }
 
 export function createRollbackDryRun(deps: RollbackDryRunDeps): RollbackDryRun {
   const clock = deps.clock ?? (() => new Date());
   const confirmation = deps.confirmation ?? LISTENER_CONFIRMATION;
   return {
-    async dryRun(input) {
+    async dryRun(input, observer = {}) {
       const parsed = rollbackDryRunRequestSchema.safeParse(input);
       if (!parsed.success) throw new InvalidInputError(`rollback dry run: ${describeZodError(parsed.error)}`);
       const request = parsed.data;
@@ -67,21 +74,22 @@ export function createRollbackDryRun(deps: RollbackDryRunDeps): RollbackDryRun {
         throw new InvalidInputError(`rollback dry run: ${errorMessage(error)}`);
       }
       const old = request.sides.live;
-      const checks: RollbackCheck[] = [];
-      // Sequential on purpose: the listener's read and re-write stay as close together as the calls allow.
-      checks.push(await oldSideTargetsCheck(deps.elb, old, request.minHealthyTargets));
-      checks.push(await oldSideServiceCheck(deps.ecs, request.clusterName, old, request.expectedDesiredCount));
-      const listener = await listenerDryRun(deps.elb, request.listenerArn, request.sides, clock);
-      checks.push(listener.reapply, listener.unchanged);
-      checks.push(await snapshotCheck(deps.rds, request.snapshot));
-      checks.push(
-        await permissionsCheck(
-          deps.iam,
-          request.coordinatorRoleArn,
-          request.rollbackActions,
-          request.rollbackResources,
-        ),
+      const targets = await oldSideTargetsCheck(deps.elb, old, request.minHealthyTargets);
+      const service = await oldSideServiceCheck(deps.ecs, request.clusterName, old, request.expectedDesiredCount);
+      const snapshot = await snapshotCheck(deps.rds, request.snapshot);
+      const permissions = await permissionsCheck(
+        deps.iam,
+        request.coordinatorRoleArn,
+        request.rollbackActions,
+        request.rollbackResources,
+        request.rollbackContext,
       );
+      // Last: nothing that may throw runs between the re-write and the result but the re-read, and the observer
+      // hears of the re-write before that. Sequential: the read and re-write stay as close together as they can.
+      const listener = await listenerDryRun(deps.elb, request.listenerArn, request.sides, clock, (rewrite) =>
+        observer.onListenerRewrite?.(rewrite),
+      );
+      const checks = [targets, service, listener.reapply, listener.unchanged, snapshot, permissions];
       const estimate =
         listener.timing === null
           ? null

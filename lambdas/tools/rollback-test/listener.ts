@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Sides } from '../../shared/cutover-contracts';
 import { DeploymentCrewError, errorMessage } from '../../shared/errors';
-import { type RollbackCheck, refusalEvidence } from '../../shared/verification';
+import { type ListenerRewrite, type RollbackCheck, refusalEvidence } from '../../shared/verification';
 import { describeWeights, type ForwardState, forwardStateOf, weightOf } from '../traffic-router/forward-config';
 
 /**
@@ -24,7 +24,7 @@ export interface ListenerDryRun {
   readonly unchanged: RollbackCheck;
   /** Null unless ModifyListener was accepted. */
   readonly timing: { readonly modifyListenerSeconds: number; readonly describeListenersSeconds: number } | null;
-  readonly rewrite: { readonly readAt: string; readonly acceptedAt: string } | null;
+  readonly rewrite: ListenerRewrite | null;
 }
 
 type Read = { readonly actions: Action[]; readonly seconds: number } | { readonly refused: string };
@@ -48,6 +48,7 @@ export async function listenerDryRun(
   listenerArn: string,
   sides: Sides,
   clock: () => Date,
+  onRewrite: (rewrite: ListenerRewrite) => void,
 ): Promise<ListenerDryRun> {
   const reapply = (ok: boolean, evidence: string): RollbackCheck => ({ name: 'listener-reapply', ok, evidence });
   const unchanged = (ok: boolean, evidence: string): RollbackCheck => ({ name: 'listener-unchanged', ok, evidence });
@@ -95,6 +96,8 @@ export async function listenerDryRun(
   const acceptedAt = clock();
   const modifyListenerSeconds = seconds(writeStarted, acceptedAt);
   const rewrite = { readAt: readAt.toISOString(), acceptedAt: acceptedAt.toISOString() };
+  // Before the re-read, which may throw (throttling): the caller must guard an accepted re-write in any case.
+  onRewrite(rewrite);
   const accepted = reapply(
     true,
     `ModifyListener accepted the current default action in ${modifyListenerSeconds} s: ${describeForward(before, sides)}`,

@@ -1,5 +1,5 @@
 import { type EvaluationResult, type IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
-import { type RollbackCheck, refusalEvidence } from '../../shared/verification';
+import { type RollbackCheck, refusalEvidence, type SimulationContextEntry } from '../../shared/verification';
 
 /**
  * Whether the RollbackCoordinator's role may make its rollback calls, by iam:SimulatePrincipalPolicy on the role: its
@@ -8,43 +8,75 @@ import { type RollbackCheck, refusalEvidence } from '../../shared/verification';
  *
  * The simulator returns one result per action whose decision is the most restrictive over the resources, with the
  * per-resource decisions in ResourceSpecificResults (older responses had one result per action and resource): every
- * result and every per-resource decision must be `allowed`.
+ * result and every per-resource decision must be `allowed`. A conditioned allow evaluates as implicitDeny when the
+ * simulation lacks the condition's keys (MissingContextValues): that is reported as not proven, with the keys, since
+ * the real call (which carries them) may well be allowed. Actions are simulated with the context entries given for
+ * them, each distinct context in a simulation of its own, because ContextEntries apply to every action of a call.
  */
 
-/** Actions grouped by the resources they are simulated on; `null` is `*` (no ResourceArns). */
+type Group = { actions: string[]; resourceArns: string[] | null; contextEntries: SimulationContextEntry[] | null };
+
+/** Actions grouped by the resources and the context they are simulated with; `null` is `*` / no ContextEntries. */
 export function simulationGroups(
   actions: readonly string[],
   resources: Readonly<Record<string, readonly string[]>>,
-): { readonly actions: string[]; readonly resourceArns: string[] | null }[] {
-  const groups = new Map<string, { actions: string[]; resourceArns: string[] | null }>();
+  context: Readonly<Record<string, readonly SimulationContextEntry[]>> = {},
+): Group[] {
+  const groups = new Map<string, Group>();
   for (const action of new Set(actions)) {
     const arns = resources[action];
     const resourceArns = arns === undefined ? null : [...new Set(arns)].sort();
-    const key = resourceArns === null ? '*' : JSON.stringify(resourceArns);
-    const group = groups.get(key) ?? { actions: [], resourceArns };
+    const entries = context[action];
+    const contextEntries = entries === undefined ? null : entries.map((entry) => ({ ...entry }));
+    const key = JSON.stringify([resourceArns ?? '*', contextEntries]);
+    const group = groups.get(key) ?? { actions: [], resourceArns, contextEntries };
     group.actions.push(action);
     groups.set(key, group);
   }
   return [...groups.values()];
 }
 
+interface Denial {
+  readonly text: string;
+  /** Only an implicit deny with condition keys missing from the simulation: not a proven denial. */
+  readonly notProven: boolean;
+}
+
 /** What stands in the way of one action, or null when it is allowed everywhere it was simulated. */
-function denial(action: string, results: readonly EvaluationResult[]): string | null {
-  if (results.length === 0) return `${action}: the simulation returned no result`;
+function denial(action: string, results: readonly EvaluationResult[]): Denial | null {
+  if (results.length === 0) return { text: `${action}: the simulation returned no result`, notProven: false };
   const reasons = new Set<string>();
+  const missing = new Set<string>();
+  let definite = false;
   for (const result of results) {
     const perResource = (result.ResourceSpecificResults ?? []).filter((r) => r.EvalResourceDecision !== 'allowed');
-    for (const r of perResource)
+    for (const r of perResource) {
       reasons.add(`${r.EvalResourceDecision ?? 'no decision'} on ${r.EvalResourceName ?? '?'}`);
-    if (result.EvalDecision !== 'allowed' && perResource.length === 0) {
-      reasons.add(`${result.EvalDecision ?? 'no decision'} on ${result.EvalResourceName ?? '*'}`);
+      if (r.EvalResourceDecision !== 'implicitDeny') definite = true;
     }
-    if (result.OrganizationsDecisionDetail?.AllowedByOrganizations === false) reasons.add('denied by an SCP');
+    if (result.EvalDecision !== 'allowed') {
+      for (const key of result.MissingContextValues ?? []) missing.add(key);
+      for (const r of perResource) for (const key of r.MissingContextValues ?? []) missing.add(key);
+      if (perResource.length === 0)
+        reasons.add(`${result.EvalDecision ?? 'no decision'} on ${result.EvalResourceName ?? '*'}`);
+      if (result.EvalDecision !== 'implicitDeny') definite = true;
+    }
+    if (result.OrganizationsDecisionDetail?.AllowedByOrganizations === false) {
+      reasons.add('denied by an SCP');
+      definite = true;
+    }
     if (result.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary === false) {
       reasons.add('denied by the permissions boundary');
+      definite = true;
     }
   }
-  return reasons.size === 0 ? null : `${action}: ${[...reasons].join(', ')}`;
+  if (reasons.size === 0) return null;
+  const text = `${action}: ${[...reasons].join(', ')}`;
+  if (missing.size === 0) return { text, notProven: false };
+  const keys = `the simulation lacked the condition keys ${[...missing].join(', ')} (give them in rollbackContext)`;
+  return definite
+    ? { text: `${text}; ${keys}`, notProven: false }
+    : { text: `${text}, not proven: ${keys}`, notProven: true };
 }
 
 export async function permissionsCheck(
@@ -52,10 +84,11 @@ export async function permissionsCheck(
   roleArn: string,
   actions: readonly string[],
   resources: Readonly<Record<string, readonly string[]>>,
+  context: Readonly<Record<string, readonly SimulationContextEntry[]>> = {},
 ): Promise<RollbackCheck> {
   const check = (ok: boolean, evidence: string): RollbackCheck => ({ name: 'coordinator-permissions', ok, evidence });
   const byAction = new Map<string, EvaluationResult[]>();
-  const groups = simulationGroups(actions, resources);
+  const groups = simulationGroups(actions, resources, context);
   try {
     for (const group of groups) {
       let marker: string | undefined;
@@ -65,6 +98,7 @@ export async function permissionsCheck(
             PolicySourceArn: roleArn,
             ActionNames: group.actions,
             ...(group.resourceArns === null ? {} : { ResourceArns: group.resourceArns }),
+            ...(group.contextEntries === null ? {} : { ContextEntries: group.contextEntries }),
             ...(marker === undefined ? {} : { Marker: marker }),
           }),
         );
@@ -84,12 +118,21 @@ export async function permissionsCheck(
     );
   }
   const unique = [...new Set(actions)];
-  const denials = unique.map((action) => denial(action, byAction.get(action) ?? [])).filter((d) => d !== null);
-  if (denials.length > 0) {
-    return check(
-      false,
-      `role ${roleArn} is not allowed ${denials.length} of ${unique.length} rollback actions: ${denials.join('; ')}`,
-    );
+  const found = unique.map((action) => denial(action, byAction.get(action) ?? [])).filter((d) => d !== null);
+  if (found.length > 0) {
+    const denied = found.filter((d) => !d.notProven).map((d) => d.text);
+    const unproven = found.filter((d) => d.notProven).map((d) => d.text);
+    const parts = [
+      ...(denied.length === 0
+        ? []
+        : [` is not allowed ${denied.length} of ${unique.length} rollback actions: ${denied.join('; ')}`]),
+      ...(unproven.length === 0
+        ? []
+        : [
+            `${denied.length === 0 ? ':' : ';'} ${unproven.length} of ${unique.length} rollback actions not proven allowed: ${unproven.join('; ')}`,
+          ]),
+    ];
+    return check(false, `role ${roleArn}${parts.join('')}`);
   }
   const scoped = groups.filter((g) => g.resourceArns !== null).reduce((n, g) => n + g.actions.length, 0);
   return check(

@@ -80,9 +80,27 @@ describe('simulationGroups', () => {
 
     // Assess
     expect(groups).toStrictEqual([
-      { actions: ['a:One', 'c:Three'], resourceArns: ['arn:1', 'arn:2'] },
-      { actions: ['b:Two'], resourceArns: null },
-      { actions: ['d:Four'], resourceArns: ['arn:3'] },
+      { actions: ['a:One', 'c:Three'], resourceArns: ['arn:1', 'arn:2'], contextEntries: null },
+      { actions: ['b:Two'], resourceArns: null, contextEntries: null },
+      { actions: ['d:Four'], resourceArns: ['arn:3'], contextEntries: null },
+    ]);
+  });
+
+  it('simulates actions with a different context apart, even on the same resources', () => {
+    // Prepare
+    const entry = {
+      ContextKeyName: 'kms:ViaService',
+      ContextKeyValues: ['rds.eu-west-1.amazonaws.com'],
+      ContextKeyType: 'string' as const,
+    };
+
+    // Act
+    const groups = simulationGroups(['a:One', 'b:Two', 'c:Three'], {}, { 'b:Two': [entry], 'c:Three': [entry] });
+
+    // Assess
+    expect(groups).toStrictEqual([
+      { actions: ['a:One'], resourceArns: null, contextEntries: null },
+      { actions: ['b:Two', 'c:Three'], resourceArns: null, contextEntries: [entry] },
     ]);
   });
 });

@@ -6,8 +6,8 @@ import {
   DescribeDBSnapshotsCommand,
 } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
-import { fault } from '../../support/errors';
-import { BLUE_SERVICE_ARN, decision, ROLE_ARN, request, snapshot } from './fixtures';
+import { fault, rejection } from '../../support/errors';
+import { BLUE_SERVICE_ARN, decision, ROLE_ARN, ROLLBACK_ACTIONS, request, snapshot } from './fixtures';
 import { check, denied, iam, rds, tool, useRollbackWorld } from './world';
 
 /** The snapshot a database rollback needs and the coordinator's permissions. */
@@ -155,5 +155,74 @@ describe("the coordinator's permissions", () => {
     expect(check(refused, 'coordinator-permissions')?.evidence).toBe(
       `role ${ROLE_ARN}: SimulatePrincipalPolicy not allowed: AccessDenied: not authorized`,
     );
+  });
+});
+
+describe("the coordinator's permissions under conditions", () => {
+  const passRole = {
+    ContextKeyName: 'iam:PassedToService',
+    ContextKeyValues: ['ecs-tasks.amazonaws.com'],
+    ContextKeyType: 'string' as const,
+  };
+
+  it('sends the context entries of an action exactly, in a simulation of its own', async () => {
+    // Act
+    const result = await tool.dryRun(
+      request({
+        rollbackActions: [...ROLLBACK_ACTIONS, 'iam:PassRole'],
+        rollbackContext: { 'iam:PassRole': [passRole] },
+      }),
+    );
+
+    // Assess
+    const inputs = iam.commandCalls(SimulatePrincipalPolicyCommand).map((c) => c.args[0].input);
+    expect(inputs.filter((input) => input.ContextEntries !== undefined)).toStrictEqual([
+      { PolicySourceArn: ROLE_ARN, ActionNames: ['iam:PassRole'], ContextEntries: [passRole] },
+    ]);
+    expect(inputs.filter((input) => input.ActionNames?.includes('iam:PassRole'))).toHaveLength(1);
+    expect(check(result, 'coordinator-permissions')?.ok).toBe(true);
+  });
+
+  it('refuses context for an action that is not in the list', async () => {
+    // Act
+    const error = await rejection(tool.dryRun(request({ rollbackContext: { 'iam:PassRole': [passRole] } })));
+
+    // Assess
+    expect(error.name).toBe('InvalidInput');
+    expect(iam.calls()).toHaveLength(0);
+  });
+
+  it('says an implicit deny for lack of context is not proven, and names the missing keys', async () => {
+    // Prepare
+    iam.on(SimulatePrincipalPolicyCommand, { ActionNames: ['ecs:UpdateService'] }).resolves({
+      EvaluationResults: [
+        {
+          EvalActionName: 'ecs:UpdateService',
+          EvalDecision: 'implicitDeny',
+          MissingContextValues: ['iam:PassedToService'],
+          ResourceSpecificResults: [
+            {
+              EvalResourceName: BLUE_SERVICE_ARN,
+              EvalResourceDecision: 'implicitDeny',
+              MissingContextValues: ['iam:PassedToService', 'aws:ResourceTag/team'],
+            },
+          ],
+        },
+      ],
+    });
+
+    // Act
+    const result = await tool.dryRun(request());
+
+    // Assess
+    expect(result.ready).toBe(false);
+    expect(check(result, 'coordinator-permissions')).toStrictEqual({
+      name: 'coordinator-permissions',
+      ok: false,
+      evidence:
+        `role ${ROLE_ARN}: 1 of 4 rollback actions not proven allowed: ecs:UpdateService: implicitDeny on ` +
+        `${BLUE_SERVICE_ARN}, not proven: the simulation lacked the condition keys iam:PassedToService, ` +
+        'aws:ResourceTag/team (give them in rollbackContext)',
+    });
   });
 });
