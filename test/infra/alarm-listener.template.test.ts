@@ -1,7 +1,6 @@
 import { rmSync } from 'node:fs';
 import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { alarmListenerWorstCaseMs } from '../../lambdas/shared/config/rollback-trigger';
@@ -13,6 +12,7 @@ import { parseContextConfig } from '../../lib/context-config';
 import { CrewStateTable } from '../../lib/crew-state-table';
 import { CutoverAlarms } from '../../lib/cutover-alarms';
 import type { DeploymentCrewStack } from '../../lib/deployment-crew-stack';
+import { nagFindings } from '../support/nag';
 import { buildSampleStack, sampleContext } from '../support/sample-stack';
 
 /**
@@ -262,13 +262,7 @@ describe('alarm listener: cdk-nag', () => {
     const ours = ['DeploymentCrew/Crew/RollbackTrigger/', 'DeploymentCrew/Crew/AlarmRollback/'];
 
     // Act
-    const findings = [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
-      pack
-        .validateScope(app)
-        .violations.flatMap((violation) =>
-          violation.violatingResources.map((found) => `${violation.ruleName} at ${found.constructPath}`),
-        ),
-    );
+    const findings = nagFindings(app);
 
     // Assess
     expect(findings.filter((finding) => ours.some((path) => finding.includes(path)))).toEqual([]);

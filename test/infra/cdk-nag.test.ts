@@ -7,6 +7,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AgentFunction } from '../../lib/agent-function';
 import { readDefinition } from '../../lib/deployment-state-machine';
+import { nagFindings } from '../support/nag';
 import { auroraOverrides, buildSampleStack } from '../support/sample-stack';
 import { type AslMachine, statesOf } from './asl-definition';
 
@@ -79,12 +80,7 @@ function synthesizeWithNag(overrides: Record<string, unknown> = {}) {
 
 /** A pack's own findings on the synthesized tree, in the report's `<pack>: <rule> at <path>` form. */
 function packFindings(pack: AwsSolutionsChecks | ServerlessChecks, app: App): string[] {
-  const { violations } = pack.validateScope(app);
-  return violations.flatMap((violation) =>
-    violation.violatingResources.map(
-      (resource) => `${pack.readPackName}: ${violation.ruleName} at ${resource.constructPath}`,
-    ),
-  );
+  return nagFindings(app, [pack]);
 }
 
 /** Every agent: each traces to X-Ray through a policy of its own. */

@@ -1,8 +1,7 @@
 import { rmSync } from 'node:fs';
-import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { POST_DEPLOYMENT_VERIFIER_CONFIG } from '../../lambdas/shared/config/post-deployment-verifier';
@@ -13,6 +12,7 @@ import { parseContextConfig } from '../../lib/context-config';
 import { CrewStateTable } from '../../lib/crew-state-table';
 import { CutoverAlarms } from '../../lib/cutover-alarms';
 import type { PostDeploymentSettings } from '../../lib/deployment-crew-props';
+import { nagFindings, synthesizeWithNag } from '../support/nag';
 import { auroraOverrides, sampleContext } from '../support/sample-stack';
 
 const STACK_NAME = 'VerifierTest';
@@ -307,26 +307,13 @@ describe('cdk-nag AwsSolutions and Serverless on the PostDeploymentVerifier', ()
     // Prepare: with a customer-managed key for the secrets, too.
     const secretsKmsKeyArns = ['arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'];
     const { app } = verifierStack(overrides, { ...SETTINGS, secretsKmsKeyArns });
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
-    const consoleError = vi.spyOn(console, 'error').mockImplementation(() => undefined);
 
     // Act
-    let synthesized: unknown;
-    try {
-      synthesized = app.synth();
-    } finally {
-      consoleError.mockRestore();
-    }
+    const { synthesized, error } = synthesizeWithNag(app);
 
     // Assess
+    expect(error).toBeUndefined();
     expect(synthesized).toBeDefined();
-    for (const pack of [new AwsSolutionsChecks(), new ServerlessChecks()]) {
-      const findings = pack
-        .validateScope(app)
-        .violations.flatMap((violation) =>
-          violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath}`),
-        );
-      expect(findings).toEqual([]);
-    }
+    expect(nagFindings(app)).toEqual([]);
   });
 });
