@@ -1,4 +1,3 @@
-import { afterAll, beforeAll } from 'vitest';
 import { createBlueGreenOrchestrator, type OrchestratorRequest } from '../../lambdas/blue-green-orchestrator/agent';
 import type { OrchestratorConfig } from '../../lambdas/shared/config/blue-green-orchestrator';
 import type { DeploymentRef } from '../../lambdas/shared/contracts';
@@ -21,7 +20,7 @@ import type {
 } from '../../lambdas/tools/environment-provisioner';
 import type { MetricsMonitor, SampleRequest, SideTraffic, TimeWindow } from '../../lambdas/tools/metrics-monitor';
 import type { ForwardState, TargetHealthSummary, TrafficRouter } from '../../lambdas/tools/traffic-router';
-import { type LocalDocumentDynamo, STATE_TABLE_NAME, startLocalDocumentDynamo } from '../support/dynalite';
+import { type LocalDocumentDynamo, STATE_TABLE_NAME, useLocalDocumentDynamo } from '../support/dynalite';
 import { heldLock } from '../support/lock-fixtures';
 
 /**
@@ -299,18 +298,11 @@ export function shifted(stepIndex: number, overrides: Partial<CanaryState> = {})
   });
 }
 
-let dynamo: LocalDocumentDynamo | undefined;
+let localDynamo: (() => LocalDocumentDynamo) | undefined;
 
 /** Starts dynalite for the calling test file (beforeAll) and stops it after its last test (afterAll). */
 export function useLocalDynamo(): void {
-  beforeAll(async () => {
-    dynamo = await startLocalDocumentDynamo();
-  });
-
-  afterAll(async () => {
-    await dynamo?.close();
-    dynamo = undefined;
-  });
+  localDynamo = useLocalDocumentDynamo();
 }
 
 export interface World {
@@ -326,7 +318,8 @@ export interface World {
 
 /** A deployment holding a fresh lock (as AcquireDeploymentLock puts it), with the real lock tool on dynalite. */
 export async function world(): Promise<World> {
-  if (dynamo === undefined) throw new Error('world() needs useLocalDynamo() in the test file');
+  if (localDynamo === undefined) throw new Error('world() needs useLocalDynamo() in the test file');
+  const dynamo = localDynamo();
   const { holder: name, lockKey, lock } = await heldLock(dynamo.ddb, LISTENER);
   const router = new FakeRouter();
   const provisioner = new FakeProvisioner();

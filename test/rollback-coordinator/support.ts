@@ -1,4 +1,3 @@
-import { afterAll, beforeAll } from 'vitest';
 import { type CoordinatorRequest, createRollbackCoordinator } from '../../lambdas/rollback-coordinator/agent';
 import type { CoordinatorConfig } from '../../lambdas/shared/config/rollback-coordinator';
 import type { BackupMetadata, DeploymentRef } from '../../lambdas/shared/contracts';
@@ -8,7 +7,7 @@ import type { DatabaseRestoreProgress, DatabaseRestoreTool } from '../../lambdas
 import type { DeploymentLock, RollbackRequest } from '../../lambdas/tools/deployment-lock';
 import type { MetricsMonitor, SideTraffic, TimeWindow } from '../../lambdas/tools/metrics-monitor';
 import type { TargetHealthSummary } from '../../lambdas/tools/traffic-router';
-import { type LocalDocumentDynamo, STATE_TABLE_NAME, startLocalDocumentDynamo } from '../support/dynalite';
+import { type LocalDocumentDynamo, STATE_TABLE_NAME, useLocalDocumentDynamo } from '../support/dynalite';
 import { heldLock, UnexpectedRouter } from '../support/lock-fixtures';
 
 /**
@@ -183,18 +182,11 @@ export class FakeRestore implements DatabaseRestoreTool {
   }
 }
 
-let dynamo: LocalDocumentDynamo | undefined;
+let localDynamo: (() => LocalDocumentDynamo) | undefined;
 
 /** Starts dynalite for the calling test file (beforeAll) and stops it after its last test (afterAll). */
 export function useLocalDynamo(): void {
-  beforeAll(async () => {
-    dynamo = await startLocalDocumentDynamo();
-  });
-
-  afterAll(async () => {
-    await dynamo?.close();
-    dynamo = undefined;
-  });
+  localDynamo = useLocalDocumentDynamo();
 }
 
 export interface World {
@@ -216,7 +208,8 @@ export async function world(
   wrapLock: (lock: DeploymentLock, holder: string) => DeploymentLock = (lock) => lock,
   clock: () => Date = () => new Date(NOW),
 ): Promise<World> {
-  if (dynamo === undefined) throw new Error('world() needs useLocalDynamo() in the test file');
+  if (localDynamo === undefined) throw new Error('world() needs useLocalDynamo() in the test file');
+  const dynamo = localDynamo();
   const { holder: name, lockKey, lock } = await heldLock(dynamo.ddb, LISTENER, item);
   const router = new FakeRouter();
   const monitor = new FakeMonitor();

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, type TranslateConfig } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import { afterAll, beforeAll } from 'vitest';
 
 /** The crew's state table as the stack defines it (lib/crew-state-table.ts): pk/sk strings. */
 export const STATE_TABLE_NAME = 'deployment-crew-state';
@@ -57,4 +58,23 @@ export interface LocalDocumentDynamo extends LocalDynamo {
 export async function startLocalDocumentDynamo(translateConfig?: TranslateConfig): Promise<LocalDocumentDynamo> {
   const dynamo = await startLocalDynamo();
   return { ...dynamo, ddb: DynamoDBDocumentClient.from(dynamo.client, translateConfig) };
+}
+
+/**
+ * Starts dynalite for the calling test file (beforeAll) and stops it after its last test (afterAll); the getter
+ * fails loudly when called outside those hooks' reach.
+ */
+export function useLocalDocumentDynamo(): () => LocalDocumentDynamo {
+  let dynamo: LocalDocumentDynamo | undefined;
+  beforeAll(async () => {
+    dynamo = await startLocalDocumentDynamo();
+  });
+  afterAll(async () => {
+    await dynamo?.close();
+    dynamo = undefined;
+  });
+  return () => {
+    if (dynamo === undefined) throw new Error('dynalite is not running: call useLocalDynamo() in the test file');
+    return dynamo;
+  };
 }
