@@ -1,21 +1,20 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApprovalResponder } from '../../lambdas/approval-response/respond';
+import { describe, expect, it } from 'vitest';
 import { approvalKey, MAX_REFUSED_CALLS } from '../../lambdas/shared/approval-item';
 import { matchApprover } from '../../lambdas/shared/approvers';
-import { logger } from '../../lambdas/shared/logger';
 import {
+  ACCOUNT_ID,
+  CHAIRMAN_ARN,
+  FUNCTION_URL_ID,
   fakeTaskToken,
-  fixedClock,
-  type LocalTable,
+  functionUrlEvent,
   NOW,
   readApproval,
   seedApproval,
-  startLocalTable,
   TABLE_NAME,
   uniqueDeploymentName,
+  useApprovalResponder,
 } from './approval-support';
 
 /**
@@ -24,62 +23,13 @@ import {
  * was lost (delivered again, never left undelivered).
  */
 
-const ACCOUNT = '123456789012';
-const APPROVERS = [`arn:aws:iam::${ACCOUNT}:role/ops/Chairman`, `arn:aws:iam::${ACCOUNT}:user/deputy`];
-const CHAIRMAN = `arn:aws:sts::${ACCOUNT}:assumed-role/Chairman/jane`;
-const INTERN = `arn:aws:iam::${ACCOUNT}:user/intern`;
+const APPROVERS = [`arn:aws:iam::${ACCOUNT_ID}:role/ops/Chairman`, `arn:aws:iam::${ACCOUNT_ID}:user/deputy`];
+const INTERN = `arn:aws:iam::${ACCOUNT_ID}:user/intern`;
 const ANSWERED_AT = NOW.toISOString();
 
-const sfnMock = mockClient(SFNClient);
-let table: LocalTable;
-
-beforeAll(async () => {
-  logger.setLogLevel('SILENT');
-  table = await startLocalTable();
+const { sfnMock, table, responder } = useApprovalResponder({
+  access: { approvers: APPROVERS, accountId: ACCOUNT_ID, region: 'eu-west-1' },
 });
-
-afterAll(async () => {
-  await table.close();
-  sfnMock.restore();
-});
-
-beforeEach(() => {
-  sfnMock.reset();
-  sfnMock.on(SendTaskSuccessCommand).resolves({});
-  sfnMock.on(SendTaskFailureCommand).resolves({});
-});
-
-function responder() {
-  return createApprovalResponder({
-    ddb: table.ddb,
-    sfn: new SFNClient({}),
-    tableName: TABLE_NAME,
-    clock: fixedClock,
-    access: { approvers: APPROVERS, accountId: ACCOUNT, region: 'eu-west-1' },
-  });
-}
-
-/** A function URL event as Lambda builds it for a SigV4-signed POST by `userArn`. */
-function urlEvent(body: unknown, userArn: string, callerAccount = ACCOUNT) {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: '/',
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    requestContext: {
-      accountId: callerAccount,
-      apiId: 'approvalurlid',
-      domainName: 'approvalurlid.lambda-url.eu-west-1.on.aws',
-      requestId: 'request-1',
-      timeEpoch: NOW.getTime(),
-      http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'curl' },
-      authorizer: { iam: { accessKey: 'ASIA', accountId: callerAccount, userArn, userId: 'AROA:jane' } },
-    },
-    body: JSON.stringify(body),
-    isBase64Encoded: false,
-  };
-}
 
 function bodyOf(response: { body: string }): Record<string, unknown> {
   return JSON.parse(response.body);
@@ -89,9 +39,9 @@ describe('forged identities', () => {
   it('refuses a direct invocation shaped like a URL event: nothing answered, nothing recorded as verified', async () => {
     // Prepare: what `aws lambda invoke` can send, claiming to be the Chairman.
     const name = uniqueDeploymentName('forged');
-    await seedApproval(table.ddb, { name, token: fakeTaskToken('forged') });
+    await seedApproval(table().ddb, { name, token: fakeTaskToken('forged') });
     const forged = {
-      requestContext: { http: { method: 'POST' }, authorizer: { iam: { userArn: CHAIRMAN } } },
+      requestContext: { http: { method: 'POST' }, authorizer: { iam: { userArn: CHAIRMAN_ARN } } },
       body: JSON.stringify({ deployment: name, decision: 'approve' }),
       isBase64Encoded: false,
     };
@@ -103,7 +53,7 @@ describe('forged identities', () => {
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response).message).toContain('not a function URL request');
     expect(sfnMock.calls()).toHaveLength(0);
-    const item = await readApproval(table.ddb, name);
+    const item = await readApproval(table().ddb, name);
     expect(item).toMatchObject({ status: 'PENDING' });
     expect(item).not.toHaveProperty('approverVerified');
   });
@@ -111,62 +61,62 @@ describe('forged identities', () => {
   it('refuses a URL-shaped payload whose domain is not a function URL of this region', async () => {
     // Prepare
     const name = uniqueDeploymentName('domain');
-    await seedApproval(table.ddb, { name, token: fakeTaskToken('domain') });
-    const event = urlEvent({ deployment: name, decision: 'approve' }, CHAIRMAN);
-    event.requestContext.domainName = 'approvalurlid.lambda-url.us-east-1.on.aws';
+    await seedApproval(table().ddb, { name, token: fakeTaskToken('domain') });
+    const event = functionUrlEvent({ deployment: name, decision: 'approve' }, CHAIRMAN_ARN);
+    event.requestContext.domainName = `${FUNCTION_URL_ID}.lambda-url.us-east-1.on.aws`;
 
     // Act
     const response = await responder().handleEvent(event);
 
     // Assess
     expect(response.statusCode).toBe(400);
-    expect((await readApproval(table.ddb, name))?.status).toBe('PENDING');
+    expect((await readApproval(table().ddb, name))?.status).toBe('PENDING');
   });
 
   it('refuses a direct invocation naming an approver, and records the name as claimed only', async () => {
     // Prepare
     const name = uniqueDeploymentName('direct');
-    await seedApproval(table.ddb, { name, token: fakeTaskToken('direct') });
+    await seedApproval(table().ddb, { name, token: fakeTaskToken('direct') });
 
     // Act
-    const outcome = responder().handleEvent({ deployment: name, decision: 'approve', approver: CHAIRMAN });
+    const outcome = responder().handleEvent({ deployment: name, decision: 'approve', approver: CHAIRMAN_ARN });
 
     // Assess
     await expect(outcome).rejects.toMatchObject({ name: 'CallerNotAllowed' });
     expect(sfnMock.calls()).toHaveLength(0);
-    const item = await readApproval(table.ddb, name);
+    const item = await readApproval(table().ddb, name);
     expect(item).toMatchObject({ status: 'PENDING' });
     expect(item).not.toHaveProperty('approver');
     expect(item?.refusedCalls).toEqual([
-      { at: ANSWERED_AT, caller: CHAIRMAN, via: 'direct-invocation', why: expect.stringContaining('function URL') },
+      { at: ANSWERED_AT, caller: CHAIRMAN_ARN, via: 'direct-invocation', why: expect.stringContaining('function URL') },
     ]);
   });
 });
 
 describe('the allow-list', () => {
   it.each([
-    ['a signed caller who is not an approver', INTERN, ACCOUNT],
+    ['a signed caller who is not an approver', INTERN, ACCOUNT_ID],
     [
       'a session of a role of the same name in another account',
       'arn:aws:sts::210987654321:assumed-role/Chairman/eve',
       '210987654321',
     ],
-    ['the account root', `arn:aws:iam::${ACCOUNT}:root`, ACCOUNT],
+    ['the account root', `arn:aws:iam::${ACCOUNT_ID}:root`, ACCOUNT_ID],
   ])('answers 403 to %s, logs it and records it on the approval', async (_, userArn, callerAccount) => {
     // Prepare
     const name = uniqueDeploymentName('not-approver');
-    await seedApproval(table.ddb, { name, token: fakeTaskToken('not-approver') });
+    await seedApproval(table().ddb, { name, token: fakeTaskToken('not-approver') });
 
     // Act
     const response = await responder().handleEvent(
-      urlEvent({ deployment: name, decision: 'approve' }, userArn, callerAccount),
+      functionUrlEvent({ deployment: name, decision: 'approve' }, userArn, { callerAccount }),
     );
 
     // Assess
     expect(response.statusCode).toBe(403);
     expect(bodyOf(response)).toMatchObject({ error: 'CallerNotAllowed' });
     expect(sfnMock.calls()).toHaveLength(0);
-    const item = await readApproval(table.ddb, name);
+    const item = await readApproval(table().ddb, name);
     expect(item).toMatchObject({ status: 'PENDING' });
     expect(item?.refusedCalls).toEqual([
       { at: ANSWERED_AT, caller: userArn, via: 'function-url', why: expect.stringContaining(userArn) },
@@ -176,17 +126,17 @@ describe('the allow-list', () => {
   it('records refusals on every approval of the deployment when no kind is named, and at most the cap', async () => {
     // Prepare
     const name = uniqueDeploymentName('cap');
-    await seedApproval(table.ddb, { name, kind: 'START', token: fakeTaskToken('cap-a') });
-    await seedApproval(table.ddb, { name, kind: 'DATABASE_ROLLBACK', token: fakeTaskToken('cap-b') });
+    await seedApproval(table().ddb, { name, kind: 'START', token: fakeTaskToken('cap-a') });
+    await seedApproval(table().ddb, { name, kind: 'DATABASE_ROLLBACK', token: fakeTaskToken('cap-b') });
 
     // Act
     for (let call = 0; call < MAX_REFUSED_CALLS + 2; call += 1) {
-      await responder().handleEvent(urlEvent({ deployment: name, decision: 'approve' }, INTERN));
+      await responder().handleEvent(functionUrlEvent({ deployment: name, decision: 'approve' }, INTERN));
     }
 
     // Assess
-    expect((await readApproval(table.ddb, name, 'START'))?.refusedCalls).toHaveLength(MAX_REFUSED_CALLS);
-    expect((await readApproval(table.ddb, name, 'DATABASE_ROLLBACK'))?.refusedCalls).toHaveLength(MAX_REFUSED_CALLS);
+    expect((await readApproval(table().ddb, name, 'START'))?.refusedCalls).toHaveLength(MAX_REFUSED_CALLS);
+    expect((await readApproval(table().ddb, name, 'DATABASE_ROLLBACK'))?.refusedCalls).toHaveLength(MAX_REFUSED_CALLS);
   });
 
   it('creates no item for a refused call naming a deployment that has none', async () => {
@@ -195,37 +145,39 @@ describe('the allow-list', () => {
 
     // Act
     const response = await responder().handleEvent(
-      urlEvent({ deployment: name, decision: 'approve', kind: 'START' }, INTERN),
+      functionUrlEvent({ deployment: name, decision: 'approve', kind: 'START' }, INTERN),
     );
 
     // Assess
     expect(response.statusCode).toBe(403);
-    expect(await readApproval(table.ddb, name)).toBeUndefined();
+    expect(await readApproval(table().ddb, name)).toBeUndefined();
   });
 
   it('matches sessions to their role (whatever its path) and users to themselves, in the account only', () => {
     // Assess
-    expect(matchApprover(CHAIRMAN, APPROVERS, ACCOUNT)?.arn).toBe(APPROVERS[0]);
-    expect(matchApprover(`arn:aws:iam::${ACCOUNT}:user/deputy`, APPROVERS, ACCOUNT)?.arn).toBe(APPROVERS[1]);
-    expect(matchApprover(`arn:aws:iam::${ACCOUNT}:user/team/deputy`, APPROVERS, ACCOUNT)?.arn).toBe(APPROVERS[1]);
-    expect(matchApprover(`arn:aws:sts::${ACCOUNT}:assumed-role/deputy/x`, APPROVERS, ACCOUNT)).toBeUndefined();
-    expect(matchApprover(`arn:aws:sts::${ACCOUNT}:federated-user/Chairman`, APPROVERS, ACCOUNT)).toBeUndefined();
-    expect(matchApprover(`arn:aws-cn:sts::${ACCOUNT}:assumed-role/Chairman/jane`, APPROVERS, ACCOUNT)).toBeUndefined();
-    expect(matchApprover(CHAIRMAN, APPROVERS, '210987654321')).toBeUndefined();
+    expect(matchApprover(CHAIRMAN_ARN, APPROVERS, ACCOUNT_ID)?.arn).toBe(APPROVERS[0]);
+    expect(matchApprover(`arn:aws:iam::${ACCOUNT_ID}:user/deputy`, APPROVERS, ACCOUNT_ID)?.arn).toBe(APPROVERS[1]);
+    expect(matchApprover(`arn:aws:iam::${ACCOUNT_ID}:user/team/deputy`, APPROVERS, ACCOUNT_ID)?.arn).toBe(APPROVERS[1]);
+    expect(matchApprover(`arn:aws:sts::${ACCOUNT_ID}:assumed-role/deputy/x`, APPROVERS, ACCOUNT_ID)).toBeUndefined();
+    expect(matchApprover(`arn:aws:sts::${ACCOUNT_ID}:federated-user/Chairman`, APPROVERS, ACCOUNT_ID)).toBeUndefined();
+    expect(
+      matchApprover(`arn:aws-cn:sts::${ACCOUNT_ID}:assumed-role/Chairman/jane`, APPROVERS, ACCOUNT_ID),
+    ).toBeUndefined();
+    expect(matchApprover(CHAIRMAN_ARN, APPROVERS, '210987654321')).toBeUndefined();
   });
 });
 
 describe('an answer sent again after its response was lost', () => {
   /** The first call claimed the approval and ended before Step Functions heard of it. */
   async function claimedButNotDelivered(name: string, token: string, decided: 'APPROVED' | 'REJECTED' = 'APPROVED') {
-    await seedApproval(table.ddb, { name, token });
-    await table.ddb.send(
+    await seedApproval(table().ddb, { name, token });
+    await table().ddb.send(
       new UpdateCommand({
         TableName: TABLE_NAME,
         Key: approvalKey(name, 'START'),
         UpdateExpression: 'SET #status = :s, approver = :a, approverVerified = :v, answeredAt = :t, reason = :r',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':s': decided, ':a': CHAIRMAN, ':v': true, ':t': ANSWERED_AT, ':r': 'sale' },
+        ExpressionAttributeValues: { ':s': decided, ':a': CHAIRMAN_ARN, ':v': true, ':t': ANSWERED_AT, ':r': 'sale' },
       }),
     );
   }
@@ -237,14 +189,16 @@ describe('an answer sent again after its response was lost', () => {
     await claimedButNotDelivered(name, token);
 
     // Act
-    const response = await responder().handleEvent(urlEvent({ deployment: name, decision: 'approve' }, CHAIRMAN));
+    const response = await responder().handleEvent(
+      functionUrlEvent({ deployment: name, decision: 'approve' }, CHAIRMAN_ARN),
+    );
 
     // Assess
     expect(response.statusCode).toBe(200);
     expect(bodyOf(response)).toMatchObject({ decision: 'approve', answeredAt: ANSWERED_AT, delivery: 'repeated' });
     const sent = sfnMock.commandCalls(SendTaskSuccessCommand).map((call) => call.args[0].input);
-    expect(sent).toEqual([{ taskToken: token, output: expect.stringContaining(`"identity":"${CHAIRMAN}"`) }]);
-    expect(await readApproval(table.ddb, name)).toMatchObject({ status: 'APPROVED', deliveredAt: ANSWERED_AT });
+    expect(sent).toEqual([{ taskToken: token, output: expect.stringContaining(`"identity":"${CHAIRMAN_ARN}"`) }]);
+    expect(await readApproval(table().ddb, name)).toMatchObject({ status: 'APPROVED', deliveredAt: ANSWERED_AT });
   });
 
   it('delivers a recorded rejection again with its recorded reason', async () => {
@@ -255,13 +209,13 @@ describe('an answer sent again after its response was lost', () => {
 
     // Act
     const response = await responder().handleEvent(
-      urlEvent({ deployment: name, decision: 'reject', reason: 'again', kind: 'START' }, CHAIRMAN),
+      functionUrlEvent({ deployment: name, decision: 'reject', reason: 'again', kind: 'START' }, CHAIRMAN_ARN),
     );
 
     // Assess
     expect(response.statusCode).toBe(200);
     expect(sfnMock.commandCalls(SendTaskFailureCommand).map((call) => call.args[0].input)).toEqual([
-      { taskToken: token, error: 'ApprovalRejected', cause: `Rejected by ${CHAIRMAN} at ${ANSWERED_AT}: sale` },
+      { taskToken: token, error: 'ApprovalRejected', cause: `Rejected by ${CHAIRMAN_ARN} at ${ANSWERED_AT}: sale` },
     ]);
   });
 
@@ -269,18 +223,20 @@ describe('an answer sent again after its response was lost', () => {
     // Prepare
     const name = uniqueDeploymentName('delivered');
     const token = fakeTaskToken('delivered');
-    await seedApproval(table.ddb, { name, token });
-    await responder().handleEvent(urlEvent({ deployment: name, decision: 'approve' }, CHAIRMAN));
+    await seedApproval(table().ddb, { name, token });
+    await responder().handleEvent(functionUrlEvent({ deployment: name, decision: 'approve' }, CHAIRMAN_ARN));
     sfnMock.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: `closed ${token}`, $metadata: {} }));
 
     // Act
-    const response = await responder().handleEvent(urlEvent({ deployment: name, decision: 'approve' }, CHAIRMAN));
+    const response = await responder().handleEvent(
+      functionUrlEvent({ deployment: name, decision: 'approve' }, CHAIRMAN_ARN),
+    );
 
     // Assess
     expect(response.statusCode).toBe(200);
     expect(bodyOf(response)).toMatchObject({ decision: 'approve', delivery: 'delivered-before' });
     expect(JSON.stringify(response)).not.toContain('SECRET-TOKEN');
-    expect((await readApproval(table.ddb, name))?.status).toBe('APPROVED');
+    expect((await readApproval(table().ddb, name))?.status).toBe('APPROVED');
   });
 
   it('answers 503 on a transient error of the repeat, keeping the answer recorded for the next one', async () => {
@@ -292,16 +248,18 @@ describe('an answer sent again after its response was lost', () => {
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
 
     // Act
-    const response = await responder().handleEvent(urlEvent({ deployment: name, decision: 'approve' }, CHAIRMAN));
+    const response = await responder().handleEvent(
+      functionUrlEvent({ deployment: name, decision: 'approve' }, CHAIRMAN_ARN),
+    );
 
     // Assess
     expect(response.statusCode).toBe(503);
-    expect(await readApproval(table.ddb, name)).toMatchObject({ status: 'APPROVED', approver: CHAIRMAN });
+    expect(await readApproval(table().ddb, name)).toMatchObject({ status: 'APPROVED', approver: CHAIRMAN_ARN });
   });
 
   it.each([
-    ['another approver', `arn:aws:iam::${ACCOUNT}:user/deputy`, 'approve'],
-    ['the same approver with the other decision', CHAIRMAN, 'reject'],
+    ['another approver', `arn:aws:iam::${ACCOUNT_ID}:user/deputy`, 'approve'],
+    ['the same approver with the other decision', CHAIRMAN_ARN, 'reject'],
   ] as const)('answers AlreadyAnswered to %s, without calling Step Functions', async (_, userArn, decision) => {
     // Prepare
     const name = uniqueDeploymentName('other');
@@ -309,7 +267,7 @@ describe('an answer sent again after its response was lost', () => {
 
     // Act
     const response = await responder().handleEvent(
-      urlEvent({ deployment: name, decision, reason: 'no', kind: 'START' }, userArn),
+      functionUrlEvent({ deployment: name, decision, reason: 'no', kind: 'START' }, userArn),
     );
 
     // Assess

@@ -3,8 +3,11 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  ACCOUNT_ID,
+  CHAIRMAN_ROLE_ARN,
   fakeLambdaContext,
   fakeTaskToken,
+  functionUrlEvent,
   type LocalTable,
   REQUEST_CONFIG,
   startLocalTable,
@@ -20,8 +23,6 @@ import {
  * no task token may appear in it, nor in any answer or error.
  */
 
-const CHAIRMAN_ROLE = 'arn:aws:iam::123456789012:role/Chairman';
-const CHAIRMAN_SESSION = 'arn:aws:sts::123456789012:assumed-role/Chairman/jane';
 const snsMock = mockClient(SNSClient);
 const sfnMock = mockClient(SFNClient);
 let table: LocalTable;
@@ -40,29 +41,10 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'fake',
     POWERTOOLS_LOG_LEVEL: 'DEBUG',
     POWERTOOLS_LOGGER_LOG_EVENT: 'true',
-    APPROVERS: JSON.stringify([CHAIRMAN_ROLE]),
-    ACCOUNT_ID: '123456789012',
+    APPROVERS: JSON.stringify([CHAIRMAN_ROLE_ARN]),
+    ACCOUNT_ID,
   });
 });
-
-/** A signed function URL POST by the Chairman's session. */
-function urlEvent(body: unknown) {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'approvalurlid',
-      domainName: 'approvalurlid.lambda-url.eu-west-1.on.aws',
-      requestId: 'request-1',
-      timeEpoch: Date.now(),
-      http: { method: 'POST' },
-      authorizer: { iam: { userArn: CHAIRMAN_SESSION, accountId: '123456789012' } },
-    },
-    body: JSON.stringify(body),
-    isBase64Encoded: false,
-  };
-}
 
 afterAll(async () => {
   await table.close();
@@ -120,9 +102,13 @@ describe('task tokens never reach the logs', () => {
           .then(() => 'no error')
           .catch((error: unknown) => error),
       );
-      results.push(await responseHandler(urlEvent({ deployment: approved, decision: 'approve' }), responseContext));
+      results.push(
+        await responseHandler(functionUrlEvent({ deployment: approved, decision: 'approve' }), responseContext),
+      );
       results.push(await requestHandler(startRequest(expired, expiredToken), requestContext));
-      results.push(await responseHandler(urlEvent({ deployment: expired, decision: 'approve' }), responseContext));
+      results.push(
+        await responseHandler(functionUrlEvent({ deployment: expired, decision: 'approve' }), responseContext),
+      );
       results.push(
         await responseHandler({ deployment: expired, decision: 'approve', approver: 'jane' }, responseContext)
           .then(() => 'no error')

@@ -7,10 +7,12 @@ import { awsClientConfig } from '../../lambdas/shared/aws-clients';
 import { APPROVAL_RESPONSE_SDK_LIMITS } from '../../lambdas/shared/config/approval-response';
 import { logger } from '../../lambdas/shared/logger';
 import {
+  ACCOUNT_ID,
+  CHAIRMAN_ROLE_ARN,
   fakeTaskToken,
   fixedClock,
+  functionUrlEvent,
   type LocalTable,
-  NOW,
   readApproval,
   seedApproval,
   startLocalTable,
@@ -24,12 +26,7 @@ import {
  * says how many attempts it made.
  */
 
-const CHAIRMAN_ARN = 'arn:aws:sts::123456789012:assumed-role/Chairman/jane';
-const ACCESS = {
-  approvers: ['arn:aws:iam::123456789012:role/Chairman'],
-  accountId: '123456789012',
-  region: 'eu-west-1',
-};
+const ACCESS = { approvers: [CHAIRMAN_ROLE_ARN], accountId: ACCOUNT_ID, region: 'eu-west-1' };
 
 type Reply = 'hang' | 'task-timed-out';
 let replies: Reply[] = [];
@@ -74,32 +71,6 @@ function responder() {
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
   });
   return createApprovalResponder({ ddb: table.ddb, sfn, tableName: TABLE_NAME, clock: fixedClock, access: ACCESS });
-}
-
-function functionUrlEvent(body: unknown) {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: '/',
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abcdefghijklmnop',
-      domainName: 'abcdefghijklmnop.lambda-url.eu-west-1.on.aws',
-      http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'curl' },
-      requestId: 'request-1',
-      routeKey: '$default',
-      stage: '$default',
-      time: '24/Nov/2026:10:00:00 +0000',
-      timeEpoch: NOW.getTime(),
-      authorizer: {
-        iam: { accessKey: 'ASIA…', accountId: '123456789012', userArn: CHAIRMAN_ARN, userId: 'AROA…:jane' },
-      },
-    },
-    body: JSON.stringify(body),
-    isBase64Encoded: false,
-  };
 }
 
 describe('a lost SendTaskSuccess response, through the real SDK client', () => {

@@ -2,24 +2,20 @@ import {
   InvalidToken,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
-  SFNClient,
   TaskDoesNotExist,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApprovalResponder } from '../../lambdas/approval-response/respond';
-import { logger } from '../../lambdas/shared/logger';
+import { describe, expect, it } from 'vitest';
 import {
+  CHAIRMAN_ARN,
+  DEPUTY_ARN,
   fakeTaskToken,
-  fixedClock,
-  type LocalTable,
+  functionUrlEvent,
   NOW,
   readApproval,
   seedApproval,
-  startLocalTable,
-  TABLE_NAME,
   uniqueDeploymentName,
+  useApprovalResponder,
 } from './approval-support';
 
 /**
@@ -27,69 +23,10 @@ import {
  * first attempt had landed, the retry finds the token closed. Before the deadline that is not an expiry.
  */
 
-const sfnMock = mockClient(SFNClient);
-let table: LocalTable;
-
-const CHAIRMAN_ARN = 'arn:aws:sts::123456789012:assumed-role/Chairman/jane';
-const DEPUTY_ARN = 'arn:aws:iam::123456789012:user/deputy';
-const ACCESS = {
-  approvers: ['arn:aws:iam::123456789012:role/Chairman', DEPUTY_ARN],
-  accountId: '123456789012',
-  region: 'eu-west-1',
-};
+const { sfnMock, table, responder } = useApprovalResponder();
 const ANSWERED_AT = NOW.toISOString();
 /** The seeded approvals' deadline is NOW + 3600 s. */
 const AFTER_DEADLINE = new Date(NOW.getTime() + 3_601_000);
-
-beforeAll(async () => {
-  logger.setLogLevel('SILENT');
-  table = await startLocalTable();
-});
-
-afterAll(async () => {
-  await table.close();
-  sfnMock.restore();
-});
-
-beforeEach(() => {
-  sfnMock.reset();
-  sfnMock.on(SendTaskSuccessCommand).resolves({});
-  sfnMock.on(SendTaskFailureCommand).resolves({});
-});
-
-function responder(clock: () => Date = fixedClock) {
-  return createApprovalResponder({
-    ddb: table.ddb,
-    sfn: new SFNClient({}),
-    tableName: TABLE_NAME,
-    clock,
-    access: ACCESS,
-  });
-}
-
-function functionUrlEvent(body: unknown, userArn = CHAIRMAN_ARN) {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: '/',
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abcdefghijklmnop',
-      domainName: 'abcdefghijklmnop.lambda-url.eu-west-1.on.aws',
-      http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'curl' },
-      requestId: 'request-1',
-      routeKey: '$default',
-      stage: '$default',
-      time: '24/Nov/2026:10:00:00 +0000',
-      timeEpoch: NOW.getTime(),
-      authorizer: { iam: { accessKey: 'ASIA…', accountId: '123456789012', userArn, userId: 'AROA…:jane' } },
-    },
-    body: JSON.stringify(body),
-    isBase64Encoded: false,
-  };
-}
 
 /** What the SDK throws after `attempts` attempts; no `attempts` is what a mocked client gives (the count unknown). */
 function sfnError(
@@ -112,14 +49,14 @@ describe('review: a delivery whose response was lost inside the SDK', () => {
     // Prepare: attempt 1 timed out on our side after Step Functions took it, attempt 2 found the token closed.
     const name = uniqueDeploymentName('lost-response');
     const token = fakeTaskToken('lost');
-    await seedApproval(table.ddb, { name, token });
+    await seedApproval(table().ddb, { name, token });
     sfnMock.on(SendTaskSuccessCommand).rejectsOnce(sfnError(TaskTimedOut, token));
 
     // Act
     const response = await responder().handleEvent(functionUrlEvent({ deployment: name, decision: 'approve' }));
 
     // Assess: well before the deadline, the answer stands; the record and the reply say what is known.
-    const item = await readApproval(table.ddb, name);
+    const item = await readApproval(table().ddb, name);
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toMatchObject({
       decision: 'approve',
@@ -141,7 +78,7 @@ describe('review: a delivery whose response was lost inside the SDK', () => {
     // Prepare
     const name = uniqueDeploymentName('lost-response-2');
     const token = fakeTaskToken('lost2');
-    await seedApproval(table.ddb, { name, token });
+    await seedApproval(table().ddb, { name, token });
     sfnMock
       .on(SendTaskSuccessCommand)
       .rejectsOnce(Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} }))
@@ -149,7 +86,7 @@ describe('review: a delivery whose response was lost inside the SDK', () => {
 
     // Act
     const first = await responder().handleEvent(functionUrlEvent({ deployment: name, decision: 'approve' }));
-    const afterFirst = await readApproval(table.ddb, name);
+    const afterFirst = await readApproval(table().ddb, name);
     const second = await responder().handleEvent(functionUrlEvent({ deployment: name, decision: 'approve' }));
 
     // Assess: the claim was kept, and the same answer sent again is the one that counts.
@@ -158,14 +95,14 @@ describe('review: a delivery whose response was lost inside the SDK', () => {
     expect(afterFirst).toMatchObject({ status: 'APPROVED', approver: CHAIRMAN_ARN, answeredAt: ANSWERED_AT });
     expect(second.statusCode).toBe(200);
     expect(JSON.parse(second.body)).toMatchObject({ delivery: 'closed-before-deadline', answeredAt: ANSWERED_AT });
-    expect(await readApproval(table.ddb, name)).toMatchObject({ status: 'APPROVED', closedReason: 'TaskTimedOut' });
+    expect(await readApproval(table().ddb, name)).toMatchObject({ status: 'APPROVED', closedReason: 'TaskTimedOut' });
     expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(2);
   });
 
   it('keeps another approver from answering differently while the delivery is unconfirmed', async () => {
     // Prepare
     const name = uniqueDeploymentName('lost-other');
-    await seedApproval(table.ddb, { name, token: fakeTaskToken('lost-other') });
+    await seedApproval(table().ddb, { name, token: fakeTaskToken('lost-other') });
     sfnMock.on(SendTaskSuccessCommand).rejectsOnce(timeoutError());
     await responder().handleEvent(functionUrlEvent({ deployment: name, decision: 'approve' }));
 
@@ -179,7 +116,7 @@ describe('review: a delivery whose response was lost inside the SDK', () => {
     expect(JSON.parse(other.body)).toMatchObject({ error: 'AlreadyAnswered' });
     expect(JSON.parse(other.body).message).toContain(CHAIRMAN_ARN);
     expect(sfnMock.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
-    expect(await readApproval(table.ddb, name)).toMatchObject({ status: 'APPROVED', approver: CHAIRMAN_ARN });
+    expect(await readApproval(table().ddb, name)).toMatchObject({ status: 'APPROVED', approver: CHAIRMAN_ARN });
   });
 
   it.each([
@@ -189,7 +126,7 @@ describe('review: a delivery whose response was lost inside the SDK', () => {
     // Prepare
     const name = uniqueDeploymentName(`lost-${errorName}`);
     const token = fakeTaskToken(errorName);
-    await seedApproval(table.ddb, { name, token });
+    await seedApproval(table().ddb, { name, token });
     sfnMock.on(SendTaskFailureCommand).rejects(sfnError(ErrorClass, token, 2));
 
     // Act
@@ -200,14 +137,14 @@ describe('review: a delivery whose response was lost inside the SDK', () => {
     // Assess
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toMatchObject({ decision: 'reject', delivery: 'closed-before-deadline' });
-    expect(await readApproval(table.ddb, name)).toMatchObject({ status: 'REJECTED', closedReason: errorName });
+    expect(await readApproval(table().ddb, name)).toMatchObject({ status: 'REJECTED', closedReason: errorName });
   });
 
   it('after the deadline records EXPIRED but does not claim that nothing was approved', async () => {
     // Prepare
     const name = uniqueDeploymentName('lost-late');
     const token = fakeTaskToken('lost-late');
-    await seedApproval(table.ddb, { name, token });
+    await seedApproval(table().ddb, { name, token });
     sfnMock.on(SendTaskSuccessCommand).rejects(sfnError(TaskTimedOut, token, 2));
 
     // Act
@@ -220,21 +157,21 @@ describe('review: a delivery whose response was lost inside the SDK', () => {
     expect(response.statusCode).toBe(410);
     expect(body.message).toContain('may have landed');
     expect(body.message).not.toContain('nothing was');
-    expect(await readApproval(table.ddb, name)).toMatchObject({ status: 'EXPIRED', expiryReason: 'TaskTimedOut' });
+    expect(await readApproval(table().ddb, name)).toMatchObject({ status: 'EXPIRED', expiryReason: 'TaskTimedOut' });
   });
 
   it('keeps the claim on a refusal after a retried attempt, and the same answer again re-delivers', async () => {
     // Prepare
     const name = uniqueDeploymentName('lost-refused');
     const token = fakeTaskToken('lost-refused');
-    await seedApproval(table.ddb, { name, token });
+    await seedApproval(table().ddb, { name, token });
     sfnMock
       .on(SendTaskSuccessCommand)
       .rejectsOnce(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { attempts: 2 } }));
 
     // Act
     const first = await responder().handleEvent(functionUrlEvent({ deployment: name, decision: 'approve' }));
-    const afterFirst = await readApproval(table.ddb, name);
+    const afterFirst = await readApproval(table().ddb, name);
     const second = await responder().handleEvent(functionUrlEvent({ deployment: name, decision: 'approve' }));
 
     // Assess
@@ -242,14 +179,14 @@ describe('review: a delivery whose response was lost inside the SDK', () => {
     expect(afterFirst).toMatchObject({ status: 'APPROVED', approver: CHAIRMAN_ARN });
     expect(second.statusCode).toBe(200);
     expect(JSON.parse(second.body)).toMatchObject({ delivery: 'repeated' });
-    expect(await readApproval(table.ddb, name)).toMatchObject({ status: 'APPROVED', deliveredAt: ANSWERED_AT });
+    expect(await readApproval(table().ddb, name)).toMatchObject({ status: 'APPROVED', deliveredAt: ANSWERED_AT });
   });
 
   it('reports a repeat that finds the token closed after the deadline as already-closed, recording nothing new', async () => {
     // Prepare
     const name = uniqueDeploymentName('lost-repeat-late');
     const token = fakeTaskToken('lost-repeat-late');
-    await seedApproval(table.ddb, { name, token });
+    await seedApproval(table().ddb, { name, token });
     sfnMock.on(SendTaskSuccessCommand).rejectsOnce(timeoutError()).rejects(sfnError(TaskTimedOut, token));
     await responder().handleEvent(functionUrlEvent({ deployment: name, decision: 'approve' }));
 
@@ -261,6 +198,6 @@ describe('review: a delivery whose response was lost inside the SDK', () => {
     // Assess
     expect(late.statusCode).toBe(200);
     expect(JSON.parse(late.body)).toMatchObject({ delivery: 'already-closed' });
-    expect(await readApproval(table.ddb, name)).not.toHaveProperty('closedAt');
+    expect(await readApproval(table().ddb, name)).not.toHaveProperty('closedAt');
   });
 });

@@ -5,7 +5,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApprovalItem } from '../../lambdas/shared/approval-item';
 import { APPROVAL_RESPONSE_MAX_SDK_CALLS } from '../../lambdas/shared/config/approval-response';
-import { fakeLambdaContext, NOW, seedItem } from './approval-support';
+import {
+  ACCOUNT_ID,
+  CHAIRMAN_ARN,
+  CHAIRMAN_ROLE_ARN,
+  fakeLambdaContext,
+  functionUrlEvent,
+  NOW,
+  seedItem,
+} from './approval-support';
 
 /**
  * The approval function's longest path, through the real handler (index.ts), counted: the number its timeout is
@@ -16,7 +24,6 @@ vi.hoisted(() => {
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
 });
 
-const CHAIRMAN = 'arn:aws:sts::123456789012:assumed-role/Chairman/jane';
 const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
 type Handler = (event: unknown, context: ReturnType<typeof fakeLambdaContext>) => Promise<unknown>;
@@ -25,8 +32,8 @@ let handler: Handler;
 beforeAll(async () => {
   vi.stubEnv('AWS_REGION', 'eu-west-1');
   vi.stubEnv('TABLE_NAME', 'deployment-crew-state');
-  vi.stubEnv('APPROVERS', JSON.stringify(['arn:aws:iam::123456789012:role/Chairman']));
-  vi.stubEnv('ACCOUNT_ID', '123456789012');
+  vi.stubEnv('APPROVERS', JSON.stringify([CHAIRMAN_ROLE_ARN]));
+  vi.stubEnv('ACCOUNT_ID', ACCOUNT_ID);
   ({ handler } = await import('../../lambdas/approval-response/index'));
 });
 
@@ -43,7 +50,7 @@ describe('approval function: bounded in time', () => {
     const ownAnswer: ApprovalItem = {
       ...pending('token-c'),
       status: 'APPROVED',
-      approver: CHAIRMAN,
+      approver: CHAIRMAN_ARN,
       approverVerified: true,
       answeredAt: NOW.toISOString(),
     };
@@ -58,21 +65,7 @@ describe('approval function: bounded in time', () => {
       .resolves({ Item: ownAnswer });
     ddb.on(UpdateCommand).rejectsOnce(lost).rejectsOnce(lost).rejectsOnce(lost).resolves({});
     sfn.on(SendTaskSuccessCommand).resolves({});
-    const event = {
-      version: '2.0',
-      routeKey: '$default',
-      requestContext: {
-        accountId: '123456789012',
-        apiId: 'approvalurlid',
-        domainName: 'approvalurlid.lambda-url.eu-west-1.on.aws',
-        requestId: 'request-1',
-        timeEpoch: NOW.getTime(),
-        http: { method: 'POST' },
-        authorizer: { iam: { userArn: CHAIRMAN, accountId: '123456789012' } },
-      },
-      body: JSON.stringify({ deployment: 'release-1-4-0', decision: 'approve', kind: 'START' }),
-      isBase64Encoded: false,
-    };
+    const event = functionUrlEvent({ deployment: 'release-1-4-0', decision: 'approve', kind: 'START' });
 
     // Act
     const response = await handler(event, fakeLambdaContext('ApprovalResponse'));

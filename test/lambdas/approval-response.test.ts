@@ -7,99 +7,31 @@ import {
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApprovalResponder } from '../../lambdas/approval-response/respond';
 import { approvalDecisionSchema } from '../../lambdas/shared/contracts';
-import { logger } from '../../lambdas/shared/logger';
 import {
+  ACCESS,
+  CHAIRMAN_ARN,
+  DEPUTY_ARN,
   fakeTaskToken,
   fixedClock,
-  type LocalTable,
+  functionUrlEvent,
   NOW,
   readApproval,
   readParsedApproval,
   seedApproval,
-  startLocalTable,
   TABLE_NAME,
   uniqueDeploymentName,
+  useApprovalResponder,
 } from './approval-support';
 
-const sfnMock = mockClient(SFNClient);
-let table: LocalTable;
-
-const CHAIRMAN_ARN = 'arn:aws:sts::123456789012:assumed-role/Chairman/jane';
-const DEPUTY_ARN = 'arn:aws:iam::123456789012:user/deputy';
-const ACCESS = {
-  approvers: ['arn:aws:iam::123456789012:role/Chairman', DEPUTY_ARN],
-  accountId: '123456789012',
-  region: 'eu-west-1',
-};
+const { sfnMock, table, responder } = useApprovalResponder();
 const ANSWERED_AT = NOW.toISOString();
-
-beforeAll(async () => {
-  logger.setLogLevel('SILENT');
-  table = await startLocalTable();
-});
-
-afterAll(async () => {
-  await table.close();
-  sfnMock.restore();
-});
-
-beforeEach(() => {
-  sfnMock.reset();
-  sfnMock.on(SendTaskSuccessCommand).resolves({});
-  sfnMock.on(SendTaskFailureCommand).resolves({});
-});
-
-function responder() {
-  return createApprovalResponder({
-    ddb: table.ddb,
-    sfn: new SFNClient({}),
-    tableName: TABLE_NAME,
-    clock: fixedClock,
-    access: ACCESS,
-  });
-}
-
-function functionUrlEvent(body: unknown, options: { base64?: boolean; method?: string; userArn?: string | null } = {}) {
-  const text = JSON.stringify(body);
-  const userArn = options.userArn === undefined ? CHAIRMAN_ARN : options.userArn;
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: '/',
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abcdefghijklmnop',
-      domainName: 'abcdefghijklmnop.lambda-url.eu-west-1.on.aws',
-      http: {
-        method: options.method ?? 'POST',
-        path: '/',
-        protocol: 'HTTP/1.1',
-        sourceIp: '203.0.113.9',
-        userAgent: 'curl',
-      },
-      requestId: 'request-1',
-      routeKey: '$default',
-      stage: '$default',
-      time: '24/Nov/2026:10:00:00 +0000',
-      timeEpoch: NOW.getTime(),
-      ...(userArn === null
-        ? {}
-        : { authorizer: { iam: { accessKey: 'ASIA…', accountId: '123456789012', userArn, userId: 'AROA…:jane' } } }),
-    },
-    body: options.base64 ? Buffer.from(text).toString('base64') : text,
-    isBase64Encoded: options.base64 === true,
-  };
-}
 
 /** Answers as `identity` through the function URL: the answer, or the refusal thrown as an error of its name. */
 async function answerAs(identity: string, body: Record<string, unknown>, answering = responder()) {
-  const response = await answering.handleEvent(functionUrlEvent(body, { userArn: identity }));
+  const response = await answering.handleEvent(functionUrlEvent(body, identity));
   const parsed = JSON.parse(response.body);
   if (response.statusCode === 200) return parsed;
   throw Object.assign(new Error(parsed.message), { name: parsed.error, statusCode: response.statusCode });
@@ -115,7 +47,7 @@ describe('approve', () => {
     // Prepare
     const name = uniqueDeploymentName('approve');
     const token = fakeTaskToken('approve');
-    await seedApproval(table.ddb, { name, token });
+    await seedApproval(table().ddb, { name, token });
 
     // Act
     const result = await answerAs(CHAIRMAN_ARN, {
@@ -139,7 +71,7 @@ describe('approve', () => {
     });
     expect(approvalDecisionSchema.safeParse(JSON.parse(calls[0]?.args[0].input.output ?? '')).success).toBe(true);
     expect(sfnMock.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
-    const item = await readParsedApproval(table.ddb, name);
+    const item = await readParsedApproval(table().ddb, name);
     expect(item).toMatchObject({
       status: 'APPROVED',
       approver: CHAIRMAN_ARN,
@@ -153,7 +85,7 @@ describe('approve', () => {
   it('passes an optional approval reason on', async () => {
     // Prepare
     const name = uniqueDeploymentName('approve-reason');
-    await seedApproval(table.ddb, { name, token: fakeTaskToken('approve-reason') });
+    await seedApproval(table().ddb, { name, token: fakeTaskToken('approve-reason') });
 
     // Act
     await answerAs(CHAIRMAN_ARN, {
@@ -165,7 +97,7 @@ describe('approve', () => {
     // Assess
     const output = JSON.parse(sfnMock.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.output ?? '{}');
     expect(output.reason).toBe('release window');
-    expect((await readApproval(table.ddb, name))?.reason).toBe('release window');
+    expect((await readApproval(table().ddb, name))?.reason).toBe('release window');
   });
 
   it('refuses unknown fields and a token pasted into the answer', async () => {
@@ -184,7 +116,7 @@ describe('reject', () => {
   it('requires a reason', async () => {
     // Prepare
     const name = uniqueDeploymentName('reject-no-reason');
-    await seedApproval(table.ddb, { name, token: fakeTaskToken('reject-no-reason') });
+    await seedApproval(table().ddb, { name, token: fakeTaskToken('reject-no-reason') });
 
     // Act
     const outcome = answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'reject' });
@@ -192,14 +124,14 @@ describe('reject', () => {
     // Assess
     await expect(outcome).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining('reason') });
     expect(sfnMock.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
-    expect((await readApproval(table.ddb, name))?.status).toBe('PENDING');
+    expect((await readApproval(table().ddb, name))?.status).toBe('PENDING');
   });
 
   it('fails the task with ApprovalRejected and records who and why', async () => {
     // Prepare
     const name = uniqueDeploymentName('reject');
     const token = fakeTaskToken('reject');
-    await seedApproval(table.ddb, { name, token });
+    await seedApproval(table().ddb, { name, token });
 
     // Act
     const result = await answerAs(CHAIRMAN_ARN, {
@@ -218,7 +150,7 @@ describe('reject', () => {
       },
     ]);
     expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
-    expect(await readApproval(table.ddb, name)).toMatchObject({
+    expect(await readApproval(table().ddb, name)).toMatchObject({
       status: 'REJECTED',
       approver: CHAIRMAN_ARN,
       approverVerified: true,
@@ -230,14 +162,14 @@ describe('reject', () => {
   it('declines a database rollback with DatabaseRollbackDeclined', async () => {
     // Prepare
     const name = uniqueDeploymentName('decline');
-    await seedApproval(table.ddb, { name, kind: 'DATABASE_ROLLBACK', token: fakeTaskToken('decline') });
+    await seedApproval(table().ddb, { name, kind: 'DATABASE_ROLLBACK', token: fakeTaskToken('decline') });
 
     // Act
     await answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'reject', reason: 'keep the orders' });
 
     // Assess
     expect(sfnMock.commandCalls(SendTaskFailureCommand)[0]?.args[0].input.error).toBe('DatabaseRollbackDeclined');
-    expect((await readApproval(table.ddb, name, 'DATABASE_ROLLBACK'))?.status).toBe('REJECTED');
+    expect((await readApproval(table().ddb, name, 'DATABASE_ROLLBACK'))?.status).toBe('REJECTED');
   });
 });
 
@@ -260,7 +192,7 @@ describe('finding the approval', () => {
   it('answers NothingToApprove, saying what happened, when the only approval was answered', async () => {
     // Prepare
     const name = uniqueDeploymentName('answered');
-    await seedApproval(table.ddb, { name, token: fakeTaskToken('answered') });
+    await seedApproval(table().ddb, { name, token: fakeTaskToken('answered') });
     await answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'approve' });
     sfnMock.resetHistory();
 
@@ -278,7 +210,7 @@ describe('finding the approval', () => {
   it('answers AlreadyAnswered, naming who answered and when, to a second answer of the same kind', async () => {
     // Prepare
     const name = uniqueDeploymentName('second');
-    await seedApproval(table.ddb, { name, token: fakeTaskToken('second') });
+    await seedApproval(table().ddb, { name, token: fakeTaskToken('second') });
     await answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'approve', kind: 'START' });
     sfnMock.resetHistory();
 
@@ -296,13 +228,13 @@ describe('finding the approval', () => {
       message: expect.stringContaining(`approved by ${CHAIRMAN_ARN} at ${ANSWERED_AT}`),
     });
     expect(sfnMock.calls()).toHaveLength(0);
-    expect((await readApproval(table.ddb, name))?.status).toBe('APPROVED');
+    expect((await readApproval(table().ddb, name))?.status).toBe('APPROVED');
   });
 
   it('lets exactly one of two simultaneous answers win', async () => {
     // Prepare
     const name = uniqueDeploymentName('race');
-    await seedApproval(table.ddb, { name, token: fakeTaskToken('race') });
+    await seedApproval(table().ddb, { name, token: fakeTaskToken('race') });
     const answer = (approver: string) => answerAs(approver, { deployment: name, decision: 'approve', kind: 'START' });
 
     // Act
@@ -319,8 +251,8 @@ describe('finding the approval', () => {
   it('asks for the kind when two approvals wait', async () => {
     // Prepare
     const name = uniqueDeploymentName('two');
-    await seedApproval(table.ddb, { name, kind: 'START', token: fakeTaskToken('two-a') });
-    await seedApproval(table.ddb, { name, kind: 'DATABASE_ROLLBACK', token: fakeTaskToken('two-b') });
+    await seedApproval(table().ddb, { name, kind: 'START', token: fakeTaskToken('two-a') });
+    await seedApproval(table().ddb, { name, kind: 'DATABASE_ROLLBACK', token: fakeTaskToken('two-b') });
 
     // Act
     const outcome = answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'reject', reason: 'no' });
@@ -334,7 +266,7 @@ describe('finding the approval', () => {
     // Prepare
     const name = uniqueDeploymentName('restore');
     const token = fakeTaskToken('restore');
-    await seedApproval(table.ddb, { name, kind: 'DATABASE_ROLLBACK', token });
+    await seedApproval(table().ddb, { name, kind: 'DATABASE_ROLLBACK', token });
 
     // Act
     const withoutKind = answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'approve' });
@@ -356,11 +288,12 @@ describe('finding the approval', () => {
   it('answers the renewed request when a retried task replaced the token meanwhile', async () => {
     // Prepare
     const name = uniqueDeploymentName('renewed');
-    const oldItem = await seedApproval(table.ddb, { name, token: fakeTaskToken('old') });
+    const oldItem = await seedApproval(table().ddb, { name, token: fakeTaskToken('old') });
     const newToken = fakeTaskToken('new');
-    const realSend = table.ddb.send.bind(table.ddb);
+    const { ddb } = table();
+    const realSend = ddb.send.bind(ddb);
     let renewed = false;
-    const racingDdb = Object.create(table.ddb) as typeof table.ddb;
+    const racingDdb = Object.create(ddb) as typeof ddb;
     racingDdb.send = (async (command: Parameters<typeof realSend>[0]) => {
       if (!renewed && command.constructor.name === 'UpdateCommand') {
         renewed = true;
@@ -384,7 +317,7 @@ describe('finding the approval', () => {
     expect(sfnMock.commandCalls(SendTaskSuccessCommand).map((call) => call.args[0].input.taskToken)).toEqual([
       newToken,
     ]);
-    expect(await readApproval(table.ddb, name)).toMatchObject({ status: 'APPROVED', taskToken: newToken });
+    expect(await readApproval(table().ddb, name)).toMatchObject({ status: 'APPROVED', taskToken: newToken });
   });
 });
 
@@ -399,7 +332,7 @@ describe('when Step Functions does not take the answer', () => {
       // Prepare
       const name = uniqueDeploymentName(`expired-${errorName}`);
       const token = fakeTaskToken(errorName);
-      await seedApproval(table.ddb, { name, token });
+      await seedApproval(table().ddb, { name, token });
       sfnMock.on(SendTaskSuccessCommand).rejects(sfnError(ErrorClass, token));
 
       // Act
@@ -413,7 +346,7 @@ describe('when Step Functions does not take the answer', () => {
       expect(error).toMatchObject({ name: 'ApprovalExpired' });
       expect(String((error as Error).message)).toContain('nothing was approved');
       expect(String((error as Error).message)).not.toContain(token);
-      expect(await readApproval(table.ddb, name)).toMatchObject({
+      expect(await readApproval(table().ddb, name)).toMatchObject({
         status: 'EXPIRED',
         expiryReason: errorName,
         expiredAt: ANSWERED_AT,
@@ -424,7 +357,7 @@ describe('when Step Functions does not take the answer', () => {
   it('answers ApprovalExpired to a later answer naming the kind', async () => {
     // Prepare
     const name = uniqueDeploymentName('expired-later');
-    await seedApproval(table.ddb, { name, token: fakeTaskToken('expired-later'), status: 'EXPIRED' });
+    await seedApproval(table().ddb, { name, token: fakeTaskToken('expired-later'), status: 'EXPIRED' });
 
     // Act
     const outcome = answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'approve', kind: 'START' });
@@ -438,7 +371,7 @@ describe('when Step Functions does not take the answer', () => {
     // Prepare
     const name = uniqueDeploymentName('throttled');
     const token = fakeTaskToken('throttled');
-    await seedApproval(table.ddb, { name, token });
+    await seedApproval(table().ddb, { name, token });
     sfnMock
       .on(SendTaskFailureCommand)
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
@@ -446,7 +379,7 @@ describe('when Step Functions does not take the answer', () => {
     // Act
     const first = answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'reject', reason: 'no' });
     await expect(first).rejects.toMatchObject({ name: 'TransientAwsError' });
-    const afterFailure = await readApproval(table.ddb, name);
+    const afterFailure = await readApproval(table().ddb, name);
     const second = await answerAs(CHAIRMAN_ARN, { deployment: name, decision: 'reject', reason: 'no' });
 
     // Assess
@@ -464,7 +397,7 @@ describe('when Step Functions does not take the answer', () => {
   it('puts the approval back to PENDING on a refusal at the only attempt, naming it ApprovalDeliveryFailed', async () => {
     // Prepare
     const name = uniqueDeploymentName('denied');
-    await seedApproval(table.ddb, { name, token: fakeTaskToken('denied') });
+    await seedApproval(table().ddb, { name, token: fakeTaskToken('denied') });
     sfnMock
       .on(SendTaskSuccessCommand)
       .rejects(
@@ -476,7 +409,7 @@ describe('when Step Functions does not take the answer', () => {
 
     // Assess
     await expect(outcome).rejects.toMatchObject({ name: 'ApprovalDeliveryFailed' });
-    expect((await readApproval(table.ddb, name))?.status).toBe('PENDING');
+    expect((await readApproval(table().ddb, name))?.status).toBe('PENDING');
   });
 });
 
@@ -485,7 +418,7 @@ describe('answer through the function URL', () => {
     // Prepare
     const name = uniqueDeploymentName('url');
     const token = fakeTaskToken('url');
-    await seedApproval(table.ddb, { name, token });
+    await seedApproval(table().ddb, { name, token });
 
     // Act
     const response = await responder().handleEvent(
@@ -508,31 +441,33 @@ describe('answer through the function URL', () => {
       identity: CHAIRMAN_ARN,
       verified: true,
     });
-    expect(await readApproval(table.ddb, name)).toMatchObject({ approver: CHAIRMAN_ARN, approverVerified: true });
+    expect(await readApproval(table().ddb, name)).toMatchObject({ approver: CHAIRMAN_ARN, approverVerified: true });
   });
 
   it('reads a base64-encoded body', async () => {
     // Prepare
     const name = uniqueDeploymentName('url-b64');
-    await seedApproval(table.ddb, { name, token: fakeTaskToken('url-b64') });
+    await seedApproval(table().ddb, { name, token: fakeTaskToken('url-b64') });
 
     // Act
     const response = await responder().handleEvent(
-      functionUrlEvent({ deployment: name, decision: 'reject', reason: 'wait for Monday' }, { base64: true }),
+      functionUrlEvent({ deployment: name, decision: 'reject', reason: 'wait for Monday' }, CHAIRMAN_ARN, {
+        base64: true,
+      }),
     );
 
     // Assess
     expect(response).toMatchObject({ statusCode: 200 });
-    expect(await readApproval(table.ddb, name)).toMatchObject({ status: 'REJECTED', reason: 'wait for Monday' });
+    expect(await readApproval(table().ddb, name)).toMatchObject({ status: 'REJECTED', reason: 'wait for Monday' });
   });
 
   it('answers each refusal with its HTTP status and error name', async () => {
     // Prepare
     const answered = uniqueDeploymentName('url-answered');
-    await seedApproval(table.ddb, { name: answered, token: fakeTaskToken('url-answered') });
+    await seedApproval(table().ddb, { name: answered, token: fakeTaskToken('url-answered') });
     await answerAs(CHAIRMAN_ARN, { deployment: answered, decision: 'approve' });
     const expired = uniqueDeploymentName('url-expired');
-    await seedApproval(table.ddb, { name: expired, token: fakeTaskToken('url-expired'), status: 'EXPIRED' });
+    await seedApproval(table().ddb, { name: expired, token: fakeTaskToken('url-expired'), status: 'EXPIRED' });
     const cases = [
       [
         functionUrlEvent({ deployment: uniqueDeploymentName('url-none'), decision: 'approve' }),
@@ -540,20 +475,21 @@ describe('answer through the function URL', () => {
         'NothingToApprove',
       ],
       [
-        functionUrlEvent({ deployment: answered, decision: 'approve', kind: 'START' }, { userArn: DEPUTY_ARN }),
+        functionUrlEvent({ deployment: answered, decision: 'approve', kind: 'START' }, DEPUTY_ARN),
         409,
         'AlreadyAnswered',
       ],
       [functionUrlEvent({ deployment: expired, decision: 'approve', kind: 'START' }), 410, 'ApprovalExpired'],
       [functionUrlEvent({ deployment: answered, decision: 'reject' }), 400, 'InvalidInput'],
       [{ ...functionUrlEvent({}), body: '{not json' }, 400, 'InvalidInput'],
-      [functionUrlEvent({ deployment: answered, decision: 'approve' }, { userArn: null }), 401, 'Unauthenticated'],
-      [functionUrlEvent({ deployment: answered, decision: 'approve' }, { method: 'GET' }), 405, 'MethodNotAllowed'],
+      [functionUrlEvent({ deployment: answered, decision: 'approve' }, null), 401, 'Unauthenticated'],
       [
-        functionUrlEvent(
-          { deployment: answered, decision: 'approve' },
-          { userArn: 'arn:aws:iam::123456789012:user/intern' },
-        ),
+        functionUrlEvent({ deployment: answered, decision: 'approve' }, CHAIRMAN_ARN, { method: 'GET' }),
+        405,
+        'MethodNotAllowed',
+      ],
+      [
+        functionUrlEvent({ deployment: answered, decision: 'approve' }, 'arn:aws:iam::123456789012:user/intern'),
         403,
         'CallerNotAllowed',
       ],
@@ -575,7 +511,7 @@ describe('answer through the function URL', () => {
   it("answers 503 on a transient Step Functions error and keeps the answer recorded as the caller's", async () => {
     // Prepare
     const name = uniqueDeploymentName('url-503');
-    await seedApproval(table.ddb, { name, token: fakeTaskToken('url-503') });
+    await seedApproval(table().ddb, { name, token: fakeTaskToken('url-503') });
     sfnMock
       .on(SendTaskSuccessCommand)
       .rejects(Object.assign(new Error('boom'), { name: 'ServiceUnavailable', $fault: 'server', $metadata: {} }));
@@ -585,14 +521,14 @@ describe('answer through the function URL', () => {
 
     // Assess
     expect(response).toMatchObject({ statusCode: 503 });
-    expect(await readApproval(table.ddb, name)).toMatchObject({ status: 'APPROVED', approver: CHAIRMAN_ARN });
+    expect(await readApproval(table().ddb, name)).toMatchObject({ status: 'APPROVED', approver: CHAIRMAN_ARN });
   });
 
   it('answers 410 and marks EXPIRED when the task timed out, without echoing the token', async () => {
     // Prepare
     const name = uniqueDeploymentName('url-410');
     const token = fakeTaskToken('url-410');
-    await seedApproval(table.ddb, { name, token });
+    await seedApproval(table().ddb, { name, token });
     sfnMock.on(SendTaskSuccessCommand).rejects(sfnError(TaskTimedOut, token));
 
     // Act
@@ -601,6 +537,6 @@ describe('answer through the function URL', () => {
     // Assess
     expect(response).toMatchObject({ statusCode: 410 });
     expect(JSON.stringify(response)).not.toContain('SECRET-TOKEN');
-    expect(await readApproval(table.ddb, name)).toMatchObject({ status: 'EXPIRED' });
+    expect(await readApproval(table().ddb, name)).toMatchObject({ status: 'EXPIRED' });
   });
 });

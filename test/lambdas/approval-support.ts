@@ -1,6 +1,10 @@
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { ApprovalRequest } from '../../lambdas/approval-request/request';
+import type { createApprovalResponder } from '../../lambdas/approval-response/respond';
 import {
   APPROVAL_ITEM_RETENTION_SECONDS,
   type ApprovalItem,
@@ -10,6 +14,7 @@ import {
 import type { ApprovalRequestConfig, TargetsConfig } from '../../lambdas/shared/config/approval-request';
 import type { ApprovalKind, DeploymentRef } from '../../lambdas/shared/contracts';
 import type { Release } from '../../lambdas/shared/deployment-request';
+import type { CallerAccess } from '../../lambdas/shared/function-url';
 import { type LocalDocumentDynamo, STATE_TABLE_NAME, startLocalDocumentDynamo } from '../support/dynalite';
 
 /** Shared fixtures of the approval tests: a dynalite table shaped like the stack's, and sample requests. */
@@ -160,4 +165,116 @@ export function fakeLambdaContext(functionName: string): Context {
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+export const ACCOUNT_ID = '123456789012';
+/** The Chairman's role as configured among the approvers, and a session of it as it signs an answer. */
+export const CHAIRMAN_ROLE_ARN = `arn:aws:iam::${ACCOUNT_ID}:role/Chairman`;
+export const CHAIRMAN_ARN = `arn:aws:sts::${ACCOUNT_ID}:assumed-role/Chairman/jane`;
+export const DEPUTY_ARN = `arn:aws:iam::${ACCOUNT_ID}:user/deputy`;
+export const ACCESS: CallerAccess = {
+  approvers: [CHAIRMAN_ROLE_ARN, DEPUTY_ARN],
+  accountId: ACCOUNT_ID,
+  region: 'eu-west-1',
+};
+/** The function URL's id: its domain is `<id>.lambda-url.<region>.on.aws`. */
+export const FUNCTION_URL_ID = 'abcdefghijklmnop';
+
+export interface FunctionUrlEventOptions {
+  /** Send the body base64-encoded, as Lambda does for some content types. @default false */
+  readonly base64?: boolean;
+  /** @default 'POST' */
+  readonly method?: string;
+  /** The signing caller's account. @default ACCOUNT_ID */
+  readonly callerAccount?: string;
+}
+
+/**
+ * A function URL event as Lambda builds it for a SigV4-signed request by `userArn` (`null`: unsigned, no IAM
+ * authorizer).
+ */
+export function functionUrlEvent(
+  body: unknown,
+  userArn: string | null = CHAIRMAN_ARN,
+  options: FunctionUrlEventOptions = {},
+) {
+  const text = JSON.stringify(body);
+  const callerAccount = options.callerAccount ?? ACCOUNT_ID;
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json' },
+    requestContext: {
+      accountId: callerAccount,
+      apiId: FUNCTION_URL_ID,
+      domainName: `${FUNCTION_URL_ID}.lambda-url.eu-west-1.on.aws`,
+      http: {
+        method: options.method ?? 'POST',
+        path: '/',
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.9',
+        userAgent: 'curl',
+      },
+      requestId: 'request-1',
+      routeKey: '$default',
+      stage: '$default',
+      time: '24/Nov/2026:10:00:00 +0000',
+      timeEpoch: NOW.getTime(),
+      ...(userArn === null
+        ? {}
+        : { authorizer: { iam: { accessKey: 'ASIA…', accountId: callerAccount, userArn, userId: 'AROA…:jane' } } }),
+    },
+    body: options.base64 ? Buffer.from(text).toString('base64') : text,
+    isBase64Encoded: options.base64 === true,
+  };
+}
+
+export interface ApprovalResponderFixtureOptions {
+  /** Who may answer. @default ACCESS */
+  readonly access?: CallerAccess;
+}
+
+/**
+ * Registers the hooks of a test file that answers approvals against a dynalite table with Step Functions mocked
+ * (both SendTask* calls succeed unless a test says otherwise), and returns what its tests use.
+ */
+export function useApprovalResponder(options: ApprovalResponderFixtureOptions = {}) {
+  const access = options.access ?? ACCESS;
+  const sfnMock = mockClient(SFNClient);
+  let started: LocalTable | undefined;
+  let create: typeof createApprovalResponder | undefined;
+
+  beforeAll(async () => {
+    // Loaded here, not when this file is imported: the logger reads its level when first loaded, and
+    // approval-logging.test.ts sets it before it loads the handlers.
+    const { logger } = await import('../../lambdas/shared/logger');
+    logger.setLogLevel('SILENT');
+    ({ createApprovalResponder: create } = await import('../../lambdas/approval-response/respond'));
+    started = await startLocalTable();
+  });
+
+  afterAll(async () => {
+    await started?.close();
+    sfnMock.restore();
+  });
+
+  beforeEach(() => {
+    sfnMock.reset();
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    sfnMock.on(SendTaskFailureCommand).resolves({});
+  });
+
+  function table(): LocalTable {
+    if (started === undefined) throw new Error('the local table starts in beforeAll: use it inside a test');
+    return started;
+  }
+
+  function responder(clock: () => Date = fixedClock) {
+    if (create === undefined) throw new Error('the responder loads in beforeAll: use it inside a test');
+    return create({ ddb: table().ddb, sfn: new SFNClient({}), tableName: TABLE_NAME, clock, access });
+  }
+
+  return { sfnMock, table, responder };
 }
