@@ -11,6 +11,7 @@ new DeploymentCrewStack(app, config.stackName, {
   env: config.env,
   description: 'DeploymentCrew: blue-green releases with Chairman approval, verified backups and automatic rollback',
   crew: config.crew,
+  vpcPlacement: config.vpcPlacement,
 });
 
 // cdk-nag findings fail the synth; each acknowledgement in lib/ carries its reason.

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -61,6 +62,21 @@ export interface AgentFunctionProps {
    * destination or a dead-letter queue from the construct that wires its invoker
    */
   readonly invokedSynchronouslyBy?: SynchronousInvoker;
+  /**
+   * The VPC the function runs in (e.g. to reach an internal load balancer).
+   * @default - not in a VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * The subnets of its network interfaces, with `vpc`.
+   * @default - the VPC's private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * The security groups of its network interfaces, with `vpc`.
+   * @default - a new group allowing all outbound traffic
+   */
+  readonly securityGroups?: readonly ec2.ISecurityGroup[];
 }
 
 /**
@@ -99,6 +115,9 @@ export class AgentFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups === undefined ? undefined : [...props.securityGroups],
       environment: { POWERTOOLS_SERVICE_NAME: `deployment-crew-${props.agent}`, ...props.environment },
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,

@@ -1,9 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Construct } from 'constructs';
 import { z } from 'zod';
 import { type ListenerArnParts, parseListenerArn } from '../lambdas/shared/arns';
+import { onMissingMonitoringSchema } from '../lambdas/shared/config/post-deployment-verifier';
 import { swapBreakSchema } from '../lambdas/shared/config/rollback-coordinator';
+import { smokeSuiteSchema } from '../lambdas/shared/smoke-suite';
 import { describeZodError } from '../lambdas/shared/validation';
-import type { DeploymentCrewProps } from './deployment-crew-props';
+import type { DeploymentCrewProps, PostDeploymentSettings, VerifierVpcPlacement } from './deployment-crew-props';
 
 /**
  * The `deploymentCrew` block of cdk.json context (or `-c deploymentCrew='{...}'`): plain JSON, durations in
@@ -14,6 +18,42 @@ const httpCheckSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
   expectedStatus: z.int().min(100).max(599).optional(),
   timeoutMs: z.int().min(100).max(30000).optional(),
+});
+
+/**
+ * Where the verifier runs for an internal load balancer, by ID: imported without lookups (the synth stays offline).
+ * The stack turns it into constructs (vpcPlacementFrom): parsing has no scope to create them in.
+ */
+export const vpcPlacementSchema = z.strictObject({
+  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'a VPC ID (vpc-…)'),
+  availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an availability zone name')).min(1),
+  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet ID (subnet-…)')).min(1),
+  securityGroupIds: z
+    .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group ID (sg-…)'))
+    .min(1)
+    .optional(),
+});
+export type VpcPlacement = z.output<typeof vpcPlacementSchema>;
+
+const postDeploymentSchema = z.strictObject({
+  smokeSuite: smokeSuiteSchema,
+  productionUrl: z.url({ protocol: /^https?$/ }),
+  testListenerUrl: z.url({ protocol: /^https?$/ }).optional(),
+  greenHeaders: z.record(z.string(), z.string()).optional(),
+  logGroupNames: z.array(z.string().min(1)).optional(),
+  logsRecentWithinSeconds: z.int().positive().optional(),
+  onMissingMonitoring: onMissingMonitoringSchema.optional(),
+  minHealthyTargets: z.int().positive().optional(),
+  expectedDesiredCount: z.int().positive().optional(),
+  secretsKmsKeyArns: z.array(z.string().startsWith('arn:')).optional(),
+  probes: z
+    .strictObject({
+      intervalSeconds: z.number().positive().optional(),
+      failuresToRollback: z.int().min(1).max(10).optional(),
+      detectWithinSeconds: z.number().positive().optional(),
+    })
+    .optional(),
+  vpc: vpcPlacementSchema.optional(),
 });
 
 export const contextConfigSchema = z.strictObject({
@@ -78,13 +118,18 @@ export const contextConfigSchema = z.strictObject({
   greenReadyTimeoutSeconds: z.int().positive().optional(),
   databaseRollbackApprovalTimeoutSeconds: z.int().positive().optional(),
   databaseRestoreTimeoutSeconds: z.int().positive().optional(),
+  postDeployment: postDeploymentSchema,
+  blueRetentionSeconds: z.int().positive().optional(),
 });
 export type ContextConfig = z.output<typeof contextConfigSchema>;
 
 export interface AppConfig {
   readonly stackName: string;
   readonly env: { readonly account: string; readonly region: string };
+  /** The construct's props, but `postDeployment.vpc`: constructs need a scope (see `vpcPlacement`). */
   readonly crew: DeploymentCrewProps;
+  /** `postDeployment.vpc` as given; the stack makes it `crew.postDeployment.vpc` (vpcPlacementFrom). */
+  readonly vpcPlacement: VpcPlacement | undefined;
 }
 
 /** Turns the raw context value into stack settings; throws a message naming each wrong field. */
@@ -95,6 +140,16 @@ export function parseContextConfig(raw: unknown): AppConfig {
   if (!parsed.success) throw new Error(`cdk context "deploymentCrew" is invalid: ${describeZodError(parsed.error)}`);
   const config = parsed.data;
   const listener = listenerOf(config.listenerArn);
+  const zones = config.postDeployment.vpc?.availabilityZones ?? [];
+  const strayZone = zones.find((zone) => !zone.startsWith(listener.region));
+  if (strayZone !== undefined) {
+    throw new Error(
+      `cdk context "deploymentCrew" is invalid: postDeployment.vpc.availabilityZones: ${strayZone} is not in the ` +
+        `listener's region ${listener.region}`,
+    );
+  }
+  // The suite as written (the function's environment carries it, and defaults cost bytes); the schema checked it.
+  const written = value as z.input<typeof contextConfigSchema>;
   const seconds = (value: number | undefined) => (value === undefined ? undefined : Duration.seconds(value));
 
   return {
@@ -137,7 +192,55 @@ export function parseContextConfig(raw: unknown): AppConfig {
       greenReadyTimeout: seconds(config.greenReadyTimeoutSeconds),
       databaseRollbackApprovalTimeout: seconds(config.databaseRollbackApprovalTimeoutSeconds),
       databaseRestoreTimeout: seconds(config.databaseRestoreTimeoutSeconds),
+      postDeployment: postDeploymentProps(config.postDeployment, written.postDeployment.smokeSuite),
+      blueRetention: seconds(config.blueRetentionSeconds),
     },
+    vpcPlacement: config.postDeployment.vpc,
+  };
+}
+
+function postDeploymentProps(
+  config: ContextConfig['postDeployment'],
+  smokeSuite: PostDeploymentSettings['smokeSuite'],
+): PostDeploymentSettings {
+  const seconds = (value: number | undefined) => (value === undefined ? undefined : Duration.seconds(value));
+  return {
+    smokeSuite,
+    productionUrl: config.productionUrl,
+    testListenerUrl: config.testListenerUrl,
+    greenHeaders: config.greenHeaders,
+    logGroupNames: config.logGroupNames,
+    logsRecentWithin: seconds(config.logsRecentWithinSeconds),
+    onMissingMonitoring: config.onMissingMonitoring,
+    minHealthyTargets: config.minHealthyTargets,
+    expectedDesiredCount: config.expectedDesiredCount,
+    secretsKmsKeyArns: config.secretsKmsKeyArns,
+    probes:
+      config.probes === undefined
+        ? undefined
+        : {
+            interval: seconds(config.probes.intervalSeconds),
+            failuresToRollback: config.probes.failuresToRollback,
+            detectWithin: seconds(config.probes.detectWithinSeconds),
+          },
+  };
+}
+
+/**
+ * The verifier's VPC placement as constructs in `scope`, imported by ID (no lookup, no change to them): the
+ * application's security groups are imported immutable, so the stack never adds rules to them.
+ */
+export function vpcPlacementFrom(scope: Construct, placement: VpcPlacement): VerifierVpcPlacement {
+  const imports = new Construct(scope, 'VerifierVpcPlacement');
+  return {
+    vpc: ec2.Vpc.fromVpcAttributes(imports, 'Vpc', {
+      vpcId: placement.vpcId,
+      availabilityZones: placement.availabilityZones,
+    }),
+    subnets: { subnets: placement.subnetIds.map((id) => ec2.Subnet.fromSubnetId(imports, id, id)) },
+    securityGroups: placement.securityGroupIds?.map((id) =>
+      ec2.SecurityGroup.fromSecurityGroupId(imports, id, id, { mutable: false }),
+    ),
   };
 }
 

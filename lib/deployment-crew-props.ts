@@ -1,4 +1,5 @@
 import type { Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { SwapBreak } from '../lambdas/shared/config/rollback-coordinator';
 import type { SmokeStepInput } from '../lambdas/shared/smoke-suite';
@@ -214,6 +215,48 @@ export interface RollbackThresholds {
 }
 
 /**
+ * How the prober watches green while it takes traffic (every bake, and the post-promotion watch): the suite's steps
+ * marked `probe: true`, sent together once per interval, published at 1-second resolution.
+ */
+export interface ProbeSettings {
+  /**
+   * Time between the starts of two probe rounds (at least 1 s).
+   * @default Duration.seconds(5)
+   */
+  readonly interval?: Duration;
+  /**
+   * Consecutive failed rounds that take green off traffic (1 to 10; a passing round resets the count).
+   * @default 3
+   */
+  readonly failuresToRollback?: number;
+  /**
+   * The longest from green's first failed round to the decision: checked at synth against the interval, the count
+   * and the probe steps' `maxLatencyMs` (a hanging green makes each round last its ceiling).
+   * @default Duration.seconds(15)
+   */
+  readonly detectWithin?: Duration;
+}
+
+/**
+ * Where the PostDeploymentVerifier runs when the load balancer it smokes and probes is internal.
+ */
+export interface VerifierVpcPlacement {
+  /** The VPC that reaches the load balancer (an imported one is enough: nothing is created in it). */
+  readonly vpc: ec2.IVpc;
+  /**
+   * The subnets the function's interfaces go in; they need a route to the load balancer and to the AWS APIs the
+   * verifier calls (NAT or VPC endpoints).
+   * @default - the VPC's private subnets with egress
+   */
+  readonly subnets?: ec2.SubnetSelection;
+  /**
+   * Security groups of the function's interfaces (the load balancer's must admit them).
+   * @default - a new group allowing all outbound traffic
+   */
+  readonly securityGroups?: readonly ec2.ISecurityGroup[];
+}
+
+/**
  * What the PostDeploymentVerifier checks: the smoke suite (before traffic through a test listener, and after 100 %
  * against production), the monitoring a release relies on, and a rollback dry run.
  */
@@ -267,6 +310,16 @@ export interface PostDeploymentSettings {
    * @default - none: the secrets use the AWS managed key aws/secretsmanager
    */
   readonly secretsKmsKeyArns?: readonly string[];
+  /**
+   * The prober's timing and failure rule. The suite needs at least one step marked `probe: true`.
+   * @default - every 5 s, 3 consecutive failures, decided within 15 s
+   */
+  readonly probes?: ProbeSettings;
+  /**
+   * VPC placement of the verifier, for an internal load balancer.
+   * @default - not in a VPC
+   */
+  readonly vpc?: VerifierVpcPlacement;
 }
 
 /**
@@ -386,8 +439,13 @@ export interface DeploymentCrewProps {
    */
   readonly logRetention?: RetentionDays;
   /**
-   * The PostDeploymentVerifier's smoke suite, monitoring check and rollback dry run.
-   * @default - no post-deployment verification
+   * The PostDeploymentVerifier's smoke suite, probes, monitoring check and rollback dry run.
    */
-  readonly postDeployment?: PostDeploymentSettings;
+  readonly postDeployment: PostDeploymentSettings;
+  /**
+   * How long the old side stays warm (at 0 %) after promotion while the alarms and probes keep watching green: the
+   * post-promotion watch, during which a rollback is a fast traffic switch. Whole seconds, over 0, at most 24 h.
+   * @default Duration.minutes(60)
+   */
+  readonly blueRetention?: Duration;
 }

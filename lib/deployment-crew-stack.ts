@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { type VpcPlacement, vpcPlacementFrom } from './context-config';
 import { DeploymentCrew } from './deployment-crew';
 import type { DeploymentCrewProps } from './deployment-crew-props';
 
@@ -9,6 +10,12 @@ import type { DeploymentCrewProps } from './deployment-crew-props';
 export interface DeploymentCrewStackProps extends StackProps {
   /** The pipeline's configuration: the application's resources and the Chairman. */
   readonly crew: DeploymentCrewProps;
+  /**
+   * The verifier's VPC placement by ID (cdk.json's `postDeployment.vpc`), imported in this stack as
+   * `crew.postDeployment.vpc`.
+   * @default - `crew.postDeployment.vpc` as given
+   */
+  readonly vpcPlacement?: VpcPlacement;
 }
 
 /** The deployable unit: the crew and the outputs an operator needs to start and approve deployments. */
@@ -17,7 +24,7 @@ export class DeploymentCrewStack extends Stack {
 
   constructor(scope: Construct, id: string, props: DeploymentCrewStackProps) {
     super(scope, id, props);
-    this.crew = new DeploymentCrew(this, 'Crew', props.crew);
+    this.crew = new DeploymentCrew(this, 'Crew', withVpcPlacement(this, props));
 
     new CfnOutput(this, 'StateMachineArn', {
       description: 'Start a deployment here (console: Start execution; CLI: aws stepfunctions start-execution)',
@@ -57,4 +64,15 @@ export class DeploymentCrewStack extends Stack {
       value: this.crew.stateTable.table.tableName,
     });
   }
+}
+
+function withVpcPlacement(scope: Construct, props: DeploymentCrewStackProps): DeploymentCrewProps {
+  if (props.vpcPlacement === undefined) return props.crew;
+  if (props.crew.postDeployment.vpc !== undefined) {
+    throw new Error('postDeployment.vpc: give the VPC placement either as constructs (crew) or by ID, not both');
+  }
+  return {
+    ...props.crew,
+    postDeployment: { ...props.crew.postDeployment, vpc: vpcPlacementFrom(scope, props.vpcPlacement) },
+  };
 }

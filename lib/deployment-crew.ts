@@ -6,6 +6,7 @@ import { ApprovalRequestAgent } from './agents/approval-request';
 import { ApprovalResponseAgent } from './agents/approval-response';
 import { BlueGreenOrchestratorAgent } from './agents/blue-green-orchestrator';
 import { DeploymentIntakeAgent } from './agents/deployment-intake';
+import { PostDeploymentVerifierAgent } from './agents/post-deployment-verifier';
 import { PreDeploymentValidatorAgent } from './agents/pre-deployment-validator';
 import { RollbackCoordinatorAgent } from './agents/rollback-coordinator';
 import { RollbackTriggerAgent } from './agents/rollback-trigger';
@@ -43,6 +44,8 @@ export class DeploymentCrew extends Construct {
   readonly rollbackCoordinator: RollbackCoordinatorAgent;
   readonly rollbackTrigger: RollbackTriggerAgent;
   readonly rollbackUrl: lambda.FunctionUrl;
+  /** Smoke suites, the monitoring check, the rollback dry run, the probes of every bake and the report. */
+  readonly postDeploymentVerifier: PostDeploymentVerifierAgent;
   /** Where deployment reports are kept (reports/<deployment>/report.json|md). */
   readonly reports: ReportBucket;
   /** The cutover seen as the verdict sees it: traffic share, error rate, p95, DB connections, probes, alarms. */
@@ -108,6 +111,22 @@ export class DeploymentCrew extends Construct {
       notifications: this.notifications,
     });
     this.rollbackUrl = this.rollbackTrigger.url;
+    this.postDeploymentVerifier = new PostDeploymentVerifierAgent(this, 'PostDeploymentVerifier', {
+      config,
+      table,
+      alarms: this.alarms,
+      dashboardName: this.dashboard.dashboardName,
+      dashboardUrl: this.dashboard.dashboardUrl,
+      coordinatorRole: this.rollbackCoordinator.role,
+      coordinatorRollbackActions: this.rollbackCoordinator.rollbackActions,
+      coordinatorRollbackResources: this.rollbackCoordinator.rollbackResources,
+      postDeployment: config.postDeployment,
+      rollbackTrigger: this.rollbackTrigger.function,
+      reports: this.reports,
+      notifications: this.notifications,
+    });
+    // A dead green found by the prober takes the alarm's path: the alarm listener puts traffic back.
+    this.rollbackTrigger.allowProbeReports(this.postDeploymentVerifier.function);
     new AlarmRollbackRule(this, 'AlarmRollback', {
       alarmNames: [...this.alarms.alarmNames, ...config.extraAlarmNames],
       target: this.rollbackTrigger.function,
@@ -122,6 +141,7 @@ export class DeploymentCrew extends Construct {
         PreDeploymentValidatorFunctionArn: this.preDeploymentValidator.function.functionArn,
         BlueGreenOrchestratorFunctionArn: this.orchestrator.function.functionArn,
         RollbackCoordinatorFunctionArn: this.rollbackCoordinator.function.functionArn,
+        PostDeploymentVerifierFunctionArn: this.postDeploymentVerifier.function.functionArn,
         CrewTableName: table.tableName,
         LockKey: config.lockKey,
         ListenerArn: config.listenerArn,
@@ -134,6 +154,7 @@ export class DeploymentCrew extends Construct {
         this.preDeploymentValidator,
         this.orchestrator,
         this.rollbackCoordinator,
+        this.postDeploymentVerifier,
       ].map((agent) => agent.function),
       table,
       notifications: this.notifications,

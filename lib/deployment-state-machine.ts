@@ -20,6 +20,7 @@ export interface DefinitionSubstitutions {
   readonly PreDeploymentValidatorFunctionArn: string;
   readonly BlueGreenOrchestratorFunctionArn: string;
   readonly RollbackCoordinatorFunctionArn: string;
+  readonly PostDeploymentVerifierFunctionArn: string;
   readonly ListenerArn: string;
   readonly CrewTableName: string;
   readonly LockKey: string;
@@ -109,6 +110,9 @@ export class DeploymentStateMachine extends Construct {
         ],
       }),
     );
+    // An OpsItem when a deployment aborts, a rollback fails or the old side cannot be retired. CreateOpsItem supports
+    // no resource-level permission (service authorization reference: no resource types), hence `*`; no tags are sent.
+    this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:CreateOpsItem'], resources: ['*'] }));
     Validations.of(this.stateMachine).acknowledge({
       id: 'CloudFormation-Validate::E1029',
       reason:
@@ -117,8 +121,9 @@ export class DeploymentStateMachine extends Construct {
     Validations.of(this.stateMachine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Only X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery actions ' +
-        '(CreateLogDelivery, ListLogDeliveries, …) are granted on *: none of them supports resource-level permissions.',
+        'Only X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*), CloudWatch Logs delivery actions ' +
+        '(CreateLogDelivery, ListLogDeliveries, …) and ssm:CreateOpsItem are granted on *: none of them supports ' +
+        'resource-level permissions.',
     });
   }
 }

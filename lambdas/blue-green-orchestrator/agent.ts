@@ -9,6 +9,7 @@ import {
   greenEnvironmentSchema,
   type LoadBalancerBaseline,
   migrationSchema,
+  type Side,
   type Sides,
   sidesSchema,
   summarizeSample,
@@ -17,8 +18,10 @@ import { releaseSchema } from '../shared/deployment-request';
 import { DeploymentCrewError, RollbackRequestedError } from '../shared/errors';
 import type { DeploymentLock } from '../tools/deployment-lock';
 import type { EnvironmentProvisioner } from '../tools/environment-provisioner';
+import type { EventPublisher } from '../tools/event-publisher';
 import type { MetricsMonitor } from '../tools/metrics-monitor';
 import type { TrafficRouter } from '../tools/traffic-router';
+import { phaseChanged, trafficShifted } from './events';
 import { canaryVerdict } from './verdict';
 
 /**
@@ -54,11 +57,14 @@ export const orchestratorRequestSchema = z.discriminatedUnion('action', [
   }),
   z.strictObject({ action: z.literal('evaluateStep'), deployment, sides: sidesSchema, canary: canaryStateSchema }),
   z.strictObject({ action: z.literal('confirmPromotion'), deployment, sides: sidesSchema, canary: canaryStateSchema }),
+  z.strictObject({ action: z.literal('retireOldSide'), deployment, sides: sidesSchema }),
 ]);
 export type OrchestratorRequest = z.output<typeof orchestratorRequestSchema>;
 
 export interface OrchestratorTools {
   readonly router: TrafficRouter;
+  /** Phase changes and confirmed traffic shifts go on the crew's bus; a failed put never fails a step. */
+  readonly events: EventPublisher;
   readonly provisioner: EnvironmentProvisioner;
   readonly monitor: MetricsMonitor;
   readonly lock: DeploymentLock;
@@ -93,6 +99,7 @@ export function createBlueGreenOrchestrator(config: OrchestratorConfig, tools: O
       case 'resolveSides': {
         const sides = await tools.router.resolveSides(config.sides);
         await tools.lock.enterPhase(holder, 'PROVISIONING', { sides, greenWeight: 0 });
+        await tools.events.publish(...phaseChanged(holder, 'PROVISIONING', null, clock()));
         return sides;
       }
       case 'provisionGreen': {
@@ -131,6 +138,7 @@ export function createBlueGreenOrchestrator(config: OrchestratorConfig, tools: O
         });
         // Only now may the schema change: a RunTask that failed leaves the database decision out of a rollback.
         await tools.lock.recordMigrationStarted(holder, true);
+        await tools.events.publish(...phaseChanged(holder, 'MIGRATION', 'PROVISIONING', clock()));
         return migration;
       }
       case 'checkMigration': {
@@ -153,6 +161,7 @@ export function createBlueGreenOrchestrator(config: OrchestratorConfig, tools: O
       case 'confirmPromotion': {
         const { confirmedAt } = await tools.router.confirmWeights(request.sides, 100);
         await tools.lock.enterPhase(holder, 'PROMOTED', { greenWeight: 100 });
+        await tools.events.publish(...phaseChanged(holder, 'PROMOTED', 'CUTOVER', clock()));
         return {
           promotedAt: confirmedAt,
           liveTargetGroupArn: request.sides.green.targetGroupArn,
@@ -160,8 +169,45 @@ export function createBlueGreenOrchestrator(config: OrchestratorConfig, tools: O
           note: 'the previous live side stays up at 0 % for a fast rollback',
         };
       }
+      case 'retireOldSide':
+        return retireOldSide(holder, request.sides);
     }
   };
+
+  /**
+   * The end of the post-promotion watch: the old side (`sides.live`, at 0 %) is scaled down, but only once a fresh
+   * listener read shows it at 0 % and green at 100 %. RETIRING is entered first, refused when a rollback was claimed:
+   * from then on alarms are no longer acted on, so no rollback can restore traffic to a side being scaled down.
+   */
+  async function retireOldSide(holder: string, sides: Sides) {
+    await tools.lock.enterPhase(holder, 'RETIRING');
+    const forward = await tools.router.readForward();
+    const weightOf = (side: Side) =>
+      forward.weights.find((weight) => weight.targetGroupArn === side.targetGroupArn)?.weight ?? 0;
+    const oldSideWeight = weightOf(sides.live);
+    const greenWeight = weightOf(sides.green);
+    if (oldSideWeight !== 0 || greenWeight !== 100) {
+      throw new DeploymentCrewError(
+        'OldSideStillRouted',
+        `the listener sends ${oldSideWeight} % to the old side ${sides.live.targetGroupArn} and ${greenWeight} % to ` +
+          `${sides.green.targetGroupArn}: the old side is kept warm until someone looks`,
+      );
+    }
+    // scaleDownGreen scales down the side at 0 % and keeps the other: here the old side goes, green stays.
+    const scaled = await tools.provisioner.scaleDownGreen({
+      green: sides.live,
+      live: sides.green,
+      greenWeight: oldSideWeight,
+    });
+    await tools.events.publish(...phaseChanged(holder, 'RETIRED', 'PROMOTED', clock()));
+    return {
+      retiredAt: scaled.scaledDownAt,
+      serviceName: sides.live.serviceName,
+      previousDesiredCount: scaled.previousDesiredCount,
+      alreadyScaledDown: scaled.alreadyScaledDown,
+      confirmedWeights: forward.weights,
+    };
+  }
 
   async function shiftTraffic(holder: string, sides: Sides, canary: CanaryState): Promise<CanaryState> {
     const greenWeight = canary.steps[canary.stepIndex];
@@ -170,7 +216,13 @@ export function createBlueGreenOrchestrator(config: OrchestratorConfig, tools: O
     }
     // Recorded before the move, refused when a rollback is pending: the alarm listener then knows traffic may be on
     // green, and no step-up starts after a rollback request.
+    const previous = canary.stepIndex === 0 ? ((await tools.lock.read())?.phase ?? null) : null;
     await tools.lock.enterPhase(holder, 'CUTOVER', { greenWeight });
+    if (canary.stepIndex === 0) {
+      await tools.events.publish(
+        ...phaseChanged(holder, 'CUTOVER', previous === 'MIGRATION' ? 'MIGRATION' : 'PROVISIONING', clock()),
+      );
+    }
     const health = await tools.router.targetHealth(sides.green.targetGroupArn);
     if (health.healthy === 0 || health.unhealthy > 0) {
       throw new DeploymentCrewError(
@@ -209,6 +261,9 @@ export function createBlueGreenOrchestrator(config: OrchestratorConfig, tools: O
       );
     }
     const { confirmedAt } = await tools.router.confirmWeights(sides, greenWeight);
+    await tools.events.publish(
+      ...trafficShifted(holder, { sides, from: canary.greenWeight, to: greenWeight, shiftedAt, confirmedAt }, clock()),
+    );
     const record: CanaryStepRecord = { stepIndex: canary.stepIndex, greenWeight, shiftedAt, confirmedAt, bakes: [] };
     return {
       ...canary,

@@ -2,13 +2,16 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseListenerArn } from '../shared/arns';
-import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
+import { AWS_CLIENT_CONFIG, awsClientConfig } from '../shared/aws-clients';
 import { ORCHESTRATOR_CONFIG } from '../shared/config/blue-green-orchestrator';
+import { EVENT_PUBLISHER_SDK_LIMITS } from '../shared/deployment-events';
 import { workflowHandler } from '../shared/handler';
 import { createDeploymentLock } from '../tools/deployment-lock';
 import { createEnvironmentProvisioner } from '../tools/environment-provisioner';
+import { createEventPublisher } from '../tools/event-publisher';
 import { createMetricsMonitor } from '../tools/metrics-monitor';
 import { createTrafficRouter } from '../tools/traffic-router';
 import { createBlueGreenOrchestrator, orchestratorRequestSchema } from './agent';
@@ -18,6 +21,8 @@ const elb = new ElasticLoadBalancingV2Client(AWS_CLIENT_CONFIG);
 
 const orchestrator = createBlueGreenOrchestrator(config, {
   router: createTrafficRouter(elb, config.listenerArn),
+  // Short SDK limits: an event is never worth holding a traffic step up for.
+  events: createEventPublisher(new EventBridgeClient(awsClientConfig(EVENT_PUBLISHER_SDK_LIMITS)), config.eventBusName),
   provisioner: createEnvironmentProvisioner({
     ecs: new ECSClient(AWS_CLIENT_CONFIG),
     elb,

@@ -17,6 +17,8 @@ import {
   summarizeMonitoring,
   summarizeSmoke,
 } from './decisions';
+import { createProbeAction, type ProbeTools, probeRequestSchema } from './probes';
+import { createReportAction, type ReportTools, writeReportRequestSchema } from './report';
 
 /**
  * The PostDeploymentVerifier agent: one Lambda, one action per state-machine task. It proves the release works (the
@@ -36,6 +38,8 @@ export const verifierRequestSchema = z.discriminatedUnion('action', [
     sides: sidesSchema,
     backup: backupMetadataSchema,
   }),
+  probeRequestSchema,
+  writeReportRequestSchema,
 ]);
 export type VerifierRequest = z.output<typeof verifierRequestSchema>;
 
@@ -45,6 +49,14 @@ export interface VerifierTools {
   readonly rollbackTest: RollbackDryRun;
   readonly lock: Pick<DeploymentLock, 'read'>;
   readonly router: Pick<TrafficRouter, 'restoreLive'>;
+  readonly probes: Omit<ProbeTools, 'lock'>;
+  readonly reports: Omit<ReportTools, 'ledger'>;
+}
+
+/** What the Lambda runtime tells an invocation about itself. */
+export interface Invocation {
+  /** Milliseconds left before the function's timeout (the probe window is split across invocations by it). */
+  readonly remainingMs: () => number;
 }
 
 export type PreTrafficSmoke =
@@ -56,6 +68,12 @@ export type PreTrafficSmoke =
       readonly summary: string;
       readonly report: SmokeReport;
     };
+
+export interface ProductionSmoke {
+  readonly passed: boolean;
+  readonly summary: string;
+  readonly report: SmokeReport;
+}
 
 export type MonitoringVerification = MonitoringCheckResult & {
   readonly decision: MonitoringDecision;
@@ -75,17 +93,24 @@ export interface RaceGuard {
 export type RollbackDryRunVerification = RollbackDryRunResult & { readonly raceGuard: RaceGuard };
 
 export function createPostDeploymentVerifier(config: PostDeploymentVerifierConfig, tools: VerifierTools) {
-  return async function handle(request: VerifierRequest): Promise<unknown> {
+  const probe = createProbeAction(config, { ...tools.probes, lock: tools.lock });
+  const writeReport = createReportAction(config, { ...tools.reports, ledger: tools.probes.ledger });
+
+  return async function handle(request: VerifierRequest, invocation: Invocation): Promise<unknown> {
     switch (request.action) {
       case 'smokePreTraffic':
         return smokePreTraffic(request.sides.green);
       case 'smokeProduction':
         // A failed suite is returned with passed: false; the state machine sends it to the RollbackCoordinator.
-        return tools.smoke.runSuite(config.suite, { baseUrl: config.productionUrl });
+        return smokeProduction();
       case 'checkMonitoring':
         return checkMonitoring();
       case 'dryRunRollback':
         return dryRunRollback(request.deployment.name, request);
+      case 'probe':
+        return probe(request, invocation.remainingMs);
+      case 'writeReport':
+        return writeReport(request);
     }
   };
 
@@ -102,6 +127,11 @@ export function createPostDeploymentVerifier(config: PostDeploymentVerifierConfi
       extraHeaders: config.extraHeaders,
     });
     return { skipped: false, passed: report.passed, green, summary: summarizeSmoke(report), report };
+  }
+
+  async function smokeProduction(): Promise<ProductionSmoke> {
+    const report = await tools.smoke.runSuite(config.suite, { baseUrl: config.productionUrl });
+    return { passed: report.passed, summary: summarizeSmoke(report), report };
   }
 
   async function checkMonitoring(): Promise<MonitoringVerification> {

@@ -4,14 +4,19 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
 import { POST_DEPLOYMENT_VERIFIER_CONFIG } from '../shared/config/post-deployment-verifier';
+import { DeploymentCrewError } from '../shared/errors';
 import { workflowHandler } from '../shared/handler';
 import { createDeploymentLock } from '../tools/deployment-lock';
 import { createMonitoringCheck } from '../tools/monitoring-setup';
+import { cloudWatchProbePublisher, createProbeLedger, createProber } from '../tools/prober';
+import { createReportStore } from '../tools/report-store';
 import { createRollbackDryRun } from '../tools/rollback-test';
 import { createSmokeRunner, secretsManagerReader } from '../tools/test-execution';
 import { createTrafficRouter } from '../tools/traffic-router';
@@ -20,15 +25,36 @@ import { createPostDeploymentVerifier, verifierRequestSchema } from './agent';
 const config = POST_DEPLOYMENT_VERIFIER_CONFIG.load();
 const elb = new ElasticLoadBalancingV2Client(AWS_CLIENT_CONFIG);
 const secretsClient = new SecretsManagerClient(AWS_CLIENT_CONFIG);
+const cloudwatch = new CloudWatchClient(AWS_CLIENT_CONFIG);
+const lambda = new LambdaClient(AWS_CLIENT_CONFIG);
+const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(AWS_CLIENT_CONFIG));
+const smokeRunner = () => createSmokeRunner({ secrets: secretsManagerReader(secretsClient) });
+/** This function's name, for the prober's continuation (set by the Lambda runtime). */
+const ownName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? '';
+
+/** Invokes a function with a JSON payload; a function error is thrown, not returned. */
+async function invoke(functionName: string, payload: unknown, invocationType: 'RequestResponse' | 'Event') {
+  const output = await lambda.send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: invocationType,
+      Payload: new TextEncoder().encode(JSON.stringify(payload)),
+    }),
+  );
+  const body = output.Payload === undefined ? '' : new TextDecoder().decode(output.Payload);
+  if (output.FunctionError !== undefined) {
+    throw new DeploymentCrewError('ProbeReportFailed', `${functionName} failed (${output.FunctionError}): ${body}`);
+  }
+  return body === '' ? null : (JSON.parse(body) as unknown);
+}
 
 const verifier = createPostDeploymentVerifier(config, {
   smoke: {
     // A reader per run: secret values live only as long as the run (a rotated secret is read afresh next time).
-    runSuite: (steps, target) =>
-      createSmokeRunner({ secrets: secretsManagerReader(secretsClient) }).runSuite(steps, target),
+    runSuite: (steps, target) => smokeRunner().runSuite(steps, target),
   },
   monitoring: createMonitoringCheck({
-    cloudwatch: new CloudWatchClient(AWS_CLIENT_CONFIG),
+    cloudwatch,
     logs: new CloudWatchLogsClient(AWS_CLIENT_CONFIG),
   }),
   rollbackTest: createRollbackDryRun({
@@ -37,13 +63,25 @@ const verifier = createPostDeploymentVerifier(config, {
     rds: new RDSClient(AWS_CLIENT_CONFIG),
     iam: new IAMClient(AWS_CLIENT_CONFIG),
   }),
-  lock: createDeploymentLock(
-    DynamoDBDocumentClient.from(new DynamoDBClient(AWS_CLIENT_CONFIG)),
-    config.tableName,
-    config.lockKey,
-  ),
+  lock: createDeploymentLock(ddb, config.tableName, config.lockKey),
   router: createTrafficRouter(elb, config.listenerArn),
+  probes: {
+    probe: (dimensions, options) =>
+      createProber({ runner: smokeRunner(), publisher: cloudWatchProbePublisher(cloudwatch, dimensions) })(options),
+    ledger: createProbeLedger(ddb, config.tableName),
+    reportProbeFailure: (report) => invoke(config.probe.rollbackTriggerFunctionName, report, 'RequestResponse'),
+    continueProbing: async (request) => {
+      await invoke(ownName, request, 'Event');
+    },
+    now: () => Date.now(),
+  },
+  reports: {
+    store: createReportStore(new S3Client(AWS_CLIENT_CONFIG), config.report),
+    now: () => new Date(),
+  },
 });
 
-/** PostDeploymentVerifier: smoke suites, the monitoring check, the rollback dry run. */
-export const handler = workflowHandler(verifierRequestSchema, (request) => verifier(request));
+/** PostDeploymentVerifier: smoke suites, the monitoring check, the rollback dry run, probes, the report. */
+export const handler = workflowHandler(verifierRequestSchema, (request, context) =>
+  verifier(request, { remainingMs: () => context.getRemainingTimeInMillis() }),
+);

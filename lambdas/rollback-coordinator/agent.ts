@@ -15,10 +15,13 @@ import { releaseSchema } from '../shared/deployment-request';
 import { DeploymentCrewError, errorMessage } from '../shared/errors';
 import type { DatabaseRestoreTool } from '../tools/database-restore';
 import type { DeploymentLock, LockPhase } from '../tools/deployment-lock';
+import type { EventPublisher } from '../tools/event-publisher';
 import type { MetricsMonitor } from '../tools/metrics-monitor';
 import type { TrafficRouter } from '../tools/traffic-router';
 import { decideRollback } from './decision';
+import { EVENT_PHASE_OF_LOCK, eventStamp, failedStepOf, rollbackOutcome } from './events';
 import { appendTimeline, escalationRunbook, rollbackSummary } from './timeline';
+import { verifyTrafficRollback } from './verify-traffic';
 import {
   describeWeightEffective,
   earliestInstant,
@@ -84,6 +87,8 @@ export interface CoordinatorTools {
   readonly monitor: MetricsMonitor;
   readonly restore: DatabaseRestoreTool;
   readonly lock: DeploymentLock;
+  /** Puts the rollback's events on the crew's bus; a failed put never fails a step. */
+  readonly events: EventPublisher;
   readonly clock?: () => Date;
 }
 
@@ -93,6 +98,7 @@ const PHASE_OF_LOCK: Readonly<Record<LockPhase, DeploymentPhase | undefined>> = 
   MIGRATION: 'MIGRATION',
   CUTOVER: 'CUTOVER',
   PROMOTED: 'POST_PROMOTION',
+  RETIRING: 'POST_PROMOTION',
   ROLLING_BACK: undefined,
 };
 
@@ -145,43 +151,20 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
         return note(state, 'live target health', 'ok', `${health.healthy} of ${health.total} targets healthy`);
       }
       case 'verifyTraffic': {
-        const { sides } = request;
-        await tools.router.confirmWeights(sides, 0);
-        const health = await tools.router.targetHealth(sides.live.targetGroupArn);
-        if (health.healthy === 0 || health.unhealthy > 0) {
-          throw new DeploymentCrewError(
-            'LiveUnhealthy',
-            `${sides.live.serviceName} targets are not healthy after the rollback (${health.healthy} healthy, ${health.unhealthy} unhealthy)`,
-          );
-        }
-        const end = new Date(clock().getTime() - config.metricsLagSeconds * 1000);
-        // Only minutes after traffic came back say whether the live side recovered.
-        const restoredAt = (await tools.lock.read())?.listenerRestoredAt;
-        const firstFullMinute =
-          restoredAt === undefined ? 0 : Math.ceil(new Date(restoredAt).getTime() / 60_000) * 60_000;
-        const start = new Date(Math.max(end.getTime() - config.verifyWindowSeconds * 1000, firstFullMinute));
-        if (start >= end) {
-          return note(request.rollback, 'live error rate', 'info', 'too soon after the restore to judge the live side');
-        }
-        const traffic = await tools.monitor.liveErrorRate(parseTargetGroupArn(sides.live.targetGroupArn).fullName, {
-          start,
-          end,
-        });
-        if (traffic.errorRatePercent === null) {
-          return note(request.rollback, 'live error rate', 'info', 'no requests on the live side in the window yet');
-        }
-        if (traffic.errorRatePercent > config.errorRatePercent) {
-          throw new DeploymentCrewError(
-            'LiveErrorsNotRecovered',
-            `the live side's 5xx rate is ${traffic.errorRatePercent.toFixed(2)} % after the rollback (threshold ${config.errorRatePercent} %)`,
-          );
-        }
-        return note(
-          request.rollback,
-          'live error rate',
-          'ok',
-          `${traffic.errorRatePercent.toFixed(2)} % 5xx over ${traffic.requests} requests (threshold ${config.errorRatePercent} %)`,
+        const verified = await verifyTrafficRollback(config, tools, request, clock);
+        const effective = withConfirmation(
+          request.rollback.weightEffective ?? unrecordedWeightEffective(),
+          verified.confirmedAt,
         );
+        const confirmedAt = effective.confirmedAt ?? verified.confirmedAt;
+        await tools.events.publish('Rollback Traffic Restored', {
+          ...eventStamp(request.deployment.name, clock()),
+          trigger: request.rollback.trigger,
+          restoredAt: verified.lockRestoredAt ?? confirmedAt,
+          confirmedAt,
+          secondsUntilEffective: effective.timeUntilWeightEffectiveSeconds,
+        });
+        return verified.state;
       }
       case 'planDatabaseRestore': {
         const progress = tools.restore.plan(request.backup, request.deployment.name);
@@ -212,6 +195,14 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
             `to redo by hand after the swap: ${(next.followUps ?? []).join('; ')}`,
           );
         }
+        if (next.status === 'AVAILABLE') {
+          await tools.events.publish('Rollback Database Restored', {
+            ...eventStamp(request.deployment.name, clock()),
+            trigger: request.rollback.trigger,
+            snapshotIdentifier: next.snapshotIdentifier,
+            restoredAt: next.swap?.completedAt ?? clock().toISOString(),
+          });
+        }
         return state;
       }
       case 'note':
@@ -223,6 +214,12 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
           ...(request.backup === undefined ? {} : { snapshotCreatedAt: request.backup.createdAt }),
         });
         const weightEffective = request.rollback.weightEffective ?? unrecordedWeightEffective();
+        await tools.events.publish('Rollback Finished', {
+          ...eventStamp(request.deployment.name, clock()),
+          trigger: request.rollback.trigger,
+          type: request.rollback.decision?.type ?? null,
+          outcome: rollbackOutcome(request.rollback),
+        });
         return {
           ...summary,
           timeUntilWeightEffectiveSeconds: weightEffective.timeUntilWeightEffectiveSeconds,
@@ -293,6 +290,15 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
           region: config.region,
           executionArn: request.deployment.executionArn,
           elapsedSinceTriggerSeconds,
+        });
+        await tools.events.publish('Rollback Failed', {
+          ...eventStamp(request.deployment.name, clock()),
+          executionArn: request.deployment.executionArn,
+          error: 'RollbackFailed',
+          code: 'DEPLOY-003',
+          trigger: request.rollback.trigger,
+          reason: request.failure.Cause ?? failedAction,
+          failedStep: failedStepOf(request.failure.Error),
         });
         return {
           ...runbook,
@@ -381,7 +387,25 @@ export function createRollbackCoordinator(config: CoordinatorConfig, tools: Coor
     );
     // No listener change is coming: the timeline says why there will be no figure.
     const record = state.weightEffective;
-    if (record?.confirmedAt !== null || record.unknownBecause?.startsWith(NOT_APPLICABLE) !== true) return state;
-    return note(state, WEIGHT_EFFECTIVE_ACTION, 'skipped', describeWeightEffective(record));
+    if (record?.confirmedAt === null && record.unknownBecause?.startsWith(NOT_APPLICABLE) === true) {
+      state = note(state, WEIGHT_EFFECTIVE_ACTION, 'skipped', describeWeightEffective(record));
+    }
+    // A retried begin finds ROLLING_BACK already recorded: the phase change was announced by the first one.
+    if (item.phase !== 'ROLLING_BACK') {
+      await tools.events.publish('Deployment Phase Changed', {
+        ...eventStamp(holder, clock()),
+        phase: 'ROLLING_BACK',
+        previousPhase: item.phase === undefined ? null : EVENT_PHASE_OF_LOCK[item.phase],
+      });
+    }
+    await tools.events.publish('Rollback Started', {
+      ...eventStamp(holder, clock()),
+      trigger,
+      phase,
+      reason,
+      type: decision.type,
+      detectedAt,
+    });
+    return state;
   }
 }

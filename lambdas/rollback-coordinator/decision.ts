@@ -39,6 +39,7 @@ const TRIGGER_WORDS: Readonly<Record<RollbackTrigger, string>> = {
   SMOKE_FAILED: 'the smoke tests failed',
   HEALTH_CHECK_FAILED: 'a health check failed',
   PIPELINE_ERROR: 'the pipeline itself failed',
+  GREEN_PROBE_FAILED: 'green stopped answering the prober',
 };
 
 const PHASE_WORDS: Readonly<Record<DeploymentPhase, string>> = {

@@ -2,15 +2,18 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseListenerArn } from '../shared/arns';
-import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
+import { AWS_CLIENT_CONFIG, awsClientConfig } from '../shared/aws-clients';
 import { COORDINATOR_CONFIG } from '../shared/config/rollback-coordinator';
+import { EVENT_PUBLISHER_SDK_LIMITS } from '../shared/deployment-events';
 import { workflowHandler } from '../shared/handler';
 import { createDatabaseRestore, ec2SecurityGroups, kmsKeyManager } from '../tools/database-restore';
 import { createDeploymentLock } from '../tools/deployment-lock';
+import { createEventPublisher } from '../tools/event-publisher';
 import { createMetricsMonitor } from '../tools/metrics-monitor';
 import { createTrafficRouter } from '../tools/traffic-router';
 import { coordinatorRequestSchema, createRollbackCoordinator } from './agent';
@@ -36,6 +39,8 @@ const coordinator = createRollbackCoordinator(config, {
     config.tableName,
     config.lockKey,
   ),
+  // Short SDK limits: an event is never worth holding a rollback step up for.
+  events: createEventPublisher(new EventBridgeClient(awsClientConfig(EVENT_PUBLISHER_SDK_LIMITS)), config.eventBusName),
 });
 
 /** RollbackCoordinator: decision, traffic and database rollback, timeline, summary and escalation runbook. */

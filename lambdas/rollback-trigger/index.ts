@@ -10,16 +10,19 @@ import { InvalidInputError } from '../shared/errors';
 import { isFunctionUrlEvent, refuseDirectInvocation, serveFunctionUrl } from '../shared/function-url';
 import { workflowHandler } from '../shared/handler';
 import { logger } from '../shared/logger';
+import { probeFailureReportSchema } from '../shared/probe-failure';
 import { describeZodError, requireEnv } from '../shared/validation';
 import { createDeploymentLock } from '../tools/deployment-lock';
 import { createTrafficRouter } from '../tools/traffic-router';
 import { claimedRequester, createOverrideRefusals } from './override';
+import { claimsToBeProbeReport, probeToRequest } from './probe';
 import { alarmEventSchema, alarmToRequest, createRollbackTrigger, manualRollbackSchema } from './trigger';
 
 /**
- * Invoked by the EventBridge rule on the pipeline's alarms (ALARM state), or by an approver through the function URL
- * (AWS_IAM: the Chairman's override, with a verified identity; see shared/function-url.ts for what that relies on).
- * A direct invocation asking for an override is refused and recorded on the lock with the name it claims.
+ * Invoked by the EventBridge rule on the pipeline's alarms (ALARM state), by the PostDeploymentVerifier's prober
+ * (a probe failure report, direct invocation: see probe.ts for who may send one), or by an approver through the
+ * function URL (AWS_IAM: the Chairman's override, with a verified identity; see shared/function-url.ts for what that
+ * relies on). A direct invocation asking for an override is refused and recorded on the lock with the name it claims.
  * Env: TABLE_NAME, LOCK_KEY, LISTENER_ARN, ALARM_ROUTES (alarm name → the target group it watches and its trigger),
  * APPROVERS, ACCOUNT_ID. Every client is bounded by ALARM_LISTENER_SDK_LIMITS, which the stack checks against the
  * function's timeout.
@@ -72,7 +75,19 @@ export const handler = workflowHandler(z.unknown(), async (event) => {
     }
     return requestRollback(request);
   }
-  // Not an alarm: an override asked for without the URL, whose caller nobody checked.
+  if (claimsToBeProbeReport(event)) {
+    const report = probeFailureReportSchema.safeParse(event);
+    if (!report.success) {
+      throw new InvalidInputError(`invalid probe failure report: ${describeZodError(report.error)}`);
+    }
+    logger.warn('the prober reports green failing', {
+      deployment: report.data.deployment,
+      firstFailedAt: report.data.firstFailedAt,
+      failures: report.data.failures,
+    });
+    return requestRollback(probeToRequest(report.data));
+  }
+  // Not an alarm nor a probe report: an override asked for without the URL, whose caller nobody checked.
   parseManual(event);
   return refuseDirectInvocation(event, claimedRequester(event), serveOptions);
 });

@@ -9,10 +9,11 @@ import type { DeploymentLock, LockItem, RollbackClaim, RollbackRequest } from '.
 import type { TrafficRouter } from '../tools/traffic-router';
 
 /**
- * The fast path of a rollback. An alarm entering ALARM (through EventBridge) or the Chairman's override claims the
- * rollback on the lock (one conditional write: no rollback recorded yet, the bake token still the one read), puts the
- * listener back to 100 % live at once, and then, in a `finally`, fails the waiting bake token so that the state
- * machine goes to the RollbackCoordinator: whatever happened to the listener, the bake never goes on. The request is
+ * The fast path of a rollback. An alarm entering ALARM (through EventBridge), a prober's report that green stopped
+ * answering, or the Chairman's override claims the rollback on the lock (one conditional write: no rollback recorded
+ * yet, the bake token still the one read), puts the listener back to 100 % live at once, and then, in a `finally`,
+ * fails the waiting bake token (or the post-promotion watch's, stored alike) so that the state machine goes to the
+ * RollbackCoordinator: whatever happened to the listener, the bake never goes on. The request is
  * on the lock before the listener is touched, so a cutover step in flight or retried later sees it and refuses to
  * move traffic again: the rollback wins whatever the timing.
  */
@@ -47,8 +48,10 @@ export interface RollbackRequestInput {
   readonly eventTime?: string;
   /** When the alarm's state changed (its own timestamp): where the time until weight effective starts. */
   readonly detectedAt?: string;
-  /** Deployment named by a manual request; alarms act on whichever deployment holds the lock. */
+  /** Deployment named by a manual request or a probe report; alarms act on whichever deployment holds the lock. */
   readonly deployment?: string;
+  /** A probe report's: the target group it probed, acted on only when it is the lock's green. */
+  readonly probedTargetGroupArn?: string;
 }
 
 export interface TriggerOutcome {
@@ -76,14 +79,20 @@ export interface RollbackTriggerTools {
   readonly clock?: () => Date;
 }
 
-/** Phases in which traffic may be on green: the listener is put back at once. */
-const TRAFFIC_PHASES = new Set(['CUTOVER', 'ROLLING_BACK']);
+/**
+ * Phases in which traffic may be on green: the listener is put back at once. PROMOTED is the post-promotion watch
+ * (green at 100 %, the old side still warm, the watch's token stored as the bake's); RETIRING, once the old side is
+ * being scaled down, is in no set: there is nothing warm to go back to.
+ */
+const TRAFFIC_PHASES = new Set(['CUTOVER', 'PROMOTED', 'ROLLING_BACK']);
 /**
  * Phases before any traffic moves, in which a request is recorded for the next step to refuse on: alarms from
  * provisioning on (EventBridge sends an alarm's transition once, so it must not be dropped), the Chairman at any time.
  */
 const ALARM_FLAG_PHASES = new Set(['VALIDATION', 'PROVISIONING', 'MIGRATION']);
 const MANUAL_FLAG_PHASES = new Set(['VALIDATION', 'PROVISIONING', 'MIGRATION']);
+/** A probe report says green stopped answering: before green carries traffic, the bake's own checks decide. */
+const PROBE_FLAG_PHASES = new Set<string>();
 /** An alarm event older than this (a late or retried delivery) is acted on only if the alarm is still in ALARM. */
 export const ALARM_EVENT_DOUBT_AFTER_MS = 5 * 60_000;
 /** SendTaskFailure answers for a token that was already answered or timed out: the bake has ended. */
@@ -181,9 +190,19 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
       );
     }
     const phase = current.phase ?? 'VALIDATION';
-    const flagPhases = input.trigger === 'MANUAL' ? MANUAL_FLAG_PHASES : ALARM_FLAG_PHASES;
+    const isProbe = input.probedTargetGroupArn !== undefined;
+    const flagPhases =
+      input.trigger === 'MANUAL' ? MANUAL_FLAG_PHASES : isProbe ? PROBE_FLAG_PHASES : ALARM_FLAG_PHASES;
     if (!TRAFFIC_PHASES.has(phase) && !flagPhases.has(phase)) {
       return { action: 'ignored', deployment: holder, detail: `deployment is in phase ${phase}` };
+    }
+    const green = current.sides?.green.targetGroupArn;
+    if (isProbe && input.probedTargetGroupArn !== green) {
+      return {
+        action: 'ignored',
+        deployment: holder,
+        detail: `the probe report is about ${input.probedTargetGroupArn}, which is not green (${green ?? 'no sides yet'})`,
+      };
     }
     // A target-group alarm counts only for green once green carries traffic; one that watches no side always counts.
     const watched = route?.targetGroupArn ?? null;

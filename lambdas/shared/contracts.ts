@@ -34,6 +34,8 @@ export const workflowSettingsSchema = z.strictObject({
   restorePollSeconds: z.int().positive(),
   restoreMaxPolls: z.int().positive(),
   scaleDownGreenAfterRollback: z.boolean(),
+  /** The post-promotion watch: the old side stays warm while the alarms and probes keep watching green. */
+  blueRetentionSeconds: z.int().positive(),
 });
 export type WorkflowSettings = z.output<typeof workflowSettingsSchema>;
 

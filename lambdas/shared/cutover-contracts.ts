@@ -70,6 +70,8 @@ export const rollbackTriggerSchema = z.enum([
   'HEALTH_CHECK_FAILED',
   /** The pipeline itself failed mid-cutover (a task that could not run): production is put back to be safe. */
   'PIPELINE_ERROR',
+  /** The prober found green no longer answering during a bake or the post-promotion watch. */
+  'GREEN_PROBE_FAILED',
 ]);
 export type RollbackTrigger = z.output<typeof rollbackTriggerSchema>;
 

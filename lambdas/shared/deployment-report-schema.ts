@@ -22,7 +22,7 @@ import {
 } from './cutover-contracts';
 import { releaseSchema } from './deployment-request';
 import { smokeReportSchema } from './smoke-suite';
-import { rollbackDryRunResultSchema } from './verification';
+import { monitoringCheckResultSchema, rollbackDryRunResultSchema } from './verification';
 
 /**
  * The deployment report, JSON (this schema; docs/deployment-report.schema.json is generated from it) and Markdown,
@@ -190,6 +190,8 @@ export const deploymentReportSchema = z.strictObject({
       ),
       smoke: z.strictObject({ preTraffic: smokeReportSchema.nullable(), production: smokeReportSchema.nullable() }),
       probes: probeSummarySchema.nullable(),
+      /** The monitoring check after 100 % (monitoring_setup); null when it did not run. */
+      monitoring: monitoringCheckResultSchema.nullable(),
       rollbackDryRun: rollbackDryRunSchema.nullable(),
       rollbackTimeline: z.array(timelineEntrySchema),
     })
@@ -256,11 +258,14 @@ export const deploymentReportInputSchema = z.strictObject({
   rollback: rollbackStateSchema.nullable(),
   smoke: z.strictObject({ preTraffic: smokeReportSchema.nullable(), production: smokeReportSchema.nullable() }),
   probes: probeSummarySchema.nullable(),
+  monitoring: monitoringCheckResultSchema.nullable().default(null),
   rollbackDryRun: rollbackDryRunSchema.nullable(),
   /** State transitions the execution used (its history); null when not counted. */
   stateTransitions: z.int().nonnegative().nullable(),
   nextStage: z.string().min(1),
   /** Promoted: until when the old side stays warm (the post-promotion watch). */
   standbyWarmUntil: z.string().nullable(),
+  /** Promoted: when the old side was scaled down at the end of the watch; null while it is still warm. */
+  standbyRetiredAt: z.string().nullable().default(null),
 });
 export type DeploymentReportInput = z.input<typeof deploymentReportInputSchema>;

@@ -210,6 +210,9 @@ function risks(input: ReportInput, verdicts: Verdicts): ReportRisk[] {
       `${probes.failedRounds} of ${probes.rounds} probe rounds failed without green being declared down.`,
     );
   }
+  for (const check of input.monitoring?.checks.filter((c) => !c.ok) ?? []) {
+    add('medium', 'risk', 'monitoring', `${check.kind} ${check.name}: ${check.evidence}`);
+  }
   for (const check of input.rollbackDryRun?.checks.filter((c) => !c.ok) ?? []) {
     add('high', 'risk', 'rollback dry-run', `${check.name}: ${check.evidence}`);
   }
@@ -218,6 +221,7 @@ function risks(input: ReportInput, verdicts: Verdicts): ReportRisk[] {
       add('high', 'open-item', 'smoke', 'The smoke suite did not run against production.');
     if (input.rollbackDryRun === null)
       add('medium', 'open-item', 'rollback dry-run', 'Rollback readiness was not verified.');
+    if (input.monitoring === null) add('medium', 'open-item', 'monitoring', 'Monitoring was not verified.');
   }
   const rollbackFigure = input.rollback?.weightEffective;
   if (input.rollback !== null && (rollbackFigure?.timeUntilWeightEffectiveSeconds ?? null) === null) {
@@ -260,10 +264,16 @@ function handoff(input: ReportInput, found: readonly ReportRisk[]): DeploymentRe
       release: input.release.version,
       taskDefinitionArn: input.green?.taskDefinitionArn ?? null,
     };
-    standby = { side: sides.live, warmUntil: input.standbyWarmUntil };
-    notes.push(
-      `Fast rollback: ${sides.live.serviceName} stays warm at 0 %${input.standbyWarmUntil ? ` until ${input.standbyWarmUntil}` : ''}; an alarm in that window rolls traffic back at once.`,
-    );
+    if (input.standbyRetiredAt === null) {
+      standby = { side: sides.live, warmUntil: input.standbyWarmUntil };
+      notes.push(
+        `Fast rollback: ${sides.live.serviceName} stays warm at 0 %${input.standbyWarmUntil ? ` until ${input.standbyWarmUntil}` : ''}; an alarm in that window rolls traffic back at once.`,
+      );
+    } else {
+      notes.push(
+        `${sides.live.serviceName} was scaled down at ${input.standbyRetiredAt}, after the post-promotion watch: a rollback now means deploying the previous release again.`,
+      );
+    }
   } else if (outcome === 'ROLLED_BACK' && sides !== null) {
     serving = { side: sides.live, release: `the release before ${input.release.version}`, taskDefinitionArn: null };
     standby = { side: sides.green, warmUntil: null };
@@ -344,6 +354,7 @@ export function buildDeploymentReport(raw: DeploymentReportInput, now: Date = ne
       verdicts,
       smoke: input.smoke,
       probes: input.probes,
+      monitoring: input.monitoring,
       rollbackDryRun: input.rollbackDryRun,
       rollbackTimeline: rollback?.timeline ?? [],
     },

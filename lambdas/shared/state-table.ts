@@ -10,3 +10,10 @@ export const LOCK_SORT_KEY = 'LOCK';
 export function lockKeyFor(listenerArn: string): string {
   return `LOCK#${listenerArn}`;
 }
+
+/**
+ * Partition-key prefix of the probe ledgers (`pk = PROBES#<deployment>`, `sk = PROBES`): their own partitions, so that
+ * the prober's writes can be granted without any write to the lock's partition.
+ */
+export const PROBE_LEDGER_PK_PREFIX = 'PROBES#';
+export const PROBE_LEDGER_SORT_KEY = 'PROBES';

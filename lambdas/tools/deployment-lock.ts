@@ -19,6 +19,8 @@ export const lockPhaseSchema = z.enum([
   'MIGRATION',
   'CUTOVER',
   'PROMOTED',
+  /** After the post-promotion watch: the old side is being scaled down, alarms are no longer acted on. */
+  'RETIRING',
   'ROLLING_BACK',
 ]);
 export type LockPhase = z.output<typeof lockPhaseSchema>;

@@ -39,6 +39,11 @@ export class BlueGreenOrchestratorAgent extends AgentFunction {
     });
     const arns = new ApplicationArns(config.where);
     for (const statement of [
+      // Phase changes and confirmed shifts, on the crew's bus only.
+      new iam.PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [arns.arn('events', `event-bus/${config.eventBusName}`)],
+      }),
       // resolveSides reads the rules too (no rule may forward to green); shifts read target health.
       ...listenerStatements(config.listenerArn, ['DescribeListeners', 'DescribeRules', 'DescribeTargetHealth']),
       ...ecsStatements(arns, config),
@@ -103,6 +108,7 @@ function orchestratorConfigFor(props: BlueGreenOrchestratorAgentProps): Orchestr
     ),
     tableName: props.table.tableName,
     lockKey: config.lockKey,
+    eventBusName: config.eventBusName,
   };
 }
 

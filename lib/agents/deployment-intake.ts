@@ -62,6 +62,7 @@ export function intakeConfigFor(config: ResolvedCrewConfig, executionTimeoutSeco
       restoreMaxPolls:
         pollsWithin(config.databaseRestoreTimeoutSeconds, RESTORE_POLL_SECONDS) + RESTORE_SWAP_RESERVE_POLLS,
       scaleDownGreenAfterRollback: config.scaleDownGreenAfterRollback,
+      blueRetentionSeconds: config.blueRetentionSeconds,
     },
   };
 }

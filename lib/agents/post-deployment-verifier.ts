@@ -1,26 +1,34 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack, Tokenization, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Construct } from 'constructs';
 import {
   POST_DEPLOYMENT_VERIFIER_CONFIG,
   type PostDeploymentVerifierConfigInput,
 } from '../../lambdas/shared/config/post-deployment-verifier';
+import { PROBE_METRIC } from '../../lambdas/shared/probe-metrics';
 import { snapshotPrefixFor } from '../../lambdas/shared/rds-names';
+import { PROBE_LEDGER_PK_PREFIX } from '../../lambdas/shared/state-table';
 import { AgentFunction } from '../agent-function';
+import type { ChairmanNotifications } from '../chairman-notifications';
 import type { ResolvedCrewConfig, ResolvedPostDeployment } from '../config/resolve-config';
-import { ROLLBACK_VERIFY_SECONDS } from '../config/time-budget';
+import { ROLLBACK_VERIFY_SECONDS, VERIFIER_TIMEOUT_SECONDS } from '../config/time-budget';
 import type { CutoverAlarms } from '../cutover-alarms';
 import { ApplicationArns } from '../iam/application-arns';
 import { acknowledgeReadOnlyWildcards, listenerStatements, lockItems, tableStatement } from '../iam/shared-statements';
+import { REPORT_KEY_PREFIX, type ReportBucket } from '../report-bucket';
+import { WatchedDeadLetterQueue } from '../watched-dead-letter-queue';
 
-/** Lambda's longest timeout. */
-const MAX_TIMEOUT_SECONDS = 900;
+/** Lambda's retries of a failed probe invocation: a retry probes only what is left of its window. */
+const PROBE_RETRY_ATTEMPTS = 2;
 /** Besides the suite: secrets, the monitoring check's and the dry run's calls, a re-asserted rollback. */
 const NON_SUITE_SECONDS = 120;
 /**
  * Lambda allows 4 KB of environment variables per function (names and values); the logger's take some, and the
- * tokens in here (table name, role ARN) resolve to longer strings than their placeholders.
+ * tokens in here (table, bucket and function names, role and key ARNs) resolve to longer strings than their
+ * placeholders.
  */
 const MAX_CONFIG_CHARACTERS = 3_500;
 
@@ -47,20 +55,42 @@ export interface PostDeploymentVerifierAgentProps {
    * @default - every action on `*`
    */
   readonly coordinatorRollbackResources?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The alarm listener the prober reports "green is down" to. Only its name goes into the configuration: the invoke
+   * grant is the listener's own (`RollbackTriggerAgent.allowProbeReports`).
+   */
+  readonly rollbackTrigger: lambda.IFunction;
+  /** Where the deployment report is written (`reports/*`). */
+  readonly reports: ReportBucket;
+  /** The deployment dashboard's console URL, linked from the report. */
+  readonly dashboardUrl: string;
+  /** The Chairman's topic: told when a prober invocation fails after Lambda's retries. */
+  readonly notifications: ChairmanNotifications;
 }
 
 /**
- * PostDeploymentVerifier: the smoke suite against green (test listener) and production, the monitoring check, and
- * the rollback dry run (which re-applies the listener's current default action, and restores live again when a
- * rollback may have been overwritten by that).
+ * PostDeploymentVerifier: the smoke suite against green (test listener) and production, the prober (green's probe
+ * steps every few seconds during each bake and the post-promotion watch, reported to the alarm listener), the
+ * monitoring check, the rollback dry run (which re-applies the listener's current default action, and restores live
+ * again when a rollback may have been overwritten by that), and the deployment report.
  */
 export class PostDeploymentVerifierAgent extends AgentFunction {
+  /** PutMetricData in the probe namespace and the self-invocation: apart from the default policy (no cycle). */
+  readonly probePolicy: iam.Policy;
+  /** The network interfaces of the VPC placement; undefined outside a VPC. */
+  readonly networkInterfacePolicy: iam.Policy | undefined;
+  /** Probe invocations (asynchronous) that failed after Lambda's retries. */
+  readonly failedProbes: WatchedDeadLetterQueue;
+
   constructor(scope: Construct, id: string, props: PostDeploymentVerifierAgentProps) {
     const { config, postDeployment } = props;
-    const timeoutSeconds = Math.min(
-      MAX_TIMEOUT_SECONDS,
-      Math.max(60, Math.ceil(postDeployment.suiteWorstCaseSeconds) + NON_SUITE_SECONDS),
-    );
+    // The prober runs up to ~14 minutes per invocation: the timeout is Lambda's longest, and one run holds the suite.
+    if (postDeployment.suiteWorstCaseSeconds + NON_SUITE_SECONDS > VERIFIER_TIMEOUT_SECONDS) {
+      throw new Error(
+        `postDeployment.smokeSuite: ${postDeployment.suiteWorstCaseSeconds} s of steps and ${NON_SUITE_SECONDS} s ` +
+          `for the checks do not fit in the verifier's ${VERIFIER_TIMEOUT_SECONDS} s`,
+      );
+    }
     const environment = POST_DEPLOYMENT_VERIFIER_CONFIG.environment(verifierConfigFor(props));
     const size = Object.entries(environment).reduce((sum, [name, value]) => sum + name.length + value.length, 0);
     if (size > MAX_CONFIG_CHARACTERS) {
@@ -74,8 +104,10 @@ export class PostDeploymentVerifierAgent extends AgentFunction {
       agent: 'post-deployment-verifier',
       description: 'DeploymentCrew PostDeploymentVerifier: smoke suites, monitoring check, rollback dry run',
       environment,
-      timeout: Duration.seconds(timeoutSeconds),
-      invokedSynchronouslyBy: 'Step Functions',
+      timeout: Duration.seconds(VERIFIER_TIMEOUT_SECONDS),
+      vpc: postDeployment.vpc?.vpc,
+      vpcSubnets: postDeployment.vpc?.subnets,
+      securityGroups: postDeployment.vpc?.securityGroups,
     });
     const arns = new ApplicationArns(config.where);
     const snapshots = snapshotArns(arns, config, snapshotPrefixFor(Stack.of(scope).stackName));
@@ -118,6 +150,8 @@ export class PostDeploymentVerifierAgent extends AgentFunction {
           ]),
       ...secretsKeyStatements(postDeployment.secretsKmsKeyArns),
       tableStatement(props.table, lockItems(config.lockKey), 'GetItem'),
+      // The probe ledger: its own partitions (PROBES#<deployment>), never the lock's.
+      tableStatement(props.table, { partitionKeyPrefix: PROBE_LEDGER_PK_PREFIX }, 'GetItem', 'UpdateItem'),
     ]) {
       this.role.addToPolicy(statement);
     }
@@ -136,7 +170,137 @@ export class PostDeploymentVerifierAgent extends AgentFunction {
           '`log-group:<name>:log-stream:`, which only the `:*` form matches.',
       })),
     );
+    props.reports.grantWriteReports(this.function);
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(props.reports.bucket)}.Arn>/${REPORT_KEY_PREFIX}*]`,
+      reason:
+        `s3:PutObject under ${REPORT_KEY_PREFIX} of the crew's report bucket only: a report's key names its ` +
+        'deployment (reports/<deployment>/report.json|md), known only at run time.',
+    });
+    this.probePolicy = probePolicy(this, this.function, this.role);
+    this.networkInterfacePolicy =
+      postDeployment.vpc === null ? undefined : networkInterfacePolicy(this, this.function, this.role, arns);
+    // The probe action is invoked asynchronously (per bake, for the post-promotion watch, and by itself to continue):
+    // one that still fails after Lambda's retries leaves green unprobed for the rest of its window.
+    this.failedProbes = new WatchedDeadLetterQueue(this, 'FailedProbes', {
+      alarmNameSuffix: 'prober-failed-invocations',
+      description:
+        "a prober invocation failed after Lambda's retries: green is not probed for the rest of that window (the " +
+        'alarms still watch it). Check the verifier function logs, then read and delete the messages of the queue.',
+      notifications: props.notifications,
+    });
+    this.function.configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(this.failedProbes.queue),
+      retryAttempts: PROBE_RETRY_ATTEMPTS,
+    });
+    // Also the function's dead-letter queue (on the L1: AgentFunction owns the props), as the alarm listener does:
+    // the failed request as is, ready to replay, besides its invocation record.
+    (this.function.node.defaultChild as lambda.CfnFunction).deadLetterConfig = {
+      targetArn: this.failedProbes.queue.queueArn,
+    };
   }
+}
+
+/**
+ * The prober's own grants, apart from the role's default policy: PutMetricData (no resource-level permission) in the
+ * probe namespace only, and re-invoking this function for a window longer than one invocation. The function depends
+ * on its role's default policy, so its own ARN there would be a cycle; this policy depends on the function instead.
+ */
+function probePolicy(scope: Construct, fn: lambda.IFunction, role: iam.IRole): iam.Policy {
+  const policy = new iam.Policy(scope, 'ProbePolicy', {
+    roles: [role],
+    statements: [
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': PROBE_METRIC.namespace } },
+      }),
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }),
+    ],
+  });
+  Validations.of(policy).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'cloudwatch:PutMetricData supports no resource-level permissions; the condition cloudwatch:namespace = ' +
+      `${PROBE_METRIC.namespace} limits it to the probe metrics.`,
+  });
+  return policy;
+}
+
+/**
+ * What Lambda needs from the role to attach the function to its VPC: network interfaces in exactly its subnets and
+ * security groups. Attached before the function is created (Lambda checks them then), and read from the function's
+ * own VpcConfig so that it names the subnets Lambda was given.
+ */
+function networkInterfacePolicy(
+  scope: Construct,
+  fn: lambda.Function,
+  role: iam.IRole,
+  arns: ApplicationArns,
+): iam.Policy {
+  const cfnFunction = fn.node.defaultChild as lambda.CfnFunction;
+  const vpcConfig = cfnFunction.vpcConfig;
+  if (vpcConfig === undefined || Tokenization.isResolvable(vpcConfig)) {
+    throw new Error('postDeployment.vpc: the verifier function has no VPC configuration to grant');
+  }
+  const networkInterfaces = arns.arn('ec2', 'network-interface/*');
+  const policy = new iam.Policy(scope, 'NetworkInterfacePolicy', {
+    roles: [role],
+    statements: [
+      new iam.PolicyStatement({
+        actions: ['ec2:CreateNetworkInterface'],
+        resources: [
+          networkInterfaces,
+          ...(vpcConfig.subnetIds ?? []).map((id) => arns.arn('ec2', `subnet/${id}`)),
+          ...(vpcConfig.securityGroupIds ?? []).map((id) => arns.arn('ec2', `security-group/${id}`)),
+        ],
+      }),
+      new iam.PolicyStatement({
+        actions: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        resources: [networkInterfaces],
+      }),
+      new iam.PolicyStatement({ actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], resources: ['*'] }),
+    ],
+  });
+  cfnFunction.addDependency(policy.node.defaultChild as iam.CfnPolicy);
+  Validations.of(policy).acknowledge(
+    {
+      id: `AwsSolutions-IAM5[Resource::${networkInterfaces}]`,
+      reason:
+        "Lambda's own network interfaces for the function's VPC access: their IDs exist only once Lambda creates " +
+        'them; creating one is also scoped to the configured subnets and security groups.',
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets (read-only) support no resource-level permissions.',
+    },
+  );
+  return policy;
+}
+
+/** The logical ID a construct's resource gets: cdk-nag names resources by it, and acknowledgements take no tokens. */
+function logicalIdOf(construct: Construct): string {
+  const stack = Stack.of(construct);
+  const id: unknown = stack.resolve(stack.getLogicalId(construct.node.defaultChild as CfnElement));
+  if (typeof id !== 'string') throw new Error(`${construct.node.path} has no logical ID`);
+  return id;
+}
+
+/**
+ * The simulation's resources as the verifier's configuration carries them: `*` is left out (an action not listed is
+ * simulated on `*`), and actions with the same resources share one comma-separated key.
+ */
+export function compactResources(byAction: Readonly<Record<string, readonly string[]>>): Record<string, string[]> {
+  const byList = new Map<string, { actions: string[]; resources: string[] }>();
+  for (const [action, resources] of Object.entries(byAction)) {
+    if (resources.length === 1 && resources[0] === '*') continue;
+    const key = JSON.stringify(resources);
+    const group = byList.get(key) ?? { actions: [], resources: [...resources] };
+    group.actions.push(action);
+    byList.set(key, group);
+  }
+  return Object.fromEntries([...byList.values()].map((group) => [group.actions.join(','), group.resources]));
 }
 
 /** kms:Decrypt on the secrets' keys, only when Secrets Manager calls KMS for the verifier (one statement per region). */
@@ -189,12 +353,20 @@ function verifierConfigFor(props: PostDeploymentVerifierAgentProps): PostDeploym
       clusterName: config.ecs.clusterName,
       coordinatorRoleArn: props.coordinatorRole.roleArn,
       rollbackActions: [...props.coordinatorRollbackActions],
-      rollbackResources: Object.fromEntries(
-        Object.entries(props.coordinatorRollbackResources ?? {}).map(([action, resources]) => [action, [...resources]]),
-      ),
+      rollbackResources: compactResources(props.coordinatorRollbackResources ?? {}),
       minHealthyTargets: postDeployment.minHealthyTargets,
       expectedDesiredCount: postDeployment.expectedDesiredCount,
       rollbackVerifySeconds: ROLLBACK_VERIFY_SECONDS,
+    },
+    probe: {
+      intervalMs: postDeployment.probes.intervalMs,
+      rule: { ...postDeployment.probes.rule },
+      rollbackTriggerFunctionName: props.rollbackTrigger.functionName,
+    },
+    report: {
+      ...props.reports.storeSettings,
+      region: config.where.region,
+      dashboards: [{ name: props.dashboardName, url: props.dashboardUrl }],
     },
     listenerArn: config.listenerArn,
     tableName: props.table.tableName,

@@ -35,6 +35,15 @@ export interface RollbackCoordinatorAgentProps {
  * groups a restore re-uses.
  */
 export class RollbackCoordinatorAgent extends AgentFunction {
+  /**
+   * The IAM actions a traffic rollback and a database rollback take with this role, exactly as granted: what the
+   * PostDeploymentVerifier's dry run simulates (SimulatePrincipalPolicy). The lock and the events are left out: the
+   * crew's own table and bus, not the application's resources a rollback must be able to change.
+   */
+  readonly rollbackActions: readonly string[];
+  /** Per action in rollbackActions, the resources it is granted on (`*` where it supports no resource-level ones). */
+  readonly rollbackResources: Readonly<Record<string, readonly string[]>>;
+
   constructor(scope: Construct, id: string, props: RollbackCoordinatorAgentProps) {
     const { config } = props;
     super(scope, id, {
@@ -49,19 +58,33 @@ export class RollbackCoordinatorAgent extends AgentFunction {
     });
     const arns = new ApplicationArns(config.where);
     const snapshotPrefix = snapshotPrefixFor(Stack.of(scope).stackName);
-    for (const statement of [
-      // Restores and confirms the listener, and checks the live side's targets.
+    const trafficRollback = [
+      // Restores and confirms the listener, and checks the live side's targets and errors.
       ...listenerStatements(config.listenerArn, ['DescribeListeners', 'DescribeTargetHealth']),
       new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+    ];
+    const databaseRollback = [
       // The fence group's VPC and ingress rules, checked before a restore (no resource-level permission exists).
       new iam.PolicyStatement({ actions: ['ec2:DescribeSecurityGroups'], resources: ['*'] }),
       ...restoreStatements(arns, config, snapshotPrefix),
       // Who manages the snapshot's key (aws/rds or a customer key): read-only, on the account's keys in the region.
       new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [arns.arn('kms', 'key/*')] }),
+    ];
+    for (const statement of [
+      ...trafficRollback,
+      ...databaseRollback,
       tableStatement(props.table, lockItems(config.lockKey), 'GetItem', 'UpdateItem'),
+      // The rollback's events, on the crew's bus only.
+      new iam.PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [arns.arn('events', `event-bus/${config.eventBusName}`)],
+      }),
     ]) {
       this.role.addToPolicy(statement);
     }
+    const rollback = grantsOf([...trafficRollback, ...databaseRollback]);
+    this.rollbackActions = Object.freeze(Object.keys(rollback));
+    this.rollbackResources = Object.freeze(rollback);
     acknowledgeReadOnlyWildcards(
       this.role,
       'elasticloadbalancing:DescribeListeners/DescribeTargetHealth, cloudwatch:GetMetricData, ec2:DescribeSecurityGroups',
@@ -83,6 +106,19 @@ export class RollbackCoordinatorAgent extends AgentFunction {
       })),
     );
   }
+}
+
+/** Action → the resources the statements grant it on, in grant order; the conditions stay with the role's policy. */
+function grantsOf(statements: readonly iam.PolicyStatement[]): Record<string, readonly string[]> {
+  const grants = new Map<string, Set<string>>();
+  for (const statement of statements) {
+    for (const action of statement.actions) {
+      const resources = grants.get(action) ?? new Set<string>();
+      for (const resource of statement.resources) resources.add(resource);
+      grants.set(action, resources);
+    }
+  }
+  return Object.fromEntries([...grants].map(([action, resources]) => [action, Object.freeze([...resources])]));
 }
 
 function coordinatorConfigFor(props: RollbackCoordinatorAgentProps, snapshotPrefix: string): CoordinatorConfig {
@@ -115,6 +151,7 @@ function coordinatorConfigFor(props: RollbackCoordinatorAgentProps, snapshotPref
     tableName: props.table.tableName,
     lockKey: config.lockKey,
     region: config.where.region,
+    eventBusName: config.eventBusName,
   };
 }
 

@@ -49,9 +49,11 @@ export const ALARM_LISTENER_RETRY_ATTEMPTS = 2;
 export const ALARM_LISTENER_MAX_EVENT_AGE = Duration.hours(1);
 
 /**
- * The fast path of a rollback: an alarm entering ALARM (EventBridge) or the Chairman's override (an AWS_IAM function
- * URL, for the configured approvers only) claims the rollback on the lock, puts the listener back to 100 % live at once and ends the bake. An alarm
- * event that still fails after Lambda's retries goes to an encrypted queue whose alarm notifies the Chairman.
+ * The fast path of a rollback: an alarm entering ALARM (EventBridge), a probe failure report (direct invocation by
+ * the prober's role) or the Chairman's override (an AWS_IAM function URL, for the configured approvers only) claims
+ * the rollback on the lock, puts the listener back to 100 % live at once and ends the bake, during the canary and
+ * during the post-promotion watch. An alarm event that still fails after Lambda's retries goes to an encrypted queue
+ * whose alarm notifies the Chairman.
  */
 export class RollbackTriggerAgent extends AgentFunction {
   readonly url: lambda.FunctionUrl;
@@ -78,7 +80,8 @@ export class RollbackTriggerAgent extends AgentFunction {
       memorySize: 512,
     });
     this.url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
-    // Approvers may override through the URL only; the one direct invoker is the alarm rule (EventBridge).
+    // Approvers may override through the URL only; the direct invokers are the alarm rule (EventBridge) and the
+    // prober (allowProbeReports).
     grantUrlToApprovers(this.url, config.approvers);
 
     this.failedInvocations = new WatchedDeadLetterQueue(this, 'FailedInvocations', {
@@ -114,6 +117,20 @@ export class RollbackTriggerAgent extends AgentFunction {
       this.role,
       'elasticloadbalancing:DescribeListeners, cloudwatch:DescribeAlarms (composite alarms need *)',
     );
+  }
+
+  /**
+   * lambda:InvokeFunction on this function only, for the prober (the PostDeploymentVerifier's role) to report that
+   * green stopped answering. A direct invocation carries no checked identity beyond this grant; a forged report can
+   * only roll the deployment in progress back, the safe direction (see lambdas/rollback-trigger/probe.ts). The
+   * unqualified ARN only (not grantInvoke's `function:*` too): the prober never invokes a version or an alias.
+   */
+  allowProbeReports(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['lambda:InvokeFunction'],
+      resourceArns: [this.function.functionArn],
+    });
   }
 
   /**

@@ -39,7 +39,8 @@ export function loopBoundsFor(config: ResolvedCrewConfig): Readonly<Record<strin
       `lower migration.timeout (the migration is polled every ${MIGRATION_POLL_SECONDS} s)`,
     ),
     ShiftTraffic: bound('canary step loop', 'shifts', config.canarySteps.length, 'use fewer canary.steps'),
-    BakeStep: bound(
+    // RouteVerdict "rebake" → StartBakeProbes → BakeStep: a new prober and a new bake at the same weight.
+    StartBakeProbes: bound(
       'canary bake loop',
       'bakes',
       1 + config.inconclusiveAllowance,

@@ -7,55 +7,26 @@ import {
   METRICS_MAX_WAIT_MIN_SECONDS,
 } from '../../lambdas/shared/config/blue-green-orchestrator';
 import type { DatabaseConfig } from '../../lambdas/shared/config/database';
-import type { OnMissingMonitoring } from '../../lambdas/shared/config/post-deployment-verifier';
 import { type HealthChecksConfig, worstCaseHealthCheckMs } from '../../lambdas/shared/config/pre-deployment-validator';
 import { type CanaryThresholds, canaryThresholdsSchema } from '../../lambdas/shared/cutover-contracts';
 import { APPROVAL_TIMEOUT_BOUNDS, BAKE_TIME_BOUNDS } from '../../lambdas/shared/deployment-request';
-import { type SmokeStepInput, type SmokeSuite, smokeSuiteSchema } from '../../lambdas/shared/smoke-suite';
 import { lockKeyFor } from '../../lambdas/shared/state-table';
-import { describeZodError } from '../../lambdas/shared/validation';
-import { MIN_LOGS_WINDOW_MINUTES } from '../../lambdas/shared/verification';
-import type {
-  DatabaseRestoreResources,
-  DeploymentCrewProps,
-  EcsApplication,
-  PostDeploymentSettings,
-} from '../deployment-crew-props';
+import type { DatabaseRestoreResources, DeploymentCrewProps, EcsApplication } from '../deployment-crew-props';
+import { type ResolvedPostDeployment, resolvePostDeployment } from './post-deployment';
+
+export {
+  type ResolvedPostDeployment,
+  type ResolvedProbes,
+  resolvePostDeployment,
+  SMOKE_SUITE_BUDGET_SECONDS,
+} from './post-deployment';
 
 /** The validator function has 90 s (its tasks 100 s): health checks get 75 s of it. */
 export const VALIDATOR_HEALTH_BUDGET_SECONDS = 75;
 /** Bakes one canary can run (steps × (1 + inconclusive allowance)): bounds the history carried in the state. */
 export const MAX_BAKES = 30;
-
-/**
- * The PostDeploymentVerifier runs the suite's steps one after the other within its 900 s: every step's latency
- * ceiling added up may take this much, the rest is for the secrets, the monitoring check and the dry run.
- */
-export const SMOKE_SUITE_BUDGET_SECONDS = 780;
-
-/** A secret's complete ARN, with the six characters Secrets Manager appends (a policy on a partial ARN never matches). */
-const FULL_SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
-
-/** `postDeployment` with its defaults applied and the suite parsed. */
-export interface ResolvedPostDeployment {
-  readonly suite: SmokeSuite;
-  /** The suite as written in the props, checked: what the function's environment carries (defaults cost bytes). */
-  readonly suiteInput: readonly SmokeStepInput[];
-  readonly productionUrl: string;
-  readonly testListenerUrl: string | null;
-  readonly greenHeaders: Readonly<Record<string, string>>;
-  readonly logGroupNames: readonly string[];
-  readonly logsRecentWithinMinutes: number;
-  readonly onMissingMonitoring: OnMissingMonitoring;
-  readonly minHealthyTargets: number;
-  readonly expectedDesiredCount: number;
-  /** Every secret the suite's headers name, once: the verifier may read exactly these. */
-  readonly secretArns: readonly string[];
-  /** The customer-managed keys of those secrets: the verifier may decrypt with them through Secrets Manager. */
-  readonly secretsKmsKeyArns: readonly string[];
-  /** The suite's steps' latency ceilings added up: the longest a run can take. */
-  readonly suiteWorstCaseSeconds: number;
-}
+/** The post-promotion watch: over 0, at most a day (the old side's tasks cost money while they stay warm). */
+export const BLUE_RETENTION_MAX_SECONDS = 24 * 3600;
 
 /** The props with every default applied and every rule checked: what the agents' constructs are built from. */
 export interface ResolvedCrewConfig {
@@ -92,8 +63,9 @@ export interface ResolvedCrewConfig {
   readonly scaleDownGreenAfterRollback: boolean;
   /** IAM role and user ARNs that may answer approvals and override, all in the listener's account. */
   readonly approvers: readonly string[];
-  /** Null without `postDeployment`: no post-deployment verification. */
-  readonly postDeployment: ResolvedPostDeployment | null;
+  readonly postDeployment: ResolvedPostDeployment;
+  /** The post-promotion watch: the old side stays warm and the alarms and probes keep watching this long. */
+  readonly blueRetentionSeconds: number;
 }
 
 /** Checks the props before anything is synthesized: a wrong value is a synth error naming the prop. */
@@ -187,89 +159,18 @@ export function resolveConfig(props: DeploymentCrewProps): ResolvedCrewConfig {
     autoDatabaseRollback: props.autoDatabaseRollback ?? false,
     scaleDownGreenAfterRollback: props.scaleDownGreenAfterRollback ?? false,
     approvers: [...props.approvers],
-    postDeployment: props.postDeployment === undefined ? null : resolvePostDeployment(props.postDeployment),
+    postDeployment: resolvePostDeployment(props.postDeployment),
+    blueRetentionSeconds: resolveBlueRetention(props.blueRetention),
   };
 }
 
-/** Checks `postDeployment` at synth: the suite against smokeSuiteSchema, the URLs, secret ARNs and bounds. */
-export function resolvePostDeployment(settings: PostDeploymentSettings): ResolvedPostDeployment {
-  const parsed = smokeSuiteSchema.safeParse(settings.smokeSuite);
-  if (!parsed.success) throw new Error(`postDeployment.smokeSuite: ${describeZodError(parsed.error)}`);
-  const suite = parsed.data;
-  checkHttpUrl('postDeployment.productionUrl', settings.productionUrl);
-  if (settings.testListenerUrl !== undefined) checkHttpUrl('postDeployment.testListenerUrl', settings.testListenerUrl);
-  const secretArns = [
-    ...new Set(suite.flatMap((step) => Object.values(step.secretHeaders).map((secret) => secret.secretArn))),
-  ];
-  for (const arn of secretArns) {
-    if (!FULL_SECRET_ARN.test(arn)) {
-      throw new Error(
-        `postDeployment.smokeSuite: ${arn} is not a complete Secrets Manager secret ARN ` +
-          '(arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>); the verifier is allowed ' +
-          'exactly the ARNs named, and a partial ARN matches no secret',
-      );
-    }
+function resolveBlueRetention(blueRetention: Duration | undefined): number {
+  // Fractions kept, so that the error names the prop (Duration's own would not).
+  const seconds = (blueRetention ?? Duration.minutes(60)).toSeconds({ integral: false });
+  if (!Number.isInteger(seconds) || seconds <= 0 || seconds > BLUE_RETENTION_MAX_SECONDS) {
+    throw new Error(`blueRetention: whole seconds, more than 0 and at most ${BLUE_RETENTION_MAX_SECONDS} (24 h)`);
   }
-  const suiteWorstCaseSeconds = suite.reduce((sum, step) => sum + step.maxLatencyMs, 0) / 1000;
-  if (suiteWorstCaseSeconds > SMOKE_SUITE_BUDGET_SECONDS) {
-    throw new Error(
-      `postDeployment.smokeSuite: the steps' maxLatencyMs add up to ${suiteWorstCaseSeconds} s; keep them under ` +
-        `${SMOKE_SUITE_BUDGET_SECONDS} s (one function run, 900 s, runs the whole suite)`,
-    );
-  }
-  const logsRecentWithinMinutes = (settings.logsRecentWithin?.toSeconds() ?? MIN_LOGS_WINDOW_MINUTES * 60) / 60;
-  if (!Number.isInteger(logsRecentWithinMinutes) || logsRecentWithinMinutes < MIN_LOGS_WINDOW_MINUTES) {
-    throw new Error(
-      `postDeployment.logsRecentWithin: whole minutes, at least ${MIN_LOGS_WINDOW_MINUTES} (CloudWatch Logs updates a ` +
-        "stream's last event time late)",
-    );
-  }
-  const minHealthyTargets = settings.minHealthyTargets ?? 1;
-  const expectedDesiredCount = settings.expectedDesiredCount ?? 1;
-  for (const [prop, value] of [
-    ['minHealthyTargets', minHealthyTargets],
-    ['expectedDesiredCount', expectedDesiredCount],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`postDeployment.${prop}: a whole number, 1 or more`);
-  }
-  const secretsKmsKeyArns = [...new Set(settings.secretsKmsKeyArns ?? [])];
-  const notKeys = secretsKmsKeyArns.filter(
-    (arn) => !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(arn),
-  );
-  if (notKeys.length > 0) {
-    throw new Error(
-      `postDeployment.secretsKmsKeyArns: not a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>) in [${notKeys}]`,
-    );
-  }
-  const logGroupNames = [...(settings.logGroupNames ?? [])];
-  if (logGroupNames.some((name) => !/^[A-Za-z0-9_\-/.#]{1,512}$/.test(name))) {
-    throw new Error(`postDeployment.logGroupNames: not a log group name in [${logGroupNames}]`);
-  }
-  return {
-    suite,
-    suiteInput: structuredClone([...settings.smokeSuite]),
-    productionUrl: settings.productionUrl,
-    testListenerUrl: settings.testListenerUrl ?? null,
-    greenHeaders: { ...settings.greenHeaders },
-    logGroupNames,
-    logsRecentWithinMinutes,
-    onMissingMonitoring: settings.onMissingMonitoring ?? 'fail',
-    minHealthyTargets,
-    expectedDesiredCount,
-    secretArns,
-    secretsKmsKeyArns,
-    suiteWorstCaseSeconds,
-  };
-}
-
-function checkHttpUrl(prop: string, url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`${prop}: ${url} is not a URL`);
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error(`${prop}: ${url} is not http(s)`);
+  return seconds;
 }
 
 /** Approvers: IAM roles or users of the stack's (the listener's) account and partition, each once. */

@@ -14,6 +14,13 @@ export const GREEN_POLL_SECONDS = 30;
 export const MIGRATION_POLL_SECONDS = 30;
 export const RESTORE_POLL_SECONDS = 60;
 export const ROLLBACK_VERIFY_SECONDS = 120;
+/**
+ * The PostDeploymentVerifier's Lambda timeout: the prober runs up to about 14 minutes per invocation (it re-invokes
+ * itself for longer bakes and the post-promotion watch), and one run holds the whole smoke suite.
+ */
+export const VERIFIER_TIMEOUT_SECONDS = 900;
+/** The verifier's runs outside the bakes: the pre-traffic suite, and the production suite with its checks. */
+const VERIFIER_RUNS = 2;
 /** Headroom for the tasks between the long waits (Lambda calls, short Waits). */
 const PIPELINE_OVERHEAD_SECONDS = 3600;
 
@@ -22,14 +29,9 @@ export function pollsWithin(timeoutSeconds: number, pollSeconds: number): number
   return Math.max(1, Math.ceil(timeoutSeconds / pollSeconds));
 }
 
-/**
- * The longest an execution can take with this configuration must fit in the state machine's TimeoutSeconds (the
- * ASL's single source) and so in the lock's TTL: an execution timed out mid-cutover would leave production half
- * shifted.
- */
-export function checkTimeBudget(config: ResolvedCrewConfig, executionTimeoutSeconds: number): void {
-  const hours = (value: number) => `${(value / 3600).toFixed(1)} h`;
-  const worstCase =
+/** The longest an execution can take with this configuration, every wait at its bound. */
+export function longestExecutionSeconds(config: ResolvedCrewConfig): number {
+  return (
     APPROVAL_TIMEOUT_BOUNDS.maxSeconds +
     config.snapshotMaxPolls * config.snapshotPollSeconds +
     config.greenReadyTimeoutSeconds +
@@ -37,15 +39,29 @@ export function checkTimeBudget(config: ResolvedCrewConfig, executionTimeoutSeco
     config.canarySteps.length *
       (1 + config.inconclusiveAllowance) *
       (BAKE_TIME_BOUNDS.maxSeconds + config.metricsMaxWaitSeconds + 2 * METRICS_RETRY_MIN_SECONDS) +
+    VERIFIER_RUNS * VERIFIER_TIMEOUT_SECONDS +
+    // The execution stays open through the post-promotion watch, where a rollback is still a traffic switch.
+    config.blueRetentionSeconds +
     config.databaseRollbackApprovalTimeoutSeconds +
     config.databaseRestoreTimeoutSeconds +
     RESTORE_SWAP_RESERVE_POLLS * RESTORE_POLL_SECONDS +
-    PIPELINE_OVERHEAD_SECONDS;
+    PIPELINE_OVERHEAD_SECONDS
+  );
+}
+
+/**
+ * The longest an execution can take with this configuration must fit in the state machine's TimeoutSeconds (the
+ * ASL's single source) and so in the lock's TTL (TimeoutSeconds plus a margin): an execution timed out mid-cutover
+ * would leave production half shifted, and one timed out in the watch would leave the old side warm.
+ */
+export function checkTimeBudget(config: ResolvedCrewConfig, executionTimeoutSeconds: number): void {
+  const hours = (value: number) => `${(value / 3600).toFixed(1)} h`;
+  const worstCase = longestExecutionSeconds(config);
   if (worstCase > executionTimeoutSeconds) {
     throw new Error(
       `the longest possible deployment (${hours(worstCase)}: approval, backup, green, migration, every bake at its ` +
-        `maximum, database rollback) exceeds the state machine's limit of ${hours(executionTimeoutSeconds)}; ` +
-        'shorten the timeouts or the canary',
+        "maximum, smoke suites, post-promotion watch, database rollback) exceeds the state machine's limit of " +
+        `${hours(executionTimeoutSeconds)}; shorten the timeouts, the canary or blueRetention`,
     );
   }
 }

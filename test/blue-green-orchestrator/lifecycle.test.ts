@@ -8,7 +8,7 @@ useLocalDynamo();
 describe('orchestrator: resolveSides', () => {
   it('resolves the configured pair and records the sides, PROVISIONING and weight 0 in the lock', async () => {
     // Prepare
-    const { handle, deployment, lock, router } = await world();
+    const { handle, deployment, lock, router, events } = await world();
 
     // Act
     const result = await handle({ action: 'resolveSides', deployment });
@@ -16,6 +16,18 @@ describe('orchestrator: resolveSides', () => {
     // Assess
     expect(result).toEqual(SIDES);
     expect(router.calls).toEqual(['resolveSides shop-blue,shop-green']);
+    expect(events).toEqual([
+      {
+        type: 'Deployment Phase Changed',
+        detail: {
+          deployment: deployment.name,
+          at: NOW.toISOString(),
+          schemaVersion: 1,
+          phase: 'PROVISIONING',
+          previousPhase: null,
+        },
+      },
+    ]);
     expect(await lock.read()).toMatchObject({ phase: 'PROVISIONING', sides: SIDES, greenWeight: 0 });
   });
 });
@@ -65,7 +77,7 @@ describe('orchestrator: scaleDownGreen and confirmPromotion', () => {
 
   it('confirms 100 % on green and records PROMOTED', async () => {
     // Prepare
-    const { handle, deployment, lock, router } = await world();
+    const { handle, deployment, lock, router, events } = await world();
     await lock.enterPhase(deployment.name, 'CUTOVER', { sides: SIDES, greenWeight: 100 });
     router.greenWeight = 100;
 
@@ -80,6 +92,64 @@ describe('orchestrator: scaleDownGreen and confirmPromotion', () => {
     });
     expect(router.calls).toEqual(['confirmWeights 100']);
     expect(await lock.read()).toMatchObject({ phase: 'PROMOTED', greenWeight: 100 });
+    expect(events.map((event) => [event.type, event.detail.phase, event.detail.previousPhase])).toEqual([
+      ['Deployment Phase Changed', 'PROMOTED', 'CUTOVER'],
+    ]);
+  });
+});
+
+describe('orchestrator: retireOldSide (the end of the post-promotion watch)', () => {
+  const promoted = async () => {
+    const setup = await world();
+    await setup.lock.enterPhase(setup.deployment.name, 'PROMOTED', { sides: SIDES, greenWeight: 100 });
+    setup.router.greenWeight = 100;
+    return setup;
+  };
+
+  it('scales the old side down after a fresh read shows it at 0 %, and records RETIRING first', async () => {
+    // Prepare
+    const { handle, deployment, lock, router, provisioner, events } = await promoted();
+
+    // Act
+    const result = await handle({ action: 'retireOldSide', deployment, sides: SIDES });
+
+    // Assess: the old side (live) is the one scaled down; green, now serving everything, is kept.
+    expect(router.calls).toEqual(['readForward']);
+    expect(provisioner.scaleDowns).toEqual([{ green: BLUE, live: GREEN, greenWeight: 0 }]);
+    expect(result).toMatchObject({ serviceName: 'shop-blue', alreadyScaledDown: false });
+    expect(await lock.read()).toMatchObject({ phase: 'RETIRING' });
+    expect(events.map((event) => [event.type, event.detail.phase])).toEqual([['Deployment Phase Changed', 'RETIRED']]);
+  });
+
+  it.each([0, 90])(
+    'keeps the old side when the listener does not show green at 100 %% (green %i %%)',
+    async (weight) => {
+      // Prepare
+      const { handle, deployment, router, provisioner } = await promoted();
+      router.greenWeight = weight;
+
+      // Act
+      const error = await rejection(handle({ action: 'retireOldSide', deployment, sides: SIDES }));
+
+      // Assess
+      expect(error.name).toBe('OldSideStillRouted');
+      expect(provisioner.scaleDowns).toEqual([]);
+    },
+  );
+
+  it('refuses with RollbackRequested when a rollback was claimed in the window, touching nothing', async () => {
+    // Prepare
+    const { handle, deployment, lock, router, provisioner } = await promoted();
+    await lock.requestRollback(deployment.name, ALARM_REQUEST);
+
+    // Act
+    const error = await rejection(handle({ action: 'retireOldSide', deployment, sides: SIDES }));
+
+    // Assess
+    expect(error.name).toBe('RollbackRequested');
+    expect(router.calls).toEqual([]);
+    expect(provisioner.scaleDowns).toEqual([]);
+    expect(await lock.read()).toMatchObject({ phase: 'PROMOTED' });
   });
 });
 

@@ -103,7 +103,7 @@ describe('orchestrator: shiftTraffic', () => {
 
   it('moves green to the step weight, confirms it and records the step', async () => {
     // Prepare
-    const { handle, deployment, lock, router } = await world();
+    const { handle, deployment, lock, router, events } = await world();
     const before = canary({
       stepIndex: 1,
       greenWeight: 10,
@@ -147,6 +147,39 @@ describe('orchestrator: shiftTraffic', () => {
       'confirmWeights 50',
     ]);
     expect(await lock.read()).toMatchObject({ phase: 'CUTOVER', greenWeight: 50 });
+    // Only the confirmed shift is announced: the cutover phase began at the first step.
+    expect(events).toEqual([
+      {
+        type: 'Traffic Shifted',
+        detail: {
+          deployment: deployment.name,
+          at: NOW.toISOString(),
+          schemaVersion: 1,
+          fromGreenWeight: 10,
+          toGreenWeight: 50,
+          liveTargetGroupArn: SIDES.live.targetGroupArn,
+          greenTargetGroupArn: GREEN_TG,
+          confirmedAt: '2026-11-24T10:30:02.000Z',
+          secondsUntilEffective: 2,
+        },
+      },
+    ]);
+  });
+
+  it('announces the cutover phase at the first step, after the provisioning (or the migration) it follows', async () => {
+    // Prepare
+    const { handle, deployment, lock, events } = await world();
+    await lock.enterPhase(deployment.name, 'MIGRATION', { sides: SIDES, greenWeight: 0 });
+
+    // Act
+    await handle({ action: 'shiftTraffic', deployment, sides: SIDES, canary: canary() });
+
+    // Assess
+    expect(events.map((event) => [event.type, event.detail.phase ?? event.detail.toGreenWeight])).toEqual([
+      ['Deployment Phase Changed', 'CUTOVER'],
+      ['Traffic Shifted', 10],
+    ]);
+    expect(events[0]?.detail.previousPhase).toBe('MIGRATION');
   });
 
   it("measures the load balancer's baseline before the first shift, over settled minutes", async () => {

@@ -1,3 +1,5 @@
+import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
 import { createBlueGreenOrchestrator, type OrchestratorRequest } from '../../lambdas/blue-green-orchestrator/agent';
 import type { OrchestratorConfig } from '../../lambdas/shared/config/blue-green-orchestrator';
 import type { DeploymentRef } from '../../lambdas/shared/contracts';
@@ -18,6 +20,7 @@ import type {
   ScaleDownGreenInput,
   ScaleDownResult,
 } from '../../lambdas/tools/environment-provisioner';
+import { createEventPublisher } from '../../lambdas/tools/event-publisher';
 import type { MetricsMonitor, SampleRequest, SideTraffic, TimeWindow } from '../../lambdas/tools/metrics-monitor';
 import type { ForwardState, TargetHealthSummary, TrafficRouter } from '../../lambdas/tools/traffic-router';
 import { type LocalDocumentDynamo, STATE_TABLE_NAME, useLocalDocumentDynamo } from '../support/dynalite';
@@ -64,6 +67,7 @@ const CONFIG: OrchestratorConfig = {
   alarmTriggers: { 'shop-green-5xx': 'ERROR_RATE', 'shop-db-connections': 'DB_CONNECTIONS' },
   tableName: STATE_TABLE_NAME,
   lockKey: `LOCK#${LISTENER}`,
+  eventBusName: 'default',
 };
 
 export const ALARM_REQUEST: RollbackRequest = {
@@ -312,6 +316,8 @@ export interface World {
   readonly router: FakeRouter;
   readonly provisioner: FakeProvisioner;
   readonly monitor: FakeMonitor;
+  /** The events the agent put on the bus (through the real publisher, its PutEvents answered by a mock). */
+  readonly events: { readonly type: string; readonly detail: Record<string, unknown> }[];
   /** Moves the agent's clock. */
   setNow(now: Date): void;
 }
@@ -325,9 +331,19 @@ export async function world(): Promise<World> {
   const provisioner = new FakeProvisioner();
   const monitor = new FakeMonitor(router.calls);
   let now = NOW;
+  const events: { type: string; detail: Record<string, unknown> }[] = [];
+  const bus = new EventBridgeClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  mockClient(bus)
+    .on(PutEventsCommand)
+    .callsFake((input: PutEventsCommandInput) => {
+      for (const entry of input.Entries ?? []) {
+        events.push({ type: entry.DetailType ?? '', detail: JSON.parse(entry.Detail ?? '{}') });
+      }
+      return { FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] };
+    });
   const handle = createBlueGreenOrchestrator(
     { ...CONFIG, lockKey },
-    { router, provisioner, monitor, lock, clock: () => new Date(now) },
+    { router, provisioner, monitor, lock, events: createEventPublisher(bus, 'default'), clock: () => new Date(now) },
   );
   return {
     handle,
@@ -337,6 +353,7 @@ export async function world(): Promise<World> {
       startedAt: '2026-11-24T10:00:00.000Z',
     },
     lock,
+    events,
     router,
     provisioner,
     monitor,

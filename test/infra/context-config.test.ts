@@ -1,11 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntakeConfig } from '../../lambdas/shared/config/deployment-intake';
-import { parseContextConfig } from '../../lib/context-config';
+import { resolveConfig } from '../../lib/config/resolve-config';
+import { longestExecutionSeconds } from '../../lib/config/time-budget';
+import { parseContextConfig, vpcPlacementFrom } from '../../lib/context-config';
 import { DeploymentCrewStack } from '../../lib/deployment-crew-stack';
 import { sampleContext } from '../support/sample-stack';
 
@@ -15,6 +18,15 @@ const BLUE_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgrou
 const GREEN_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-green/a1b2c3d4e5f60718';
 /** The sample's ECS block; cases replace its services. */
 const ECS = sampleContext().ecs as Record<string, unknown>;
+/** The sample's postDeployment block; cases change some of its keys. */
+const POST_DEPLOYMENT = sampleContext().postDeployment as Record<string, unknown>;
+const SMOKE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/smoke-user-AbCdEf';
+const VPC = {
+  vpcId: 'vpc-0a1b2c3d4e5f60718',
+  availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+  subnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788'],
+  securityGroupIds: ['sg-0123456789abcdef0'],
+};
 
 function parseError(raw: unknown): string {
   try {
@@ -516,5 +528,275 @@ describe('DeploymentCrew construct: the time budget and the restore groups', () 
 
     // Assess
     expect(message).toContain('databaseRollbackApprovalTimeout: must be between 300');
+  });
+});
+
+describe('parseContextConfig: postDeployment', () => {
+  it('parses the sample suite as written, the URLs, the log group and the durations', () => {
+    // Prepare
+    const raw = sampleContext();
+
+    // Act
+    const { crew, vpcPlacement } = parseContextConfig(raw);
+
+    // Assess
+    expect(crew.postDeployment).toMatchObject({
+      productionUrl: 'https://shop.example.com',
+      testListenerUrl: 'https://shop.example.com:8443',
+      logGroupNames: ['/ecs/shop-web'],
+      probes: { failuresToRollback: 3 },
+    });
+    // As written: no schema default (method, headers, …) is added, so the function's environment stays small.
+    expect(crew.postDeployment.smokeSuite).toEqual(POST_DEPLOYMENT.smokeSuite);
+    expect(crew.postDeployment.smokeSuite.map((step) => [step.name, step.flow, step.probe ?? false])).toEqual([
+      ['login', 'authentication', false],
+      ['list products', 'crud', true],
+      ['dependencies', 'integrations', true],
+    ]);
+    expect(crew.postDeployment.smokeSuite[0]).toMatchObject({
+      method: 'POST',
+      path: '/api/auth/login',
+      body: { email: 'smoke-user@shop.example.com' },
+      secretHeaders: { 'x-smoke-password': { secretArn: SMOKE_SECRET, jsonKey: 'password' } },
+      assertions: [{ path: '$.token' }],
+    });
+    expect(crew.postDeployment.probes?.interval?.toSeconds()).toBe(5);
+    expect(crew.postDeployment.probes?.detectWithin?.toSeconds()).toBe(15);
+    expect(crew.blueRetention?.toSeconds()).toBe(3600);
+    expect(vpcPlacement).toBeUndefined();
+  });
+
+  it('resolves the sample: one secret, probe timing within its goal, the watch in the intake settings', () => {
+    // Act
+    const config = resolveConfig(parseContextConfig(sampleContext()).crew);
+
+    // Assess
+    expect(config.postDeployment).toMatchObject({
+      secretArns: [SMOKE_SECRET],
+      probes: { intervalMs: 5_000, rule: { failures: 3, withinMs: 15_000 } },
+      vpc: null,
+    });
+    expect(config.blueRetentionSeconds).toBe(3600);
+    expect(intakeConfigOf(buildStack({})).settings.blueRetentionSeconds).toBe(3600);
+  });
+
+  it('turns the seconds of logsRecentWithinSeconds into a duration, and leaves absent keys to the defaults', () => {
+    // Prepare
+    const { probes: _probes, ...withoutProbes } = POST_DEPLOYMENT;
+    const { blueRetentionSeconds: _retention, ...raw } = sampleContext();
+
+    // Act
+    const { crew } = parseContextConfig({
+      ...raw,
+      postDeployment: { ...withoutProbes, logsRecentWithinSeconds: 7200 },
+    });
+
+    // Assess
+    expect(crew.postDeployment.logsRecentWithin?.toMinutes()).toBe(120);
+    expect(crew.postDeployment.probes).toBeUndefined();
+    expect(crew.blueRetention).toBeUndefined();
+    expect(resolveConfig(crew).blueRetentionSeconds).toBe(3600);
+  });
+
+  it('carries a VPC placement by ID, for the stack to import', () => {
+    // Prepare
+    const raw = { ...sampleContext(), postDeployment: { ...POST_DEPLOYMENT, vpc: VPC } };
+
+    // Act
+    const { crew, vpcPlacement } = parseContextConfig(raw);
+
+    // Assess
+    expect(vpcPlacement).toEqual(VPC);
+    // The construct-level props hold constructs only: the stack makes them from the description.
+    expect(crew.postDeployment.vpc).toBeUndefined();
+  });
+
+  it('imports the placement offline, without lookups and without making the groups mutable', () => {
+    // Prepare
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'Imports', { env: { account: '123456789012', region: 'eu-west-1' } });
+
+    // Act
+    const placement = vpcPlacementFrom(stack, VPC);
+
+    // Assess
+    expect(stack.resolve(placement.vpc.vpcId)).toBe(VPC.vpcId);
+    expect(placement.vpc.availabilityZones).toEqual(VPC.availabilityZones);
+    expect(placement.subnets?.subnets?.map((subnet) => subnet.subnetId)).toEqual(VPC.subnetIds);
+    expect(placement.securityGroups?.map((group) => group.securityGroupId)).toEqual(VPC.securityGroupIds);
+    // An immutable import: a rule added to it is dropped, the application's group is never changed.
+    placement.securityGroups?.[0]?.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443));
+    expect(app.synth().getStackByName('Imports').template.Resources ?? {}).toEqual({});
+  });
+
+  it('builds the stack from a VPC placement given by ID', () => {
+    // Prepare
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const config = parseContextConfig({ ...sampleContext(), postDeployment: { ...POST_DEPLOYMENT, vpc: VPC } });
+
+    // Act
+    const stack = new DeploymentCrewStack(app, 'WithVpc', {
+      env: config.env,
+      crew: config.crew,
+      vpcPlacement: config.vpcPlacement,
+    });
+
+    // Assess
+    const vpc = stack.node.findChild('VerifierVpcPlacement').node.findChild('Vpc') as ec2.IVpc;
+    expect(stack.resolve(vpc.vpcId)).toBe(VPC.vpcId);
+  });
+
+  it('refuses a VPC placement given both as constructs and by ID', () => {
+    // Prepare
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const config = parseContextConfig({ ...sampleContext(), postDeployment: { ...POST_DEPLOYMENT, vpc: VPC } });
+    const scope = new Stack(app, 'Elsewhere');
+    const vpc = vpcPlacementFrom(scope, VPC);
+
+    // Act
+    const build = () =>
+      new DeploymentCrewStack(app, 'Twice', {
+        env: config.env,
+        crew: { ...config.crew, postDeployment: { ...config.crew.postDeployment, vpc } },
+        vpcPlacement: config.vpcPlacement,
+      });
+
+    // Assess
+    expect(build).toThrow('postDeployment.vpc: give the VPC placement either as constructs (crew) or by ID, not both');
+  });
+
+  it('counts the post-promotion watch in the execution time budget (and so in the lock TTL)', () => {
+    // Prepare
+    const crew = parseContextConfig(sampleContext()).crew;
+
+    // Act
+    const hour = longestExecutionSeconds(resolveConfig({ ...crew, blueRetention: Duration.hours(1) }));
+    const day = longestExecutionSeconds(resolveConfig({ ...crew, blueRetention: Duration.hours(24) }));
+
+    // Assess
+    expect(day - hour).toBe(23 * 3600);
+  });
+});
+
+describe('parseContextConfig: postDeployment errors name the field', () => {
+  it('requires postDeployment', () => {
+    // Prepare
+    const { postDeployment: _postDeployment, ...raw } = sampleContext();
+
+    // Act
+    const message = parseError(raw);
+
+    // Assess
+    expect(message).toContain('cdk context "deploymentCrew" is invalid: ');
+    expect(message).toContain('postDeployment: ');
+  });
+
+  it.each([
+    { case: 'no productionUrl', change: { productionUrl: undefined }, expected: 'postDeployment.productionUrl: ' },
+    { case: 'no smoke suite', change: { smokeSuite: undefined }, expected: 'postDeployment.smokeSuite: ' },
+    {
+      case: 'a step path without its leading slash',
+      change: { smokeSuite: [{ name: 'home', flow: 'crud', path: 'home', probe: true }] },
+      expected: 'postDeployment.smokeSuite.0.path: ',
+    },
+    {
+      case: 'a step of an unknown flow',
+      change: { smokeSuite: [{ name: 'home', flow: 'checkout', path: '/', probe: true }] },
+      expected: 'postDeployment.smokeSuite.0.flow: ',
+    },
+    {
+      case: 'a misspelt key',
+      change: { logGroups: ['/ecs/shop-web'] },
+      expected: 'postDeployment: Unrecognized key: "logGroups"',
+    },
+    {
+      case: 'a duration given as a Duration-like object',
+      change: { logsRecentWithinSeconds: { minutes: 60 } },
+      expected: 'postDeployment.logsRecentWithinSeconds: ',
+    },
+    {
+      case: 'eleven failures to roll back',
+      change: { probes: { failuresToRollback: 11 } },
+      expected: 'postDeployment.probes.failuresToRollback: ',
+    },
+    {
+      case: 'a subnet named by something else than its ID',
+      change: { vpc: { ...VPC, subnetIds: ['private-a'] } },
+      expected: 'postDeployment.vpc.subnetIds.0: a subnet ID (subnet-…)',
+    },
+    {
+      case: 'a VPC placement without subnets',
+      change: { vpc: { ...VPC, subnetIds: [] } },
+      expected: 'postDeployment.vpc.subnetIds: ',
+    },
+    {
+      case: 'a security group named by its name',
+      change: { vpc: { ...VPC, securityGroupIds: ['shop-verifier'] } },
+      expected: 'postDeployment.vpc.securityGroupIds.0: a security group ID (sg-…)',
+    },
+  ])('refuses $case', ({ change, expected }) => {
+    // Prepare
+    const raw = { ...sampleContext(), postDeployment: { ...POST_DEPLOYMENT, ...change } };
+
+    // Act
+    const message = parseError(raw);
+
+    // Assess
+    expect(message.startsWith('cdk context "deploymentCrew" is invalid: ')).toBe(true);
+    expect(message).toContain(expected);
+  });
+
+  it("refuses availability zones outside the listener's region", () => {
+    // Prepare
+    const raw = {
+      ...sampleContext(),
+      postDeployment: { ...POST_DEPLOYMENT, vpc: { ...VPC, availabilityZones: ['eu-west-1a', 'us-east-1b'] } },
+    };
+
+    // Act
+    const message = parseError(raw);
+
+    // Assess
+    expect(message).toBe(
+      'cdk context "deploymentCrew" is invalid: postDeployment.vpc.availabilityZones: us-east-1b is not in the ' +
+        "listener's region eu-west-1",
+    );
+  });
+
+  it.each([
+    {
+      case: 'a suite without a probe step',
+      overrides: {
+        postDeployment: {
+          ...POST_DEPLOYMENT,
+          smokeSuite: [{ name: 'home', flow: 'crud', path: '/' }],
+        },
+      },
+      expected: 'postDeployment.smokeSuite: mark at least one step probe: true',
+    },
+    {
+      case: 'a detection goal the probe timing cannot meet',
+      overrides: { postDeployment: { ...POST_DEPLOYMENT, probes: { intervalSeconds: 10 } } },
+      expected: 'postDeployment.probes: probes every 10000 ms with a 1500 ms ceiling decide after up to 21500 ms',
+    },
+    {
+      case: 'a post-promotion watch over 24 h',
+      overrides: { blueRetentionSeconds: 86_401 },
+      expected: 'blueRetention: whole seconds, more than 0 and at most 86400 (24 h)',
+    },
+  ])('refuses $case at construction', ({ overrides, expected }) => {
+    // Act
+    const message = constructionError(overrides);
+
+    // Assess
+    expect(message).toContain(expected);
+  });
+
+  it('refuses a zero-second watch already in the context', () => {
+    // Act
+    const message = parseError({ ...sampleContext(), blueRetentionSeconds: 0 });
+
+    // Assess
+    expect(message).toContain('blueRetentionSeconds: ');
   });
 });

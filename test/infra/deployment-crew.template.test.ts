@@ -1313,6 +1313,7 @@ describe('roles and scoped statements', () => {
       ...grant(['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeTargetHealth'], ['*']),
       ...grant(['cloudwatch:GetMetricData'], ['*']),
       ...grant(['ec2:DescribeSecurityGroups'], ['*']),
+      ...grant(['events:PutEvents'], [arn(`events:${REGION}:${ACCOUNT}:event-bus/default`)]),
       ...grant(
         ['rds:DescribeDBInstances', 'rds:ModifyDBInstance'],
         [rds('db:shop-prod-db'), rds('db:shop-prod-db-pre-rb-*'), rds('db:shop-prod-db-rb-new-*')],
@@ -1677,6 +1678,7 @@ describe('Aurora variant', () => {
       ...grant(['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeTargetHealth'], ['*']),
       ...grant(['cloudwatch:GetMetricData'], ['*']),
       ...grant(['ec2:DescribeSecurityGroups'], ['*']),
+      ...grant(['events:PutEvents'], [arn(`events:${REGION}:${ACCOUNT}:event-bus/default`)]),
       ...grant(['rds:DescribeDBClusters', 'rds:ModifyDBCluster'], [cluster, preserved, temporary]),
       // Member names are only known at run time; describing instances is read-only.
       ...grant(['rds:DescribeDBInstances'], [rds('db:*')]),

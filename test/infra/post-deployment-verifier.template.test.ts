@@ -1,17 +1,25 @@
 import { rmSync } from 'node:fs';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { POST_DEPLOYMENT_VERIFIER_CONFIG } from '../../lambdas/shared/config/post-deployment-verifier';
+import {
+  POST_DEPLOYMENT_VERIFIER_CONFIG,
+  postDeploymentVerifierConfigSchema,
+} from '../../lambdas/shared/config/post-deployment-verifier';
+import { PROBE_METRIC } from '../../lambdas/shared/probe-metrics';
 import { snapshotPrefixFor } from '../../lambdas/shared/rds-names';
-import { PostDeploymentVerifierAgent } from '../../lib/agents/post-deployment-verifier';
+import { compactResources, PostDeploymentVerifierAgent } from '../../lib/agents/post-deployment-verifier';
+import { ChairmanNotifications } from '../../lib/chairman-notifications';
 import { resolveConfig } from '../../lib/config/resolve-config';
-import { parseContextConfig } from '../../lib/context-config';
+import { parseContextConfig, type VpcPlacement, vpcPlacementFrom } from '../../lib/context-config';
 import { CrewStateTable } from '../../lib/crew-state-table';
 import { CutoverAlarms } from '../../lib/cutover-alarms';
-import type { PostDeploymentSettings } from '../../lib/deployment-crew-props';
+import type { PostDeploymentSettings, VerifierVpcPlacement } from '../../lib/deployment-crew-props';
+import { ReportBucket } from '../../lib/report-bucket';
 import { nagFindings, synthesizeWithNag } from '../support/nag';
 import { auroraOverrides, sampleContext } from '../support/sample-stack';
 
@@ -40,7 +48,13 @@ const SETTINGS: PostDeploymentSettings = {
       path: '/api/login',
       secretHeaders: { authorization: { secretArn: LOGIN_SECRET, jsonKey: 'token' } },
     },
-    { name: 'orders', flow: 'crud', path: '/api/orders', secretHeaders: { 'x-key': { secretArn: LOGIN_SECRET } } },
+    {
+      name: 'orders',
+      flow: 'crud',
+      path: '/api/orders',
+      secretHeaders: { 'x-key': { secretArn: LOGIN_SECRET } },
+      probe: true,
+    },
     {
       name: 'partner',
       flow: 'integrations',
@@ -53,13 +67,28 @@ const SETTINGS: PostDeploymentSettings = {
   logGroupNames: ['/ecs/shop-web'],
 };
 
-/** The sample configuration (cdk.json) in a stack of its own, with the crew's table and alarms, as the crew builds them. */
-function verifierStack(overrides: Record<string, unknown> = {}, settings: PostDeploymentSettings = SETTINGS) {
+const TRIGGER_NAME = `${STACK_NAME}-AlarmListener`;
+/** A cheap probe step, for suites that are about something else. */
+const PING = { name: 'ping', flow: 'crud' as const, path: '/ping', maxLatencyMs: 1_000, probe: true };
+const DASHBOARD_URL = `https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/${STACK_NAME}-deployment`;
+
+/**
+ * The sample configuration (cdk.json) in a stack of its own, with the crew's table, alarms and report bucket, as the
+ * crew builds them; `vpc` places the verifier by ID (as cdk.json does) or as constructs made in the stack.
+ */
+function verifierStack(
+  overrides: Record<string, unknown> = {},
+  settings: PostDeploymentSettings = SETTINGS,
+  vpc?: VpcPlacement | ((scope: Stack) => VerifierVpcPlacement),
+) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   outdirs.push(app.outdir);
   const { env, crew } = parseContextConfig({ ...sampleContext(), ...overrides });
-  const config = resolveConfig({ ...crew, postDeployment: settings });
   const stack = new Stack(app, STACK_NAME, { env });
+  const placement =
+    vpc === undefined ? undefined : typeof vpc === 'function' ? vpc(stack) : vpcPlacementFrom(stack, vpc);
+  const config = resolveConfig({ ...crew, postDeployment: { ...settings, vpc: placement } });
+  const reports = new ReportBucket(stack, 'Reports');
   const table = new CrewStateTable(stack, 'State').table;
   const alarms = new CutoverAlarms(stack, 'Alarms', {
     alarmNamePrefix: STACK_NAME,
@@ -69,7 +98,6 @@ function verifierStack(overrides: Record<string, unknown> = {}, settings: PostDe
     databaseMaxConnections: config.databaseMaxConnections,
     thresholds: config.thresholds,
   });
-  if (config.postDeployment === null) throw new Error('postDeployment did not resolve');
   const verifier = new PostDeploymentVerifierAgent(stack, 'PostDeploymentVerifier', {
     config,
     table,
@@ -79,8 +107,12 @@ function verifierStack(overrides: Record<string, unknown> = {}, settings: PostDe
     postDeployment: config.postDeployment,
     coordinatorRollbackActions: ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:DescribeListeners'],
     coordinatorRollbackResources: { 'elasticloadbalancing:ModifyListener': [config.listenerArn] },
+    rollbackTrigger: lambda.Function.fromFunctionName(stack, 'AlarmListener', TRIGGER_NAME),
+    reports,
+    dashboardUrl: DASHBOARD_URL,
+    notifications: new ChairmanNotifications(stack, 'Chairman', { emails: ['chairman@shop.example.com'] }),
   });
-  return { app, stack, config, alarms, table, verifier, template: () => Template.fromStack(stack) };
+  return { app, stack, config, alarms, table, reports, verifier, template: () => Template.fromStack(stack) };
 }
 
 /** The statements of the verifier role's default policy. */
@@ -100,7 +132,7 @@ const LISTENER_ARN =
 describe('PostDeploymentVerifier template', () => {
   it('grants exactly the calls its tools make, each on its own resources', () => {
     // Prepare
-    const { stack, alarms, table, verifier, template } = verifierStack();
+    const { stack, alarms, table, reports, verifier, template } = verifierStack();
     const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
     const prefix = snapshotPrefixFor(STACK_NAME);
 
@@ -164,13 +196,45 @@ describe('PostDeploymentVerifier template', () => {
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [logicalId(table), 'Arn'] },
       },
+      {
+        Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        Condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PROBES#*'] },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+        },
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalId(table), 'Arn'] },
+      },
+      {
+        Action: 's3:PutObject',
+        Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(reports.bucket), 'Arn'] }, '/reports/*']] },
+      },
+      // Failed probe invocations (asynchronous) go to the verifier's own queue.
+      {
+        Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalId(verifier.failedProbes.queue), 'Arn'] },
+      },
+      // The probe policy, apart from the default policy.
+      {
+        Action: 'cloudwatch:PutMetricData',
+        Condition: { StringEquals: { 'cloudwatch:namespace': 'DeploymentCrew/Probes' } },
+        Effect: 'Allow',
+        Resource: '*',
+      },
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalId(verifier.function), 'Arn'] },
+      },
     ]);
   });
 
   it('reads cluster snapshots for Aurora, and grants no secret or log group the settings do not name', () => {
     // Prepare
     const { verifier, template } = verifierStack(auroraOverrides(), {
-      smokeSuite: [{ name: 'home', flow: 'crud', path: '/' }],
+      smokeSuite: [{ name: 'home', flow: 'crud', path: '/', probe: true }],
       productionUrl: 'https://shop.example.com',
     });
 
@@ -214,9 +278,24 @@ describe('PostDeploymentVerifier template', () => {
     expect(build).toThrow(/postDeployment.secretsKmsKeyArns/);
   });
 
-  it('configures the function from the settings, with a timeout that fits the whole suite', () => {
-    // Prepare
-    const slowSuite = Array.from({ length: 20 }, (_, index) => ({
+  it("runs for Lambda's longest timeout, 900 s (a prober invocation runs about 14 minutes), outside any VPC", () => {
+    // Act
+    const template = verifierStack().template();
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 900,
+      VpcConfig: Match.absent(),
+      Environment: {
+        Variables: Match.objectLike({ [POST_DEPLOYMENT_VERIFIER_CONFIG.name]: Match.anyValue() }),
+      },
+    });
+    expect(JSON.stringify(template.toJSON())).not.toContain('ec2:');
+  });
+
+  it('still refuses a suite that does not fit in one run beside its checks', () => {
+    // Prepare: 27 steps of 30 s are 810 s, over the 780 s the checks leave of 900 s.
+    const slowSuite = Array.from({ length: 27 }, (_, index) => ({
       name: `step-${index}`,
       flow: 'crud' as const,
       path: `/api/${index}`,
@@ -224,17 +303,11 @@ describe('PostDeploymentVerifier template', () => {
     }));
 
     // Act
-    const sample = verifierStack().template();
-    const slow = verifierStack({}, { smokeSuite: slowSuite, productionUrl: 'https://shop.example.com' }).template();
+    const build = () =>
+      verifierStack({}, { smokeSuite: [...slowSuite, PING], productionUrl: 'https://shop.example.com' });
 
     // Assess
-    sample.hasResourceProperties('AWS::Lambda::Function', {
-      Timeout: 126,
-      Environment: {
-        Variables: Match.objectLike({ [POST_DEPLOYMENT_VERIFIER_CONFIG.name]: Match.anyValue() }),
-      },
-    });
-    slow.hasResourceProperties('AWS::Lambda::Function', { Timeout: 720 });
+    expect(build).toThrow(/maxLatencyMs add up to 811 s; keep them under 780 s/);
   });
 
   it('writes a configuration the function reads back with the same schema', () => {
@@ -275,10 +348,22 @@ describe('PostDeploymentVerifier template', () => {
         expectedDesiredCount: 1,
         rollbackVerifySeconds: 120,
       },
+      probe: {
+        intervalMs: 5_000,
+        rule: { failures: 3, withinMs: 15_000 },
+        // The listener's name, from a token (its ARN) at synth.
+        rollbackTriggerFunctionName: 'resolved-name',
+      },
+      report: {
+        bucketName: 'resolved-name',
+        region: 'eu-west-1',
+        dashboards: [{ name: `${STACK_NAME}-deployment`, url: DASHBOARD_URL }],
+      },
       listenerArn: LISTENER_ARN,
       tableName: 'resolved-name',
       lockKey: `LOCK#${LISTENER_ARN}`,
     });
+    expect(config.report.kmsKeyArn).toBeUndefined();
     expect(config.monitoring.alarmNames).toHaveLength(7);
   });
 
@@ -289,6 +374,7 @@ describe('PostDeploymentVerifier template', () => {
       flow: 'crud' as const,
       path: `/api/some/rather/long/path/${index}?with=query&and=more`,
       maxLatencyMs: 1_000,
+      probe: true,
     }));
 
     // Act
@@ -299,14 +385,232 @@ describe('PostDeploymentVerifier template', () => {
   });
 });
 
+const VPC: VpcPlacement = {
+  vpcId: 'vpc-0a1b2c3d4e5f60718',
+  availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+  subnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788'],
+  securityGroupIds: ['sg-0123456789abcdef0'],
+};
+
+describe("the dry run's resources in the function environment", () => {
+  it('leaves out `*` and shares one key between actions with the same resources, read back per action', () => {
+    // Prepare
+    const listener = [LISTENER_ARN];
+    const db = ['arn:aws:rds:eu-west-1:123456789012:db:shop', 'arn:aws:rds:eu-west-1:123456789012:db:shop-rb-*'];
+
+    // Act
+    const compact = compactResources({
+      'elasticloadbalancing:ModifyListener': listener,
+      'elasticloadbalancing:DescribeListeners': ['*'],
+      'rds:DescribeDBInstances': db,
+      'rds:ModifyDBInstance': db,
+    });
+    const readBack = postDeploymentVerifierConfigSchema.shape.dryRun.shape.rollbackResources.parse(compact);
+
+    // Assess
+    expect(compact).toEqual({
+      'elasticloadbalancing:ModifyListener': listener,
+      'rds:DescribeDBInstances,rds:ModifyDBInstance': db,
+    });
+    expect(readBack).toEqual({
+      'elasticloadbalancing:ModifyListener': listener,
+      'rds:DescribeDBInstances': db,
+      'rds:ModifyDBInstance': db,
+    });
+  });
+});
+
+describe('PostDeploymentVerifier template: the prober', () => {
+  it('publishes metrics only in the probe namespace, from a policy of its own', () => {
+    // Prepare
+    const { stack, verifier, template } = verifierStack();
+
+    // Act
+    const policy =
+      template().toJSON().Resources[stack.getLogicalId(verifier.probePolicy.node.defaultChild as CfnElement)];
+
+    // Assess
+    expect(policy.Properties.Roles).toEqual([
+      { Ref: stack.getLogicalId(verifier.role.node.defaultChild as CfnElement) },
+    ]);
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual({
+      Action: 'cloudwatch:PutMetricData',
+      Condition: { StringEquals: { 'cloudwatch:namespace': PROBE_METRIC.namespace } },
+      Effect: 'Allow',
+      Resource: '*',
+    });
+    // Nowhere else: not on the default policy, and never without the condition.
+    const putMetricData = JSON.stringify(verifierStatements(template(), verifier)).match(/cloudwatch:PutMetricData/g);
+    expect(putMetricData).toHaveLength(1);
+  });
+
+  it('may invoke exactly itself (to continue a long window), and no other function or version', () => {
+    // Prepare
+    const { stack, verifier, template } = verifierStack();
+    const functionId = stack.getLogicalId(verifier.function.node.defaultChild as CfnElement);
+
+    // Act
+    const invokes = verifierStatements(template(), verifier).filter((statement) =>
+      JSON.stringify(statement).includes('lambda:'),
+    );
+
+    // Assess: the alarm listener's invoke grant is that construct's (allowProbeReports), not made here.
+    expect(invokes).toEqual([
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [functionId, 'Arn'] } },
+    ]);
+    expect(JSON.stringify(verifierStatements(template(), verifier))).not.toContain(TRIGGER_NAME);
+  });
+
+  it("keeps a probe invocation that fails after Lambda's retries, and tells the Chairman", () => {
+    // Prepare
+    const { stack, verifier, template } = verifierStack();
+    const functionId = stack.getLogicalId(verifier.function.node.defaultChild as CfnElement);
+    const queueArn = {
+      'Fn::GetAtt': [stack.getLogicalId(verifier.failedProbes.queue.node.defaultChild as CfnElement), 'Arn'],
+    };
+
+    // Act
+    const synthesized = template();
+
+    // Assess
+    synthesized.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionId },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: queueArn } },
+    });
+    synthesized.hasResourceProperties('AWS::Lambda::Function', { DeadLetterConfig: { TargetArn: queueArn } });
+    synthesized.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: `${STACK_NAME}-prober-failed-invocations`,
+      AlarmActions: [Match.anyValue()],
+    });
+  });
+
+  it('has no dependency cycle, where the self-invocation on the default policy would make one', () => {
+    // Prepare
+    const { app, template } = verifierStack();
+    const broken = verifierStack();
+    // The self-invocation on the role's default policy, which the function depends on.
+    broken.verifier.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [broken.verifier.function.functionArn],
+      }),
+    );
+
+    // Act: Template.fromStack refuses a template with a dependency cycle, as CloudFormation would.
+    const build = () => template();
+    const buildBroken = () => broken.template();
+
+    // Assess
+    expect(build).not.toThrow();
+    expect(app.synth().getStackByName(STACK_NAME).template).toBeDefined();
+    expect(buildBroken).toThrow(
+      /dependency cycle: PostDeploymentVerifierRoleDefaultPolicy\w+ -> PostDeploymentVerifierFunction\w+ -> PostDeploymentVerifierRoleDefaultPolicy/,
+    );
+  });
+});
+
+describe('PostDeploymentVerifier template: VPC placement', () => {
+  it('places the function in the subnets and security groups given by ID', () => {
+    // Act
+    const template = verifierStack({}, SETTINGS, VPC).template();
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      VpcConfig: { SubnetIds: VPC.subnetIds, SecurityGroupIds: VPC.securityGroupIds },
+    });
+    // Imported as they are: no security group or rule is created in the application's VPC.
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+    template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
+  });
+
+  it("lets Lambda manage the function's network interfaces in exactly those subnets and groups, before it exists", () => {
+    // Prepare
+    const { stack, verifier, template } = verifierStack({}, SETTINGS, VPC);
+    const policy = verifier.networkInterfacePolicy;
+    if (policy === undefined) throw new Error('no network interface policy');
+    const policyId = stack.getLogicalId(policy.node.defaultChild as CfnElement);
+    const functionId = stack.getLogicalId(verifier.function.node.defaultChild as CfnElement);
+    const ec2Arn = (resource: string) => `arn:aws:ec2:eu-west-1:123456789012:${resource}`;
+
+    // Act
+    const resources = template().toJSON().Resources;
+
+    // Assess
+    expect(resources[policyId].Properties.PolicyDocument.Statement).toEqual([
+      {
+        Action: 'ec2:CreateNetworkInterface',
+        Effect: 'Allow',
+        Resource: [
+          ec2Arn('network-interface/*'),
+          ...VPC.subnetIds.map((id) => ec2Arn(`subnet/${id}`)),
+          ec2Arn('security-group/sg-0123456789abcdef0'),
+        ],
+      },
+      {
+        Action: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        Effect: 'Allow',
+        Resource: ec2Arn('network-interface/*'),
+      },
+      { Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], Effect: 'Allow', Resource: '*' },
+    ]);
+    // Lambda checks these permissions when it creates the function.
+    expect(resources[functionId].DependsOn).toContain(policyId);
+    // No AWS managed policy (its logs:* on * is more than the agent needs).
+    expect(
+      resources[stack.getLogicalId(verifier.role.node.defaultChild as CfnElement)].Properties.ManagedPolicyArns,
+    ).toBeUndefined();
+  });
+
+  it('names the security group Lambda creates when the placement gives none', () => {
+    // Prepare
+    const placement = (scope: Stack): VerifierVpcPlacement => ({
+      vpc: ec2.Vpc.fromVpcAttributes(scope, 'AppVpc', {
+        vpcId: VPC.vpcId,
+        availabilityZones: VPC.availabilityZones,
+        privateSubnetIds: VPC.subnetIds,
+      }),
+    });
+    const { stack, verifier, template } = verifierStack({}, SETTINGS, placement);
+    const groupId = stack.getLogicalId(
+      verifier.function.connections.securityGroups[0]?.node.defaultChild as CfnElement,
+    );
+
+    // Act
+    const statements = JSON.stringify(
+      template().toJSON().Resources[
+        stack.getLogicalId(verifier.networkInterfacePolicy?.node.defaultChild as CfnElement)
+      ].Properties.PolicyDocument.Statement,
+    );
+
+    // Assess: the VPC's private subnets, and the function's own group.
+    template().hasResourceProperties('AWS::Lambda::Function', {
+      VpcConfig: { SubnetIds: VPC.subnetIds, SecurityGroupIds: [{ 'Fn::GetAtt': [groupId, 'GroupId'] }] },
+    });
+    expect(statements).toContain(`security-group/",{"Fn::GetAtt":["${groupId}","GroupId"]}`);
+  });
+});
+
 describe('cdk-nag AwsSolutions and Serverless on the PostDeploymentVerifier', () => {
   it.each([
-    ['sample', {}],
-    ['Aurora variant', auroraOverrides()],
-  ])('synthesizes the %s with no unacknowledged finding', (_, overrides) => {
+    ['sample', {}, undefined],
+    ['Aurora variant', auroraOverrides(), undefined],
+    ['sample in a VPC', {}, VPC],
+    [
+      'sample in a VPC with the security group Lambda creates',
+      {},
+      (scope: Stack): VerifierVpcPlacement => ({
+        vpc: ec2.Vpc.fromVpcAttributes(scope, 'AppVpc', {
+          vpcId: VPC.vpcId,
+          availabilityZones: VPC.availabilityZones,
+          privateSubnetIds: VPC.subnetIds,
+        }),
+      }),
+    ],
+  ])('synthesizes the %s with no unacknowledged finding', (_, overrides, vpc) => {
     // Prepare: with a customer-managed key for the secrets, too.
     const secretsKmsKeyArns = ['arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'];
-    const { app } = verifierStack(overrides, { ...SETTINGS, secretsKmsKeyArns });
+    const { app } = verifierStack(overrides, { ...SETTINGS, secretsKmsKeyArns }, vpc);
 
     // Act
     const { synthesized, error } = synthesizeWithNag(app);

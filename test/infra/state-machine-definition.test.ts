@@ -26,11 +26,15 @@ const KNOWN_FAIL_ERRORS = [
   'GreenProvisioningFailed',
   'DeploymentRolledBack',
   'RollbackFailed',
+  'SmokeFailedBeforeTraffic',
+  'OldSideNotRetired',
 ];
 
 /** Optimized service integrations the workflow may use, spelt exactly as Step Functions expects them. */
 const SERVICE_INTEGRATIONS = [
+  'arn:aws:states:::lambda:invoke',
   'arn:aws:states:::lambda:invoke.waitForTaskToken',
+  'arn:aws:states:::aws-sdk:ssm:createOpsItem',
   'arn:aws:states:::dynamodb:putItem',
   'arn:aws:states:::dynamodb:deleteItem',
   'arn:aws:states:::dynamodb:updateItem',
@@ -224,6 +228,7 @@ describe('timeouts', () => {
     expect(timeouts).toEqual({
       RequestChairmanApproval: { seconds: undefined, path: '$.settings.approvalTimeoutSeconds' },
       BakeStep: { seconds: undefined, path: '$.settings.bakeSeconds' },
+      WatchOldSide: { seconds: undefined, path: '$.settings.blueRetentionSeconds' },
       ConfirmDatabaseRollback: { seconds: undefined, path: '$.settings.databaseRollbackApprovalTimeoutSeconds' },
     });
   });
@@ -273,7 +278,7 @@ describe('canary verdict routing', () => {
       expect(rules.every((rule) => rule.Variable === VERDICT_DECISION && rule.StringEquals !== undefined)).toBe(true);
       expect(Object.fromEntries(rules.map((rule) => [rule.StringEquals, rule.Next]))).toEqual({
         advance: 'ShiftTraffic',
-        rebake: 'BakeStep',
+        rebake: 'StartBakeProbes',
         wait: 'WaitForMetrics',
         promote: 'ConfirmPromotion',
       });

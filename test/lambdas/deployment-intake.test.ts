@@ -21,6 +21,7 @@ const STACK_SETTINGS: IntakeConfig['settings'] = {
   restorePollSeconds: 60,
   restoreMaxPolls: 180,
   scaleDownGreenAfterRollback: false,
+  blueRetentionSeconds: 3600,
 };
 
 const CONFIG: IntakeConfig = {

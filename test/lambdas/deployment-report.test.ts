@@ -259,6 +259,12 @@ function promotedInput(): DeploymentReportInput {
       },
       listenerRewrite: { readAt: '2026-11-12T09:53:00.100Z', acceptedAt: '2026-11-12T09:53:00.500Z' },
     },
+    monitoring: {
+      checkedAt: '2026-11-12T09:52:30.000Z',
+      ok: true,
+      checks: [{ kind: 'dashboard', name: 'DeploymentCrew-cutover', ok: true, evidence: 'GetDashboard: 9 widgets' }],
+      risks: [],
+    },
     stateTransitions: 412,
     nextStage: 'staging-eu-central-1',
     standbyWarmUntil: '2026-11-12T10:52:00.000Z',
@@ -351,6 +357,20 @@ describe('buildDeploymentReport: a promoted deployment', () => {
         'Fast rollback: shop-blue stays warm at 0 % until 2026-11-12T10:52:00.000Z; an alarm in that window rolls traffic back at once.',
       ],
     });
+  });
+
+  it('hands off without a standby once the old side was scaled down at the end of the watch', () => {
+    // Prepare
+    const input = { ...promotedInput(), standbyRetiredAt: '2026-11-12T10:52:03.000Z' };
+
+    // Act
+    const report = buildDeploymentReport(input, NOW);
+
+    // Assess
+    expect(report.handoff.standby).toBeNull();
+    expect(report.handoff.notes).toEqual([
+      'shop-blue was scaled down at 2026-11-12T10:52:03.000Z, after the post-promotion watch: a rollback now means deploying the previous release again.',
+    ]);
   });
 
   it('measures each phase, the requests green served, each shift and the Step Functions cost', () => {

@@ -366,15 +366,15 @@ describe('rollback trigger: manual requests', () => {
     expect(error.name).toBe('NoDeploymentInProgress');
   });
 
-  it('ignores a manual request after promotion', async () => {
+  it('ignores a manual request once the post-promotion watch is over (RETIRING)', async () => {
     // Prepare
-    const { holder, lock, order, requestRollback } = await world({ phase: 'PROMOTED' });
+    const { holder, lock, order, requestRollback } = await world({ phase: 'RETIRING' });
 
     // Act
     const outcome = await requestRollback(manual(holder));
 
     // Assess
-    expect(outcome).toMatchObject({ action: 'ignored', detail: 'deployment is in phase PROMOTED' });
+    expect(outcome).toMatchObject({ action: 'ignored', detail: 'deployment is in phase RETIRING' });
     expect(order).toEqual([]);
     expect(await lock.read()).not.toHaveProperty('rollback');
   });

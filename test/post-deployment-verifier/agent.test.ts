@@ -5,6 +5,7 @@ import {
   type VerifierTools,
   verifierRequestSchema,
 } from '../../lambdas/post-deployment-verifier/agent';
+import { summarizeSmoke } from '../../lambdas/post-deployment-verifier/decisions';
 import type { PostDeploymentVerifierConfig } from '../../lambdas/shared/config/post-deployment-verifier';
 import type { Sides } from '../../lambdas/shared/cutover-contracts';
 import type { SmokeStep } from '../../lambdas/shared/smoke-suite';
@@ -79,10 +80,29 @@ function world(config: PostDeploymentVerifierConfig = verifierConfig()) {
         return { restoredAt: '2026-11-24T10:10:02.000Z', confirmedAt: '2026-11-24T10:10:02.500Z' };
       },
     },
+    // The probe and report actions have their own tests (probes.test.ts, report.test.ts).
+    probes: {
+      probe: async () => {
+        throw new Error('not probed here');
+      },
+      ledger: { record: async () => {}, read: async () => null },
+      reportProbeFailure: async () => null,
+      continueProbing: async () => {},
+      now: () => Date.parse('2026-11-24T10:10:00.000Z'),
+    },
+    reports: {
+      store: {
+        store: async () => {
+          throw new Error('not stored here');
+        },
+      },
+      now: () => new Date('2026-11-24T10:10:00.000Z'),
+    },
   };
   const verifier = createPostDeploymentVerifier(config, tools);
   // Through the request schema, as the handler does.
-  const handle = (request: unknown) => verifier(verifierRequestSchema.parse(request) as VerifierRequest);
+  const handle = (request: unknown) =>
+    verifier(verifierRequestSchema.parse(request) as VerifierRequest, { remainingMs: () => 60_000 });
   return { state, handle, suiteRuns, monitoringRequests, dryRunRequests, restores, lockReads };
 }
 
@@ -153,7 +173,8 @@ describe('verifier: smokeProduction', () => {
 
     // Assess
     expect(suiteRuns.map((run) => run.target)).toEqual([{ baseUrl: 'https://shop.example.com' }]);
-    expect(result).toEqual(smokeReport('https://shop.example.com'));
+    const report = smokeReport('https://shop.example.com');
+    expect(result).toEqual({ passed: true, summary: summarizeSmoke(report), report });
   });
 
   it('returns a failed suite as it is (passed: false) for the state machine to route to a rollback', async () => {
@@ -165,7 +186,9 @@ describe('verifier: smokeProduction', () => {
     const result = await handle({ action: 'smokeProduction', deployment: DEPLOYMENT });
 
     // Assess
-    expect(result).toEqual(smokeReport('https://shop.example.com', ['list orders']));
+    const report = smokeReport('https://shop.example.com', ['list orders']);
+    expect(result).toEqual({ passed: false, summary: summarizeSmoke(report), report });
+    expect(summarizeSmoke(report)).toContain('failed: list orders');
   });
 });
 

@@ -71,6 +71,21 @@ export function verifierConfig(
       expectedDesiredCount: 3,
       rollbackVerifySeconds: 120,
     },
+    probe: {
+      intervalMs: 5_000,
+      rule: { failures: 3, withinMs: 15_000 },
+      rollbackTriggerFunctionName: 'shop-crew-RollbackTrigger',
+    },
+    report: {
+      bucketName: 'shop-crew-reports',
+      region: 'eu-west-1',
+      dashboards: [
+        {
+          name: 'shop-deployment',
+          url: 'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/shop-deployment',
+        },
+      ],
+    },
     listenerArn: LISTENER_ARN,
     tableName: 'shop-crew-state',
     lockKey: `LOCK#${LISTENER_ARN}`,

@@ -1,3 +1,5 @@
+import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { type CoordinatorRequest, createRollbackCoordinator } from '../../lambdas/rollback-coordinator/agent';
 import type { CoordinatorConfig } from '../../lambdas/shared/config/rollback-coordinator';
 import type { BackupMetadata, DeploymentRef } from '../../lambdas/shared/contracts';
@@ -5,6 +7,7 @@ import type { RollbackState, Side, Sides } from '../../lambdas/shared/cutover-co
 import type { Release } from '../../lambdas/shared/deployment-request';
 import type { DatabaseRestoreProgress, DatabaseRestoreTool } from '../../lambdas/tools/database-restore';
 import type { DeploymentLock, RollbackRequest } from '../../lambdas/tools/deployment-lock';
+import { createEventPublisher } from '../../lambdas/tools/event-publisher';
 import type { MetricsMonitor, SideTraffic, TimeWindow } from '../../lambdas/tools/metrics-monitor';
 import type { TargetHealthSummary } from '../../lambdas/tools/traffic-router';
 import { type LocalDocumentDynamo, STATE_TABLE_NAME, useLocalDocumentDynamo } from '../support/dynalite';
@@ -50,7 +53,10 @@ const CONFIG: CoordinatorConfig = {
   tableName: STATE_TABLE_NAME,
   lockKey: `LOCK#${LISTENER}`,
   region: 'eu-west-1',
+  eventBusName: 'shop-deployments',
 };
+
+export const EVENT_BUS = CONFIG.eventBusName;
 
 export const RELEASE: Release = { version: '1.4.0', image: 'registry.example.com/shop:1.4.0', schemaChange: true };
 
@@ -197,6 +203,10 @@ export interface World {
   readonly router: FakeRouter;
   readonly monitor: FakeMonitor;
   readonly restore: FakeRestore;
+  /** The EventBridge client the real event publisher sends with; it accepts every entry unless a test says otherwise. */
+  readonly eventBridge: AwsClientStub<EventBridgeClient>;
+  /** Every PutEvents input sent so far, in order. */
+  readonly putEvents: () => PutEventsCommandInput[];
 }
 
 /**
@@ -214,9 +224,16 @@ export async function world(
   const router = new FakeRouter();
   const monitor = new FakeMonitor();
   const restore = new FakeRestore();
+  const client = new EventBridgeClient({
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  const eventBridge = mockClient(client);
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
+  const events = createEventPublisher(client, EVENT_BUS);
   const handle = createRollbackCoordinator(
     { ...CONFIG, lockKey },
-    { router, monitor, restore, lock: wrapLock(lock, name), clock },
+    { router, monitor, restore, lock: wrapLock(lock, name), events, clock },
   );
   return {
     handle,
@@ -230,6 +247,8 @@ export async function world(
     router,
     monitor,
     restore,
+    eventBridge,
+    putEvents: () => eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input),
   };
 }
 

@@ -55,6 +55,25 @@ export class IntegrationRecorder {
     this.events.push(...entries);
     return { FailedEntryCount: 0, Entries: entries.map((_, index) => ({ EventId: `event-${index}` })) };
   };
+
+  /** OpsCenter OpsItems the state machine opened (ssm:createOpsItem), with CreateOpsItem's own limits checked. */
+  readonly opsItems: {
+    Title: string;
+    Description: string;
+    Severity: string;
+    OperationalData: Record<string, unknown>;
+  }[] = [];
+
+  readonly createOpsItem = (parameters: unknown) => {
+    const item = parameters as (typeof this.opsItems)[number];
+    if (item.Title.length > 1024 || item.Description.length > 2048) {
+      const error = new Error('Title is at most 1024 characters and Description at most 2048');
+      error.name = 'Ssm.ValidationException';
+      throw error;
+    }
+    this.opsItems.push(item);
+    return { OpsItemId: `oi-${String(this.opsItems.length).padStart(12, '0')}` };
+  };
 }
 
 /**

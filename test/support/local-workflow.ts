@@ -14,6 +14,7 @@ export const LOCAL_SUBSTITUTIONS = {
   PreDeploymentValidatorFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:PreDeploymentValidator',
   BlueGreenOrchestratorFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:BlueGreenOrchestrator',
   RollbackCoordinatorFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:RollbackCoordinator',
+  PostDeploymentVerifierFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:PostDeploymentVerifier',
   ListenerArn:
     'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop-prod/50dc6c495c0c9188/f2f7dc8efc522ab2',
   CrewTableName: 'deployment-crew-state',

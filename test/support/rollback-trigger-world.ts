@@ -90,8 +90,12 @@ export class FakeRouter extends UnexpectedRouter {
   }
 }
 
+/** Phases reached through the cutover and ConfirmPromotion. */
+const AFTER_PROMOTION: ReadonlySet<LockPhase | undefined> = new Set(['PROMOTED', 'RETIRING']);
+
 export interface WorldSetup {
   readonly phase?: LockPhase;
+  /** A waiting bake's token, or in PROMOTED the post-promotion watch's (startBake stores both alike). */
   readonly bakeToken?: string;
   readonly lockState?: 'HELD' | 'ESCALATED';
   /** @default ACQUIRED_AT */
@@ -124,9 +128,14 @@ export async function world(deps: WorldDeps, setup: WorldSetup = {}): Promise<Wo
     await putHeldLock(deps.ddb, lockKey, holder, { acquiredAt: setup.acquiredAt ?? ACQUIRED_AT });
     // Until ResolveSides the lock has no phase and no sides (approval, validation, backup).
     if (setup.phase !== 'VALIDATION') await lock.enterPhase(holder, 'PROVISIONING', { sides: SIDES, greenWeight: 0 });
-    if (setup.phase === 'CUTOVER') await lock.enterPhase(holder, 'CUTOVER', { greenWeight: 10 });
-    else if (setup.phase !== 'PROVISIONING' && setup.phase !== 'VALIDATION')
+    if (setup.phase === 'CUTOVER' || AFTER_PROMOTION.has(setup.phase)) {
+      await lock.enterPhase(holder, 'CUTOVER', { greenWeight: 10 });
+    } else if (setup.phase !== 'PROVISIONING' && setup.phase !== 'VALIDATION') {
       await lock.recordPhase(holder, setup.phase);
+    }
+    // As ConfirmPromotion leaves it (green at 100 %), and the orchestrator after the post-promotion watch.
+    if (AFTER_PROMOTION.has(setup.phase)) await lock.enterPhase(holder, 'PROMOTED', { greenWeight: 100 });
+    if (setup.phase === 'RETIRING') await lock.enterPhase(holder, 'RETIRING');
     if (setup.bakeToken !== undefined) await lock.storeBakeToken(holder, setup.bakeToken, '2026-11-24T10:15:00.000Z');
     if (setup.lockState === 'ESCALATED') {
       await deps.ddb.send(

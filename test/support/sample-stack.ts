@@ -34,7 +34,11 @@ export function auroraOverrides(): Record<string, unknown> {
 export function buildSampleStack(overrides: Record<string, unknown> = {}, options: { nag?: boolean } = {}) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const config = parseContextConfig({ ...sampleContext(), ...overrides });
-  const stack = new DeploymentCrewStack(app, config.stackName, { env: config.env, crew: config.crew });
+  const stack = new DeploymentCrewStack(app, config.stackName, {
+    env: config.env,
+    crew: config.crew,
+    vpcPlacement: config.vpcPlacement,
+  });
   if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack, template: () => Template.fromStack(stack) };
 }

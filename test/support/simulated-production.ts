@@ -10,7 +10,7 @@ import { createDependencyMonitor } from '../../lambdas/tools/dependency-monitor'
 import { asLambda } from './local-integrations';
 import { CallLog } from './simulated-aws/call-log';
 import { VirtualClock } from './simulated-aws/clock';
-import { SimulatedCloudWatch } from './simulated-aws/cloudwatch';
+import { type PublishedDatapoint, SimulatedCloudWatch } from './simulated-aws/cloudwatch';
 import { SIM, SIM_ALARMS } from './simulated-aws/constants';
 import { SimulatedEcs } from './simulated-aws/ecs';
 import { type ModifyListenerFaults, SimulatedLoadBalancer } from './simulated-aws/load-balancer';
@@ -156,6 +156,16 @@ export class SimulatedProduction {
   /** A DB instance as RDS would describe it now (not counted as a Describe), or undefined when it does not exist. */
   databaseInstance(identifier: string): DBInstance | undefined {
     return this.rds.instance(identifier);
+  }
+
+  /** Dashboards that exist in the simulated CloudWatch (delete one to make the monitoring check miss it). */
+  get dashboards(): Set<string> {
+    return this.cloudWatch.dashboards;
+  }
+
+  /** What the prober published (PutMetricData), in order. */
+  get publishedMetrics(): readonly PublishedDatapoint[] {
+    return this.cloudWatch.published;
   }
 
   /** The alarms' states now. */

@@ -1,4 +1,5 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
 import { SendTaskFailureCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -17,6 +18,7 @@ import { SNAPSHOT_PREFIX } from '../../lambdas/shared/rds-names';
 import { createDatabaseRestore } from '../../lambdas/tools/database-restore';
 import { createDeploymentLock } from '../../lambdas/tools/deployment-lock';
 import { createEnvironmentProvisioner } from '../../lambdas/tools/environment-provisioner';
+import { createEventPublisher } from '../../lambdas/tools/event-publisher';
 import { createMetricsMonitor } from '../../lambdas/tools/metrics-monitor';
 import { createTrafficRouter } from '../../lambdas/tools/traffic-router';
 import type { LocalDynamo } from './dynalite';
@@ -24,6 +26,7 @@ import { asLambda, dynamoTask, IntegrationRecorder } from './local-integrations'
 import { LOCAL_SUBSTITUTIONS, runWorkflow, type TaskHandler, type WorkflowRun, workflowError } from './local-workflow';
 import { SIM_DB_KMS_KEY, SIM_FENCE_SECURITY_GROUP } from './simulated-aws/rds';
 import { SIM, SimulatedProduction, type SimulatedProductionOptions } from './simulated-production';
+import { createVerifierWorld, type VerifierWorldOptions } from './verifier-world';
 
 /**
  * One simulated world for a local run of the real ASL: the real agents (intake, PreDeploymentValidator,
@@ -35,7 +38,7 @@ import { SIM, SimulatedProduction, type SimulatedProductionOptions } from './sim
 
 export type Answer = 'approve' | 'reject' | 'never';
 
-export interface WorldOptions extends SimulatedProductionOptions {
+export interface WorldOptions extends SimulatedProductionOptions, VerifierWorldOptions {
   readonly input?: unknown;
   readonly approval?: Answer;
   readonly databaseRollbackApproval?: Answer;
@@ -51,6 +54,10 @@ export interface WorldOptions extends SimulatedProductionOptions {
   readonly metricsMaxWaitSeconds?: number;
   readonly settings?: Partial<IntakeConfig['settings']>;
   readonly executionName?: string;
+  /** This alarm enters ALARM this many seconds into the post-promotion watch. */
+  readonly alarmInWatch?: { readonly alarmName: string; readonly afterSeconds: number };
+  /** Someone outside the crew sets green to this weight during the watch (the old side gets traffic again). */
+  readonly greenWeightSetInWatch?: number;
 }
 
 export const APPROVED: ApprovalDecision = {
@@ -59,6 +66,12 @@ export const APPROVED: ApprovalDecision = {
   approver: { identity: 'arn:aws:iam::123456789012:user/chairman', verified: true },
   answeredAt: '2026-11-24T10:05:00.000Z',
 };
+
+/**
+ * The green weights that reach the listener in a promoted deployment: the canary steps, then the rollback dry run's
+ * re-write of the listener exactly as it read it (100 % green), which proves the rollback's ModifyListener works.
+ */
+export const PROMOTED_WEIGHTS = [10, 50, 100, 100];
 
 export const VALID_INPUT = {
   release: { version: '1.4.0', image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:1.4.0', schemaChange: false },
@@ -84,6 +97,7 @@ export function intakeConfig(overrides: Partial<IntakeConfig['settings']> = {}):
       restorePollSeconds: 60,
       restoreMaxPolls: 10 + RESTORE_SWAP_RESERVE_POLLS,
       scaleDownGreenAfterRollback: false,
+      blueRetentionSeconds: 3600,
       ...overrides,
     },
   };
@@ -146,6 +160,20 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
   });
   const thresholds = canaryThresholdsSchema.parse({});
 
+  // EventBridge as the agents see it: what they put on the bus, in order.
+  const agentEvents: { DetailType: string; Detail: Record<string, unknown> }[] = [];
+  const agentEventBus = new EventBridgeClient({
+    region: SIM.region,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  mockClient(agentEventBus)
+    .on(PutEventsCommand)
+    .callsFake((input: PutEventsCommandInput) => {
+      for (const entry of input.Entries ?? []) {
+        agentEvents.push({ DetailType: entry.DetailType ?? '', Detail: JSON.parse(entry.Detail ?? '{}') });
+      }
+      return { FailedEntryCount: 0, Entries: (input.Entries ?? []).map((_, index) => ({ EventId: `agent-${index}` })) };
+    });
   const orchestratorConfig: OrchestratorConfig = {
     listenerArn: SIM.listenerArn,
     sides: [
@@ -170,9 +198,11 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     alarmTriggers: Object.fromEntries(Object.entries(ALARM_ROUTES).map(([name, route]) => [name, route.trigger])),
     tableName,
     lockKey,
+    eventBusName: 'default',
   };
   const orchestrator = createBlueGreenOrchestrator(orchestratorConfig, {
     router,
+    events: createEventPublisher(agentEventBus, 'default'),
     provisioner: createEnvironmentProvisioner({
       ecs: production.ecsClient(),
       elb: production.elbClient(),
@@ -210,6 +240,7 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     tableName,
     lockKey,
     region: SIM.region,
+    eventBusName: 'default',
   };
   const coordinator = createRollbackCoordinator(coordinatorConfig, {
     router,
@@ -221,6 +252,7 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     }),
     lock,
     clock,
+    events: createEventPublisher(agentEventBus, 'default'),
   });
 
   // Step Functions as the alarm listener sees it: SendTaskFailure ends the waiting bake.
@@ -232,6 +264,7 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
       bakeFailures.push({ taskToken: input.taskToken, error: input.error ?? '', cause: input.cause ?? '' });
       return {};
     });
+  const triggerOutcomes: unknown[] = [];
   const alarmListener = createRollbackTrigger({
     lock,
     router,
@@ -241,9 +274,26 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     alarmRoutes: ALARM_ROUTES,
   });
 
+  const verification = createVerifierWorld(
+    {
+      production,
+      dynamo,
+      lock,
+      router,
+      tableName,
+      lockKey,
+      rollbackVerifySeconds: config.settings.rollbackVerifySeconds,
+      alarmListener: async (request) => {
+        const outcome = await alarmListener(request);
+        triggerOutcomes.push(outcome);
+        return outcome;
+      },
+    },
+    options,
+  );
+
   executionCounter += 1;
   const executionName = options.executionName ?? `rel-1-4-0-run-${executionCounter}`;
-  const triggerOutcomes: unknown[] = [];
 
   const validator = production.preDeploymentValidator();
   const orchestratorTask = (advanceSeconds?: (input: Record<string, unknown>) => number) =>
@@ -299,6 +349,10 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
           requestedBy: 'arn:aws:iam::123456789012:user/chairman',
         }),
       );
+    } else if (verification.greenStopsAnsweringAtWeight === request.canary.greenWeight) {
+      // Green dies as the bake starts; the prober sent off before the bake sees it long before any alarm could.
+      verification.application.sides.green = 'down';
+      await verification.runLastProber();
     } else {
       await production.bake(config.defaultBakeSeconds, async (alarmName, at) => {
         const request = alarmToRequest({
@@ -313,6 +367,29 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     const failure = bakeFailures.slice(before).find((entry) => entry.taskToken === request.taskToken);
     if (failure) throw workflowError(failure.error, failure.cause);
     throw workflowError('States.Timeout', 'the bake time elapsed');
+  };
+
+  /** The post-promotion watch: the token stored like a bake's; an alarm in the window fails it, else it times out. */
+  const watchTask: TaskHandler = async (parameters) => {
+    const { Payload } = parameters as { Payload: Record<string, unknown> };
+    const request = orchestratorRequestSchema.parse(Payload);
+    if (request.action !== 'startBake') throw new Error(`WatchOldSide sent ${request.action}`);
+    await asLambda(async () => orchestrator(request))(undefined);
+    const before = bakeFailures.length;
+    const window = config.settings.blueRetentionSeconds;
+    if (options.alarmInWatch !== undefined && options.alarmInWatch.afterSeconds < window) {
+      production.clock.advance(options.alarmInWatch.afterSeconds);
+      await sendAlarm(options.alarmInWatch.alarmName);
+      const failure = bakeFailures.slice(before).find((entry) => entry.taskToken === request.taskToken);
+      if (failure) throw workflowError(failure.error, failure.cause);
+    }
+    if (options.greenWeightSetInWatch !== undefined) {
+      const item = await lock.read();
+      if (item?.sides === undefined) throw new Error('no sides on the lock during the watch');
+      await router.setGreenWeight(item.sides, options.greenWeightSetInWatch);
+    }
+    production.clock.advance(window - (options.alarmInWatch?.afterSeconds ?? 0));
+    throw workflowError('States.Timeout', 'the watch window passed');
   };
 
   const tasks: Record<string, TaskHandler> = {
@@ -343,6 +420,15 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     // Waits are instant here: the time WaitForMetrics would have waited passes before the next evaluation.
     EvaluateStep: orchestratorTask((input) => retryAfterOf(input)),
     ConfirmPromotion: orchestratorTask(),
+    ...verification.tasks,
+    WatchOldSide: watchTask,
+    RetireOldSide: orchestratorTask(),
+    KeepLockForOperator: dynamoTask(dynamo.client, 'updateItem'),
+    NotifyRetirementRefused: recorder.publish,
+    OpenRetirementOpsItem: recorder.createOpsItem,
+    OpenEscalationOpsItem: recorder.createOpsItem,
+    OpenAbortOpsItem: recorder.createOpsItem,
+    NotifyPromotion: recorder.publish,
     ReleaseDeploymentLock: dynamoTask(dynamo.client, 'deleteItem'),
     NotifyLockNotReleased: recorder.publish,
     BeginRollback: coordinatorTask(),
@@ -372,7 +458,16 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     approvalRequests,
     triggerOutcomes,
     executionName,
-    run: (): Promise<WorkflowRun> => runWorkflow(options.input ?? VALID_INPUT, { tasks, executionName, clock }),
+    verification,
+    agentEvents,
+    run: async (): Promise<WorkflowRun> => {
+      await verification.start();
+      try {
+        return await runWorkflow(options.input ?? VALID_INPUT, { tasks, executionName, clock });
+      } finally {
+        await verification.stop();
+      }
+    },
     lockItem: async () =>
       (
         await dynamo.client.send(

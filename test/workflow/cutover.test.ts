@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamo, startLocalDynamo } from '../support/dynalite';
 import { LOCAL_SUBSTITUTIONS } from '../support/local-workflow';
 import { SIM } from '../support/simulated-production';
-import { createWorld, VALID_INPUT, type WorldOptions } from '../support/workflow-world';
+import { createWorld, PROMOTED_WEIGHTS, VALID_INPUT, type WorldOptions } from '../support/workflow-world';
 
 /**
  * The cutover and rollback part of statemachine/deployment-crew.asl.json, run locally end to end in a simulated
@@ -46,13 +46,13 @@ function rolledBackEvent(recorder: { events: { DetailType: string; Detail: Recor
 }
 
 describe('cutover (real ASL, local)', () => {
-  it('happy path: 10 → 50 → 100, promoted, lock released, old side kept at 0 %', async () => {
+  it('happy path: 10 → 50 → 100, promoted, watched, old side retired after the window, lock released', async () => {
     // Act
     const { result, production, lockItem } = await play({});
 
     // Assess
     expect(result, `${result.error}: ${result.cause}`).toMatchObject({ status: 'SUCCEEDED' });
-    expect(production.greenWeights).toEqual([10, 50, 100]);
+    expect(production.greenWeights).toEqual(PROMOTED_WEIGHTS);
     const output = result.output as {
       canary: { history: { greenWeight: number; bakes: { verdict: { decision: string } }[] }[] };
       promotion: { liveTargetGroupArn: string };
@@ -63,7 +63,8 @@ describe('cutover (real ASL, local)', () => {
       [100, ['promote']],
     ]);
     expect(output.promotion.liveTargetGroupArn).toBe(SIM.greenTargetGroupArn);
-    expect(production.serviceDesiredCount(SIM.blueServiceName)).toBeGreaterThan(0);
+    // Scaled down only after the watch window (test/workflow/post-deployment.test.ts has the window itself).
+    expect(production.serviceDesiredCount(SIM.blueServiceName)).toBe(0);
     expect(await lockItem()).toBeUndefined();
   });
 
@@ -129,7 +130,7 @@ describe('cutover (real ASL, local)', () => {
 
     // Assess
     expect(result, `${result.error}: ${result.cause}`).toMatchObject({ status: 'SUCCEEDED' });
-    expect(production.greenWeights).toEqual([10, 50, 100]);
+    expect(production.greenWeights).toEqual(PROMOTED_WEIGHTS);
     const { canary } = result.output as {
       canary: { history: { greenWeight: number; bakes: { verdict: { decision: string } }[] }[] };
     };
@@ -216,7 +217,7 @@ describe('cutover (real ASL, local)', () => {
     // Assess
     expect(result, `${result.error}: ${result.cause}`).toMatchObject({ status: 'SUCCEEDED' });
     expect(result.retries.filter((state) => state === 'ShiftTraffic')).toHaveLength(2);
-    expect(production.greenWeights).toEqual([10, 50, 100]);
+    expect(production.greenWeights).toEqual(PROMOTED_WEIGHTS);
   });
 
   it('ModifyListener failing at 50 %: a traffic rollback from 10 %', async () => {

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamo, startLocalDynamo } from '../support/dynalite';
 import { LOCAL_SUBSTITUTIONS } from '../support/local-workflow';
 import { SIM } from '../support/simulated-production';
-import { createWorld, type WorldOptions } from '../support/workflow-world';
+import { createWorld, PROMOTED_WEIGHTS, type WorldOptions } from '../support/workflow-world';
 
 const DATABASE_ALARM = `${SIM.alarmPrefix}-db-connections`;
 
@@ -140,7 +140,7 @@ describe('the verdict sees the whole bake (real ASL, local)', () => {
 
     // Assess
     expect(result, `${result.error}: ${result.cause}`).toMatchObject({ status: 'SUCCEEDED' });
-    expect(production.greenWeights).toEqual([10, 50, 100]);
+    expect(production.greenWeights).toEqual(PROMOTED_WEIGHTS);
     const { canary } = result.output as {
       canary: { history: { bakes: { sample: { minutesPending: number }; verdict: { decision: string } }[] }[] };
     };

@@ -46,6 +46,8 @@ export const orchestratorConfigSchema = z.strictObject({
   alarmTriggers: z.record(z.string(), rollbackTriggerSchema),
   tableName: z.string(),
   lockKey: z.string(),
+  /** The bus the orchestrator's phase and traffic events go to. */
+  eventBusName: z.string().min(1),
 });
 export type OrchestratorConfig = z.output<typeof orchestratorConfigSchema>;
 

@@ -40,14 +40,47 @@ export const postDeploymentVerifierConfigSchema = z.strictObject({
     coordinatorRoleArn: z.string().min(1),
     /** What the coordinator calls in a rollback, simulated on its role. */
     rollbackActions: z.array(z.string().min(1)).min(1),
-    /** Per action, the resources it is simulated on (an action not listed is simulated on `*`). */
-    rollbackResources: z.record(z.string(), z.array(z.string().min(1)).min(1)).default({}),
+    /**
+     * Per action, the resources it is simulated on (an action not listed is simulated on `*`). Actions with the same
+     * resources may share one key, comma-separated (`rds:DescribeDBInstances,rds:ModifyDBInstance`): Lambda's 4 KB of
+     * environment is tight, and action names hold no comma.
+     */
+    rollbackResources: z
+      .record(z.string(), z.array(z.string().min(1)).min(1))
+      .default({})
+      .transform((byKey) =>
+        Object.fromEntries(
+          Object.entries(byKey).flatMap(([key, resources]) => key.split(',').map((action) => [action, resources])),
+        ),
+      ),
     /** Per action, the condition keys its simulation is given (see rollbackContext in the dry-run request). */
     rollbackContext: z.record(z.string(), z.array(simulationContextEntrySchema).min(1)).default({}),
     minHealthyTargets: z.int().positive(),
     expectedDesiredCount: z.int().positive(),
     /** The state machine's wait between the traffic rollback and its verification, for the estimate. */
     rollbackVerifySeconds: z.int().nonnegative(),
+  }),
+  /** The prober: its timing, the failure rule, and the alarm listener it reports "green is down" to. */
+  probe: z.strictObject({
+    /** Milliseconds between the starts of two probe rounds. */
+    intervalMs: z.int().min(1_000),
+    rule: z.strictObject({
+      /** Consecutive failed rounds that take green off traffic. */
+      failures: z.int().min(1).max(10),
+      /** The detection goal the timing was checked against at synth. */
+      withinMs: z.int().positive(),
+    }),
+    /** The alarm listener (RollbackTrigger) function: a token at synth, a name when the function reads it. */
+    rollbackTriggerFunctionName: z.string().min(1),
+  }),
+  /** Where the deployment report goes (the report store's settings) and what it links to. */
+  report: z.strictObject({
+    bucketName: z.string().min(1),
+    region: z.string().min(1),
+    /** SSE-KMS with the bucket's key; without it SSE-S3. */
+    kmsKeyArn: z.string().min(1).optional(),
+    /** URLs carry the stack's region, a token in an environment-agnostic stack: checked as https only. */
+    dashboards: z.array(z.strictObject({ name: z.string().min(1), url: z.string().startsWith('https://') })),
   }),
   listenerArn: z.string().min(1),
   tableName: z.string().min(1),

@@ -56,6 +56,8 @@ export const coordinatorConfigSchema = z.strictObject({
   tableName: z.string(),
   lockKey: z.string(),
   region: z.string(),
+  /** The bus the rollback's events go to (docs/deployment-events.md). */
+  eventBusName: z.string().min(1),
 });
 export type CoordinatorConfig = z.output<typeof coordinatorConfigSchema>;
 

@@ -1,17 +1,7 @@
-/**
- * When probes say green is down: `failures` consecutive failed rounds (a pass resets the run). `withinMs` is the
- * detection goal the probe timing must meet (probeTimingProblem), not a condition on the run: a green that hangs makes
- * each round last its latency ceiling, and rounds that far apart are still consecutive failures. Pure, so the rule is
- * tested at its edges.
- */
-export interface ProbeFailureRule {
-  /** Consecutive failed probes that take green off traffic. @default 3 */
-  readonly failures: number;
-  /** The first failure to the decision, at most (checked against the probe timing). @default 15000 */
-  readonly withinMs: number;
-}
+import type { ProbeFailureRule } from '../../shared/probe-timing';
 
-export const DEFAULT_PROBE_FAILURE_RULE: ProbeFailureRule = { failures: 3, withinMs: 15_000 };
+// The rule and its timing check live in shared (the stack checks the timing at synth); re-exported so nothing moves.
+export { DEFAULT_PROBE_FAILURE_RULE, type ProbeFailureRule, probeTimingProblem } from '../../shared/probe-timing';
 
 export interface ProbeOutcome {
   /** Milliseconds since the epoch. */
@@ -31,21 +21,4 @@ export function failedRun(outcomes: readonly ProbeOutcome[], rule: ProbeFailureR
     if (run.length >= rule.failures) return run.slice(-rule.failures);
   }
   return undefined;
-}
-
-/**
- * Why a probe timing cannot meet the rule's goal, or undefined: the decision comes at the latest after `failures`
- * rounds, each starting `intervalMs` apart or, when green hangs, as long as its slowest step's ceiling.
- */
-export function probeTimingProblem(
-  intervalMs: number,
-  maxLatencyMs: number,
-  rule: ProbeFailureRule,
-): string | undefined {
-  const round = Math.max(intervalMs, maxLatencyMs);
-  const worst = (rule.failures - 1) * round + maxLatencyMs;
-  return worst > rule.withinMs
-    ? `probes every ${intervalMs} ms with a ${maxLatencyMs} ms ceiling decide after up to ${worst} ms, more than the ` +
-        `${rule.withinMs} ms goal: lower the probe steps' maxLatencyMs or the interval`
-    : undefined;
 }

@@ -10,6 +10,13 @@ export {
   type ProbeOutcome,
   probeTimingProblem,
 } from './failure-window';
+export {
+  createProbeLedger,
+  type ProbeLedger,
+  type ProbeLedgerSummary,
+  type ProbeRunRecord,
+  probeLedgerKey,
+} from './ledger';
 export { cloudWatchProbePublisher, PROBE_METRIC } from './publisher';
 export type { ProbePublisher, ProbeRound } from './types';
 

@@ -4,12 +4,16 @@ import {
   type DescribeAlarmsCommandInput,
   type DescribeAlarmsCommandOutput,
   type Dimension,
+  GetDashboardCommand,
+  type GetDashboardCommandInput,
   GetMetricDataCommand,
   type GetMetricDataCommandInput,
   type GetMetricDataCommandOutput,
   type MetricAlarm,
   type MetricDataQuery,
   type MetricDataResult,
+  PutMetricDataCommand,
+  type PutMetricDataCommandInput,
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type CallLog, rejectUnmodelled } from './call-log';
@@ -45,8 +49,20 @@ type ResolvedQuery =
   /** No metric has these dimensions: CloudWatch answers an empty series. */
   | { readonly kind: 'empty' };
 
+/** A datapoint the prober published (PutMetricData), as recorded. */
+export interface PublishedDatapoint {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly at: string;
+  readonly value: number;
+}
+
 export class SimulatedCloudWatch {
   private client: CloudWatchClient | undefined;
+  /** Dashboards that exist (GetDashboard answers these, ResourceNotFound for any other). */
+  readonly dashboards = new Set<string>([SIM.dashboardName]);
+  readonly published: PublishedDatapoint[] = [];
 
   constructor(
     private readonly clock: VirtualClock,
@@ -74,8 +90,43 @@ export class SimulatedCloudWatch {
           this.describeAlarms(input),
         ),
       );
+    mock
+      .on(GetDashboardCommand)
+      .callsFake((input: GetDashboardCommandInput) =>
+        this.log.run(`CloudWatch:GetDashboard ${input.DashboardName ?? '?'}`, () => this.getDashboard(input)),
+      );
+    mock
+      .on(PutMetricDataCommand)
+      .callsFake((input: PutMetricDataCommandInput) =>
+        this.log.run(`CloudWatch:PutMetricData ${input.Namespace ?? '?'}`, () => this.putMetricData(input)),
+      );
     this.client = client;
     return client;
+  }
+
+  private getDashboard(input: GetDashboardCommandInput) {
+    assertOnlyKeys('CloudWatch', 'GetDashboard', input, ['DashboardName']);
+    const name = input.DashboardName ?? '';
+    if (!this.dashboards.has(name)) throw awsError('ResourceNotFound', `Dashboard ${name} does not exist`);
+    return {
+      DashboardName: name,
+      DashboardArn: `arn:aws:cloudwatch::${SIM.account}:dashboard/${name}`,
+      DashboardBody: JSON.stringify({ widgets: [{ type: 'metric', properties: {} }] }),
+    };
+  }
+
+  private putMetricData(input: PutMetricDataCommandInput) {
+    assertOnlyKeys('CloudWatch', 'PutMetricData', input, ['Namespace', 'MetricData']);
+    for (const datum of input.MetricData ?? []) {
+      this.published.push({
+        namespace: input.Namespace ?? '',
+        metricName: datum.MetricName ?? '',
+        dimensions: Object.fromEntries((datum.Dimensions ?? []).map((d) => [d.Name ?? '', d.Value ?? ''])),
+        at: datum.Timestamp instanceof Date ? datum.Timestamp.toISOString() : String(datum.Timestamp),
+        value: datum.Value ?? Number.NaN,
+      });
+    }
+    return {};
   }
 
   private getMetricData(input: GetMetricDataCommandInput): Output<GetMetricDataCommandOutput> {

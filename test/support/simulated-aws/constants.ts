@@ -15,6 +15,8 @@ export const SIM = {
   databaseIdentifier: 'shop-prod-db',
   dbMaxConnections: 400,
   alarmPrefix: 'DeploymentCrew',
+  dashboardName: 'DeploymentCrew-deployment',
+  logGroupName: '/ecs/shop-web',
 } as const;
 
 /** `app/shop-prod/50dc6c495c0c9188`: the `LoadBalancer` dimension of the ALB metrics. */

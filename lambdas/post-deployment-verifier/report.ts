@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import type { PostDeploymentVerifierConfig } from '../shared/config/post-deployment-verifier';
+import { deploymentRefSchema } from '../shared/contracts';
+import {
+  canaryStateSchema,
+  greenEnvironmentSchema,
+  migrationSchema,
+  rollbackStateSchema,
+  sidesSchema,
+} from '../shared/cutover-contracts';
+import {
+  buildDeploymentReport,
+  type DeploymentReport,
+  type DeploymentReportInput,
+  deploymentOutcomeSchema,
+  type probeSummarySchema,
+  rollbackDryRunSchema,
+  validationReportSchema,
+} from '../shared/deployment-report';
+import { releaseSchema } from '../shared/deployment-request';
+import { logger } from '../shared/logger';
+import { smokeReportSchema } from '../shared/smoke-suite';
+import { monitoringCheckResultSchema } from '../shared/verification';
+import type { ProbeLedger } from '../tools/prober';
+import type { ReportStore, StoredReport } from '../tools/report-store';
+
+/**
+ * The verifier's `writeReport` action: the deployment report from the execution's state, stored as JSON and
+ * Markdown. The state machine passes its whole state (`$`): which parts exist depends on where the execution ended,
+ * and a JSONPath to a part that does not exist would fail the task. Each part is read with its schema; a part that
+ * is absent or unreadable is reported as missing (and logged), never guessed.
+ */
+
+export const writeReportRequestSchema = z.strictObject({
+  action: z.literal('writeReport'),
+  outcome: deploymentOutcomeSchema,
+  /** `$$.State.EnteredTime` of the task: the report's end. */
+  endedAt: z.iso.datetime(),
+  state: z.record(z.string(), z.unknown()),
+});
+export type WriteReportRequest = z.output<typeof writeReportRequestSchema>;
+
+export interface ReportTools {
+  readonly ledger: Pick<ProbeLedger, 'read'>;
+  readonly store: ReportStore;
+  readonly now: () => Date;
+}
+
+/** What the execution output and the Chairman's message carry. */
+export interface WrittenReport {
+  readonly outcome: DeploymentReport['outcome']['status'];
+  readonly summary: string;
+  readonly ready: boolean;
+  readonly json: string;
+  readonly markdown: string;
+  readonly consoleUrl: string;
+  readonly risks: number;
+}
+
+/** Who picks the release up when it is promoted, unless the request names someone. */
+export const DEFAULT_NEXT_STAGE = 'the release owner: the release is in production, watched and reported';
+
+const objectAt = (value: unknown, key: string): unknown =>
+  value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+
+function withoutKeys(value: unknown, keys: readonly string[]): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([name]) => !keys.includes(name)));
+}
+
+function part<Schema extends z.ZodType>(name: string, schema: Schema, value: unknown): z.output<Schema> | null {
+  if (value === undefined || value === null) return null;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  logger.warn('a part of the execution state is unreadable and is reported as missing', {
+    part: name,
+    issues: parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+  });
+  return null;
+}
+
+/** The error a failed or escalated execution ended with, as its Record* states left it. */
+function endError(request: WriteReportRequest): { name: string; message: string } | null {
+  const { state, outcome } = request;
+  if (outcome === 'FAILED') {
+    const error = objectAt(state.outcome, 'error');
+    const message = objectAt(state.outcome, 'message');
+    return { name: typeof error === 'string' ? error : 'Failed', message: typeof message === 'string' ? message : '' };
+  }
+  if (outcome === 'ROLLBACK_FAILED') {
+    const reason = objectAt(state.escalation, 'reason') ?? objectAt(state.rollback, 'reason');
+    return { name: 'RollbackFailed', message: typeof reason === 'string' ? reason : 'the rollback did not complete' };
+  }
+  return null;
+}
+
+export function reportInputFrom(
+  request: WriteReportRequest,
+  config: PostDeploymentVerifierConfig,
+  probes: z.output<typeof probeSummarySchema> | null,
+): DeploymentReportInput {
+  const { state } = request;
+  const { dryRun, retirement } = state;
+  const deployment = deploymentRefSchema.parse(state.deployment);
+  return {
+    deployment,
+    release: releaseSchema.parse(state.release),
+    requestedBy: typeof state.requestedBy === 'string' ? state.requestedBy : 'unknown',
+    end: { outcome: request.outcome, at: request.endedAt, error: endError(request) },
+    productionUrl: config.productionUrl,
+    dashboards: config.report.dashboards,
+    validation: part('validation report', validationReportSchema, state.report),
+    sides: part('sides', sidesSchema, state.sides),
+    green: part('green', greenEnvironmentSchema, state.green),
+    migration: part('migration', migrationSchema, state.migration),
+    canary: part('canary', canaryStateSchema, state.canary),
+    rollback: part('rollback', rollbackStateSchema, state.rollback),
+    smoke: {
+      preTraffic: part('pre-traffic smoke', smokeReportSchema, objectAt(state.preTrafficSmoke, 'report')),
+      production: part('production smoke', smokeReportSchema, objectAt(state.productionSmoke, 'report')),
+    },
+    probes,
+    // The verifier's decision and summary are the state machine's; the report keeps the tool's result.
+    monitoring: part(
+      'monitoring check',
+      monitoringCheckResultSchema,
+      withoutKeys(state.monitoring, ['decision', 'onMissing', 'summary']),
+    ),
+    // The race guard is the verifier's own record of the dry run, not part of the tool's result the report keeps.
+    rollbackDryRun: part('rollback dry run', rollbackDryRunSchema, withoutKeys(dryRun, ['raceGuard'])),
+    stateTransitions: null,
+    nextStage: DEFAULT_NEXT_STAGE,
+    standbyWarmUntil: null,
+    standbyRetiredAt: (() => {
+      const at = objectAt(retirement, 'retiredAt');
+      return typeof at === 'string' ? at : null;
+    })(),
+  };
+}
+
+export function createReportAction(config: PostDeploymentVerifierConfig, tools: ReportTools) {
+  return async function writeReport(request: WriteReportRequest): Promise<WrittenReport> {
+    const name = deploymentRefSchema.parse(request.state.deployment).name;
+    const ledger = await tools.ledger.read(name);
+    const report = buildDeploymentReport(reportInputFrom(request, config, ledger), tools.now());
+    const stored: StoredReport = await tools.store.store(report);
+    return {
+      outcome: report.outcome.status,
+      summary: report.outcome.summary,
+      ready: report.handoff.ready,
+      json: stored.json.s3Uri,
+      markdown: stored.markdown.s3Uri,
+      consoleUrl: stored.consoleUrl,
+      risks: report.risks.length,
+    };
+  };
+}

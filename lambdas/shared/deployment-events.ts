@@ -1,0 +1,283 @@
+import { z } from 'zod';
+import {
+  deploymentPhaseSchema,
+  rollbackDecisionSchema,
+  rollbackStateSchema,
+  rollbackTriggerSchema,
+  rollbackTypeSchema,
+  timelineEntrySchema,
+} from './cutover-contracts';
+import type { SdkClientLimits } from './sdk-budget';
+
+/**
+ * The crew's EventBridge events: source `deployment-crew`, one `detail` shape per detail-type. The in-flight events
+ * (phase changes, traffic shifts, each rollback step) are published by the agents through the event publisher tool;
+ * the three outcome events are sent by the state machine itself (its Emit* states). docs/deployment-events.md says
+ * when each is sent; docs/deployment-events.schema.json is generated from these schemas (a test keeps it in step).
+ */
+
+export const DEPLOYMENT_EVENT_SOURCE = 'deployment-crew';
+
+/** Bumped with any change to an in-flight event's fields: consumers can tell shapes apart without guessing. */
+export const DEPLOYMENT_EVENTS_SCHEMA_VERSION = 1;
+
+/** `deployment`, `at` and `schemaVersion`, the fields every in-flight event's detail starts with. */
+export function eventStamp(deployment: string, now: Date) {
+  return { deployment, at: now.toISOString(), schemaVersion: DEPLOYMENT_EVENTS_SCHEMA_VERSION } as const;
+}
+
+/**
+ * The publisher's SDK limits: an event is a hook for other systems, never worth holding up a rollback or a cutover
+ * for, so one quick retry and short timeouts (the agents' other clients allow 3 attempts of 10 s).
+ */
+export const EVENT_PUBLISHER_SDK_LIMITS: SdkClientLimits = {
+  maxAttempts: 2,
+  connectionTimeoutMs: 1_000,
+  requestTimeoutMs: 2_000,
+};
+
+const instant = z.iso.datetime({ offset: true });
+
+/** Fields every in-flight event's detail carries. */
+const common = {
+  deployment: z.string().min(1).describe('The deployment: the Step Functions execution name.'),
+  at: instant.describe('When the agent published the event (ISO 8601).'),
+  schemaVersion: z.literal(DEPLOYMENT_EVENTS_SCHEMA_VERSION),
+};
+
+/** The deployment's phases as events name them (the lock's VALIDATION is before any phase an event reports). */
+export const eventPhaseSchema = z.enum([
+  'PROVISIONING',
+  'MIGRATION',
+  'CUTOVER',
+  'PROMOTED',
+  'WATCHING',
+  'RETIRED',
+  'ROLLING_BACK',
+]);
+export type EventPhase = z.output<typeof eventPhaseSchema>;
+
+const greenPercent = z.int().min(0).max(100);
+const secondsUntilEffective = z
+  .number()
+  .nonnegative()
+  .nullable()
+  .describe('From the trigger (or the shift request) to the confirming re-read, in seconds; null when unknown.');
+
+/** How a rollback ended, for `Rollback Finished`. */
+export const rollbackOutcomeSchema = z.enum([
+  /** Everything the decision asked for was done. */
+  'ROLLED_BACK',
+  /** Traffic is back (if it had moved), but the database part was declined, refused or not finished. */
+  'DATABASE_NOT_RESTORED',
+  /** The decision was `none`: nothing had changed that needed undoing. */
+  'NOTHING_TO_UNDO',
+  /** A step recorded a failure on the timeline. */
+  'INCOMPLETE',
+  /** No decision was recorded. */
+  'UNDECIDED',
+]);
+export type RollbackOutcome = z.output<typeof rollbackOutcomeSchema>;
+
+/** The in-flight events, published by the agents, by detail-type. */
+export const deploymentEventDetailSchemas = {
+  'Deployment Phase Changed': z
+    .strictObject({
+      ...common,
+      phase: eventPhaseSchema,
+      previousPhase: eventPhaseSchema.nullable().describe('Null when the deployment had no phase yet (validation).'),
+    })
+    .describe('The deployment entered a phase.'),
+  'Traffic Shifted': z
+    .strictObject({
+      ...common,
+      fromGreenWeight: greenPercent.describe("Green's share of the traffic before the shift, in percent."),
+      toGreenWeight: greenPercent.describe("Green's share after the shift, in percent, as the re-read confirmed it."),
+      liveTargetGroupArn: z.string().min(1),
+      greenTargetGroupArn: z.string().min(1),
+      confirmedAt: instant.describe('When a re-read of the listener showed the new weights.'),
+      secondsUntilEffective,
+    })
+    .describe("The listener's weights changed and a re-read confirmed them."),
+  'Rollback Started': z
+    .strictObject({
+      ...common,
+      trigger: rollbackTriggerSchema,
+      phase: deploymentPhaseSchema.describe('Where the deployment was when the trigger fired.'),
+      reason: z.string(),
+      type: rollbackTypeSchema.describe("The decision tree's rollback type."),
+      detectedAt: z.string().min(1).describe('When the trigger was detected (ISO 8601).'),
+    })
+    .describe('The RollbackCoordinator took the rollback on and decided its type.'),
+  'Rollback Traffic Restored': z
+    .strictObject({
+      ...common,
+      trigger: rollbackTriggerSchema,
+      restoredAt: instant.describe(
+        'The last confirmation of the listener back at 100 % live (later than confirmedAt when a step-up that ' +
+          'landed after the first restore had to be undone).',
+      ),
+      confirmedAt: instant.describe('The first re-read that showed live 100 / green 0: the weight was effective.'),
+      secondsUntilEffective,
+    })
+    .describe('Traffic is back on the live side: listener confirmed, live targets healthy, live errors checked.'),
+  'Rollback Database Restored': z
+    .strictObject({
+      ...common,
+      trigger: rollbackTriggerSchema,
+      snapshotIdentifier: z.string().min(1),
+      restoredAt: instant.describe('When the restored copy was seen available under the original name.'),
+    })
+    .describe("The database runs on the deployment's snapshot: every write after it is lost from production."),
+  'Rollback Failed': z
+    .strictObject({
+      ...common,
+      executionArn: z.string().min(1),
+      error: z.literal('RollbackFailed'),
+      code: z.literal('DEPLOY-003'),
+      trigger: rollbackTriggerSchema,
+      reason: z.string().describe("Why the rollback failed: the failed step's error message."),
+      failedStep: z.string().min(1).describe('The error name of the step that failed (e.g. LiveUnhealthy).'),
+    })
+    .describe('The rollback failed and is being escalated (sent before the runbook goes to the Chairman).'),
+  'Rollback Finished': z
+    .strictObject({
+      ...common,
+      trigger: rollbackTriggerSchema,
+      type: rollbackTypeSchema.nullable().describe('Null when no decision was recorded.'),
+      outcome: rollbackOutcomeSchema,
+    })
+    .describe('The rollback ran to its end; the lock is released next.'),
+} as const;
+
+export type DeploymentEventType = keyof typeof deploymentEventDetailSchemas;
+export type DeploymentEventDetail<T extends DeploymentEventType> = z.output<(typeof deploymentEventDetailSchemas)[T]>;
+
+/** The agents' detail-types, in the order a deployment (and its rollback) sends them. */
+export const DEPLOYMENT_EVENT_TYPES = Object.keys(deploymentEventDetailSchemas) as readonly DeploymentEventType[];
+
+/** Fields the state machine's outcome events share. */
+const outcome = {
+  deployment: z.string().min(1).describe('The deployment: the Step Functions execution name.'),
+  executionArn: z.string().min(1),
+};
+
+/**
+ * The outcome events, sent by the state machine (EmitFailureEvent, EmitRollbackEvent, EmitEscalationEvent): their
+ * Detail is written in statemachine/deployment-crew.asl.json; these schemas document it. They carry no `at` and no
+ * schemaVersion: the envelope's `time` says when.
+ */
+export const outcomeEventDetailSchemas = {
+  'Deployment Failed': z
+    .strictObject({
+      ...outcome,
+      error: z.string().describe('The error name (InvalidInput, ApprovalRejected, BackupFailed, …).'),
+      code: z.string().nullable().describe('DEPLOY-001 for a failed pre-deployment validation; null otherwise.'),
+      message: z.string(),
+      cause: z.string().describe("The failed step's Cause."),
+    })
+    .describe('The deployment stopped before the cutover (or before any traffic moved).'),
+  'Deployment Rolled Back': z
+    .strictObject({
+      ...outcome,
+      error: z.literal('DeploymentRolledBack'),
+      code: z.literal('DEPLOY-002'),
+      trigger: rollbackTriggerSchema,
+      phase: deploymentPhaseSchema,
+      reason: z.string(),
+      decision: rollbackDecisionSchema.nullable(),
+      timeline: z.array(timelineEntrySchema),
+    })
+    .describe('A rollback ran to completion; the lock was released.'),
+  'Rollback Failed': z
+    .strictObject({
+      ...outcome,
+      error: z.literal('RollbackFailed'),
+      code: z.literal('DEPLOY-003'),
+      failure: z.looseObject({ Error: z.string().optional(), Cause: z.string().optional() }),
+      rollback: rollbackStateSchema,
+    })
+    .describe('The rollback failed: the lock is kept (ESCALATED) and the Chairman has the runbook.'),
+} as const;
+
+export type OutcomeEventType = keyof typeof outcomeEventDetailSchemas;
+
+/** Every detail-type with source `deployment-crew` (`Rollback Failed` is sent by both, see the docs). */
+export const ALL_DETAIL_TYPES: readonly (DeploymentEventType | OutcomeEventType)[] = [
+  ...new Set([...DEPLOYMENT_EVENT_TYPES, ...(Object.keys(outcomeEventDetailSchemas) as OutcomeEventType[])]),
+];
+
+/** One PutEvents entry, structurally the SDK's PutEventsRequestEntry (lambdas/shared imports no AWS client). */
+export interface DeploymentEventEntry<T extends DeploymentEventType = DeploymentEventType> {
+  readonly EventBusName: string;
+  readonly Source: typeof DEPLOYMENT_EVENT_SOURCE;
+  readonly DetailType: T;
+  readonly Detail: string;
+  /** The detail's `at`: the envelope's `time` is when the agent saw it, not when PutEvents ran. */
+  readonly Time: Date;
+}
+
+/**
+ * The PutEvents entry of an in-flight event. Throws (ZodError) when the detail does not match its schema: that is a
+ * programming error, never a reason to send a malformed event.
+ */
+export function deploymentEventEntry<T extends DeploymentEventType>(
+  busName: string,
+  type: T,
+  detail: DeploymentEventDetail<T>,
+): DeploymentEventEntry<T> {
+  // The map's value for T parses to DeploymentEventDetail<T>; TypeScript cannot narrow an indexed union itself.
+  const parsed = deploymentEventDetailSchemas[type].parse(detail) as DeploymentEventDetail<T>;
+  return {
+    EventBusName: busName,
+    Source: DEPLOYMENT_EVENT_SOURCE,
+    DetailType: type,
+    Detail: JSON.stringify(parsed),
+    Time: new Date(parsed.at),
+  };
+}
+
+/** `Traffic Shifted` → `TrafficShiftedDetail`, the detail's name in the JSON Schema's `$defs`. */
+function detailDefinitionName(type: string, sender: 'agent' | 'state machine' = 'agent'): string {
+  const base = type.replace(/\s+/g, '');
+  return `${base}${sender === 'state machine' && type in deploymentEventDetailSchemas ? 'Outcome' : ''}Detail`;
+}
+
+function definitionOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...definition } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output' });
+  return definition;
+}
+
+/**
+ * The documented JSON Schema (draft 2020-12) of every `deployment-crew` event as a rule's target receives it: the
+ * envelope (any other envelope field allowed) with the detail-type's detail; `Rollback Failed` has either detail.
+ */
+export function deploymentEventsJsonSchema(): Record<string, unknown> {
+  const definitions: Record<string, unknown> = {};
+  const detailsByType = new Map<string, string[]>();
+  const add = (type: string, sender: 'agent' | 'state machine', schema: z.ZodType) => {
+    const name = detailDefinitionName(type, sender);
+    definitions[name] = definitionOf(schema);
+    detailsByType.set(type, [...(detailsByType.get(type) ?? []), name]);
+  };
+  for (const [type, schema] of Object.entries(deploymentEventDetailSchemas)) add(type, 'agent', schema);
+  for (const [type, schema] of Object.entries(outcomeEventDetailSchemas)) add(type, 'state machine', schema);
+  const refs = (names: string[]) => names.map((name) => ({ $ref: `#/$defs/${name}` }));
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://deployment-crew.example/schemas/deployment-events.schema.json',
+    title: 'DeploymentCrew EventBridge events',
+    description:
+      'Events with source deployment-crew, by detail-type. See docs/deployment-events.md for when each is sent.',
+    oneOf: [...detailsByType].map(([type, names]) => ({
+      type: 'object',
+      properties: {
+        source: { type: 'string', const: DEPLOYMENT_EVENT_SOURCE },
+        'detail-type': { type: 'string', const: type },
+        detail: names.length === 1 ? refs(names)[0] : { anyOf: refs(names) },
+      },
+      required: ['source', 'detail-type', 'detail'],
+    })),
+    $defs: definitions,
+  };
+}
