@@ -8,12 +8,14 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
 import { POST_DEPLOYMENT_VERIFIER_CONFIG } from '../shared/config/post-deployment-verifier';
 import { DeploymentCrewError } from '../shared/errors';
 import { workflowHandler } from '../shared/handler';
 import { createDeploymentLock } from '../tools/deployment-lock';
+import { createExecutionHistory } from '../tools/execution-history';
 import { createMonitoringCheck } from '../tools/monitoring-setup';
 import { cloudWatchProbePublisher, createProbeLedger, createProber } from '../tools/prober';
 import { createReportStore } from '../tools/report-store';
@@ -77,6 +79,7 @@ const verifier = createPostDeploymentVerifier(config, {
   },
   reports: {
     store: createReportStore(new S3Client(AWS_CLIENT_CONFIG), config.report),
+    history: createExecutionHistory(new SFNClient(AWS_CLIENT_CONFIG)),
     now: () => new Date(),
   },
 });

@@ -21,6 +21,7 @@ import { releaseSchema } from '../shared/deployment-request';
 import { logger } from '../shared/logger';
 import { smokeReportSchema } from '../shared/smoke-suite';
 import { monitoringCheckResultSchema } from '../shared/verification';
+import type { ExecutionHistory } from '../tools/execution-history';
 import type { ProbeLedger } from '../tools/prober';
 import type { ReportStore, StoredReport } from '../tools/report-store';
 
@@ -42,6 +43,8 @@ export type WriteReportRequest = z.output<typeof writeReportRequestSchema>;
 
 export interface ReportTools {
   readonly ledger: Pick<ProbeLedger, 'read'>;
+  /** The execution's state transitions so far (its history), for the report's cost figure. */
+  readonly history: ExecutionHistory;
   readonly store: ReportStore;
   readonly now: () => Date;
 }
@@ -98,6 +101,7 @@ export function reportInputFrom(
   request: WriteReportRequest,
   config: PostDeploymentVerifierConfig,
   probes: z.output<typeof probeSummarySchema> | null,
+  stateTransitions: number | null = null,
 ): DeploymentReportInput {
   const { state } = request;
   const { dryRun, retirement } = state;
@@ -128,7 +132,7 @@ export function reportInputFrom(
     ),
     // The race guard is the verifier's own record of the dry run, not part of the tool's result the report keeps.
     rollbackDryRun: part('rollback dry run', rollbackDryRunSchema, withoutKeys(dryRun, ['raceGuard'])),
-    stateTransitions: null,
+    stateTransitions,
     nextStage: DEFAULT_NEXT_STAGE,
     standbyWarmUntil: null,
     standbyRetiredAt: (() => {
@@ -139,10 +143,26 @@ export function reportInputFrom(
 }
 
 export function createReportAction(config: PostDeploymentVerifierConfig, tools: ReportTools) {
+  /** A history that cannot be read leaves the figure unknown: the report is still written. */
+  const transitionsOf = async (executionArn: string): Promise<number | null> => {
+    try {
+      return (await tools.history.countTransitions(executionArn)).transitions;
+    } catch (error) {
+      logger.warn('the execution history could not be read: state transitions not counted', {
+        executionArn,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+      return null;
+    }
+  };
+
   return async function writeReport(request: WriteReportRequest): Promise<WrittenReport> {
-    const name = deploymentRefSchema.parse(request.state.deployment).name;
-    const ledger = await tools.ledger.read(name);
-    const report = buildDeploymentReport(reportInputFrom(request, config, ledger), tools.now());
+    const deployment = deploymentRefSchema.parse(request.state.deployment);
+    const ledger = await tools.ledger.read(deployment.name);
+    const report = buildDeploymentReport(
+      reportInputFrom(request, config, ledger, await transitionsOf(deployment.executionArn)),
+      tools.now(),
+    );
     const stored: StoredReport = await tools.store.store(report);
     return {
       outcome: report.outcome.status,

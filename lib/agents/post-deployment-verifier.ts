@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Construct } from 'constructs';
+import type { ListenerArnParts } from '../../lambdas/shared/arns';
 import {
   POST_DEPLOYMENT_VERIFIER_CONFIG,
   type PostDeploymentVerifierConfigInput,
@@ -287,20 +288,45 @@ function logicalIdOf(construct: Construct): string {
   return id;
 }
 
+/** The dry run's actions and resources as the verifier's configuration carries them (read back in full there). */
+export interface CompactRollbackGrants {
+  /** The actions simulated on `*` only: the function adds those of `rollbackResources`. */
+  readonly rollbackActions: string[];
+  readonly rollbackResources: Record<string, string[]>;
+}
+
 /**
- * The simulation's resources as the verifier's configuration carries them: `*` is left out (an action not listed is
- * simulated on `*`), and actions with the same resources share one comma-separated key.
+ * The simulation's grants in few characters, for Lambda's 4 KB of environment: `*` is left out (an action not listed
+ * is simulated on `*`), actions with the same resources share one comma-separated key, an action with resources is
+ * not repeated in `rollbackActions`, and an ARN in the application's partition, region and account (the listener's)
+ * is written without them (`rds:db:shop`).
  */
-export function compactResources(byAction: Readonly<Record<string, readonly string[]>>): Record<string, string[]> {
+export function compactRollbackGrants(
+  actions: readonly string[],
+  byAction: Readonly<Record<string, readonly string[]>>,
+  where: ListenerArnParts,
+): CompactRollbackGrants {
+  const local = `:${where.region}:${where.account}:`;
+  const relative = (resource: string): string => {
+    const match = /^arn:([^:]+):([^:]+)(:[^:]*:[^:]*:)(.*)$/.exec(resource);
+    return match?.[1] === where.partition && match[3] === local ? `${match[2]}:${match[4]}` : resource;
+  };
   const byList = new Map<string, { actions: string[]; resources: string[] }>();
   for (const [action, resources] of Object.entries(byAction)) {
     if (resources.length === 1 && resources[0] === '*') continue;
     const key = JSON.stringify(resources);
-    const group = byList.get(key) ?? { actions: [], resources: [...resources] };
+    const group = byList.get(key) ?? { actions: [], resources: resources.map(relative) };
     group.actions.push(action);
     byList.set(key, group);
   }
-  return Object.fromEntries([...byList.values()].map((group) => [group.actions.join(','), group.resources]));
+  const groups = [...byList.values()];
+  const withResources = new Set(groups.flatMap((group) => group.actions));
+  const onStar = actions.filter((action) => !withResources.has(action));
+  return {
+    // The schema wants one action at least: with none on `*`, the list stays whole.
+    rollbackActions: onStar.length > 0 ? onStar : [...actions],
+    rollbackResources: Object.fromEntries(groups.map((group) => [group.actions.join(','), group.resources])),
+  };
 }
 
 /** kms:Decrypt on the secrets' keys, only when Secrets Manager calls KMS for the verifier (one statement per region). */
@@ -352,8 +378,11 @@ function verifierConfigFor(props: PostDeploymentVerifierAgentProps): PostDeploym
     dryRun: {
       clusterName: config.ecs.clusterName,
       coordinatorRoleArn: props.coordinatorRole.roleArn,
-      rollbackActions: [...props.coordinatorRollbackActions],
-      rollbackResources: compactResources(props.coordinatorRollbackResources ?? {}),
+      ...compactRollbackGrants(
+        props.coordinatorRollbackActions,
+        props.coordinatorRollbackResources ?? {},
+        config.where,
+      ),
       minHealthyTargets: postDeployment.minHealthyTargets,
       expectedDesiredCount: postDeployment.expectedDesiredCount,
       rollbackVerifySeconds: ROLLBACK_VERIFY_SECONDS,

@@ -53,6 +53,7 @@ function ids() {
     rule: idOf(rule.rule),
     failedInvocations: idOf(crew.rollbackTrigger.failedInvocations.queue),
     failedInvocationsAlarm: idOf(crew.rollbackTrigger.failedInvocations.alarm),
+    failedProbesAlarm: idOf(crew.postDeploymentVerifier.failedProbes.alarm),
     undeliveredEvents: idOf(rule.deadLetters.queue),
     undeliveredEventsAlarm: idOf(rule.deadLetters.alarm),
     topic: idOf(crew.notifications.topic),
@@ -92,8 +93,10 @@ describe('alarm listener: failed invocations', () => {
     // Prepare
     const { function: functionId, failedInvocations } = ids();
 
-    // Act
-    const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig') as Record<string, Resource>);
+    // Act: the crew's other asynchronous function (the prober) has a configuration of its own.
+    const configs = Object.values(
+      template.findResources('AWS::Lambda::EventInvokeConfig') as Record<string, Resource>,
+    ).filter((config) => JSON.stringify(config.Properties?.FunctionName) === JSON.stringify({ Ref: functionId }));
 
     // Assess
     expect(configs.map((config) => config.Properties)).toEqual([
@@ -218,9 +221,9 @@ describe('alarm listener: the Chairman hears of a message in either queue', () =
     });
   });
 
-  it('lets CloudWatch publish to the encrypted topic for these two alarms only, and use its key', () => {
-    // Prepare
-    const { topic, key, failedInvocationsAlarm, undeliveredEventsAlarm } = ids();
+  it("lets CloudWatch publish to the encrypted topic for these two alarms and the prober's only, and use its key", () => {
+    // Prepare: the verifier's failed probe invocations are watched the same way (WatchedDeadLetterQueue).
+    const { topic, key, failedInvocationsAlarm, failedProbesAlarm, undeliveredEventsAlarm } = ids();
 
     // Act
     const topicStatements = Object.values(template.findResources('AWS::SNS::TopicPolicy') as Record<string, Resource>)
@@ -233,7 +236,7 @@ describe('alarm listener: the Chairman hears of a message in either queue', () =
 
     // Assess
     expect(topicStatements).toEqual(
-      [failedInvocationsAlarm, undeliveredEventsAlarm].map((alarm) => ({
+      [failedInvocationsAlarm, failedProbesAlarm, undeliveredEventsAlarm].map((alarm) => ({
         Effect: 'Allow',
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: 'sns:Publish',

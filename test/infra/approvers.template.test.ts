@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { approvalResponseWorstCaseMs } from '../../lambdas/shared/config/approval-response';
+import { PROBE_LEDGER_PK_PREFIX } from '../../lambdas/shared/state-table';
 import { assertApprovalTimeoutCoversSdkCalls } from '../../lib/agents/approval-response';
 import { buildSampleStack, sampleContext } from '../support/sample-stack';
 
@@ -39,6 +40,15 @@ function functionId(agent: string): string {
       resource.Type === 'AWS::Lambda::Function' && String(resource.Properties.Description ?? '').includes(agent),
   ) ?? [''];
   return id;
+}
+
+/** The logical ID of an agent's role (`<Agent>Role…`, under the crew's `Crew` scope). */
+function roleIdOf(agent: string): string {
+  const ids = Object.entries(resources)
+    .filter(([id, resource]) => resource.Type === 'AWS::IAM::Role' && id.startsWith(`Crew${agent}Role`))
+    .map(([id]) => id);
+  if (ids.length !== 1) throw new Error(`expected one role for ${agent}, found ${ids.join(', ') || 'none'}`);
+  return ids[0] ?? '';
 }
 
 function permissionsOn(id: string): Record<string, unknown>[] {
@@ -110,15 +120,26 @@ describe('approval function: bounded in time', () => {
 });
 
 describe('state table: each role its own items', () => {
-  it('narrows every DynamoDB statement to partition keys: the lock exactly, or the deployments’ items', () => {
+  it('narrows every DynamoDB statement to partition keys: the lock exactly, the deployments’ items, or the probe ledgers', () => {
     // Act
-    const statements = Object.values(resources)
-      .filter((resource) => resource.Type === 'AWS::IAM::Policy')
-      .flatMap((resource) => (resource.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
-      .filter((statement) => [statement.Action].flat().some((action) => String(action).startsWith('dynamodb:')));
+    const policies = Object.values(resources).filter((resource) => resource.Type === 'AWS::IAM::Policy');
+    const statementsOf = (policy: Resource) =>
+      (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement.filter((statement) =>
+        [statement.Action].flat().some((action) => String(action).startsWith('dynamodb:')),
+      );
+    const statements = policies.flatMap(statementsOf);
+    const probeLedgerCondition = JSON.stringify({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${PROBE_LEDGER_PK_PREFIX}*`] },
+      Null: { 'dynamodb:LeadingKeys': 'false' },
+    });
+    const probeLedger = policies.flatMap((policy) =>
+      statementsOf(policy)
+        .filter((statement) => JSON.stringify(statement.Condition) === probeLedgerCondition)
+        .map((statement) => ({ roles: policy.Properties.Roles, actions: statement.Action })),
+    );
 
     // Assess
-    expect(statements.length).toBeGreaterThanOrEqual(6);
+    expect(statements.length).toBeGreaterThanOrEqual(7);
     const conditions = new Set(statements.map((statement) => JSON.stringify(statement.Condition)));
     expect(conditions).toEqual(
       new Set([
@@ -130,8 +151,13 @@ describe('state table: each role its own items', () => {
           'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DEPLOYMENT#*'] },
           Null: { 'dynamodb:LeadingKeys': 'false' },
         }),
+        probeLedgerCondition,
       ]),
     );
+    // The probe ledgers are the verifier's own: read and updated by its role alone, never deleted or scanned.
+    expect(probeLedger).toEqual([
+      { roles: [{ Ref: roleIdOf('PostDeploymentVerifier') }], actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+    ]);
   });
 });
 

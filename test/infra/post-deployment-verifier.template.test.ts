@@ -12,7 +12,7 @@ import {
 } from '../../lambdas/shared/config/post-deployment-verifier';
 import { PROBE_METRIC } from '../../lambdas/shared/probe-metrics';
 import { snapshotPrefixFor } from '../../lambdas/shared/rds-names';
-import { compactResources, PostDeploymentVerifierAgent } from '../../lib/agents/post-deployment-verifier';
+import { compactRollbackGrants, PostDeploymentVerifierAgent } from '../../lib/agents/post-deployment-verifier';
 import { ChairmanNotifications } from '../../lib/chairman-notifications';
 import { resolveConfig } from '../../lib/config/resolve-config';
 import { parseContextConfig, type VpcPlacement, vpcPlacementFrom } from '../../lib/context-config';
@@ -21,7 +21,7 @@ import { CutoverAlarms } from '../../lib/cutover-alarms';
 import type { PostDeploymentSettings, VerifierVpcPlacement } from '../../lib/deployment-crew-props';
 import { ReportBucket } from '../../lib/report-bucket';
 import { nagFindings, synthesizeWithNag } from '../support/nag';
-import { auroraOverrides, sampleContext } from '../support/sample-stack';
+import { auroraOverrides, buildSampleStack, sampleContext } from '../support/sample-stack';
 
 const STACK_NAME = 'VerifierTest';
 const COORDINATOR_ROLE_ARN = 'arn:aws:iam::123456789012:role/VerifierTest-RollbackCoordinator';
@@ -128,6 +128,35 @@ function verifierStatements(template: Template, verifier: PostDeploymentVerifier
 
 const LISTENER_ARN =
   'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop-prod/50dc6c495c0c9188/f2f7dc8efc522ab2';
+
+/** The verifier's configuration as written in the template, tokens (table and alarm names) as a placeholder name. */
+function writtenConfig(stack: Stack, verifier: PostDeploymentVerifierAgent): Record<string, unknown> {
+  const functionId = stack.getLogicalId(verifier.function.node.defaultChild as CfnElement);
+  const fn = Template.fromStack(stack).toJSON().Resources[functionId];
+  const value: unknown = fn?.Properties.Environment.Variables[POST_DEPLOYMENT_VERIFIER_CONFIG.name];
+  const text =
+    typeof value === 'string'
+      ? value
+      : (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1]
+          .map((part) => (typeof part === 'string' ? part : 'resolved-name'))
+          .join('');
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** The verifier of the whole crew (the sample stack), with the coordinator's grants it simulates. */
+function crewVerifier(overrides: Record<string, unknown>) {
+  const { app, stack } = buildSampleStack(overrides);
+  outdirs.push(app.outdir);
+  const { postDeploymentVerifier, rollbackCoordinator } = stack.crew;
+  return {
+    stack,
+    verifier: postDeploymentVerifier,
+    coordinatorGrants: {
+      actions: rollbackCoordinator.rollbackActions,
+      resources: rollbackCoordinator.rollbackResources,
+    },
+  };
+}
 
 describe('PostDeploymentVerifier template', () => {
   it('grants exactly the calls its tools make, each on its own resources', () => {
@@ -342,7 +371,8 @@ describe('PostDeploymentVerifier template', () => {
       dryRun: {
         clusterName: 'shop-prod',
         coordinatorRoleArn: COORDINATOR_ROLE_ARN,
-        rollbackActions: ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:DescribeListeners'],
+        // Read back in full: the actions on `*` first, then those with resources.
+        rollbackActions: ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:ModifyListener'],
         rollbackResources: { 'elasticloadbalancing:ModifyListener': [LISTENER_ARN] },
         minHealthyTargets: 1,
         expectedDesiredCount: 1,
@@ -393,30 +423,66 @@ const VPC: VpcPlacement = {
 };
 
 describe("the dry run's resources in the function environment", () => {
-  it('leaves out `*` and shares one key between actions with the same resources, read back per action', () => {
+  it('leaves out `*`, shares keys, names each action once and drops the location, all read back in full', () => {
     // Prepare
     const listener = [LISTENER_ARN];
     const db = ['arn:aws:rds:eu-west-1:123456789012:db:shop', 'arn:aws:rds:eu-west-1:123456789012:db:shop-rb-*'];
-
-    // Act
-    const compact = compactResources({
+    // Another account's key and a global resource keep their full ARNs.
+    const keys = ['arn:aws:kms:eu-west-1:210987654321:key/*', 'arn:aws:iam::123456789012:role/shop-monitoring'];
+    const grants = {
       'elasticloadbalancing:ModifyListener': listener,
       'elasticloadbalancing:DescribeListeners': ['*'],
       'rds:DescribeDBInstances': db,
       'rds:ModifyDBInstance': db,
-    });
-    const readBack = postDeploymentVerifierConfigSchema.shape.dryRun.shape.rollbackResources.parse(compact);
+      'kms:DescribeKey': keys,
+    };
+    const { stack, config, verifier } = verifierStack();
+    const written = writtenConfig(stack, verifier);
+
+    // Act
+    const compact = compactRollbackGrants(Object.keys(grants), grants, config.where);
+    const readBack = postDeploymentVerifierConfigSchema.parse({
+      ...written,
+      dryRun: { ...(written.dryRun as object), ...compact },
+    }).dryRun;
 
     // Assess
     expect(compact).toEqual({
-      'elasticloadbalancing:ModifyListener': listener,
-      'rds:DescribeDBInstances,rds:ModifyDBInstance': db,
+      rollbackActions: ['elasticloadbalancing:DescribeListeners'],
+      rollbackResources: {
+        'elasticloadbalancing:ModifyListener': [
+          'elasticloadbalancing:listener/app/shop-prod/50dc6c495c0c9188/f2f7dc8efc522ab2',
+        ],
+        'rds:DescribeDBInstances,rds:ModifyDBInstance': ['rds:db:shop', 'rds:db:shop-rb-*'],
+        'kms:DescribeKey': keys,
+      },
     });
-    expect(readBack).toEqual({
+    expect(new Set(readBack.rollbackActions)).toEqual(new Set(Object.keys(grants)));
+    expect(readBack.rollbackResources).toEqual({
       'elasticloadbalancing:ModifyListener': listener,
       'rds:DescribeDBInstances': db,
       'rds:ModifyDBInstance': db,
+      'kms:DescribeKey': keys,
     });
+  });
+
+  it.each([
+    ['sample', {}],
+    ['Aurora', auroraOverrides()],
+  ])("hands the %s coordinator's grants to the dry run exactly, read back from the environment", (_, overrides) => {
+    // Prepare
+    const { stack, verifier, coordinatorGrants } = crewVerifier(overrides);
+
+    // Act
+    const { dryRun } = postDeploymentVerifierConfigSchema.parse(writtenConfig(stack, verifier));
+
+    // Assess
+    expect(new Set(dryRun.rollbackActions)).toEqual(new Set(coordinatorGrants.actions));
+    expect(dryRun.rollbackResources).toEqual(
+      Object.fromEntries(
+        Object.entries(coordinatorGrants.resources).filter(([, resources]) => resources.join() !== '*'),
+      ),
+    );
   });
 });
 

@@ -96,6 +96,7 @@ function world(config: PostDeploymentVerifierConfig = verifierConfig()) {
           throw new Error('not stored here');
         },
       },
+      history: { countTransitions: async () => ({ transitions: 0, statesEntered: 0, retries: 0, events: 0 }) },
       now: () => new Date('2026-11-24T10:10:00.000Z'),
     },
   };

@@ -267,7 +267,16 @@ function buildVerifier(
       },
       now: () => clock.nowMs(),
     },
-    reports: { store: createReportStore(s3, config.report), now: clock.nowFn },
+    reports: {
+      store: createReportStore(s3, config.report),
+      // aws-local-stepfunctions keeps no Step Functions history to read: the report says "not counted".
+      history: {
+        countTransitions: async () => {
+          throw new Error('a local run has no execution history');
+        },
+      },
+      now: clock.nowFn,
+    },
   });
   return (input: unknown) => verifier(verifierRequestSchema.parse(input), { remainingMs: () => 900_000 });
 }

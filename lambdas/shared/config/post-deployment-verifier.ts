@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseListenerArn } from '../arns';
 import { smokeSuiteSchema } from '../smoke-suite';
 import { MIN_LOGS_WINDOW_MINUTES, simulationContextEntrySchema } from '../verification';
 import { jsonEnvironmentVariable } from './environment';
@@ -15,7 +16,7 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
 export const onMissingMonitoringSchema = z.enum(['fail', 'record-risk']);
 export type OnMissingMonitoring = z.output<typeof onMissingMonitoringSchema>;
 
-export const postDeploymentVerifierConfigSchema = z.strictObject({
+const verifierConfigObjectSchema = z.strictObject({
   /** The smoke suite, run against the test listener before traffic and against production after 100 %. */
   suite: smokeSuiteSchema,
   /** Production's base URL (scheme, host, port). */
@@ -38,12 +39,13 @@ export const postDeploymentVerifierConfigSchema = z.strictObject({
     clusterName: z.string().min(1),
     /** The RollbackCoordinator's role (a token at synth: the tool checks the ARN's shape). */
     coordinatorRoleArn: z.string().min(1),
-    /** What the coordinator calls in a rollback, simulated on its role. */
+    /** What the coordinator calls in a rollback, simulated on its role; the actions of rollbackResources are added. */
     rollbackActions: z.array(z.string().min(1)).min(1),
     /**
      * Per action, the resources it is simulated on (an action not listed is simulated on `*`). Actions with the same
      * resources may share one key, comma-separated (`rds:DescribeDBInstances,rds:ModifyDBInstance`): Lambda's 4 KB of
-     * environment is tight, and action names hold no comma.
+     * environment is tight, and action names hold no comma. A resource without `arn:` is in the listener's partition,
+     * region and account: `rds:db:shop` is `arn:<partition>:rds:<region>:<account>:db:shop`.
      */
     rollbackResources: z
       .record(z.string(), z.array(z.string().min(1)).min(1))
@@ -86,6 +88,7 @@ export const postDeploymentVerifierConfigSchema = z.strictObject({
   tableName: z.string().min(1),
   lockKey: z.string().min(1),
 });
+export const postDeploymentVerifierConfigSchema = verifierConfigObjectSchema.transform(expandRollbackGrants);
 export type PostDeploymentVerifierConfig = z.output<typeof postDeploymentVerifierConfigSchema>;
 export type PostDeploymentVerifierConfigInput = z.input<typeof postDeploymentVerifierConfigSchema>;
 
@@ -94,3 +97,49 @@ export const POST_DEPLOYMENT_VERIFIER_CONFIG = jsonEnvironmentVariable(
   'POST_DEPLOYMENT_VERIFIER_CONFIG',
   postDeploymentVerifierConfigSchema,
 );
+
+/** The compact dry run as written by the stack (see rollbackResources), read back with full ARNs and every action. */
+function expandRollbackGrants<Config extends { listenerArn: string; dryRun: DryRunGrants }>(
+  config: Config,
+  context: z.RefinementCtx,
+): Config {
+  const { rollbackActions, rollbackResources } = config.dryRun;
+  const relative = Object.values(rollbackResources).some((resources) => resources.some((r) => isRelative(r)));
+  let where: { partition: string; region: string; account: string } | undefined;
+  if (relative) {
+    try {
+      where = parseListenerArn(config.listenerArn);
+    } catch (error) {
+      context.addIssue({
+        code: 'custom',
+        path: ['listenerArn'],
+        message: error instanceof Error ? error.message : String(error),
+      });
+      return z.NEVER;
+    }
+  }
+  const absolute = (resource: string): string => {
+    if (!isRelative(resource) || where === undefined) return resource;
+    const [service, ...rest] = resource.split(':');
+    return `arn:${where.partition}:${service}:${where.region}:${where.account}:${rest.join(':')}`;
+  };
+  return {
+    ...config,
+    dryRun: {
+      ...config.dryRun,
+      rollbackActions: [...new Set([...rollbackActions, ...Object.keys(rollbackResources)])],
+      rollbackResources: Object.fromEntries(
+        Object.entries(rollbackResources).map(([action, resources]) => [action, resources.map(absolute)]),
+      ),
+    },
+  };
+}
+
+interface DryRunGrants {
+  readonly rollbackActions: string[];
+  readonly rollbackResources: Record<string, string[]>;
+}
+
+function isRelative(resource: string): boolean {
+  return resource !== '*' && !resource.startsWith('arn:');
+}
