@@ -20,7 +20,12 @@ import { CrewStateTable } from './crew-state-table';
 import { CutoverAlarms } from './cutover-alarms';
 import type { DeploymentCrewProps } from './deployment-crew-props';
 import { DeploymentDashboard } from './deployment-dashboard';
-import { DeploymentStateMachine, readDefinition } from './deployment-state-machine';
+import {
+  DeploymentStateMachine,
+  executionsArnOf,
+  readDefinition,
+  stateMachineNameFor,
+} from './deployment-state-machine';
 import { ReportBucket } from './report-bucket';
 
 /**
@@ -111,8 +116,10 @@ export class DeploymentCrew extends Construct {
       notifications: this.notifications,
     });
     this.rollbackUrl = this.rollbackTrigger.url;
+    const stateMachineName = stateMachineNameFor(Stack.of(this).stackName);
     this.postDeploymentVerifier = new PostDeploymentVerifierAgent(this, 'PostDeploymentVerifier', {
       config,
+      executionsArn: executionsArnOf(this, stateMachineName),
       table,
       alarms: this.alarms,
       dashboardName: this.dashboard.dashboardName,
@@ -134,6 +141,7 @@ export class DeploymentCrew extends Construct {
     });
 
     const machine = new DeploymentStateMachine(this, 'Workflow', {
+      stateMachineName,
       logRetention: config.logRetention,
       substitutions: {
         DeploymentIntakeFunctionArn: this.intake.function.functionArn,

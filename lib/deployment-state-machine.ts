@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -67,6 +67,36 @@ export interface DeploymentStateMachineProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * The state machine's name: fixed, so that a function it invokes can be granted its executions' history by ARN
+   * (a reference to the state machine itself from such a function's role would be a dependency cycle).
+   * @default - a name CloudFormation generates
+   */
+  readonly stateMachineName?: string;
+}
+
+/** Step Functions allows 80 characters in a state machine's name. */
+const MAX_STATE_MACHINE_NAME = 80;
+
+/** `<stack name>-Deployment`: the state machine's fixed name. */
+export function stateMachineNameFor(stackName: string): string {
+  const name = `${stackName}-Deployment`;
+  if (name.length > MAX_STATE_MACHINE_NAME) {
+    throw new Error(
+      `the state machine's name ${name} is over ${MAX_STATE_MACHINE_NAME} characters: use a shorter stack name`,
+    );
+  }
+  return name;
+}
+
+/** `arn:…:states:<region>:<account>:execution:<state machine name>:*`: its executions, for GetExecutionHistory. */
+export function executionsArnOf(scope: Construct, stateMachineName: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${stateMachineName}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }
 
 /**
@@ -86,6 +116,7 @@ export class DeploymentStateMachine extends Construct {
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
+      ...(props.stateMachineName === undefined ? {} : { stateMachineName: props.stateMachineName }),
       definitionBody: sfn.DefinitionBody.fromString(readDefinition().text),
       definitionSubstitutions: { ...props.substitutions },
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },

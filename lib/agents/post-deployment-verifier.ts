@@ -39,6 +39,11 @@ const MAX_CONFIG_CHARACTERS = 3_500;
 export interface PostDeploymentVerifierAgentProps {
   /** The crew's configuration, resolved and checked. */
   readonly config: ResolvedCrewConfig;
+  /**
+   * The ARN pattern of the state machine's executions (`…:execution:<name>:*`): the report counts an execution's
+   * state transitions from its history.
+   */
+  readonly executionsArn: string;
   /** The crew's state table, holding the lock (read after the dry run for rollback requests). */
   readonly table: dynamodb.ITableV2;
   /** The pipeline's alarms, checked to exist, have actions enabled and have data. */
@@ -151,6 +156,8 @@ export class PostDeploymentVerifierAgent extends AgentFunction {
           ]),
       ...secretsKeyStatements(postDeployment.secretsKmsKeyArns),
       tableStatement(props.table, lockItems(config.lockKey), 'GetItem'),
+      // The report's state transitions: this state machine's executions' history, read-only.
+      new iam.PolicyStatement({ actions: ['states:GetExecutionHistory'], resources: [props.executionsArn] }),
       // The probe ledger: its own partitions (PROBES#<deployment>), never the lock's.
       tableStatement(props.table, { partitionKeyPrefix: PROBE_LEDGER_PK_PREFIX }, 'GetItem', 'UpdateItem'),
     ]) {
@@ -158,6 +165,12 @@ export class PostDeploymentVerifierAgent extends AgentFunction {
     }
     acknowledgeReadOnlyWildcards(this.role, 'elasticloadbalancing:DescribeListeners/DescribeTargetHealth');
     Validations.of(this.role).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::${props.executionsArn}]`,
+        reason:
+          "states:GetExecutionHistory (read-only) on this stack's own state machine's executions: the execution's " +
+          'name is only known at run time.',
+      },
       {
         id: `AwsSolutions-IAM5[Resource::${snapshots}]`,
         reason:
@@ -178,7 +191,7 @@ export class PostDeploymentVerifierAgent extends AgentFunction {
         `s3:PutObject under ${REPORT_KEY_PREFIX} of the crew's report bucket only: a report's key names its ` +
         'deployment (reports/<deployment>/report.json|md), known only at run time.',
     });
-    this.probePolicy = probePolicy(this, this.function, this.role);
+    this.probePolicy = probePolicy(this, this.function, this.role, arns);
     this.networkInterfacePolicy =
       postDeployment.vpc === null ? undefined : networkInterfacePolicy(this, this.function, this.role, arns);
     // The probe action is invoked asynchronously (per bake, for the post-promotion watch, and by itself to continue):
@@ -203,29 +216,24 @@ export class PostDeploymentVerifierAgent extends AgentFunction {
 }
 
 /**
- * The prober's own grants, apart from the role's default policy: PutMetricData (no resource-level permission) in the
- * probe namespace only, and re-invoking this function for a window longer than one invocation. The function depends
- * on its role's default policy, so its own ARN there would be a cycle; this policy depends on the function instead.
+ * The prober's own grants, apart from the role's default policy: PutMetricData in the probe namespace only, and
+ * re-invoking this function for a window longer than one invocation. The function depends on its role's default
+ * policy, so its own ARN there would be a cycle; this policy depends on the function instead. PutMetricData's resource
+ * is the account's CloudWatch dataset, and only the implicit `default` dataset exists (GetDataset, CloudWatch API
+ * reference): the metrics land there.
  */
-function probePolicy(scope: Construct, fn: lambda.IFunction, role: iam.IRole): iam.Policy {
-  const policy = new iam.Policy(scope, 'ProbePolicy', {
+function probePolicy(scope: Construct, fn: lambda.IFunction, role: iam.IRole, arns: ApplicationArns): iam.Policy {
+  return new iam.Policy(scope, 'ProbePolicy', {
     roles: [role],
     statements: [
       new iam.PolicyStatement({
         actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
+        resources: [arns.arn('cloudwatch', 'dataset/default')],
         conditions: { StringEquals: { 'cloudwatch:namespace': PROBE_METRIC.namespace } },
       }),
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }),
     ],
   });
-  Validations.of(policy).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason:
-      'cloudwatch:PutMetricData supports no resource-level permissions; the condition cloudwatch:namespace = ' +
-      `${PROBE_METRIC.namespace} limits it to the probe metrics.`,
-  });
-  return policy;
 }
 
 /**
