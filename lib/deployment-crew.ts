@@ -61,7 +61,7 @@ export class DeploymentCrew extends Construct {
     const config = resolveConfig(props);
     guardListenerLocation(this, config);
     const definition = readDefinition();
-    checkTimeBudget(config, definition.timeoutSeconds);
+    checkTimeBudget(config, definition);
     checkHistoryBudget(config, definition);
 
     this.stateTable = new CrewStateTable(this, 'State');
@@ -119,7 +119,7 @@ export class DeploymentCrew extends Construct {
     const stateMachineName = stateMachineNameFor(Stack.of(this).stackName);
     this.postDeploymentVerifier = new PostDeploymentVerifierAgent(this, 'PostDeploymentVerifier', {
       config,
-      executionsArn: executionsArnOf(this, stateMachineName),
+      executionsArn: executionsArnOf(config.where, stateMachineName),
       table,
       alarms: this.alarms,
       dashboardName: this.dashboard.dashboardName,

@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { ListenerArnParts } from '../lambdas/shared/arns';
 import type { ChairmanNotifications } from './chairman-notifications';
+import { ApplicationArns } from './iam/application-arns';
 import { lockItems, tableStatement } from './iam/shared-statements';
 
 /** The ASL file the stack deploys; tests and the local rehearsal read the same file. */
@@ -89,14 +91,12 @@ export function stateMachineNameFor(stackName: string): string {
   return name;
 }
 
-/** `arn:…:states:<region>:<account>:execution:<state machine name>:*`: its executions, for GetExecutionHistory. */
-export function executionsArnOf(scope: Construct, stateMachineName: string): string {
-  return Stack.of(scope).formatArn({
-    service: 'states',
-    resource: 'execution',
-    resourceName: `${stateMachineName}:*`,
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  });
+/**
+ * `arn:…:states:<region>:<account>:execution:<state machine name>:*`: its executions, for GetExecutionHistory. The
+ * stack lives in the listener's account and region (the region guard), so the ARN is literal, like the others.
+ */
+export function executionsArnOf(where: ListenerArnParts, stateMachineName: string): string {
+  return new ApplicationArns(where).arn('states', `execution:${stateMachineName}:*`);
 }
 
 /**

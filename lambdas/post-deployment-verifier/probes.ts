@@ -31,8 +31,8 @@ export type ProbeRequest = z.output<typeof probeRequestSchema>;
 export const PROBE_OVERRUN_MS = 5_000;
 /** Kept back from the invocation's time: the ledger write, the report to the alarm listener, the continuation. */
 export const PROBE_RESERVE_MS = 30_000;
-/** Lock phases in which green carries traffic that probes can protect. */
-const PROBED_PHASES = new Set(['CUTOVER', 'PROMOTED']);
+/** The lock phase each window probes in: green carries traffic, and a failure would be acted on. */
+const PROBED_PHASE = { bake: 'CUTOVER', watch: 'PROMOTED' } as const;
 
 export interface ProbeTools {
   /** Runs probe rounds against the target, publishing each under the deployment's and green's dimensions. */
@@ -76,16 +76,20 @@ export function probeTarget(config: PostDeploymentVerifierConfig, window: ProbeR
 }
 
 export function createProbeAction(config: PostDeploymentVerifierConfig, tools: ProbeTools) {
-  /** Probing stops once nothing it could report would be acted on for this green. */
-  const shouldStop = (holder: string, sides: Sides) => async () => {
-    const item = await tools.lock.read();
-    return (
-      item === undefined ||
-      item.holder !== holder ||
-      item.rollback !== undefined ||
-      !PROBED_PHASES.has(item.phase ?? '') ||
-      item.sides?.green.targetGroupArn !== sides.green.targetGroupArn
-    );
+  /**
+   * Probing stops once nothing it could report would be acted on for this green, and a bake's prober at the next
+   * traffic step (that step sends its own): a bake probes in CUTOVER at its own weight, the watch in PROMOTED.
+   */
+  const shouldStop = (holder: string, sides: Sides, window: ProbeRequest['window']) => {
+    let weight: number | undefined;
+    return async () => {
+      const item = await tools.lock.read();
+      if (item === undefined || item.holder !== holder || item.rollback !== undefined) return true;
+      if (item.sides?.green.targetGroupArn !== sides.green.targetGroupArn) return true;
+      if (item.phase !== PROBED_PHASE[window]) return true;
+      weight ??= item.greenWeight;
+      return item.greenWeight !== weight;
+    };
   };
 
   return async function probe(request: ProbeRequest, remainingMs: () => number): Promise<ProbeResult> {
@@ -109,7 +113,7 @@ export function createProbeAction(config: PostDeploymentVerifierConfig, tools: P
         intervalMs: config.probe.intervalMs,
         untilMs,
         rule: config.probe.rule,
-        shouldStop: shouldStop(holder, request.sides),
+        shouldStop: shouldStop(holder, request.sides, request.window),
       },
     );
 
@@ -121,6 +125,7 @@ export function createProbeAction(config: PostDeploymentVerifierConfig, tools: P
       await tools.ledger.record(holder, {
         rounds: verdict.rounds,
         failedRounds,
+        publishFailures: verdict.publishFailures,
         greenDownSince: firstFailedAt,
         failures,
       });
@@ -142,7 +147,11 @@ export function createProbeAction(config: PostDeploymentVerifierConfig, tools: P
       };
     }
 
-    await tools.ledger.record(holder, { rounds: verdict.rounds, failedRounds: verdict.failedRounds });
+    await tools.ledger.record(holder, {
+      rounds: verdict.rounds,
+      failedRounds: verdict.failedRounds,
+      publishFailures: verdict.publishFailures,
+    });
     // Only when this invocation's time, not the window, ended the probing: a window that is over is never continued.
     const continued = verdict.kind === 'time-up' && invocationEndsMs < windowEndsMs - config.probe.intervalMs;
     if (continued) await tools.continueProbing(request);

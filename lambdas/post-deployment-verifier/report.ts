@@ -66,6 +66,11 @@ export const DEFAULT_NEXT_STAGE = 'the release owner: the release is in producti
 const objectAt = (value: unknown, key: string): unknown =>
   value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
 
+const stringAt = (value: unknown, key: string): string | null => {
+  const found = objectAt(value, key);
+  return typeof found === 'string' ? found : null;
+};
+
 function withoutKeys(value: unknown, keys: readonly string[]): unknown {
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.entries(value).filter(([name]) => !keys.includes(name)));
@@ -135,10 +140,8 @@ export function reportInputFrom(
     stateTransitions,
     nextStage: DEFAULT_NEXT_STAGE,
     standbyWarmUntil: null,
-    standbyRetiredAt: (() => {
-      const at = objectAt(retirement, 'retiredAt');
-      return typeof at === 'string' ? at : null;
-    })(),
+    standbyRetiredAt: stringAt(retirement, 'retiredAt'),
+    greenScaledDownAt: stringAt(state.greenScaleDown, 'scaledDownAt'),
   };
 }
 

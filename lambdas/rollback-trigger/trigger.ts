@@ -79,6 +79,9 @@ export interface RollbackTriggerTools {
   readonly clock?: () => Date;
 }
 
+/** What a claim returns when the phase moved between the read and the claim. */
+const PHASE_MOVED = Symbol('phase moved');
+
 /**
  * Phases in which traffic may be on green: the listener is put back at once. PROMOTED is the post-promotion watch
  * (green at 100 %, the old side still warm, the watch's token stored as the bake's); RETIRING, once the old side is
@@ -137,11 +140,16 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
       : `the ${alarmName} event is in doubt (${doubt}) and the alarm is now ${state ?? 'gone'}`;
   };
 
-  /** One claim, and one more against the item as it is now when the bake token changed in between (a bake began or ended). */
+  /**
+   * One claim, conditional on the bake token and the phase as read, and one more against the item as it is now when
+   * only the bake token changed in between (a bake began or ended). A phase that moved is not claimed over: what the
+   * request may do depends on the phase (after RETIRING, nothing), so the caller judges it again.
+   */
   const claim = async (holder: string, request: RollbackRequest, read: LockItem): Promise<RollbackClaim> => {
-    const first = await tools.lock.claimRollback(holder, request, read.bakeToken ?? null);
+    const first = await tools.lock.claimRollback(holder, request, read.bakeToken ?? null, read.phase ?? null);
     if (first.claimed || first.item.rollback !== undefined) return first;
-    return tools.lock.claimRollback(holder, request, first.item.bakeToken ?? null);
+    if ((first.item.phase ?? null) !== (read.phase ?? null)) return first;
+    return tools.lock.claimRollback(holder, request, first.item.bakeToken ?? null, first.item.phase ?? null);
   };
 
   /** Fails the bake token (never throws: the failure is returned) and clears it from the lock once it is closed. */
@@ -167,7 +175,20 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
     return { interrupted };
   };
 
+  /** A request whose claim found the phase moved is judged once more against the lock as it is now. */
   return async function requestRollback(input: RollbackRequestInput): Promise<TriggerOutcome> {
+    const first = await judgeAndClaim(input);
+    if (first !== PHASE_MOVED) return first;
+    const second = await judgeAndClaim(input);
+    if (second !== PHASE_MOVED) return second;
+    return {
+      action: 'ignored',
+      deployment: null,
+      detail: 'the deployment changed phase twice while this request was judged',
+    };
+  };
+
+  async function judgeAndClaim(input: RollbackRequestInput): Promise<TriggerOutcome | typeof PHASE_MOVED> {
     const isAlarm = input.trigger !== 'MANUAL' && input.alarmName !== undefined;
     const route = isAlarm ? tools.alarmRoutes[input.alarmName ?? ''] : undefined;
     const trigger: RollbackTrigger = isAlarm ? (route?.trigger ?? 'ALARM') : input.trigger;
@@ -241,6 +262,14 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
     };
     const claimed = await claim(holder, request, current);
     const item = claimed.item;
+    if (!claimed.claimed && item.rollback === undefined) {
+      logger.info('the phase moved before the rollback was claimed: judged again', {
+        deployment: holder,
+        read: phase,
+        now: item.phase,
+      });
+      return PHASE_MOVED;
+    }
     const recorded = item.rollback ?? request;
     const errorNameForBake = recorded.trigger === 'MANUAL' ? 'RollbackRequested' : 'AlarmTriggered';
 
@@ -293,7 +322,7 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
       ...(listenerRestoredAt === undefined ? {} : { listenerRestoredAt }),
       bakeInterrupted: bake.interrupted,
     };
-  };
+  }
 }
 
 /** The task failure's cause: the recorded request (the first one), and what became of the listener. */

@@ -85,6 +85,8 @@ export const probeSummarySchema = z.strictObject({
   runs: z.int().nonnegative(),
   rounds: z.int().nonnegative(),
   failedRounds: z.int().nonnegative(),
+  /** Rounds whose result CloudWatch did not take: the dashboard and the probe alarms lack them. */
+  publishFailures: z.int().nonnegative().default(0),
   /** The first failed probe of the run that declared green down; null when green never was. */
   greenDownSince: z.string().nullable(),
   /** The failures of that run, as the prober recorded them. */
@@ -267,5 +269,7 @@ export const deploymentReportInputSchema = z.strictObject({
   standbyWarmUntil: z.string().nullable(),
   /** Promoted: when the old side was scaled down at the end of the watch; null while it is still warm. */
   standbyRetiredAt: z.string().nullable().default(null),
+  /** Rolled back: when green was scaled down after the rollback (scaleDownGreenAfterRollback); null when kept. */
+  greenScaledDownAt: z.string().nullable().default(null),
 });
 export type DeploymentReportInput = z.input<typeof deploymentReportInputSchema>;

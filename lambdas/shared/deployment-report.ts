@@ -210,6 +210,14 @@ function risks(input: ReportInput, verdicts: Verdicts): ReportRisk[] {
       `${probes.failedRounds} of ${probes.rounds} probe rounds failed without green being declared down.`,
     );
   }
+  if (probes !== null && probes.publishFailures > 0) {
+    add(
+      'medium',
+      'risk',
+      'probes',
+      `${probes.publishFailures} of ${probes.rounds} probe rounds could not be published to CloudWatch: the dashboard and the probe alarms lack them (see the verifier's logs).`,
+    );
+  }
   for (const check of input.monitoring?.checks.filter((c) => !c.ok) ?? []) {
     add('medium', 'risk', 'monitoring', `${check.kind} ${check.name}: ${check.evidence}`);
   }
@@ -220,7 +228,7 @@ function risks(input: ReportInput, verdicts: Verdicts): ReportRisk[] {
     if (input.smoke.production === null)
       add('high', 'open-item', 'smoke', 'The smoke suite did not run against production.');
     if (input.rollbackDryRun === null)
-      add('medium', 'open-item', 'rollback dry-run', 'Rollback readiness was not verified.');
+      add('high', 'open-item', 'rollback dry-run', 'Rollback readiness was not verified.');
     if (input.monitoring === null) add('medium', 'open-item', 'monitoring', 'Monitoring was not verified.');
   }
   const rollbackFigure = input.rollback?.weightEffective;
@@ -276,7 +284,8 @@ function handoff(input: ReportInput, found: readonly ReportRisk[]): DeploymentRe
     }
   } else if (outcome === 'ROLLED_BACK' && sides !== null) {
     serving = { side: sides.live, release: `the release before ${input.release.version}`, taskDefinitionArn: null };
-    standby = { side: sides.green, warmUntil: null };
+    if (input.greenScaledDownAt === null) standby = { side: sides.green, warmUntil: null };
+    else notes.push(`${sides.green.serviceName} was scaled down at ${input.greenScaledDownAt}, after the rollback.`);
     notes.push(`Fix the cause before redeploying: ${input.rollback?.reason}`);
   } else if (outcome === 'FAILED' && sides !== null) {
     serving = { side: sides.live, release: `the release before ${input.release.version}`, taskDefinitionArn: null };

@@ -80,7 +80,13 @@ export interface DeploymentLock {
    * token is still `seenBakeToken` (null: no bake was waiting). `claimed: false` returns the item as it is now (a
    * request recorded by someone else, or another token); LockLost when the holder no longer holds the lock.
    */
-  claimRollback(holder: string, request: RollbackRequest, seenBakeToken: string | null): Promise<RollbackClaim>;
+  claimRollback(
+    holder: string,
+    request: RollbackRequest,
+    seenBakeToken: string | null,
+    /** When given, also only while the phase is still this one (null: no phase yet). */
+    seenPhase?: LockPhase | null,
+  ): Promise<RollbackClaim>;
   /** Records when the listener was confirmed back to live; a later restore already recorded is kept. */
   recordListenerRestored(holder: string, restoredAt: string): Promise<void>;
   /**
@@ -215,13 +221,26 @@ export function createDeploymentLock(
         throw await refusal(holder);
       }
     },
-    async claimRollback(holder, request, seenBakeToken) {
-      const names = { '#rollback': 'rollback', '#holder': 'holder', '#lockState': 'lockState', '#token': 'bakeToken' };
+    async claimRollback(holder, request, seenBakeToken, seenPhase) {
+      const names: Record<string, string> = {
+        '#rollback': 'rollback',
+        '#holder': 'holder',
+        '#lockState': 'lockState',
+        '#token': 'bakeToken',
+      };
       const values: Record<string, unknown> = { ':request': request, ':holder': holder, ':held': 'HELD' };
       let tokenCondition = 'attribute_not_exists(#token)';
       if (seenBakeToken !== null) {
         values[':token'] = seenBakeToken;
         tokenCondition = '#token = :token';
+      }
+      if (seenPhase !== undefined) {
+        names['#phase'] = 'phase';
+        if (seenPhase === null) tokenCondition += ' AND attribute_not_exists(#phase)';
+        else {
+          values[':phase'] = seenPhase;
+          tokenCondition += ' AND #phase = :phase';
+        }
       }
       try {
         const { Attributes } = await client.send(

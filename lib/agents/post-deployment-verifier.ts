@@ -119,10 +119,8 @@ export class PostDeploymentVerifierAgent extends AgentFunction {
     const snapshots = snapshotArns(arns, config, snapshotPrefixFor(Stack.of(scope).stackName));
     const logGroups = postDeployment.logGroupNames.flatMap((name) => logGroupArns(arns, name));
     for (const statement of [
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:DescribeAlarms'],
-        resources: monitoredAlarms(props).map((name) => arns.alarm(name)),
-      }),
+      // On *: composite alarms (an extra alarm may be one) are described only to a permission scoped to * (API reference).
+      new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }),
       new iam.PolicyStatement({
         actions: ['cloudwatch:GetDashboard'],
         // Dashboards are global: no region in their ARN.
@@ -163,10 +161,13 @@ export class PostDeploymentVerifierAgent extends AgentFunction {
     ]) {
       this.role.addToPolicy(statement);
     }
-    acknowledgeReadOnlyWildcards(this.role, 'elasticloadbalancing:DescribeListeners/DescribeTargetHealth');
+    acknowledgeReadOnlyWildcards(
+      this.role,
+      'elasticloadbalancing:DescribeListeners/DescribeTargetHealth, cloudwatch:DescribeAlarms (composite alarms need *)',
+    );
     Validations.of(this.role).acknowledge(
       {
-        id: `AwsSolutions-IAM5[Resource::${props.executionsArn}]`,
+        id: `AwsSolutions-IAM5[Resource::${nagResourceOf(this, props.executionsArn)}]`,
         reason:
           "states:GetExecutionHistory (read-only) on this stack's own state machine's executions: the execution's " +
           'name is only known at run time.',
@@ -286,6 +287,26 @@ function networkInterfacePolicy(
     },
   );
   return policy;
+}
+
+/**
+ * A resource as cdk-nag names it in a finding: acknowledgements take no tokens, and an ARN the stack formats carries
+ * some (`${AWS::Partition}`, and the region and account of an environment-agnostic stack), which cdk-nag writes as
+ * `<AWS::Partition>`.
+ */
+function nagResourceOf(scope: Construct, arn: string): string {
+  const flatten = (node: unknown): string => {
+    if (typeof node === 'string') return node;
+    if (typeof node === 'object' && node !== null) {
+      if ('Ref' in node && typeof node.Ref === 'string') return `<${node.Ref}>`;
+      if ('Fn::Join' in node && Array.isArray(node['Fn::Join'])) {
+        const [delimiter, parts]: unknown[] = node['Fn::Join'];
+        if (typeof delimiter === 'string' && Array.isArray(parts)) return parts.map(flatten).join(delimiter);
+      }
+    }
+    throw new Error(`${arn}: only Ref and Fn::Join can name a cdk-nag acknowledgement, not ${JSON.stringify(node)}`);
+  };
+  return flatten(Stack.of(scope).resolve(arn));
 }
 
 /** The logical ID a construct's resource gets: cdk-nag names resources by it, and acknowledgements take no tokens. */

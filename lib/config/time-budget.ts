@@ -19,8 +19,35 @@ export const ROLLBACK_VERIFY_SECONDS = 120;
  * itself for longer bakes and the post-promotion watch), and one run holds the whole smoke suite.
  */
 export const VERIFIER_TIMEOUT_SECONDS = 900;
-/** The verifier's runs outside the bakes: the pre-traffic suite, and the production suite with its checks. */
-const VERIFIER_RUNS = 2;
+/** How the ASL names the PostDeploymentVerifier: its synchronous tasks are counted from the definition. */
+const VERIFIER_RESOURCE = '${PostDeploymentVerifierFunctionArn}';
+
+interface AslTask {
+  readonly Type?: string;
+  readonly Resource?: string;
+  readonly TimeoutSeconds?: number;
+  readonly Retry?: readonly { readonly MaxAttempts?: number; readonly MaxDelaySeconds?: number }[];
+}
+
+/**
+ * The longest the verifier's synchronous tasks can hold an execution: each task's TimeoutSeconds once per attempt
+ * (every retrier's attempts, as if each attempt ran to its timeout before failing) plus the retries' longest delays.
+ * All of them are counted, though a path runs at most one report: a bound, not an estimate. The prober's asynchronous
+ * starts hold nothing.
+ */
+export function verifierTaskSeconds(definitionText: string): number {
+  const states = Object.values((JSON.parse(definitionText) as { States: Record<string, AslTask> }).States);
+  return states
+    .filter((state) => state.Type === 'Task' && state.Resource === VERIFIER_RESOURCE)
+    .reduce((sum, state) => {
+      const retries = (state.Retry ?? []).reduce((total, retrier) => total + (retrier.MaxAttempts ?? 3), 0);
+      const delays = (state.Retry ?? []).reduce(
+        (total, retrier) => total + (retrier.MaxAttempts ?? 3) * (retrier.MaxDelaySeconds ?? 120),
+        0,
+      );
+      return sum + (state.TimeoutSeconds ?? 60) * (1 + retries) + delays;
+    }, 0);
+}
 /** Headroom for the tasks between the long waits (Lambda calls, short Waits). */
 const PIPELINE_OVERHEAD_SECONDS = 3600;
 
@@ -30,7 +57,7 @@ export function pollsWithin(timeoutSeconds: number, pollSeconds: number): number
 }
 
 /** The longest an execution can take with this configuration, every wait at its bound. */
-export function longestExecutionSeconds(config: ResolvedCrewConfig): number {
+export function longestExecutionSeconds(config: ResolvedCrewConfig, verifierSeconds: number): number {
   return (
     APPROVAL_TIMEOUT_BOUNDS.maxSeconds +
     config.snapshotMaxPolls * config.snapshotPollSeconds +
@@ -39,7 +66,7 @@ export function longestExecutionSeconds(config: ResolvedCrewConfig): number {
     config.canarySteps.length *
       (1 + config.inconclusiveAllowance) *
       (BAKE_TIME_BOUNDS.maxSeconds + config.metricsMaxWaitSeconds + 2 * METRICS_RETRY_MIN_SECONDS) +
-    VERIFIER_RUNS * VERIFIER_TIMEOUT_SECONDS +
+    verifierSeconds +
     // The execution stays open through the post-promotion watch, where a rollback is still a traffic switch.
     config.blueRetentionSeconds +
     config.databaseRollbackApprovalTimeoutSeconds +
@@ -54,13 +81,17 @@ export function longestExecutionSeconds(config: ResolvedCrewConfig): number {
  * ASL's single source) and so in the lock's TTL (TimeoutSeconds plus a margin): an execution timed out mid-cutover
  * would leave production half shifted, and one timed out in the watch would leave the old side warm.
  */
-export function checkTimeBudget(config: ResolvedCrewConfig, executionTimeoutSeconds: number): void {
+export function checkTimeBudget(
+  config: ResolvedCrewConfig,
+  definition: { readonly text: string; readonly timeoutSeconds: number },
+): void {
+  const executionTimeoutSeconds = definition.timeoutSeconds;
   const hours = (value: number) => `${(value / 3600).toFixed(1)} h`;
-  const worstCase = longestExecutionSeconds(config);
+  const worstCase = longestExecutionSeconds(config, verifierTaskSeconds(definition.text));
   if (worstCase > executionTimeoutSeconds) {
     throw new Error(
       `the longest possible deployment (${hours(worstCase)}: approval, backup, green, migration, every bake at its ` +
-        "maximum, smoke suites, post-promotion watch, database rollback) exceeds the state machine's limit of " +
+        "maximum, the verifier's tasks with their retries, post-promotion watch, database rollback) exceeds the state machine's limit of " +
         `${hours(executionTimeoutSeconds)}; shorten the timeouts, the canary or blueRetention`,
     );
   }

@@ -27,6 +27,18 @@ interface ReportedViolation {
   readonly violatingConstructs: readonly { readonly constructPath: string }[];
 }
 
+/** The parts of a template resource the dead-letter checks read. */
+interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: {
+    readonly Principal?: unknown;
+    readonly FunctionName?: unknown;
+    readonly DeadLetterConfig?: { readonly TargetArn?: unknown };
+    readonly DestinationConfig?: { readonly OnFailure?: { readonly Destination?: unknown } };
+    readonly DefinitionSubstitutions?: unknown;
+  };
+}
+
 interface Acknowledgement {
   readonly path: string;
   readonly id: string;
@@ -92,10 +104,17 @@ const AGENTS = [
   'BlueGreenOrchestrator',
   'RollbackCoordinator',
   'RollbackTrigger',
+  'PostDeploymentVerifier',
 ];
 
+/**
+ * Agents invoked asynchronously: the alarm listener (EventBridge) and the verifier's prober (Step Functions with
+ * InvocationType Event, and itself). Each keeps what fails after Lambda's retries.
+ */
+const ASYNCHRONOUS_AGENTS = ['RollbackTrigger', 'PostDeploymentVerifier'];
+
 /** Agents invoked synchronously only (Step Functions Task states, a function URL): no dead-letter queue needed. */
-const SYNCHRONOUS_AGENTS = AGENTS.filter((agent) => agent !== 'RollbackTrigger');
+const SYNCHRONOUS_AGENTS = AGENTS.filter((agent) => !ASYNCHRONOUS_AGENTS.includes(agent));
 
 /** The id cdk-nag's AwsSolutions-IAM5 acknowledgement of one wildcard resource has. */
 function iam5(resource: string): string {
@@ -233,6 +252,13 @@ describe('acknowledgements', () => {
         'DeploymentCrew/Crew/Chairman/DeadLetters Annotation::AwsSolutions-SQS3',
         'DeploymentCrew/Crew/Chairman/DeadLetters Annotation::Serverless-SQSRedrivePolicy',
         'DeploymentCrew/Crew/RollbackTrigger/FailedInvocations/Queue Annotation::Serverless-SQSRedrivePolicy',
+        `DeploymentCrew/Crew/PostDeploymentVerifier/Role ${iam5('*')}`,
+        `DeploymentCrew/Crew/PostDeploymentVerifier/Role ${iam5('<CrewReportsBucketC231372F.Arn>/reports/*')}`,
+        `DeploymentCrew/Crew/PostDeploymentVerifier/Role ${iam5('arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/shop-web:*')}`,
+        `DeploymentCrew/Crew/PostDeploymentVerifier/Role ${iam5('arn:aws:rds:eu-west-1:123456789012:snapshot:deploymentcrew-d726d2-deploymentcr-*')}`,
+        // GetExecutionHistory on the executions of the state machine the stack names (`<stack>-Deployment`).
+        `DeploymentCrew/Crew/PostDeploymentVerifier/Role ${iam5('arn:aws:states:eu-west-1:123456789012:execution:DeploymentCrew-Deployment:*')}`,
+        'DeploymentCrew/Crew/PostDeploymentVerifier/FailedProbes/Queue Annotation::Serverless-SQSRedrivePolicy',
         'DeploymentCrew/Crew/AlarmRollback/UndeliveredEvents/Queue Annotation::AwsSolutions-SQS3',
         'DeploymentCrew/Crew/AlarmRollback/UndeliveredEvents/Queue Annotation::Serverless-SQSRedrivePolicy',
       ].sort(),
@@ -244,28 +270,26 @@ describe('acknowledgements', () => {
     // The acknowledgements are in the construct tree with or without the packs, which would refuse this synth.
     const { app, stack, template } = buildSampleStack();
     outdirs.push(app.outdir);
-    const resources = template().toJSON().Resources as Record<
-      string,
-      { Type: string; Properties?: { Principal?: unknown } }
-    >;
+    const resources = template().toJSON().Resources as Record<string, TemplateResource>;
     const definition = JSON.parse(readDefinition().text) as AslMachine;
-
-    // Act
-    const waived = stack.node
+    const agents = stack.node
       .findAll()
       .filter((construct): construct is AgentFunction => construct instanceof AgentFunction)
-      .filter((agent) =>
-        acknowledgements(stack).some(
-          ({ path, id }) => path === agent.function.node.path && id === 'Annotation::Serverless-LambdaDLQ',
-        ),
-      );
-    // An event source, an event invoke config or a service allowed to invoke (EventBridge, SNS, S3, …) all mean
-    // asynchronous invocation; a function URL is synchronous and needs no such permission with AWS_IAM auth.
-    const asynchronous = waived
       .map((agent) => ({
         agent: agent.node.id,
+        path: agent.function.node.path,
         id: stack.getLogicalId(agent.function.node.defaultChild as CfnElement),
-      }))
+      }));
+
+    // Act
+    const waived = agents.filter(({ path }) =>
+      acknowledgements(stack).some(
+        (acknowledgement) => acknowledgement.path === path && acknowledgement.id === 'Annotation::Serverless-LambdaDLQ',
+      ),
+    );
+    // An event source, an event invoke config or a service allowed to invoke (EventBridge, SNS, S3, …) all mean
+    // asynchronous invocation; a function URL is synchronous and needs no such permission with AWS_IAM auth.
+    const invokedAsynchronously = agents
       .filter(({ id }) =>
         Object.values(resources).some(
           (resource) =>
@@ -276,14 +300,44 @@ describe('acknowledgements', () => {
         ),
       )
       .map(({ agent }) => agent);
+    // Task states that invoke with InvocationType Event, and the function each one names (through the substitutions).
+    const substitutions = Object.values(resources).find(
+      (resource) => resource.Type === 'AWS::StepFunctions::StateMachine',
+    )?.Properties?.DefinitionSubstitutions as Record<string, unknown>;
     const eventInvocations = statesOf(definition)
       .filter(({ state }) => state.Parameters?.InvocationType === 'Event')
-      .map(({ id }) => id);
+      .map(({ id, state }) => {
+        const placeholder = /^\$\{(\w+)\}$/.exec(String(state.Parameters?.FunctionName))?.[1] ?? '';
+        const target = JSON.stringify(substitutions[placeholder]);
+        return {
+          state: id,
+          agent: agents.find((agent) => target === JSON.stringify({ 'Fn::GetAtt': [agent.id, 'Arn'] }))?.agent,
+        };
+      });
+    const keepsFailures = (agent: string) => {
+      const id = agents.find((candidate) => candidate.agent === agent)?.id ?? '';
+      const onFailure = Object.values(resources).some(
+        (resource) =>
+          resource.Type === 'AWS::Lambda::EventInvokeConfig' &&
+          JSON.stringify(resource.Properties?.FunctionName) === JSON.stringify({ Ref: id }) &&
+          resource.Properties?.DestinationConfig?.OnFailure?.Destination !== undefined,
+      );
+      return onFailure && resources[id]?.Properties?.DeadLetterConfig?.TargetArn !== undefined;
+    };
 
     // Assess
-    expect(waived.map((agent) => agent.node.id).sort()).toEqual([...SYNCHRONOUS_AGENTS].sort());
-    expect(asynchronous).toEqual([]);
-    expect(eventInvocations).toEqual([]);
+    expect(waived.map(({ agent }) => agent).sort()).toEqual([...SYNCHRONOUS_AGENTS].sort());
+    expect(invokedAsynchronously.sort()).toEqual([...ASYNCHRONOUS_AGENTS].sort());
+    expect(eventInvocations.map(({ state }) => state).sort()).toEqual(['StartBakeProbes', 'StartWatchProbes']);
+    const asynchronous = [
+      ...invokedAsynchronously,
+      ...eventInvocations.map(({ agent }) => agent ?? 'an unknown function'),
+    ];
+    // Every function invoked asynchronously keeps what fails after Lambda's retries: an on-failure destination and a
+    // dead-letter queue, and no waiver.
+    expect(
+      [...new Set(asynchronous)].filter((agent) => !keepsFailures(agent) || waived.some((w) => w.agent === agent)),
+    ).toEqual([]);
   });
 
   it("follow the Aurora variant's cluster names, each mutating pattern anchored on the cluster", () => {

@@ -7,9 +7,10 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntakeConfig } from '../../lambdas/shared/config/deployment-intake';
 import { resolveConfig } from '../../lib/config/resolve-config';
-import { longestExecutionSeconds } from '../../lib/config/time-budget';
+import { longestExecutionSeconds, verifierTaskSeconds } from '../../lib/config/time-budget';
 import { parseContextConfig, vpcPlacementFrom } from '../../lib/context-config';
 import { DeploymentCrewStack } from '../../lib/deployment-crew-stack';
+import { readDefinition } from '../../lib/deployment-state-machine';
 import { sampleContext } from '../support/sample-stack';
 
 const LISTENER_ARN =
@@ -670,11 +671,35 @@ describe('parseContextConfig: postDeployment', () => {
     const crew = parseContextConfig(sampleContext()).crew;
 
     // Act
-    const hour = longestExecutionSeconds(resolveConfig({ ...crew, blueRetention: Duration.hours(1) }));
-    const day = longestExecutionSeconds(resolveConfig({ ...crew, blueRetention: Duration.hours(24) }));
+    const verifier = verifierTaskSeconds(readDefinition().text);
+    const hour = longestExecutionSeconds(resolveConfig({ ...crew, blueRetention: Duration.hours(1) }), verifier);
+    const day = longestExecutionSeconds(resolveConfig({ ...crew, blueRetention: Duration.hours(24) }), verifier);
 
     // Assess
     expect(day - hour).toBe(23 * 3600);
+  });
+
+  it("counts every verifier task's timeout once per attempt, with the retries' longest delays", () => {
+    // Prepare
+    const task = (timeout: number, attempts: number[]) => ({
+      Type: 'Task',
+      Resource: '${PostDeploymentVerifierFunctionArn}',
+      TimeoutSeconds: timeout,
+      Retry: attempts.map((MaxAttempts) => ({ ErrorEquals: ['X'], MaxAttempts, MaxDelaySeconds: 10 })),
+    });
+    const definition = JSON.stringify({
+      States: {
+        Smoke: task(930, [6, 5]),
+        Report: task(930, [2]),
+        Probes: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', TimeoutSeconds: 30 },
+      },
+    });
+
+    // Act
+    const seconds = verifierTaskSeconds(definition);
+
+    // Assess: 930 × (1 + 11) + 11 × 10, and 930 × 3 + 2 × 10; the asynchronous start holds nothing.
+    expect(seconds).toBe(930 * 12 + 110 + 930 * 3 + 20);
   });
 });
 

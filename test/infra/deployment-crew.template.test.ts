@@ -8,6 +8,10 @@ import { targetsConfigSchema } from '../../lambdas/shared/config/approval-reques
 import { orchestratorConfigSchema } from '../../lambdas/shared/config/blue-green-orchestrator';
 import { databaseConfigSchema } from '../../lambdas/shared/config/database';
 import { intakeConfigSchema } from '../../lambdas/shared/config/deployment-intake';
+import {
+  POST_DEPLOYMENT_VERIFIER_CONFIG,
+  postDeploymentVerifierConfigSchema,
+} from '../../lambdas/shared/config/post-deployment-verifier';
 import { healthChecksConfigSchema } from '../../lambdas/shared/config/pre-deployment-validator';
 import { coordinatorConfigSchema } from '../../lambdas/shared/config/rollback-coordinator';
 import { MANAGED_BY, TAG_MANAGED_BY, TAG_PROMOTED, TAG_TEMPORARY_MEMBER } from '../../lambdas/shared/rds-names';
@@ -20,7 +24,14 @@ import type { AlarmRollbackRule } from '../../lib/alarm-rollback-rule';
 import type { DeploymentCrewStack } from '../../lib/deployment-crew-stack';
 import { type DeploymentStateMachine, readDefinition } from '../../lib/deployment-state-machine';
 import { auroraOverrides, buildSampleStack, sampleContext } from '../support/sample-stack';
-import { type AslMachine, invokedFunctionPlaceholder, isCallback, isLambdaTask, statesOf } from './asl-definition';
+import {
+  type AslMachine,
+  type AslState,
+  invokedFunctionPlaceholder,
+  isCallback,
+  isLambdaTask,
+  statesOf,
+} from './asl-definition';
 import { allowingStatements, type RequestedResource } from './iam-evaluate';
 
 const ACCOUNT = '123456789012';
@@ -63,7 +74,7 @@ const STATE_MACHINE_XRAY = [
   'xray:GetSamplingRules',
   'xray:GetSamplingTargets',
 ];
-/** The only mutating actions any identity policy may hold on "*". */
+/** The only mutating actions the state machine's role may hold on "*". */
 const MUTATING_ON_ANY_RESOURCE = [
   'logs:CreateLogDelivery',
   'logs:UpdateLogDelivery',
@@ -71,6 +82,9 @@ const MUTATING_ON_ANY_RESOURCE = [
   'logs:PutResourcePolicy',
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
+  // The OpsItems of an aborted deployment, a failed rollback or an old side left running: CreateOpsItem has no
+  // resource types in the service authorization reference (wildcard only).
+  'ssm:CreateOpsItem',
 ];
 
 interface CfnResourceJson {
@@ -323,6 +337,7 @@ function logicalIds(stack: DeploymentCrewStack) {
     orchestrator: agent(crew.orchestrator),
     coordinator: agent(crew.rollbackCoordinator),
     trigger: agent(crew.rollbackTrigger),
+    verifier: agent(crew.postDeploymentVerifier),
     stateMachine: idOf(crew.stateMachine),
     stateMachineRole: idOf(crew.stateMachine.role),
     stateMachineLogGroup: idOf(workflow.logGroup),
@@ -336,6 +351,7 @@ function logicalIds(stack: DeploymentCrewStack) {
     alarms: { blue: alarmsOf(BLUE_ARN), green: alarmsOf(GREEN_ARN), db: idOf(crew.alarms.databaseConnections) },
     rule: idOf(rule.rule),
     failedInvocations: idOf(crew.rollbackTrigger.failedInvocations.queue),
+    failedProbes: idOf(crew.postDeploymentVerifier.failedProbes.queue),
     undeliveredEvents: idOf(rule.deadLetters.queue),
   };
 }
@@ -395,10 +411,18 @@ function variant(name: 'sample' | 'aurora' | 'tuned') {
   return { sample, aurora, tuned }[name];
 }
 
-/** Lambda tasks whose TimeoutSeconds does not exceed the timeout of the function they invoke. */
+/** Lambda tasks invoking with InvocationType Event: done once Lambda queues the request, whatever the function does. */
+function isAsynchronousInvocation(state: AslState): boolean {
+  return state.Parameters?.InvocationType === 'Event';
+}
+
+/**
+ * Lambda tasks whose TimeoutSeconds does not exceed the timeout of the function they invoke. An asynchronous
+ * invocation does not wait for the function, so its timeout is not compared.
+ */
 function lambdaTimeoutProblems(definition: AslMachine, functionTimeout: (placeholder: string) => number): string[] {
   return statesOf(definition)
-    .filter(({ state }) => isLambdaTask(state))
+    .filter(({ state }) => isLambdaTask(state) && !isAsynchronousInvocation(state))
     .flatMap(({ id, state }) => {
       const placeholder = invokedFunctionPlaceholder(state);
       if (placeholder === undefined) return [`${id}: invokes no \${...FunctionArn} placeholder`];
@@ -483,6 +507,7 @@ describe('state machine', () => {
       PreDeploymentValidatorFunctionArn: { 'Fn::GetAtt': [ids.validator.function, 'Arn'] },
       BlueGreenOrchestratorFunctionArn: { 'Fn::GetAtt': [ids.orchestrator.function, 'Arn'] },
       RollbackCoordinatorFunctionArn: { 'Fn::GetAtt': [ids.coordinator.function, 'Arn'] },
+      PostDeploymentVerifierFunctionArn: { 'Fn::GetAtt': [ids.verifier.function, 'Arn'] },
       ListenerArn: LISTENER_ARN,
       CrewTableName: { Ref: ids.table },
       LockKey: `LOCK#${LISTENER_ARN}`,
@@ -517,8 +542,22 @@ describe('state machine', () => {
 
       // Assess
       expect(problems).toEqual([]);
+      // Only the verifier's probe starts are asynchronous (they return once Lambda has queued them).
+      expect(
+        statesOf(definition)
+          .filter(({ state }) => isLambdaTask(state) && isAsynchronousInvocation(state))
+          .map(({ id, state }) => `${id} → ${invokedFunctionPlaceholder(state)}`)
+          .sort(),
+      ).toEqual([
+        'StartBakeProbes → PostDeploymentVerifierFunctionArn',
+        'StartWatchProbes → PostDeploymentVerifierFunctionArn',
+      ]);
       // Every function the state machine may invoke is reached by some task, so each timeout was compared.
-      const invoked = new Set(statesOf(definition).map(({ state }) => invokedFunctionPlaceholder(state)));
+      const invoked = new Set(
+        statesOf(definition)
+          .filter(({ state }) => !isAsynchronousInvocation(state))
+          .map(({ state }) => invokedFunctionPlaceholder(state)),
+      );
       expect([...invoked].filter((name) => name !== undefined).sort()).toEqual(
         Object.keys(substitutions)
           .filter((name) => name.endsWith('FunctionArn'))
@@ -552,6 +591,7 @@ describe('agent functions', () => {
     'orchestrator',
     'coordinator',
     'trigger',
+    'verifier',
   ] as const;
   const serviceNames = {
     intake: 'deployment-crew-deployment-intake',
@@ -561,9 +601,10 @@ describe('agent functions', () => {
     orchestrator: 'deployment-crew-blue-green-orchestrator',
     coordinator: 'deployment-crew-rollback-coordinator',
     trigger: 'deployment-crew-rollback-trigger',
+    verifier: 'deployment-crew-post-deployment-verifier',
   } as const;
 
-  it('has exactly the seven agent functions', () => {
+  it('has exactly the eight agent functions', () => {
     // Prepare
     const { template, ids } = sample;
 
@@ -571,7 +612,7 @@ describe('agent functions', () => {
     const functionIds = Object.keys(template.findResources('AWS::Lambda::Function')).sort();
 
     // Assess
-    expect(functionIds).toHaveLength(7);
+    expect(functionIds).toHaveLength(8);
     expect(functionIds).toEqual(agents.map((agent) => ids[agent].function).sort());
   });
 
@@ -605,7 +646,7 @@ describe('agent functions', () => {
     const roleArns = Object.values(functions).map((fn) => render(fn.Properties?.Role));
 
     // Assess
-    expect(roleArns).toHaveLength(7);
+    expect(roleArns).toHaveLength(8);
     expect(new Set(roleArns).size).toBe(roleArns.length);
     for (const roleArn of roleArns) {
       const roleId = roleArn.replace(/^GetAtt\((.+)\.Arn\)$/, '$1');
@@ -668,6 +709,8 @@ describe('agent functions', () => {
         restorePollSeconds: 60,
         restoreMaxPolls: 210,
         scaleDownGreenAfterRollback: false,
+        // The old side stays warm for an hour after promotion (the default), for a fast rollback.
+        blueRetentionSeconds: 3600,
       },
     });
   });
@@ -684,6 +727,7 @@ describe('agent functions', () => {
         [ids.validator.function, 'DATABASE', databaseConfigSchema],
         [ids.orchestrator.function, 'ORCHESTRATOR_CONFIG', orchestratorConfigSchema],
         [ids.coordinator.function, 'COORDINATOR_CONFIG', coordinatorConfigSchema],
+        [ids.verifier.function, POST_DEPLOYMENT_VERIFIER_CONFIG.name, postDeploymentVerifierConfigSchema],
       ];
 
       // Act
@@ -953,12 +997,14 @@ describe('cutover alarms', () => {
     // Act
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Record<string, CfnResourceJson>);
 
-    // Assess: besides the two dead-letter queue alarms (test/infra/alarm-listener.template.test.ts).
+    // Assess: besides the three dead-letter queue alarms (test/infra/alarm-listener.template.test.ts, and the
+    // verifier's failed probe invocations in post-deployment-verifier.template.test.ts).
     expect(alarms.map((alarm) => alarm.Properties?.AlarmName).sort()).toEqual(
       [
         ...alarmNames,
         'DeploymentCrew-alarm-listener-failed-invocations',
         'DeploymentCrew-alarm-rule-undelivered-events',
+        'DeploymentCrew-prober-failed-invocations',
       ].sort(),
     );
   });
@@ -1052,8 +1098,8 @@ describe('cutover alarms', () => {
     expect(database).toEqual(
       databaseAlarm([{ Name: 'DBInstanceIdentifier', Value: 'shop-prod-db' }], 800, 'DeploymentCrewStaging'),
     );
-    // The seven and the two dead-letter queue alarms.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    // The seven and the three dead-letter queue alarms.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
   });
 });
 
@@ -1173,6 +1219,7 @@ describe('roles and scoped statements', () => {
         ids.orchestrator,
         ids.coordinator,
         ids.trigger,
+        ids.verifier,
       ].map(({ role }) => role);
       expect(
         onAnyResource
@@ -1293,6 +1340,8 @@ describe('roles and scoped statements', () => {
       ...grant(['cloudwatch:GetMetricData'], ['*']),
       ...grant(['cloudwatch:DescribeAlarms'], ['*']),
       ...grant(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [when(arnOf(ids.table), LOCK_ITEM)]),
+      // Phase and traffic events on the crew's bus.
+      ...grant(['events:PutEvents'], [arn(`events:${REGION}:${ACCOUNT}:event-bus/default`)]),
     });
   });
 
@@ -1358,7 +1407,7 @@ describe('roles and scoped statements', () => {
     expect(sendTaskFailure.policies).toEqual([ids.approvalCallbackPolicy, ids.bakeInterruptPolicy].sort());
   });
 
-  it('keeps ModifyListener to the sample listener, held by the orchestrator, coordinator and alarm listener only', () => {
+  it('keeps ModifyListener to the sample listener, held by the orchestrator, coordinator, alarm listener and verifier only', () => {
     // Prepare
     const { template, ids } = sample;
 
@@ -1366,7 +1415,11 @@ describe('roles and scoped statements', () => {
     const holders = holdersOf(template, 'elasticloadbalancing:ModifyListener');
 
     // Assess
-    expect(holders.roles).toEqual([ids.orchestrator.role, ids.coordinator.role, ids.trigger.role].sort());
+    // The verifier's rollback dry run re-applies the listener's current default action (and restores live when a
+    // rollback raced it).
+    expect(holders.roles).toEqual(
+      [ids.orchestrator.role, ids.coordinator.role, ids.trigger.role, ids.verifier.role].sort(),
+    );
     expect(holders.resources).toEqual([LISTENER]);
   });
 
@@ -1403,7 +1456,7 @@ describe('roles and scoped statements', () => {
     });
   });
 
-  it('lets only the orchestrator and the alarm listener describe alarms, on * (composite alarms are described only so)', () => {
+  it('lets only the orchestrator, the alarm listener and the verifier describe alarms, on * (composite alarms are described only so)', () => {
     // Prepare
     const { template, ids } = tuned;
 
@@ -1413,7 +1466,8 @@ describe('roles and scoped statements', () => {
     // Assess
     // "You can't return information about composite alarms if your cloudwatch:DescribeAlarms permission has a
     // narrower scope" (DescribeAlarms API reference): an extra alarm may be composite.
-    expect(holders.roles).toEqual([ids.orchestrator.role, ids.trigger.role].sort());
+    // The verifier checks the extra alarms too (they exist, have actions enabled and have data).
+    expect(holders.roles).toEqual([ids.orchestrator.role, ids.trigger.role, ids.verifier.role].sort());
     expect(holders.resources).toEqual(['*']);
   });
 
@@ -1435,7 +1489,7 @@ describe('roles and scoped statements', () => {
     expect(holdersOf(template, 'kms:CreateGrant').roles).toEqual([ids.coordinator.role]);
   });
 
-  it('lets the state machine invoke the five functions it calls, unqualified, and reach only its own resources', () => {
+  it('lets the state machine invoke the six functions it calls, unqualified, and reach only its own resources', () => {
     // Prepare
     const { template, ids } = sample;
     const invoked = [
@@ -1444,6 +1498,7 @@ describe('roles and scoped statements', () => {
       ids.validator.function,
       ids.orchestrator.function,
       ids.coordinator.function,
+      ids.verifier.function,
     ].map(arnOf);
 
     // Act
@@ -1460,6 +1515,27 @@ describe('roles and scoped statements', () => {
       ...grant(['sns:Publish'], [ref(ids.topic)]),
       ...grant(['kms:GenerateDataKey', 'kms:Decrypt'], [arnOf(ids.key)]),
       ...grant(['events:PutEvents'], [arn(`events:${REGION}:${ACCOUNT}:event-bus/default`)]),
+      // Wildcard only: CreateOpsItem has no resource types (service authorization reference).
+      ...grant(['ssm:CreateOpsItem'], ['*']),
+    });
+  });
+
+  it("lets only the verifier read execution history, of this state machine's executions only", () => {
+    // Prepare
+    const { template, ids } = sample;
+
+    // Act
+    const holders = holdersOf(template, 'states:GetExecutionHistory');
+    const name = resourceOf(template, 'AWS::StepFunctions::StateMachine', ids.stateMachine).Properties
+      ?.StateMachineName;
+
+    // Assess
+    // The report counts the execution's state transitions; the fixed name lets the grant name the executions.
+    expect(name).toBe('DeploymentCrew-Deployment');
+    expect(holders).toEqual({
+      roles: [ids.verifier.role],
+      policies: [expect.stringMatching(/^CrewPostDeploymentVerifierRoleDefaultPolicy/)],
+      resources: [arn(`states:${REGION}:${ACCOUNT}:execution:DeploymentCrew-Deployment:*`)],
     });
   });
 

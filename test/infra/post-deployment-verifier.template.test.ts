@@ -19,6 +19,7 @@ import { parseContextConfig, type VpcPlacement, vpcPlacementFrom } from '../../l
 import { CrewStateTable } from '../../lib/crew-state-table';
 import { CutoverAlarms } from '../../lib/cutover-alarms';
 import type { PostDeploymentSettings, VerifierVpcPlacement } from '../../lib/deployment-crew-props';
+import { executionsArnOf, stateMachineNameFor } from '../../lib/deployment-state-machine';
 import { ReportBucket } from '../../lib/report-bucket';
 import { nagFindings, synthesizeWithNag } from '../support/nag';
 import { auroraOverrides, buildSampleStack, sampleContext } from '../support/sample-stack';
@@ -100,6 +101,8 @@ function verifierStack(
   });
   const verifier = new PostDeploymentVerifierAgent(stack, 'PostDeploymentVerifier', {
     config,
+    // As the crew passes it: the executions of the state machine this stack names.
+    executionsArn: executionsArnOf(config.where, stateMachineNameFor(STACK_NAME)),
     table,
     alarms,
     dashboardName: `${STACK_NAME}-deployment`,
@@ -161,7 +164,7 @@ function crewVerifier(overrides: Record<string, unknown>) {
 describe('PostDeploymentVerifier template', () => {
   it('grants exactly the calls its tools make, each on its own resources', () => {
     // Prepare
-    const { stack, alarms, table, reports, verifier, template } = verifierStack();
+    const { stack, table, reports, verifier, template } = verifierStack();
     const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
     const prefix = snapshotPrefixFor(STACK_NAME);
 
@@ -175,13 +178,8 @@ describe('PostDeploymentVerifier template', () => {
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [logicalId(verifier.logGroup), 'Arn'] },
       },
-      {
-        Action: 'cloudwatch:DescribeAlarms',
-        Effect: 'Allow',
-        Resource: alarms.alarmNames.map((name) =>
-          stack.resolve(`arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${name}`),
-        ),
-      },
+      // On *: DescribeAlarms returns composite alarms (an extra alarm may be one) only to a permission scoped to *.
+      { Action: 'cloudwatch:DescribeAlarms', Effect: 'Allow', Resource: '*' },
       {
         Action: 'cloudwatch:GetDashboard',
         Effect: 'Allow',
@@ -225,6 +223,12 @@ describe('PostDeploymentVerifier template', () => {
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [logicalId(table), 'Arn'] },
       },
+      // The report's state transitions: the history of this stack's own state machine's executions, nothing else.
+      {
+        Action: 'states:GetExecutionHistory',
+        Effect: 'Allow',
+        Resource: `arn:aws:states:eu-west-1:123456789012:execution:${STACK_NAME}-Deployment:*`,
+      },
       {
         Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         Condition: {
@@ -250,7 +254,7 @@ describe('PostDeploymentVerifier template', () => {
         Action: 'cloudwatch:PutMetricData',
         Condition: { StringEquals: { 'cloudwatch:namespace': 'DeploymentCrew/Probes' } },
         Effect: 'Allow',
-        Resource: '*',
+        Resource: 'arn:aws:cloudwatch:eu-west-1:123456789012:dataset/default',
       },
       {
         Action: 'lambda:InvokeFunction',
@@ -503,7 +507,8 @@ describe('PostDeploymentVerifier template: the prober', () => {
       Action: 'cloudwatch:PutMetricData',
       Condition: { StringEquals: { 'cloudwatch:namespace': PROBE_METRIC.namespace } },
       Effect: 'Allow',
-      Resource: '*',
+      // The account's CloudWatch dataset (only the implicit `default` exists), never `*`.
+      Resource: 'arn:aws:cloudwatch:eu-west-1:123456789012:dataset/default',
     });
     // Nowhere else: not on the default policy, and never without the condition.
     const putMetricData = JSON.stringify(verifierStatements(template(), verifier)).match(/cloudwatch:PutMetricData/g);

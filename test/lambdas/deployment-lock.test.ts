@@ -249,6 +249,22 @@ describe('deployment lock: claimRollback', () => {
     expect((await lock.read())?.rollback).toEqual(ALARM_REQUEST);
   });
 
+  it.each([
+    ['PROMOTED', true],
+    ['RETIRING', false],
+  ] as const)('claims only in the phase it saw (PROMOTED seen, now %s: claimed %s)', async (now, claimed) => {
+    // Prepare
+    const { lock } = await acquiredLock({ phase: 'PROMOTED', sides: SIDES, bakeToken: 'token-watch' });
+    if (now !== 'PROMOTED') await lock.enterPhase(HOLDER, now);
+
+    // Act
+    const claim = await lock.claimRollback(HOLDER, ALARM_REQUEST, 'token-watch', 'PROMOTED');
+
+    // Assess
+    expect(claim.claimed).toBe(claimed);
+    expect((await lock.read())?.rollback).toEqual(claimed ? ALARM_REQUEST : undefined);
+  });
+
   it('claims between bakes when it saw no token and none was stored since', async () => {
     // Prepare
     const { lock } = await acquiredLock({ phase: 'CUTOVER' });

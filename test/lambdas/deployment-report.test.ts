@@ -417,9 +417,30 @@ describe('buildDeploymentReport: a promoted deployment', () => {
     expect(evidence.validation).toEqual(input.validation);
     expect(evidence.backup).toEqual(BACKUP);
     expect(evidence.smoke).toEqual(input.smoke);
-    expect(evidence.probes).toEqual(input.probes);
+    // Rounds CloudWatch did not take count 0 unless the ledger says otherwise.
+    expect(evidence.probes).toEqual({ ...input.probes, publishFailures: 0 });
     expect(evidence.rollbackDryRun).toEqual(input.rollbackDryRun);
     expect(evidence.rollbackTimeline).toEqual([]);
+  });
+
+  it('records probe rounds CloudWatch did not take as a risk: the dashboard and the probe alarms lack them', () => {
+    // Prepare
+    const base = promotedInput();
+    const input = {
+      ...base,
+      probes: {
+        ...(base.probes ?? { runs: 1, rounds: 240, failedRounds: 0, greenDownSince: null, failures: [] }),
+        publishFailures: 240,
+      },
+    };
+
+    // Act
+    const report = buildDeploymentReport(input, NOW);
+
+    // Assess
+    expect(report.risks).toContainEqual(
+      expect.objectContaining({ severity: 'medium', source: 'probes', text: expect.stringContaining('240 of') }),
+    );
   });
 
   it('lists the risks the state shows: the non-critical dependency, the re-bake, the failed probe round', () => {
@@ -445,6 +466,23 @@ describe('buildDeploymentReport: a promoted deployment', () => {
         text: '1 of 240 probe rounds failed without green being declared down.',
       },
     ]);
+  });
+
+  it('is not ready for the next stage when the rollback dry run could not run at all (no proof is worse than a no)', () => {
+    // Prepare
+    const unproven = { ...promotedInput(), rollbackDryRun: null };
+
+    // Act
+    const report = buildDeploymentReport(unproven, NOW);
+
+    // Assess
+    expect(report.handoff.ready).toBe(false);
+    expect(report.risks).toContainEqual({
+      severity: 'high',
+      kind: 'open-item',
+      source: 'rollback dry-run',
+      text: 'Rollback readiness was not verified.',
+    });
   });
 
   it('is not ready for the next stage when the production smoke suite did not run, or the dry-run is not ready', () => {
@@ -486,6 +524,20 @@ describe('buildDeploymentReport: a promoted deployment', () => {
 });
 
 describe('buildDeploymentReport: a rolled-back deployment', () => {
+  it('offers no standby once green was scaled down after the rollback', () => {
+    // Prepare
+    const input = { ...rolledBackInput(), greenScaledDownAt: '2026-11-12T09:51:30.000Z' };
+
+    // Act
+    const report = buildDeploymentReport(input, NOW);
+
+    // Assess
+    expect(report.handoff.standby).toBeNull();
+    expect(report.handoff.notes).toContain(
+      'shop-green was scaled down at 2026-11-12T09:51:30.000Z, after the rollback.',
+    );
+  });
+
   it('reports the rollback, the downtime the probes saw and the time until the rollback weight was effective', () => {
     // Prepare
     const input = rolledBackInput();

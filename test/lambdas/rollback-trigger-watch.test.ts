@@ -166,6 +166,44 @@ describe('alarm listener: the post-promotion watch', () => {
   });
 });
 
+describe('alarm listener: the end of the watch', () => {
+  it.each([
+    ['an alarm', () => alarm('shop-green-5xx')],
+    ['the Chairman', (holder: string) => manual(holder)],
+  ])(
+    'drops %s read in PROMOTED when the old side is being retired before its claim, recording nothing',
+    async (_who, input) => {
+      // Prepare: the watch ends (RetireOldSide enters RETIRING) between the listener's read and its claim.
+      let reads = 0;
+      const { holder, lock, router, order, requestRollback } = await worldOf(
+        { ddb: dynamo.ddb, sfn },
+        {
+          phase: 'PROMOTED',
+          bakeToken: WATCH_TOKEN,
+          wrapLock: (real, holderName) => ({
+            ...real,
+            read: async () => {
+              const item = await real.read();
+              reads += 1;
+              if (reads === 1) await real.enterPhase(holderName, 'RETIRING');
+              return item;
+            },
+          }),
+        },
+      );
+
+      // Act
+      const outcome = await requestRollback(input(holder));
+
+      // Assess: nothing claimed, so nothing pretends a rollback is under way while the old side is scaled down.
+      expect(outcome).toMatchObject({ action: 'ignored', detail: expect.stringContaining('RETIRING') });
+      expect((await lock.read())?.rollback).toBeUndefined();
+      expect(router.restored).toEqual([]);
+      expect(order).toEqual([]);
+    },
+  );
+});
+
 describe('alarm listener: probe failure reports', () => {
   it('restores live and fails the bake token with GREEN_PROBE_FAILED, detected at the first failed probe', async () => {
     // Prepare

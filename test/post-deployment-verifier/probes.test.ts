@@ -30,7 +30,9 @@ function world(verdict: ProbeVerdict, config = verifierConfig()) {
   const continuations: ProbeRequest[] = [];
   const state = {
     now: NOW,
-    lock: { holder: DEPLOYMENT.name, lockState: 'HELD', phase: 'CUTOVER', sides: SIDES } as LockItem | undefined,
+    lock: { holder: DEPLOYMENT.name, lockState: 'HELD', phase: 'CUTOVER', sides: SIDES, greenWeight: 10 } as
+      | LockItem
+      | undefined,
   };
   const probe = createProbeAction(config, {
     probe: async (dimensions, options) => {
@@ -74,7 +76,7 @@ describe('verifier: probe', () => {
       untilMs: NOW + 300_000 + PROBE_OVERRUN_MS,
       rule: { failures: 3, withinMs: 15_000 },
     });
-    expect(records).toEqual([{ rounds: 60, failedRounds: 1 }]);
+    expect(records).toEqual([{ rounds: 60, failedRounds: 1, publishFailures: 0 }]);
     expect(continuations).toEqual([]);
     expect(result).toMatchObject({ kind: 'time-up', continued: false });
   });
@@ -127,6 +129,7 @@ describe('verifier: probe', () => {
       {
         rounds: 4,
         failedRounds: 3,
+        publishFailures: 0,
         greenDownSince: '2026-11-24T10:20:05.000Z',
         failures: failedRun.flatMap((round) => round.failures),
       },
@@ -151,6 +154,37 @@ describe('verifier: probe', () => {
 
     // Assess
     expect(stop).toBe(true);
+  });
+
+  it("stops a bake's prober at the next traffic step, which sends its own", async () => {
+    // Prepare
+    const { probe, runs, state } = world(timeUp);
+    await probe(request(), () => 900_000);
+    const shouldStop = runs[0]?.options.shouldStop;
+    const first = await shouldStop?.();
+
+    // Act
+    state.lock = { ...(state.lock as LockItem), greenWeight: 50 };
+    const afterTheStep = await shouldStop?.();
+
+    // Assess
+    expect([first, afterTheStep]).toEqual([false, true]);
+  });
+
+  it("keeps the watch's prober going in PROMOTED, and stops it once the old side is being retired", async () => {
+    // Prepare
+    const { probe, runs, state } = world(timeUp);
+    state.lock = { ...(state.lock as LockItem), phase: 'PROMOTED', greenWeight: 100 };
+    await probe(request({ window: 'watch' }), () => 900_000);
+    const shouldStop = runs[0]?.options.shouldStop;
+    const watching = await shouldStop?.();
+
+    // Act
+    state.lock = { ...(state.lock as LockItem), phase: 'RETIRING' };
+    const retiring = await shouldStop?.();
+
+    // Assess
+    expect([watching, retiring]).toEqual([false, true]);
   });
 
   it('keeps probing while green carries traffic for this deployment', async () => {

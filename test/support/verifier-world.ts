@@ -45,6 +45,8 @@ export interface VerifierWorldOptions {
   readonly greenAfterPromotion?: SideBehaviour;
   /** Green stops answering when this bake starts (its weight): the prober must take it off traffic. */
   readonly greenStopsAnsweringAtWeight?: number;
+  /** Green stops answering as the post-promotion watch starts: the watch's prober must put the old side back. */
+  readonly greenStopsAnsweringInWatch?: boolean;
   /** The dashboard the monitoring check looks for does not exist. */
   readonly dashboardMissing?: boolean;
   readonly onMissingMonitoring?: OnMissingMonitoring;
@@ -93,16 +95,19 @@ export function createVerifierWorld(deps: VerifierWorldDeps, options: VerifierWo
 
   /** The prober's asynchronous invocation: recorded; the bake runs the probe when its scenario needs it. */
   const startProbes: TaskHandler = (parameters) => {
-    const { Payload, InvocationType } = parameters as { Payload: ProbeRequest; InvocationType: string };
+    const { Payload, InvocationType } = parameters as { Payload: unknown; InvocationType: string };
     if (InvocationType !== 'Event') throw new Error(`the prober must be invoked asynchronously, not ${InvocationType}`);
-    probeRequests.push(Payload);
+    // Parsed as the function would parse it: a payload it refuses would only show in its failed-probes queue.
+    const request = verifierRequestSchema.parse(Payload);
+    if (request.action !== 'probe') throw new Error(`the prober was sent ${request.action}`);
+    probeRequests.push(request);
     return { StatusCode: 202, Payload: '' };
   };
 
-  /** Runs the last prober sent off, as Lambda would run it, until it returns (in virtual time). */
-  const runLastProber = async () => {
-    const request = probeRequests.at(-1);
-    if (request === undefined) throw new Error('no prober was sent off for this bake');
+  /** Runs the last prober sent off for this window, as Lambda would run it, until it returns (in virtual time). */
+  const runLastProber = async (window: ProbeRequest['window']) => {
+    const request = probeRequests.findLast((sent) => sent.window === window);
+    if (request === undefined) throw new Error(`no prober was sent off for the ${window}`);
     return verifier(request);
   };
 
@@ -136,6 +141,7 @@ export function createVerifierWorld(deps: VerifierWorldDeps, options: VerifierWo
         .map((report) => JSON.parse(report.body) as DeploymentReport),
     reportKeys: () => reports.map((report) => report.key),
     greenStopsAnsweringAtWeight: options.greenStopsAnsweringAtWeight,
+    greenStopsAnsweringInWatch: options.greenStopsAnsweringInWatch ?? false,
   };
 }
 

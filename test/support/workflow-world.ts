@@ -352,7 +352,7 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     } else if (verification.greenStopsAnsweringAtWeight === request.canary.greenWeight) {
       // Green dies as the bake starts; the prober sent off before the bake sees it long before any alarm could.
       verification.application.sides.green = 'down';
-      await verification.runLastProber();
+      await verification.runLastProber('bake');
     } else {
       await production.bake(config.defaultBakeSeconds, async (alarmName, at) => {
         const request = alarmToRequest({
@@ -377,6 +377,13 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     await asLambda(async () => orchestrator(request))(undefined);
     const before = bakeFailures.length;
     const window = config.settings.blueRetentionSeconds;
+    if (verification.greenStopsAnsweringInWatch) {
+      // The watch's prober, sent off at promotion, is still probing production: all green, now dead.
+      verification.application.sides.green = 'down';
+      await verification.runLastProber('watch');
+      const failure = bakeFailures.slice(before).find((entry) => entry.taskToken === request.taskToken);
+      if (failure) throw workflowError(failure.error, failure.cause);
+    }
     if (options.alarmInWatch !== undefined && options.alarmInWatch.afterSeconds < window) {
       production.clock.advance(options.alarmInWatch.afterSeconds);
       await sendAlarm(options.alarmInWatch.alarmName);

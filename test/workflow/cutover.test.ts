@@ -246,6 +246,17 @@ describe('cutover (real ASL, local)', () => {
     const lock = await lockItem();
     expect(lock?.lockState).toEqual({ S: 'ESCALATED' });
     expect(lock?.expiresAt).toBeUndefined();
+    // The runbook, the event and the OpsItem go out before the report, which may take its retries.
+    const after = result.visited.slice(result.visited.indexOf('MarkLockEscalated'));
+    expect(after).toEqual([
+      'MarkLockEscalated',
+      'NotifyEscalation',
+      'EmitEscalationEvent',
+      'OpenEscalationOpsItem',
+      'WriteEscalationReport',
+      'RollbackFailed',
+    ]);
+    expect(recorder.opsItems).toEqual([expect.objectContaining({ Severity: '1' })]);
   });
 
   it("the Chairman's override during the bake at 50 %: same path as an alarm, trigger MANUAL", async () => {

@@ -62,11 +62,12 @@ describe('post-deployment verification (real ASL, local)', () => {
     ]);
     expect(requests.indexOf('test green POST /api/auth/login')).toBeLessThan(firstWeightedRequest(requests));
     // One prober per bake, and one for the watch window.
+    // The bakes' probers cover the wait for late metrics too; the watch's covers the checks and the window.
     expect(verification.probeRequests.map((request) => [request.window, request.durationSeconds])).toEqual([
-      ['bake', 300],
-      ['bake', 300],
-      ['bake', 300],
-      ['post-promotion watch', 3600],
+      ['bake', 1200],
+      ['bake', 1200],
+      ['bake', 1200],
+      ['watch', 7320],
     ]);
     const output = result.output as Output;
     expect(output.dryRun.ready).toBe(true);
@@ -74,6 +75,15 @@ describe('post-deployment verification (real ASL, local)', () => {
     expect(production.serviceDesiredCount(SIM.blueServiceName)).toBe(0);
     expect(production.serviceDesiredCount(SIM.greenServiceName)).toBeGreaterThan(0);
     expect(await lockItem()).toBeUndefined();
+    // The lock is released before the report, which may take its retries, and the message links the report.
+    expect(result.visited.slice(result.visited.indexOf('RetireOldSide'))).toEqual([
+      'RetireOldSide',
+      'ReleaseDeploymentLock',
+      'WriteReport',
+      'NotifyPromotion',
+      'DeploymentReady',
+      'DeploymentSucceeded',
+    ]);
     expect(verification.reportKeys()).toEqual([
       `reports/${executionName}/report.json`,
       `reports/${executionName}/report.md`,
@@ -139,6 +149,19 @@ describe('post-deployment verification (real ASL, local)', () => {
       status: 'ROLLED_BACK',
       rollback: { trigger: 'SMOKE_FAILED', phase: 'POST_PROMOTION' },
     });
+  });
+
+  it('a rollback that scales green down reports no standby: the report says what is still running', async () => {
+    // Act
+    const { result, production, verification } = await play({
+      greenAfterPromotion: 'failing',
+      settings: { scaleDownGreenAfterRollback: true },
+    });
+
+    // Assess
+    expect(result).toMatchObject({ status: 'FAILED', error: 'DeploymentRolledBack' });
+    expect(production.serviceDesiredCount(SIM.greenServiceName)).toBe(0);
+    expect(verification.jsonReports()[0]?.handoff.standby).toBeNull();
   });
 
   it('green stops answering mid-bake: the prober takes it off traffic within 15 s, without waiting for the bake', async () => {
@@ -213,6 +236,20 @@ describe('post-deployment verification (real ASL, local)', () => {
       'Rollback Traffic Restored',
       'Rollback Finished',
     ]);
+  });
+
+  it('green stops answering in the watch window: the watch prober puts traffic back on the warm old side', async () => {
+    // Act
+    const { result, production, verification } = await play({ greenStopsAnsweringInWatch: true });
+
+    // Assess
+    expect(result).toMatchObject({ status: 'FAILED', error: 'DeploymentRolledBack' });
+    expect(production.greenWeights).toEqual([...PROMOTED_WEIGHTS, 0, 0]);
+    expect(production.serviceDesiredCount(SIM.blueServiceName)).toBe(3);
+    expect(verification.jsonReports()[0]?.outcome.rollback).toMatchObject({
+      trigger: 'GREEN_PROBE_FAILED',
+      phase: 'POST_PROMOTION',
+    });
   });
 
   it('the listener changed during the watch: the old side is kept warm, the lock kept ESCALATED, an OpsItem', async () => {

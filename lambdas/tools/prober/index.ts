@@ -1,3 +1,5 @@
+import { errorName } from '../../shared/errors';
+import { logger } from '../../shared/logger';
 import type { SmokeStep, SmokeStepResult } from '../../shared/smoke-suite';
 import type { SmokeRunner, SmokeTarget } from '../test-execution';
 import { DEFAULT_PROBE_FAILURE_RULE, failedRun, type ProbeFailureRule, type ProbeOutcome } from './failure-window';
@@ -103,8 +105,12 @@ export function createProber(dependencies: ProberDependencies) {
       outcomes.push({ at: result.at.getTime(), passed: result.passed });
       // Judged first: a metric that cannot be published must not keep a dead green on traffic.
       const run = failedRun(outcomes, rule);
-      await dependencies.publisher.publish(result).catch(() => {
+      await dependencies.publisher.publish(result).catch((error: unknown) => {
         publishFailures += 1;
+        // Once per run: the dashboard and the probe alarms lose their signal, the judgement does not.
+        if (publishFailures === 1) {
+          logger.warn('probe results could not be published', { error: errorName(error) ?? String(error) });
+        }
       });
       if (run !== undefined) {
         const failed = rounds.filter((r) => run.some((outcome) => outcome.at === r.at.getTime()));

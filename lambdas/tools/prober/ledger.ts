@@ -18,6 +18,8 @@ const LEDGER_TTL_SECONDS = 7 * 24 * 3600;
 export interface ProbeRunRecord {
   readonly rounds: number;
   readonly failedRounds: number;
+  /** Rounds whose metric CloudWatch did not take. @default 0 */
+  readonly publishFailures?: number;
   /** The first failed probe of the run that declared green down, when this run did. */
   readonly greenDownSince?: string;
   /** That run's failures, in words. */
@@ -28,6 +30,7 @@ export const probeLedgerSummarySchema = z.object({
   runs: z.int().nonnegative(),
   rounds: z.int().nonnegative(),
   failedRounds: z.int().nonnegative(),
+  publishFailures: z.int().nonnegative(),
   greenDownSince: z.string().nullable(),
   failures: z.array(z.string()),
 });
@@ -59,7 +62,7 @@ export function createProbeLedger(
           TableName: tableName,
           Key: keyOf(deployment),
           UpdateExpression:
-            'ADD runs :one, rounds :rounds, failedRounds :failed SET expiresAt = :expires' +
+            'ADD runs :one, rounds :rounds, failedRounds :failed, publishFailures :unpublished SET expiresAt = :expires' +
             (down
               ? ', greenDownSince = if_not_exists(greenDownSince, :down), failures = if_not_exists(failures, :f)'
               : ''),
@@ -67,6 +70,7 @@ export function createProbeLedger(
             ':one': 1,
             ':rounds': run.rounds,
             ':failed': run.failedRounds,
+            ':unpublished': run.publishFailures ?? 0,
             ':expires': Math.floor(clock().getTime() / 1000) + LEDGER_TTL_SECONDS,
             ...(down ? { ':down': run.greenDownSince, ':f': (run.failures ?? []).slice(0, MAX_FAILURES) } : {}),
           },
@@ -82,6 +86,7 @@ export function createProbeLedger(
         runs: Item.runs ?? 0,
         rounds: Item.rounds ?? 0,
         failedRounds: Item.failedRounds ?? 0,
+        publishFailures: Item.publishFailures ?? 0,
         greenDownSince: Item.greenDownSince ?? null,
         failures: Item.failures ?? [],
       });

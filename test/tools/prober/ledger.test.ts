@@ -25,7 +25,7 @@ describe('probe ledger (dynalite)', () => {
     const deployment = nextDeployment();
 
     // Act
-    await ledger.record(deployment, { rounds: 12, failedRounds: 1 });
+    await ledger.record(deployment, { rounds: 12, failedRounds: 1, publishFailures: 2 });
     await ledger.record(deployment, {
       rounds: 4,
       failedRounds: 3,
@@ -44,6 +44,7 @@ describe('probe ledger (dynalite)', () => {
       runs: 3,
       rounds: 19,
       failedRounds: 7,
+      publishFailures: 2,
       greenDownSince: '2026-12-03T10:00:05.000Z',
       failures: ['products: status 503, expected 200'],
     });
