@@ -20,6 +20,7 @@ export const ROLLBACK_VERIFY_SECONDS = 120;
  */
 export const VERIFIER_TIMEOUT_SECONDS = 900;
 /** How the ASL names the PostDeploymentVerifier: its synchronous tasks are counted from the definition. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an ASL placeholder (DefinitionSubstitutions), not a template.
 const VERIFIER_RESOURCE = '${PostDeploymentVerifierFunctionArn}';
 
 interface AslTask {

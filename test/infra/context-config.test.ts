@@ -683,6 +683,7 @@ describe('parseContextConfig: postDeployment', () => {
     // Prepare
     const task = (timeout: number, attempts: number[]) => ({
       Type: 'Task',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an ASL placeholder, as the definition writes it.
       Resource: '${PostDeploymentVerifierFunctionArn}',
       TimeoutSeconds: timeout,
       Retry: attempts.map((MaxAttempts) => ({ ErrorEquals: ['X'], MaxAttempts, MaxDelaySeconds: 10 })),
