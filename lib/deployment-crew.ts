@@ -127,6 +127,7 @@ export class DeploymentCrew extends Construct {
       coordinatorRole: this.rollbackCoordinator.role,
       coordinatorRollbackActions: this.rollbackCoordinator.rollbackActions,
       coordinatorRollbackResources: this.rollbackCoordinator.rollbackResources,
+      coordinatorRollbackContext: this.rollbackCoordinator.rollbackContext,
       postDeployment: config.postDeployment,
       rollbackTrigger: this.rollbackTrigger.function,
       reports: this.reports,

@@ -12,6 +12,7 @@ import {
 import { PROBE_METRIC } from '../../lambdas/shared/probe-metrics';
 import { snapshotPrefixFor } from '../../lambdas/shared/rds-names';
 import { PROBE_LEDGER_PK_PREFIX } from '../../lambdas/shared/state-table';
+import type { SimulationContextEntry } from '../../lambdas/shared/verification';
 import { AgentFunction } from '../agent-function';
 import type { ChairmanNotifications } from '../chairman-notifications';
 import type { ResolvedCrewConfig, ResolvedPostDeployment } from '../config/resolve-config';
@@ -61,6 +62,12 @@ export interface PostDeploymentVerifierAgentProps {
    * @default - every action on `*`
    */
   readonly coordinatorRollbackResources?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Per conditioned action, the condition-key values its simulation is given (a conditioned allow simulates as
+   * implicitDeny without them).
+   * @default - no context
+   */
+  readonly coordinatorRollbackContext?: Readonly<Record<string, readonly SimulationContextEntry[]>>;
   /**
    * The alarm listener the prober reports "green is down" to. Only its name goes into the configuration: the invoke
    * grant is the listener's own (`RollbackTriggerAgent.allowProbeReports`).
@@ -411,6 +418,12 @@ function verifierConfigFor(props: PostDeploymentVerifierAgentProps): PostDeploym
         props.coordinatorRollbackActions,
         props.coordinatorRollbackResources ?? {},
         config.where,
+      ),
+      rollbackContext: Object.fromEntries(
+        Object.entries(props.coordinatorRollbackContext ?? {}).map(([action, entries]) => [
+          action,
+          entries.map((entry) => ({ ...entry, ContextKeyValues: [...entry.ContextKeyValues] })),
+        ]),
       ),
       minHealthyTargets: postDeployment.minHealthyTargets,
       expectedDesiredCount: postDeployment.expectedDesiredCount,

@@ -12,6 +12,7 @@ import {
   TAG_TEMPORARY_MEMBER,
   temporaryIdentifierPrefix,
 } from '../../lambdas/shared/rds-names';
+import type { SimulationContextEntry } from '../../lambdas/shared/verification';
 import { AgentFunction } from '../agent-function';
 import type { ResolvedCrewConfig } from '../config/resolve-config';
 import { METRICS_LAG_SECONDS, pollsWithin, RESTORE_POLL_SECONDS, ROLLBACK_VERIFY_SECONDS } from '../config/time-budget';
@@ -43,6 +44,11 @@ export class RollbackCoordinatorAgent extends AgentFunction {
   readonly rollbackActions: readonly string[];
   /** Per action in rollbackActions, the resources it is granted on (`*` where it supports no resource-level ones). */
   readonly rollbackResources: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Per conditioned action, condition-key values that satisfy its statements' conditions (a `StringLike` pattern's
+   * `*` filled in): without them the simulation of a conditioned allow answers implicitDeny, "not proven".
+   */
+  readonly rollbackContext: Readonly<Record<string, readonly SimulationContextEntry[]>>;
 
   constructor(scope: Construct, id: string, props: RollbackCoordinatorAgentProps) {
     const { config } = props;
@@ -85,6 +91,7 @@ export class RollbackCoordinatorAgent extends AgentFunction {
     const rollback = grantsOf([...trafficRollback, ...databaseRollback]);
     this.rollbackActions = Object.freeze(Object.keys(rollback));
     this.rollbackResources = Object.freeze(rollback);
+    this.rollbackContext = Object.freeze(contextOf([...trafficRollback, ...databaseRollback]));
     acknowledgeReadOnlyWildcards(
       this.role,
       'elasticloadbalancing:DescribeListeners/DescribeTargetHealth, cloudwatch:GetMetricData, ec2:DescribeSecurityGroups',
@@ -119,6 +126,45 @@ function grantsOf(statements: readonly iam.PolicyStatement[]): Record<string, re
     }
   }
   return Object.fromEntries([...grants].map(([action, resources]) => [action, Object.freeze([...resources])]));
+}
+
+/** The condition operators a simulation can be given a satisfying value for; `Null: true` is met by leaving it out. */
+const SATISFIABLE = new Set(['StringEquals', 'StringLike']);
+
+/**
+ * Action → the condition keys its statements test, each with a value that meets the condition as the rollback will
+ * (the request tag a restore sets, the service a key is used through): what SimulatePrincipalPolicy's ContextEntries
+ * need for a conditioned allow to simulate as allowed.
+ */
+function contextOf(statements: readonly iam.PolicyStatement[]): Record<string, SimulationContextEntry[]> {
+  const byAction = new Map<string, Map<string, string>>();
+  for (const statement of statements) {
+    const conditions = (statement.toStatementJson() as { Condition?: Record<string, Record<string, unknown>> })
+      .Condition;
+    for (const [operator, keys] of Object.entries(conditions ?? {})) {
+      if (!SATISFIABLE.has(operator)) continue;
+      for (const [key, value] of Object.entries(keys)) {
+        const first = Array.isArray(value) ? value[0] : value;
+        if (typeof first !== 'string') continue;
+        for (const action of statement.actions) {
+          const entries = byAction.get(action) ?? new Map<string, string>();
+          // A StringLike pattern is met by its text with every `*` filled in.
+          entries.set(key, operator === 'StringLike' ? first.replaceAll('*', 'dry-run') : first);
+          byAction.set(action, entries);
+        }
+      }
+    }
+  }
+  return Object.fromEntries(
+    [...byAction].map(([action, entries]) => [
+      action,
+      [...entries].map(([ContextKeyName, value]) => ({
+        ContextKeyName,
+        ContextKeyValues: [value],
+        ContextKeyType: 'string' as const,
+      })),
+    ]),
+  );
 }
 
 function coordinatorConfigFor(props: RollbackCoordinatorAgentProps, snapshotPrefix: string): CoordinatorConfig {

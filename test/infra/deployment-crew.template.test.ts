@@ -275,8 +275,15 @@ function environmentOf(template: Template, functionId: string): Record<string, u
 
 /** A JSON environment variable, parsed; references inside it (an `Fn::Join`) read as `Ref(X)` strings. */
 function jsonVariable(template: Template, functionId: string, name: string): unknown {
-  const value = environmentOf(template, functionId)[name];
+  const environment = environmentOf(template, functionId);
+  const value = environment[name];
   if (value === undefined) throw new Error(`${functionId} has no ${name}`);
+  // The verifier's configuration is compressed, its tokens in variables of their own: read as the function reads it.
+  if (name === POST_DEPLOYMENT_VERIFIER_CONFIG.name) {
+    return POST_DEPLOYMENT_VERIFIER_CONFIG.decode(
+      Object.fromEntries(Object.entries(environment).map(([key, raw]) => [key, renderRaw(raw)])),
+    );
+  }
   return JSON.parse(renderRaw(value));
 }
 

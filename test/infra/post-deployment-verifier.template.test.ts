@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -136,14 +137,12 @@ const LISTENER_ARN =
 function writtenConfig(stack: Stack, verifier: PostDeploymentVerifierAgent): Record<string, unknown> {
   const functionId = stack.getLogicalId(verifier.function.node.defaultChild as CfnElement);
   const fn = Template.fromStack(stack).toJSON().Resources[functionId];
-  const value: unknown = fn?.Properties.Environment.Variables[POST_DEPLOYMENT_VERIFIER_CONFIG.name];
-  const text =
-    typeof value === 'string'
-      ? value
-      : (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1]
-          .map((part) => (typeof part === 'string' ? part : 'resolved-name'))
-          .join('');
-  return JSON.parse(text) as Record<string, unknown>;
+  const variables = fn?.Properties.Environment.Variables as Record<string, unknown>;
+  // A token variable (a Ref, a Fn::Join) stands for a name resolved at deployment.
+  const resolved = Object.fromEntries(
+    Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : 'resolved-name']),
+  );
+  return POST_DEPLOYMENT_VERIFIER_CONFIG.decode(resolved) as Record<string, unknown>;
 }
 
 /** The verifier of the whole crew (the sample stack), with the coordinator's grants it simulates. */
@@ -157,6 +156,8 @@ function crewVerifier(overrides: Record<string, unknown>) {
     coordinatorGrants: {
       actions: rollbackCoordinator.rollbackActions,
       resources: rollbackCoordinator.rollbackResources,
+      context: rollbackCoordinator.rollbackContext,
+      statements: rollbackCoordinator.role,
     },
   };
 }
@@ -345,19 +346,10 @@ describe('PostDeploymentVerifier template', () => {
 
   it('writes a configuration the function reads back with the same schema', () => {
     // Prepare
-    const { template } = verifierStack();
-    const [fn] = Object.values(template().findResources('AWS::Lambda::Function'));
-    const value: unknown = fn?.Properties.Environment.Variables[POST_DEPLOYMENT_VERIFIER_CONFIG.name];
-    // Tokens (table and alarm names) become a placeholder string, as their resolved names are strings.
-    const text =
-      typeof value === 'string'
-        ? value
-        : (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1]
-            .map((part) => (typeof part === 'string' ? part : 'resolved-name'))
-            .join('');
+    const { stack, verifier } = verifierStack();
 
-    // Act
-    const config = POST_DEPLOYMENT_VERIFIER_CONFIG.schema.parse(JSON.parse(text));
+    // Act: compressed, its tokens (table and alarm names) in variables of their own, read back as the function does.
+    const config = POST_DEPLOYMENT_VERIFIER_CONFIG.schema.parse(writtenConfig(stack, verifier));
 
     // Assess
     expect(config.suite.map((step) => step.name)).toEqual(['login', 'orders', 'partner']);
@@ -403,10 +395,11 @@ describe('PostDeploymentVerifier template', () => {
 
   it('refuses at synth a suite whose configuration would not fit in the function environment', () => {
     // Prepare
+    // Paths that do not compress: the variable is gzip-compressed, so a repetitive suite would fit.
     const hugeSuite = Array.from({ length: 60 }, (_, index) => ({
-      name: `a-long-smoke-step-name-${index}`,
+      name: `step-${index}`,
       flow: 'crud' as const,
-      path: `/api/some/rather/long/path/${index}?with=query&and=more`,
+      path: `/api/${createHash('sha256').update(String(index)).digest('hex')}`,
       maxLatencyMs: 1_000,
       probe: true,
     }));
@@ -487,6 +480,52 @@ describe("the dry run's resources in the function environment", () => {
         Object.entries(coordinatorGrants.resources).filter(([, resources]) => resources.join() !== '*'),
       ),
     );
+    expect(dryRun.rollbackContext).toEqual(coordinatorGrants.context);
+  });
+
+  it("gives the simulation a value meeting every StringEquals/StringLike condition of the Aurora coordinator's rollback grants", () => {
+    // Prepare
+    const { stack, coordinatorGrants } = crewVerifier(auroraOverrides());
+    const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy.Properties.Roles).includes(
+        stack.getLogicalId(coordinatorGrants.statements.node.defaultChild as CfnElement),
+      ),
+    );
+    const statements = policies.flatMap(
+      (policy) =>
+        policy.Properties.PolicyDocument.Statement as {
+          Action: string | string[];
+          Condition?: Record<string, Record<string, string | string[]>>;
+        }[],
+    );
+
+    // Act: every condition a rollback action's statement tests, against the context the verifier is given.
+    const unmet: string[] = [];
+    let conditioned = 0;
+    for (const statement of statements) {
+      const actions = [statement.Action].flat().filter((action) => coordinatorGrants.actions.includes(action));
+      for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
+        if (operator !== 'StringEquals' && operator !== 'StringLike') continue;
+        for (const [key, expected] of Object.entries(keys)) {
+          for (const action of actions) {
+            conditioned += 1;
+            const given = coordinatorGrants.context[action]?.find((entry) => entry.ContextKeyName === key);
+            const value = given?.ContextKeyValues[0] ?? '';
+            const pattern = new RegExp(
+              `^${[expected]
+                .flat()[0]
+                ?.replace(/[.+^${}()|[\]\\]/g, '\\$&')
+                .replace(/\*/g, '.*')}$`,
+            );
+            if (given === undefined || !pattern.test(value)) unmet.push(`${action} ${operator} ${key}`);
+          }
+        }
+      }
+    }
+
+    // Assess
+    expect(conditioned).toBeGreaterThan(0);
+    expect(unmet).toEqual([]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { z } from 'zod';
 import { describeZodError, parseJsonEnv } from '../validation';
 
@@ -28,5 +29,79 @@ export function jsonEnvironmentVariable<Schema extends z.ZodType>(
       return { [name]: JSON.stringify(value) };
     },
     load: () => parseJsonEnv(name, schema),
+  };
+}
+
+/**
+ * A JSON environment variable too large for Lambda's 4 KB of environment, written gzip-compressed and base64-encoded.
+ * A CloudFormation token inside the value (a table's name, a role's ARN: `${Token[…]}` at synth) cannot be compressed
+ * before deployment resolves it, so each string holding one moves to a variable of its own (`<name>_T<i>`) and the
+ * compressed JSON keeps a marker in its place; the function puts the values back when it reads the variable.
+ */
+export interface CompressedJsonEnvironmentVariable<Schema extends z.ZodType> extends JsonEnvironmentVariable<Schema> {
+  /** The JSON as the function reads it, from these variables (the stack's environment, or a test's). */
+  decode(variables: Readonly<Record<string, string | undefined>>): unknown;
+  /** `load` over these variables instead of `process.env`. */
+  read(variables: Readonly<Record<string, string | undefined>>): z.output<Schema>;
+}
+
+/** How a synthesized token prints (Token.asString): such a string is resolved only at deployment. */
+const UNRESOLVED_TOKEN = /\$\{Token\[[^\]]+\]\}/;
+const TOKEN_MARKER = '\u0000env:';
+
+function replaceStrings(value: unknown, replace: (text: string) => string): unknown {
+  if (typeof value === 'string') return replace(value);
+  if (Array.isArray(value)) return value.map((item) => replaceStrings(item, replace));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, replaceStrings(item, replace)]));
+  }
+  return value;
+}
+
+export function compressedJsonEnvironmentVariable<Schema extends z.ZodType>(
+  name: string,
+  schema: Schema,
+): CompressedJsonEnvironmentVariable<Schema> {
+  const decode = (variables: Readonly<Record<string, string | undefined>>): unknown => {
+    const raw = variables[name];
+    if (raw === undefined || raw === '') throw new Error(`environment variable ${name} is not set`);
+    let json: unknown;
+    try {
+      json = JSON.parse(gunzipSync(Buffer.from(raw, 'base64')).toString('utf8'));
+    } catch (error) {
+      throw new Error(`environment variable ${name} is not gzip+base64 JSON: ${(error as Error).message}`);
+    }
+    return replaceStrings(json, (text) => {
+      if (!text.startsWith(TOKEN_MARKER)) return text;
+      const variable = text.slice(TOKEN_MARKER.length);
+      const resolved = variables[variable];
+      if (resolved === undefined) throw new Error(`environment variable ${variable} (part of ${name}) is not set`);
+      return resolved;
+    });
+  };
+  const read = (variables: Readonly<Record<string, string | undefined>>): z.output<Schema> => {
+    const parsed = schema.safeParse(decode(variables));
+    if (!parsed.success) throw new Error(`environment variable ${name} is invalid: ${describeZodError(parsed.error)}`);
+    return parsed.data;
+  };
+  return {
+    name,
+    schema,
+    environment(value) {
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) throw new Error(`${name} would be invalid: ${describeZodError(parsed.error)}`);
+      const tokens: Record<string, string> = {};
+      const marked = replaceStrings(value, (text) => {
+        if (!UNRESOLVED_TOKEN.test(text)) return text;
+        const variable = `${name}_T${Object.keys(tokens).length}`;
+        tokens[variable] = text;
+        return `${TOKEN_MARKER}${variable}`;
+      });
+      // Node's gzip writes no timestamp: the same value gives the same template.
+      return { [name]: gzipSync(JSON.stringify(marked), { level: 9 }).toString('base64'), ...tokens };
+    },
+    load: () => read(process.env),
+    decode,
+    read,
   };
 }

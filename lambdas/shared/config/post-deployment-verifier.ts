@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseListenerArn } from '../arns';
 import { smokeSuiteSchema } from '../smoke-suite';
 import { MIN_LOGS_WINDOW_MINUTES, simulationContextEntrySchema } from '../verification';
-import { jsonEnvironmentVariable } from './environment';
+import { compressedJsonEnvironmentVariable } from './environment';
 
 /**
  * The PostDeploymentVerifier's configuration, one JSON env var (POST_DEPLOYMENT_VERIFIER_CONFIG) built by its
@@ -93,7 +93,7 @@ export type PostDeploymentVerifierConfig = z.output<typeof postDeploymentVerifie
 export type PostDeploymentVerifierConfigInput = z.input<typeof postDeploymentVerifierConfigSchema>;
 
 /** `POST_DEPLOYMENT_VERIFIER_CONFIG`: written by the stack, read by the PostDeploymentVerifier on its cold start. */
-export const POST_DEPLOYMENT_VERIFIER_CONFIG = jsonEnvironmentVariable(
+export const POST_DEPLOYMENT_VERIFIER_CONFIG = compressedJsonEnvironmentVariable(
   'POST_DEPLOYMENT_VERIFIER_CONFIG',
   postDeploymentVerifierConfigSchema,
 );
