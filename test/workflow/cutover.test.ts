@@ -1,9 +1,9 @@
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_SUBSTITUTIONS } from '../../rehearsal/local-workflow';
+import { SIM } from '../../rehearsal/simulated-production';
+import { createWorld, PROMOTED_WEIGHTS, VALID_INPUT, type WorldOptions } from '../../rehearsal/workflow-world';
 import { type LocalDynamo, startLocalDynamo } from '../support/dynalite';
-import { LOCAL_SUBSTITUTIONS } from '../support/local-workflow';
-import { SIM } from '../support/simulated-production';
-import { createWorld, PROMOTED_WEIGHTS, VALID_INPUT, type WorldOptions } from '../support/workflow-world';
 
 /**
  * The cutover and rollback part of statemachine/deployment-crew.asl.json, run locally end to end in a simulated

@@ -1,12 +1,12 @@
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RESTORE_SWAP_RESERVE_POLLS } from '../../lambdas/shared/config/rollback-coordinator';
+import { LOCAL_SUBSTITUTIONS } from '../../rehearsal/local-workflow';
+import { SIM_DB_SECURITY_GROUP } from '../../rehearsal/simulated-aws/constants';
+import { SIM_FENCE_SECURITY_GROUP } from '../../rehearsal/simulated-aws/rds';
+import { SIM } from '../../rehearsal/simulated-production';
+import { createWorld, VALID_INPUT, type WorldOptions } from '../../rehearsal/workflow-world';
 import { type LocalDynamo, startLocalDynamo } from '../support/dynalite';
-import { LOCAL_SUBSTITUTIONS } from '../support/local-workflow';
-import { SIM_DB_SECURITY_GROUP } from '../support/simulated-aws/constants';
-import { SIM_FENCE_SECURITY_GROUP } from '../support/simulated-aws/rds';
-import { SIM } from '../support/simulated-production';
-import { createWorld, VALID_INPUT, type WorldOptions } from '../support/workflow-world';
 
 /**
  * The database rollback through the state machine's Plan/Wait/Advance loop, on the simulated RDS: restore beside

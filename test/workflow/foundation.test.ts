@@ -1,8 +1,8 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LOCAL_SUBSTITUTIONS } from '../../rehearsal/local-workflow';
+import { APPROVED, createWorld, intakeConfig, VALID_INPUT, type WorldOptions } from '../../rehearsal/workflow-world';
 import { type LocalDynamo, startLocalDynamo } from '../support/dynalite';
-import { LOCAL_SUBSTITUTIONS } from '../support/local-workflow';
-import { APPROVED, createWorld, intakeConfig, VALID_INPUT, type WorldOptions } from '../support/workflow-world';
 
 /**
  * The foundation part of statemachine/deployment-crew.asl.json (request → approval → validation and backup), run

@@ -1,8 +1,8 @@
 import { type Dimension, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { parseListenerArn } from '../../../lambdas/shared/arns';
-import type { LoadBalancerBaseline, Sides } from '../../../lambdas/shared/cutover-contracts';
-import { createMetricsMonitor } from '../../../lambdas/tools/metrics-monitor';
-import { createTrafficRouter } from '../../../lambdas/tools/traffic-router';
+import { parseListenerArn } from '../../lambdas/shared/arns';
+import type { LoadBalancerBaseline, Sides } from '../../lambdas/shared/cutover-contracts';
+import { createMetricsMonitor } from '../../lambdas/tools/metrics-monitor';
+import { createTrafficRouter } from '../../lambdas/tools/traffic-router';
 import { SIM, SIM_ALARMS, SimulatedProduction, type SimulatedProductionOptions } from '../simulated-production';
 import { BLUE_TARGET_GROUP, GREEN_TARGET_GROUP, LOAD_BALANCER_FULL_NAME } from './constants';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LATENCY_SIGMA, mixtureQuantile, normalCdf } from './latency';
+import { LATENCY_SIGMA, mixtureQuantile, normalCdf } from '../../../rehearsal/simulated-aws/latency';
 
 describe('simulated latency distributions', () => {
   it('the normal CDF is exact enough that one minute gives back its own p95', () => {

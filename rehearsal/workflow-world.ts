@@ -3,27 +3,34 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from 
 import { SendTaskFailureCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { approvalRequestSchema } from '../../lambdas/approval-request/request';
-import { createBlueGreenOrchestrator, orchestratorRequestSchema } from '../../lambdas/blue-green-orchestrator/agent';
-import { intake, intakeEventSchema } from '../../lambdas/deployment-intake/intake';
-import { coordinatorRequestSchema, createRollbackCoordinator } from '../../lambdas/rollback-coordinator/agent';
-import { alarmToRequest, createRollbackTrigger } from '../../lambdas/rollback-trigger/trigger';
-import { parseListenerArn } from '../../lambdas/shared/arns';
-import type { OrchestratorConfig } from '../../lambdas/shared/config/blue-green-orchestrator';
-import type { IntakeConfig } from '../../lambdas/shared/config/deployment-intake';
-import { type CoordinatorConfig, RESTORE_SWAP_RESERVE_POLLS } from '../../lambdas/shared/config/rollback-coordinator';
-import type { ApprovalDecision } from '../../lambdas/shared/contracts';
-import { canaryThresholdsSchema, type RollbackTrigger } from '../../lambdas/shared/cutover-contracts';
-import { SNAPSHOT_PREFIX } from '../../lambdas/shared/rds-names';
-import { createDatabaseRestore } from '../../lambdas/tools/database-restore';
-import { createDeploymentLock } from '../../lambdas/tools/deployment-lock';
-import { createEnvironmentProvisioner } from '../../lambdas/tools/environment-provisioner';
-import { createEventPublisher } from '../../lambdas/tools/event-publisher';
-import { createMetricsMonitor } from '../../lambdas/tools/metrics-monitor';
-import { createTrafficRouter } from '../../lambdas/tools/traffic-router';
+import { approvalRequestSchema } from '../lambdas/approval-request/request';
+import { createBlueGreenOrchestrator, orchestratorRequestSchema } from '../lambdas/blue-green-orchestrator/agent';
+import { intake, intakeEventSchema } from '../lambdas/deployment-intake/intake';
+import { coordinatorRequestSchema, createRollbackCoordinator } from '../lambdas/rollback-coordinator/agent';
+import { alarmToRequest, createRollbackTrigger } from '../lambdas/rollback-trigger/trigger';
+import { parseListenerArn } from '../lambdas/shared/arns';
+import type { OrchestratorConfig } from '../lambdas/shared/config/blue-green-orchestrator';
+import type { IntakeConfig } from '../lambdas/shared/config/deployment-intake';
+import { type CoordinatorConfig, RESTORE_SWAP_RESERVE_POLLS } from '../lambdas/shared/config/rollback-coordinator';
+import type { ApprovalDecision } from '../lambdas/shared/contracts';
+import { canaryThresholdsSchema, type RollbackTrigger } from '../lambdas/shared/cutover-contracts';
+import { SNAPSHOT_PREFIX } from '../lambdas/shared/rds-names';
+import { createDatabaseRestore } from '../lambdas/tools/database-restore';
+import { createDeploymentLock } from '../lambdas/tools/deployment-lock';
+import { createEnvironmentProvisioner } from '../lambdas/tools/environment-provisioner';
+import { createEventPublisher } from '../lambdas/tools/event-publisher';
+import { createMetricsMonitor } from '../lambdas/tools/metrics-monitor';
+import { createTrafficRouter } from '../lambdas/tools/traffic-router';
 import type { LocalDynamo } from './dynalite';
 import { asLambda, dynamoTask, IntegrationRecorder } from './local-integrations';
-import { LOCAL_SUBSTITUTIONS, runWorkflow, type TaskHandler, type WorkflowRun, workflowError } from './local-workflow';
+import {
+  type EventLog,
+  LOCAL_SUBSTITUTIONS,
+  runWorkflow,
+  type TaskHandler,
+  type WorkflowRun,
+  workflowError,
+} from './local-workflow';
 import { SIM_DB_KMS_KEY, SIM_FENCE_SECURITY_GROUP } from './simulated-aws/rds';
 import { SIM, SimulatedProduction, type SimulatedProductionOptions } from './simulated-production';
 import { createVerifierWorld, type VerifierWorldOptions } from './verifier-world';
@@ -274,6 +281,7 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     alarmRoutes: ALARM_ROUTES,
   });
 
+  const startedAt = production.clock.now().toISOString();
   const verification = createVerifierWorld(
     {
       production,
@@ -400,7 +408,12 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
   };
 
   const tasks: Record<string, TaskHandler> = {
-    ValidateInput: asLambda(async (event: unknown) => intake(intakeEventSchema.parse(event), config)),
+    // aws-local-stepfunctions stamps $$.Execution.StartTime with the wall clock: the execution starts at the
+    // simulation's time instead, as its other instants do.
+    ValidateInput: asLambda(async (event: unknown) => {
+      const parsed = intakeEventSchema.parse(event);
+      return intake({ ...parsed, execution: { ...parsed.execution, startTime: startedAt } }, config);
+    }),
     AcquireDeploymentLock: dynamoTask(dynamo.client, 'putItem'),
     RequestChairmanApproval: async (parameters) => {
       if (options.alarmDuringApproval !== undefined) await sendAlarm(options.alarmDuringApproval);
@@ -467,10 +480,15 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     executionName,
     verification,
     agentEvents,
-    run: async (): Promise<WorkflowRun> => {
+    run: async (hooks: { readonly onEvent?: (event: EventLog) => void } = {}): Promise<WorkflowRun> => {
       await verification.start();
       try {
-        return await runWorkflow(options.input ?? VALID_INPUT, { tasks, executionName, clock });
+        return await runWorkflow(options.input ?? VALID_INPUT, {
+          tasks,
+          executionName,
+          clock,
+          ...(hooks.onEvent === undefined ? {} : { onEvent: hooks.onEvent }),
+        });
       } finally {
         await verification.stop();
       }

@@ -1,8 +1,8 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
 import { greenErrorRateExpressions } from '../../../lambdas/shared/green-errors';
-import { SIM, SIM_ALARMS } from '../simulated-production';
-import { at, metricsWorld, noAlarm } from './metrics-world';
+import { at, metricsWorld, noAlarm } from '../../../rehearsal/simulated-aws/metrics-world';
+import { SIM, SIM_ALARMS } from '../../../rehearsal/simulated-production';
 
 /**
  * The simulated alarms (lib/cutover-alarms.ts with the default thresholds), evaluated only over published datapoints,

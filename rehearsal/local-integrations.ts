@@ -9,7 +9,7 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { toWorkflowError } from '../../lambdas/shared/errors';
+import { toWorkflowError } from '../lambdas/shared/errors';
 import { workflowError } from './local-workflow';
 
 /**

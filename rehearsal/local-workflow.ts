@@ -1,5 +1,5 @@
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { readDefinition, renderDefinition } from '../../lib/deployment-state-machine';
+import { readDefinition, renderDefinition } from '../lib/deployment-state-machine';
 
 /**
  * Runs the real ASL file with aws-local-stepfunctions: the same text the stack deploys, its placeholders filled the
@@ -24,7 +24,7 @@ export const LOCAL_SUBSTITUTIONS = {
   EventBusName: 'default',
 } as const;
 
-type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer Event> ? Event : never;
+export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer Event> ? Event : never;
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type AslState = {
   Type: string;
@@ -108,6 +108,8 @@ export interface RunWorkflowOptions {
    * @default - a fixed time, 2026-11-24T10:00:01Z
    */
   readonly clock?: () => Date;
+  /** Called with each event as it happens (the rehearsal's live timeline). */
+  readonly onEvent?: (event: EventLog) => void;
 }
 
 export async function runWorkflow(input: unknown, options: RunWorkflowOptions): Promise<WorkflowRun> {
@@ -155,6 +157,7 @@ export async function runWorkflow(input: unknown, options: RunWorkflowOptions): 
   const collecting = (async () => {
     for await (const event of execution.eventLogs) {
       events.push(event);
+      options.onEvent?.(event);
       if (event.type === 'StateEntered') {
         visited.push(event.state.name);
         const timeoutPath = TIMEOUT_PATHS.get(event.state.name);

@@ -1,4 +1,4 @@
-import { parseListenerArn, parseTargetGroupArn } from '../../../lambdas/shared/arns';
+import { parseListenerArn, parseTargetGroupArn } from '../../lambdas/shared/arns';
 
 /** The fixed names and ARNs of the simulated production. Blue is live when a simulation starts. */
 export const SIM = {

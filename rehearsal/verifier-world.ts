@@ -7,22 +7,22 @@ import {
 import { PutObjectCommand, type PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createPostDeploymentVerifier, verifierRequestSchema } from '../../lambdas/post-deployment-verifier/agent';
-import type { ProbeRequest } from '../../lambdas/post-deployment-verifier/probes';
-import { probeToRequest } from '../../lambdas/rollback-trigger/probe';
-import type { RollbackRequestInput, TriggerOutcome } from '../../lambdas/rollback-trigger/trigger';
+import { createPostDeploymentVerifier, verifierRequestSchema } from '../lambdas/post-deployment-verifier/agent';
+import type { ProbeRequest } from '../lambdas/post-deployment-verifier/probes';
+import { probeToRequest } from '../lambdas/rollback-trigger/probe';
+import type { RollbackRequestInput, TriggerOutcome } from '../lambdas/rollback-trigger/trigger';
 import {
   type OnMissingMonitoring,
   postDeploymentVerifierConfigSchema,
-} from '../../lambdas/shared/config/post-deployment-verifier';
-import type { DeploymentReport } from '../../lambdas/shared/deployment-report';
-import type { DeploymentLock } from '../../lambdas/tools/deployment-lock';
-import { createMonitoringCheck } from '../../lambdas/tools/monitoring-setup';
-import { cloudWatchProbePublisher, createProbeLedger, createProber } from '../../lambdas/tools/prober';
-import { createReportStore } from '../../lambdas/tools/report-store';
-import { createRollbackDryRun } from '../../lambdas/tools/rollback-test';
-import { createSmokeRunner } from '../../lambdas/tools/test-execution';
-import type { TrafficRouter } from '../../lambdas/tools/traffic-router';
+} from '../lambdas/shared/config/post-deployment-verifier';
+import type { DeploymentReport } from '../lambdas/shared/deployment-report';
+import type { DeploymentLock } from '../lambdas/tools/deployment-lock';
+import { createMonitoringCheck } from '../lambdas/tools/monitoring-setup';
+import { cloudWatchProbePublisher, createProbeLedger, createProber } from '../lambdas/tools/prober';
+import { createReportStore } from '../lambdas/tools/report-store';
+import { createRollbackDryRun } from '../lambdas/tools/rollback-test';
+import { createSmokeRunner } from '../lambdas/tools/test-execution';
+import type { TrafficRouter } from '../lambdas/tools/traffic-router';
 import type { LocalDynamo } from './dynalite';
 import { asLambda } from './local-integrations';
 import type { TaskHandler } from './local-workflow';

@@ -17,8 +17,8 @@ import {
   type RestoreDBInstanceFromDBSnapshotCommandInput,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { BackupMetadata } from '../../../lambdas/shared/contracts';
-import { snapshotIdentifierFor } from '../../../lambdas/tools/backup';
+import type { BackupMetadata } from '../../lambdas/shared/contracts';
+import { snapshotIdentifierFor } from '../../lambdas/tools/backup';
 import { type CallLog, rejectUnmodelled } from './call-log';
 import type { VirtualClock } from './clock';
 import { SIM, SIM_DATABASE_RESOURCES, SIM_DB_SECURITY_GROUP } from './constants';

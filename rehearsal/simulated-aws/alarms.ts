@@ -1,6 +1,6 @@
 import type { Dimension, MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { canaryThresholdsSchema } from '../../../lambdas/shared/cutover-contracts';
-import { errorRatePercent, greenErrorRateExpressions, greenErrors } from '../../../lambdas/shared/green-errors';
+import { canaryThresholdsSchema } from '../../lambdas/shared/cutover-contracts';
+import { errorRatePercent, greenErrorRateExpressions, greenErrors } from '../../lambdas/shared/green-errors';
 import { BLUE_TARGET_GROUP, GREEN_TARGET_GROUP, LOAD_BALANCER_FULL_NAME, SIM, SIM_ALARMS } from './constants';
 import type { MinuteTraffic } from './traffic-model';
 

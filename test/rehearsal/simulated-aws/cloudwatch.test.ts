@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SIM } from '../simulated-production';
-import { LATENCY_SIGMA } from './latency';
+import { LATENCY_SIGMA } from '../../../rehearsal/simulated-aws/latency';
 import {
   at,
   BLUE_FULL_NAME,
@@ -9,7 +8,8 @@ import {
   LB_DIMENSIONS,
   metricsWorld,
   noAlarm,
-} from './metrics-world';
+} from '../../../rehearsal/simulated-aws/metrics-world';
+import { SIM } from '../../../rehearsal/simulated-production';
 
 /**
  * The simulated CloudWatch's metrics, read through the REAL metrics monitor and with raw GetMetricData: what ALB and

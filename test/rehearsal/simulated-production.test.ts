@@ -9,14 +9,14 @@ import { createBackupTool } from '../../lambdas/tools/backup';
 import { createDatabaseRestore } from '../../lambdas/tools/database-restore';
 import { createEnvironmentProvisioner } from '../../lambdas/tools/environment-provisioner';
 import { createTrafficRouter } from '../../lambdas/tools/traffic-router';
-import { rejection } from './errors';
-import { SIM_DB_KMS_KEY, SIM_FENCE_SECURITY_GROUP } from './simulated-aws/rds';
+import { SIM_DB_KMS_KEY, SIM_FENCE_SECURITY_GROUP } from '../../rehearsal/simulated-aws/rds';
 import {
   SIM,
   SIM_DATABASE_RESOURCES,
   SimulatedProduction,
   type SimulatedProductionOptions,
-} from './simulated-production';
+} from '../../rehearsal/simulated-production';
+import { rejection } from '../support/errors';
 
 /**
  * The simulated production spoken to through the REAL tools, so the simulation is known to answer the exact API the
