@@ -5,12 +5,22 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseContextConfig } from '../../lib/context-config';
 import { DeploymentCrewStack } from '../../lib/deployment-crew-stack';
 
+function cdkJsonContext(): Record<string, unknown> & { deploymentCrew: Record<string, unknown> } {
+  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    context: Record<string, unknown> & { deploymentCrew: Record<string, unknown> };
+  };
+  return cdkJson.context;
+}
+
 /** The sample `deploymentCrew` context shipped in cdk.json: what a new user synthesizes first. */
 export function sampleContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-    context: { deploymentCrew: Record<string, unknown> };
-  };
-  return structuredClone(cdkJson.context.deploymentCrew);
+  return structuredClone(cdkJsonContext().deploymentCrew);
+}
+
+/** cdk.json's feature flags: the template tests synthesize with the same flags `cdk synth` uses. */
+export function featureFlags(): Record<string, unknown> {
+  const { deploymentCrew: _sample, ...flags } = cdkJsonContext();
+  return flags;
 }
 
 /**
@@ -32,7 +42,7 @@ export function auroraOverrides(): Record<string, unknown> {
  * Builds the stack the way bin/ does, without bundling (no esbuild run per test) and optionally with cdk-nag.
  */
 export function buildSampleStack(overrides: Record<string, unknown> = {}, options: { nag?: boolean } = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...featureFlags(), 'aws:cdk:bundling-stacks': [] } });
   const config = parseContextConfig({ ...sampleContext(), ...overrides });
   const stack = new DeploymentCrewStack(app, config.stackName, {
     env: config.env,
