@@ -8,7 +8,7 @@ import type { BackupMetadata } from '../lambdas/shared/contracts';
 import { createBackupTool } from '../lambdas/tools/backup';
 import { createDependencyMonitor } from '../lambdas/tools/dependency-monitor';
 import { asLambda } from './local-integrations';
-import { CallLog } from './simulated-aws/call-log';
+import { CallLog, type OperationFault } from './simulated-aws/call-log';
 import { VirtualClock } from './simulated-aws/clock';
 import { type PublishedDatapoint, SimulatedCloudWatch } from './simulated-aws/cloudwatch';
 import { SIM, SIM_ALARMS } from './simulated-aws/constants';
@@ -32,6 +32,7 @@ import { type AlarmStateValue, TrafficHistory, type TrafficModel } from './simul
  * the simulation does not model rejects with a NotModelledBySimulation error naming it.
  */
 
+export type { OperationFault } from './simulated-aws/call-log';
 export { VirtualClock } from './simulated-aws/clock';
 export { SIM, SIM_ALARMS, SIM_DATABASE_RESOURCES } from './simulated-aws/constants';
 export type { ModifyListenerFaults } from './simulated-aws/load-balancer';
@@ -71,6 +72,8 @@ export interface SimulatedProductionOptions {
   readonly cutover?: CutoverBehaviour;
   /** Start of virtual time; default 2026-11-24T10:00:00Z. */
   readonly startAt?: Date;
+  /** Faults injected per simulated AWS operation (ELB, ECS, CloudWatch, RDS); default none. */
+  readonly faults?: readonly OperationFault[];
 }
 
 export interface BakeResult {
@@ -95,7 +98,7 @@ const INTERRUPTING_ALARMS = [
 export class SimulatedProduction {
   readonly clock: VirtualClock;
   readonly httpCalls: string[] = [];
-  private readonly log = new CallLog();
+  private readonly log: CallLog;
   private readonly traffic: TrafficHistory;
   private readonly ecs: SimulatedEcs;
   private readonly loadBalancer: SimulatedLoadBalancer;
@@ -105,6 +108,7 @@ export class SimulatedProduction {
   constructor(private readonly options: SimulatedProductionOptions = {}) {
     const cutover = options.cutover ?? {};
     this.clock = new VirtualClock(options.startAt);
+    this.log = new CallLog(options.faults);
     this.traffic = new TrafficHistory(this.clock, options.traffic ?? {}, cutover.alarmsEnabled ?? true);
     this.ecs = new SimulatedEcs(this.clock, this.log, {
       readyAfterPolls: cutover.greenReadyAfterPolls ?? 1,
@@ -256,6 +260,8 @@ export class SimulatedProduction {
     const agent = createPreDeploymentValidator({
       dependencyMonitor: createDependencyMonitor(this.healthConfig, { fetchImpl: this.fetch, minBackoffMs: 0 }),
       backup: createBackupTool(this.rdsClient(), { kind: 'instance', identifier: DATABASE_IDENTIFIER }),
+      // The report is dated in simulated time, like every other instant of the run.
+      clock: this.clock.nowFn,
     });
     return asLambda(async (input: unknown) => agent(preDeploymentRequestSchema.parse(input)));
   }

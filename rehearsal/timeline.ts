@@ -106,6 +106,16 @@ const PHASE_OF_STATE: readonly [RegExp, Phase][] = [
   ],
 ];
 
+/** States whose action name says less than what they are. */
+const ACTION_NAMES: Readonly<Record<string, string>> = {
+  RequestChairmanApproval: 'approval (task token)',
+  ConfirmDatabaseRollback: 'restore? (task token)',
+  BakeStep: 'bake (task token)',
+  WatchOldSide: 'watch (old side warm)',
+  DeploymentSucceeded: 'execution',
+  Execution: 'execution',
+};
+
 export function phaseOf(state: string): Phase {
   return PHASE_OF_STATE.find(([pattern]) => pattern.test(state))?.[1] ?? 'end';
 }
@@ -146,6 +156,12 @@ function decisionOf(
     const words = smoke.skipped === true ? 'skipped (no test listener)' : smoke.passed === true ? 'passed' : 'FAILED';
     return { ...none, decision: `smoke ${words}` };
   }
+  if (/^Record/.test(state) && isObject(output.trigger) && output.trigger.trigger !== undefined) {
+    return { ...none, decision: `trigger ${String(output.trigger.trigger)} in ${String(output.trigger.phase)}` };
+  }
+  if (/^Record/.test(state) && isObject(output.outcome) && output.outcome.error !== undefined) {
+    return { ...none, decision: `stop: ${String(output.outcome.error)}` };
+  }
   if (state === 'DryRunRollback' && isObject(output.dryRun)) {
     return { ...none, decision: output.dryRun.ready === true ? 'rollback ready' : 'rollback NOT ready' };
   }
@@ -175,7 +191,7 @@ export function timelineRecorder(source: TimelineSource, onEntry: (entry: Timeli
       state,
       phase: phaseOf(state),
       agent: info.agent,
-      action: info.type === 'Task' ? info.action : info.type,
+      action: ACTION_NAMES[state] ?? (info.type === 'Task' ? info.action : info.type),
       outcome,
       greenWeight: source.greenWeight(),
       ...decided,
@@ -184,6 +200,10 @@ export function timelineRecorder(source: TimelineSource, onEntry: (entry: Timeli
     entries.push(entry);
     onEntry(entry);
   };
+  /** A state that was just caught exits too: one line for it, the catch's. */
+  let caughtState: string | undefined;
+  /** The error a state failed with, for the catch that follows (the catch event names only its catcher). */
+  let lastError: { state: string; error: string } | undefined;
   const onEvent = (event: EventLog) => {
     const record = event as unknown as {
       type: string;
@@ -194,11 +214,19 @@ export function timelineRecorder(source: TimelineSource, onEntry: (entry: Timeli
     const name = record.state?.name;
     if (record.type === 'StateExited' && name !== undefined) {
       const info = STATES.get(name);
-      // Choices and Passes are routing: only those that record a decision are shown.
-      if (info?.type === 'Choice' || (info?.type === 'Pass' && !/^Record/.test(name))) return;
+      const caught = caughtState === name;
+      caughtState = undefined;
+      if (caught) return;
+      // Choices and Passes are routing: only those that record a decision are shown; the end has its own line.
+      if (info?.type === 'Choice' || info?.type === 'Succeed' || info?.type === 'Fail') return;
+      if (info?.type === 'Pass' && !/^Record/.test(name)) return;
       push(name, 'ok', record.state?.output);
+    } else if (record.type === 'StateFailed' && name !== undefined) {
+      lastError = { state: name, error: record.Error ?? 'an error' };
     } else if (record.type === 'StateCaught' && name !== undefined) {
-      const caught = record.catch?.catcher?.ErrorEquals?.join(', ') ?? 'an error';
+      caughtState = name;
+      const caught =
+        lastError?.state === name ? lastError.error : (record.catch?.catcher?.ErrorEquals?.join(', ') ?? 'an error');
       // A bake and the watch end by their timeout: that is their time passing, not a failure.
       if (caught === 'States.Timeout' && name === 'BakeStep') push(name, 'ok', undefined, 'bake time passed');
       else if (caught === 'States.Timeout' && name === 'WatchOldSide')

@@ -124,6 +124,7 @@ export function createVerifierWorld(deps: VerifierWorldDeps, options: VerifierWo
     WriteReport: verifierTask,
     WriteRollbackReport: verifierTask,
     WriteEscalationReport: verifierTask,
+    WriteFailureReport: verifierTask,
   };
 
   return {

@@ -1,4 +1,4 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
 import { SendTaskFailureCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -60,11 +60,24 @@ export interface WorldOptions extends SimulatedProductionOptions, VerifierWorldO
   /** How long a verdict waits for a bake's late datapoints; default 300 s. */
   readonly metricsMaxWaitSeconds?: number;
   readonly settings?: Partial<IntakeConfig['settings']>;
+  /** Bake time per canary step (the intake's default); default 300 s. */
+  readonly bakeSeconds?: number;
   readonly executionName?: string;
   /** This alarm enters ALARM this many seconds into the post-promotion watch. */
   readonly alarmInWatch?: { readonly alarmName: string; readonly afterSeconds: number };
   /** Someone outside the crew sets green to this weight during the watch (the old side gets traffic again). */
   readonly greenWeightSetInWatch?: number;
+  /** Another execution holds the deployment lock when this one starts. */
+  readonly lockHeldBy?: LockHeldBy;
+}
+
+export interface LockHeldBy {
+  /** The other execution's name. */
+  readonly holder: string;
+  /** @default 'HELD' */
+  readonly lockState?: 'HELD' | 'ESCALATED';
+  /** Seconds from now (wall clock, as the intake's lock time) until the other lock expires; negative: expired. @default 3600 */
+  readonly expiresInSeconds?: number;
 }
 
 export const APPROVED: ApprovalDecision = {
@@ -148,7 +161,10 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
   const production = new SimulatedProduction(options);
   const recorder = new IntegrationRecorder();
   const clock = production.clock.nowFn;
-  const config = intakeConfig(options.settings);
+  const config: IntakeConfig = {
+    ...intakeConfig(options.settings),
+    ...(options.bakeSeconds === undefined ? {} : { defaultBakeSeconds: options.bakeSeconds }),
+  };
   const approvalRequests: { kind: string }[] = [];
   const lockKey = LOCAL_SUBSTITUTIONS.LockKey;
   const tableName = LOCAL_SUBSTITUTIONS.CrewTableName;
@@ -481,6 +497,23 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     verification,
     agentEvents,
     run: async (hooks: { readonly onEvent?: (event: EventLog) => void } = {}): Promise<WorkflowRun> => {
+      if (options.lockHeldBy !== undefined) {
+        const { holder, lockState = 'HELD', expiresInSeconds = 3600 } = options.lockHeldBy;
+        // The intake stamps the lock's `now` with the wall clock, so the other lock's expiry is on it too.
+        const expiresAt = Math.floor(Date.now() / 1000) + expiresInSeconds;
+        await dynamo.client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: {
+              pk: { S: lockKey },
+              sk: { S: 'LOCK' },
+              holder: { S: holder },
+              lockState: { S: lockState },
+              expiresAt: { N: String(expiresAt) },
+            },
+          }),
+        );
+      }
       await verification.start();
       try {
         return await runWorkflow(options.input ?? VALID_INPUT, {

@@ -1,3 +1,4 @@
+import { REPORT_CHART_FILE } from './deployment-report-chart';
 import type { DeploymentReport } from './deployment-report-schema';
 import type { SmokeReport } from './smoke-suite';
 
@@ -156,6 +157,8 @@ export function renderMarkdown(report: DeploymentReport): string {
   const parts = [
     `# Deployment report: ${report.deployment.name}`,
     `Release ${outcome.release.version} (\`${outcome.release.image}\`), generated ${report.generatedAt}.`,
+    // The report store writes the chart beside this file.
+    `Timeline chart (green's weight, error rate and p95 over time, with the verdicts and the rollback): [${REPORT_CHART_FILE}](${REPORT_CHART_FILE}).`,
     '## 1. Outcome',
     `**${outcome.status}**: ${outcome.summary}`,
     table(

@@ -41,6 +41,7 @@ function world(history: () => Promise<number>) {
         stored.push(report);
         return {
           json: { key: 'k.json', s3Uri: 's3://shop-crew-reports/k.json', versionId: 'v1' },
+          html: { key: 'k.html', s3Uri: 's3://shop-crew-reports/k.html', versionId: 'v1' },
           markdown: { key: 'k.md', s3Uri: 's3://shop-crew-reports/k.md', versionId: 'v1' },
           consoleUrl: 'https://console.aws.amazon.com/s3/object/shop-crew-reports?prefix=k.md',
         };

@@ -86,6 +86,7 @@ describe('post-deployment verification (real ASL, local)', () => {
     ]);
     expect(verification.reportKeys()).toEqual([
       `reports/${executionName}/report.json`,
+      `reports/${executionName}/report.html`,
       `reports/${executionName}/report.md`,
     ]);
     const [report] = verification.jsonReports();

@@ -1,9 +1,11 @@
 import { PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import { type DeploymentReport, deploymentReportSchema, renderMarkdown } from '../../shared/deployment-report';
+import { renderReportChart } from '../../shared/deployment-report-chart';
 import { ConfigurationError } from '../../shared/errors';
 
 /**
- * report_store: writes a deployment report to S3 as JSON and Markdown, under `reports/<deployment>/report.json|md`.
+ * report_store: writes a deployment report to S3 as JSON, its timeline chart (a self-contained HTML page) and
+ * Markdown, under `reports/<deployment>/report.json|html|md`.
  * A retried task overwrites the same keys (the bucket is versioned, so nothing is lost). Encryption is asked for on
  * every object, so a bucket default that changed is not silently relied on.
  */
@@ -28,6 +30,8 @@ export interface StoredObject {
 
 export interface StoredReport {
   readonly json: StoredObject;
+  /** The timeline chart: weight, error rate and p95 over time (lambdas/shared/deployment-report-chart.ts). */
+  readonly html: StoredObject;
   readonly markdown: StoredObject;
   /** The Markdown report in the S3 console. */
   readonly consoleUrl: string;
@@ -40,9 +44,10 @@ export interface ReportStore {
 export const REPORT_PREFIX = 'reports/';
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 export const MARKDOWN_CONTENT_TYPE = 'text/markdown; charset=utf-8';
+export const HTML_CONTENT_TYPE = 'text/html; charset=utf-8';
 
 /** `reports/<deployment>/report.<extension>`; an execution name has no `/`, and an empty or dot segment is refused. */
-export function reportKey(deploymentName: string, extension: 'json' | 'md'): string {
+export function reportKey(deploymentName: string, extension: 'json' | 'html' | 'md'): string {
   if (deploymentName.includes('/') || deploymentName.trim() === '' || /^\.{1,2}$/.test(deploymentName)) {
     throw new ConfigurationError(`'${deploymentName}' cannot name a report folder`);
   }
@@ -84,10 +89,11 @@ export function createReportStore(client: S3Client, config: ReportStoreConfig): 
       const name = valid.deployment.name;
       const jsonKey = reportKey(name, 'json');
       const markdownKey = reportKey(name, 'md');
-      // The JSON first: it is the record other systems read; the Markdown is its rendering.
+      // The JSON first: it is the record other systems read. The chart before the Markdown, which links it.
       const json = await put(jsonKey, `${JSON.stringify(valid, null, 2)}\n`, JSON_CONTENT_TYPE);
+      const html = await put(reportKey(name, 'html'), renderReportChart(valid), HTML_CONTENT_TYPE);
       const markdown = await put(markdownKey, renderMarkdown(valid), MARKDOWN_CONTENT_TYPE);
-      return { json, markdown, consoleUrl: consoleObjectUrl(config.region, config.bucketName, markdownKey) };
+      return { json, html, markdown, consoleUrl: consoleObjectUrl(config.region, config.bucketName, markdownKey) };
     },
   };
 }

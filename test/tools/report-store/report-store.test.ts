@@ -6,6 +6,7 @@ import {
   type DeploymentReport,
   renderMarkdown,
 } from '../../../lambdas/shared/deployment-report';
+import { REPORT_CHART_FILE, renderReportChart } from '../../../lambdas/shared/deployment-report-chart';
 import { ConfigurationError } from '../../../lambdas/shared/errors';
 import { consoleObjectUrl, createReportStore, reportKey } from '../../../lambdas/tools/report-store';
 import { rejection } from '../../support/errors';
@@ -59,9 +60,10 @@ function failedReport(name = 'shop-1-4-0'): DeploymentReport {
 }
 
 describe('report store', () => {
-  it('puts the JSON, then the Markdown, under reports/<deployment>/ with SSE-S3 and their content types', async () => {
+  it('puts the JSON, the chart, then the Markdown, under reports/<deployment>/ with SSE-S3 and their content types', async () => {
     // Prepare
     s3.on(PutObjectCommand, { Key: 'reports/shop-1-4-0/report.json' }).resolves({ VersionId: 'v-json' });
+    s3.on(PutObjectCommand, { Key: 'reports/shop-1-4-0/report.html' }).resolves({ VersionId: 'v-html' });
     s3.on(PutObjectCommand, { Key: 'reports/shop-1-4-0/report.md' }).resolves({ VersionId: 'v-md' });
     const report = failedReport();
 
@@ -70,13 +72,20 @@ describe('report store', () => {
 
     // Assess
     const inputs = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
-    expect(s3.calls()).toHaveLength(2);
+    expect(s3.calls()).toHaveLength(3);
     expect(inputs).toEqual([
       {
         Bucket: BUCKET,
         Key: 'reports/shop-1-4-0/report.json',
         Body: `${JSON.stringify(report, null, 2)}\n`,
         ContentType: 'application/json; charset=utf-8',
+        ServerSideEncryption: 'AES256',
+      },
+      {
+        Bucket: BUCKET,
+        Key: 'reports/shop-1-4-0/report.html',
+        Body: renderReportChart(report),
+        ContentType: 'text/html; charset=utf-8',
         ServerSideEncryption: 'AES256',
       },
       {
@@ -92,6 +101,11 @@ describe('report store', () => {
         key: 'reports/shop-1-4-0/report.json',
         s3Uri: `s3://${BUCKET}/reports/shop-1-4-0/report.json`,
         versionId: 'v-json',
+      },
+      html: {
+        key: 'reports/shop-1-4-0/report.html',
+        s3Uri: `s3://${BUCKET}/reports/shop-1-4-0/report.html`,
+        versionId: 'v-html',
       },
       markdown: {
         key: 'reports/shop-1-4-0/report.md',
@@ -124,8 +138,8 @@ describe('report store', () => {
         ExpectedBucketOwner: '123456789012',
       });
     }
-    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(2);
-    expect([stored.json.versionId, stored.markdown.versionId]).toEqual([null, null]);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(3);
+    expect([stored.json.versionId, stored.html.versionId, stored.markdown.versionId]).toEqual([null, null, null]);
   });
 
   it('writes nothing when the report does not match its schema', async () => {
@@ -141,7 +155,20 @@ describe('report store', () => {
     expect(s3.calls()).toHaveLength(0);
   });
 
-  it('fails without writing the Markdown when the JSON put is refused', async () => {
+  it('links the chart from the Markdown by the name it is stored under', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).resolves({});
+
+    // Act
+    const stored = await createReportStore(client, { bucketName: BUCKET, region: 'eu-west-1' }).store(failedReport());
+
+    // Assess
+    const markdown = String(s3.commandCalls(PutObjectCommand)[2]?.args[0].input.Body);
+    expect(stored.html.key).toBe(`reports/shop-1-4-0/${REPORT_CHART_FILE}`);
+    expect(markdown).toContain(`[report.html](report.html)`);
+  });
+
+  it('fails without writing the chart or the Markdown when the JSON put is refused', async () => {
     // Prepare
     s3.on(PutObjectCommand).rejects(
       new S3ServiceException({
