@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
-/** Where the report store writes (lambdas/tools/report-store: `reports/<deployment>/report.json|md`). */
+/** Where the report store writes (lambdas/tools/report-store: `reports/<deployment>/report.json|html|md`). */
 export const REPORT_KEY_PREFIX = 'reports/';
 
 /**
