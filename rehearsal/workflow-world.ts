@@ -298,6 +298,8 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
   });
 
   const startedAt = production.clock.now().toISOString();
+  /** The run's state transitions so far: the local stand-in for its execution history. */
+  const transitions = { count: 0 };
   const verification = createVerifierWorld(
     {
       production,
@@ -307,6 +309,7 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
       tableName,
       lockKey,
       rollbackVerifySeconds: config.settings.rollbackVerifySeconds,
+      transitionsSoFar: () => transitions.count,
       alarmListener: async (request) => {
         const outcome = await alarmListener(request);
         triggerOutcomes.push(outcome);
@@ -520,7 +523,11 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
           tasks,
           executionName,
           clock,
-          ...(hooks.onEvent === undefined ? {} : { onEvent: hooks.onEvent }),
+          onEvent: (event) => {
+            // What Step Functions bills: every state entered and every retry (the report counts them so far).
+            if (event.type === 'StateEntered' || event.type === 'StateRetried') transitions.count += 1;
+            hooks.onEvent?.(event);
+          },
         });
       } finally {
         await verification.stop();

@@ -91,6 +91,10 @@ describe('post-deployment verification (real ASL, local)', () => {
     ]);
     const [report] = verification.jsonReports();
     expect(report?.outcome.status).toBe('PROMOTED');
+    // Counted as Step Functions bills them (states entered and retries), up to the report.
+    expect(report?.metrics.stepFunctions.stateTransitions).toBe(
+      result.visited.indexOf('WriteReport') + 1 + result.retries.length,
+    );
     expect(report?.evidence.smoke.production?.passed).toBe(true);
     expect(output.deploymentReport).toMatchObject({
       outcome: 'PROMOTED',
