@@ -114,11 +114,17 @@ const operationFaultSchema = z
       .regex(/^(ELB|ECS|CloudWatch|RDS):[A-Za-z]+$/)
       .describe('Service:Command as the simulation logs it, e.g. ELB:ModifyListener, RDS:CreateDBSnapshot'),
     kind: z
-      .enum(['throttle', 'fail', 'failFrom'])
+      .enum(['throttle', 'fail', 'failFrom', 'hang', 'staleRead'])
       .describe(
-        'throttle: ThrottlingException (retryable); fail: the first calls fail; failFrom: every call from one on',
+        'throttle: ThrottlingException, retried by the SDK; fail: the first calls fail; failFrom: every call from ' +
+          "one on; hang: the call never answers (the SDK's TimeoutError, retried); staleRead: reads after a write " +
+          'still answer the old state (ELB:DescribeListeners only)',
       ),
-    times: z.int().positive().optional().describe('how many calls: default 1 for throttle, every call for fail'),
+    times: z
+      .int()
+      .positive()
+      .optional()
+      .describe('how many calls (staleRead: reads after each write): default 1, every call for fail'),
     fromCall: z.int().positive().optional().describe('failFrom: the first failing call, counted from 1'),
     error: z
       .string()

@@ -1,20 +1,23 @@
-import type { MetadataBearer } from '@smithy/types';
-import type { AwsStub } from 'aws-sdk-client-mock';
-import { awsError, errorNameOf, notModelled, throttlingError } from './errors';
+import { AWS_CLIENT_CONFIG } from '../../lambdas/shared/aws-clients';
+import { awsError, errorNameOf, requestTimeoutError, throttlingError } from './errors';
 
 /**
  * A fault injected into one simulated operation (`Service:Command` as the call log names it, e.g.
- * `ELB:ModifyListener`), raised before the simulation handles the call, so nothing changes when it fires.
+ * `ELB:ModifyListener`), raised before the simulation handles the call, so nothing changes when it fires. Calls are
+ * counted per SDK attempt: the simulated clients run the SDK's own retries (sdk-stub.ts), so a fault the SDK retries
+ * (throttle, hang) is absorbed when it fires fewer times than the client's attempts.
  */
 export interface OperationFault {
   readonly operation: string;
   /**
-   * `throttle`: the first `times` calls fail with a retryable ThrottlingException (what the SDK raises once its own
-   * retries are spent); `fail`: the first `times` calls (every call when unset) fail with `error`; `failFrom`: every
-   * call from the `fromCall`-th on fails with `error`.
+   * `throttle`: the first `times` calls fail with a ThrottlingException; `fail`: the first `times` calls (every call
+   * when unset) fail with `error`; `failFrom`: every call from the `fromCall`-th on fails with `error`; `hang`: the
+   * first `times` calls never answer, so they fail with the SDK's TimeoutError (the clock does not move: the timeout
+   * is the HTTP handler's, in real time on AWS); `staleRead`: after each successful write, the next `times` reads
+   * still answer what was there before the write (eventual consistency; only for STALE_READ_OPERATIONS).
    */
-  readonly kind: 'throttle' | 'fail' | 'failFrom';
-  /** @default 1 for `throttle`, every call for `fail` */
+  readonly kind: 'throttle' | 'fail' | 'failFrom' | 'hang' | 'staleRead';
+  /** @default 1 for `throttle`, `hang` and `staleRead`, every call for `fail` */
   readonly times?: number;
   /** The first failing call of `failFrom`, counted from 1. @default 1 */
   readonly fromCall?: number;
@@ -22,14 +25,22 @@ export interface OperationFault {
   readonly error?: string;
 }
 
+/** The reads whose simulation models a stale answer (DescribeListeners lags behind ModifyListener). */
+export const STALE_READ_OPERATIONS: readonly string[] = ['ELB:DescribeListeners'];
+
 function faultFor(fault: OperationFault, call: number): Error | null {
   switch (fault.kind) {
     case 'throttle':
       return call <= (fault.times ?? 1) ? throttlingError() : null;
+    case 'hang':
+      return call <= (fault.times ?? 1) ? requestTimeoutError(AWS_CLIENT_CONFIG.requestHandler.requestTimeout) : null;
     case 'fail':
       return fault.times === undefined || call <= fault.times ? injected(fault) : null;
     case 'failFrom':
       return call >= (fault.fromCall ?? 1) ? injected(fault) : null;
+    case 'staleRead':
+      // Not an error: the simulation asks staleReadsAfterWrite() and answers the old state.
+      return null;
   }
 }
 
@@ -42,7 +53,20 @@ export class CallLog {
   readonly calls: string[] = [];
   private readonly callsPerOperation = new Map<string, number>();
 
-  constructor(private readonly faults: readonly OperationFault[] = []) {}
+  constructor(private readonly faults: readonly OperationFault[] = []) {
+    for (const fault of faults) {
+      if (fault.kind === 'staleRead' && !STALE_READ_OPERATIONS.includes(fault.operation)) {
+        const modelled = STALE_READ_OPERATIONS.join(', ');
+        throw new Error(`staleRead is modelled only for ${modelled}, not for ${fault.operation}`);
+      }
+    }
+  }
+
+  /** How many reads of `operation` after each write still answer the state before it (0: none). */
+  staleReadsAfterWrite(operation: string): number {
+    const fault = this.faults.find((candidate) => candidate.kind === 'staleRead' && candidate.operation === operation);
+    return fault === undefined ? 0 : (fault.times ?? 1);
+  }
 
   /** Logs the call, runs it, and marks the entry with the error's name when it fails. Always async. */
   async run<T>(entry: string, handler: () => T | Promise<T>): Promise<T> {
@@ -61,20 +85,4 @@ export class CallLog {
       throw error;
     }
   }
-}
-
-/**
- * Makes every command without its own `on(...)` handler fail loudly, naming the command. (`on(Command)` behaviours
- * take precedence over this default.)
- */
-export function rejectUnmodelled<TInput extends object, TOutput extends MetadataBearer, TConfiguration>(
-  mock: AwsStub<TInput, TOutput, TConfiguration>,
-  service: string,
-  log: CallLog,
-): void {
-  mock.send.callsFake((command) =>
-    log.run(`${service}:${command.constructor.name}`, () => {
-      throw notModelled(service, command.constructor.name);
-    }),
-  );
 }

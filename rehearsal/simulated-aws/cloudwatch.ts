@@ -15,12 +15,12 @@ import {
   PutMetricDataCommand,
   type PutMetricDataCommandInput,
 } from '@aws-sdk/client-cloudwatch';
-import { mockClient } from 'aws-sdk-client-mock';
-import { type CallLog, rejectUnmodelled } from './call-log';
+import type { CallLog } from './call-log';
 import type { VirtualClock } from './clock';
 import { BLUE_TARGET_GROUP, GREEN_TARGET_GROUP, LOAD_BALANCER_FULL_NAME, SIM } from './constants';
 import { assertOnlyKeys, awsError, notModelled } from './errors';
 import { mixtureQuantile } from './latency';
+import { simulateClient, simulatedClientConfig } from './sdk-stub';
 import { floorToMinute, type MinuteTraffic, type TrafficHistory } from './traffic';
 
 /**
@@ -72,12 +72,8 @@ export class SimulatedCloudWatch {
 
   cloudWatchClient(): CloudWatchClient {
     if (this.client !== undefined) return this.client;
-    const client = new CloudWatchClient({
-      region: SIM.region,
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    });
-    const mock = mockClient(client);
-    rejectUnmodelled(mock, 'CloudWatch', this.log);
+    const client = new CloudWatchClient(simulatedClientConfig());
+    const mock = simulateClient(client, 'CloudWatch', this.log);
     mock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
       const window = `${input.StartTime?.toISOString() ?? '?'}..${input.EndTime?.toISOString() ?? '?'}`;
       const ids = (input.MetricDataQueries ?? []).map((query) => query.Id ?? '?').join(',');

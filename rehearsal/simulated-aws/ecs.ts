@@ -27,11 +27,11 @@ import {
   type UpdateServiceCommandOutput,
 } from '@aws-sdk/client-ecs';
 import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { type CallLog, rejectUnmodelled } from './call-log';
+import type { CallLog } from './call-log';
 import type { VirtualClock } from './clock';
 import { SIM, SIM_SERVICE_SECURITY_GROUP, SIM_SERVICE_SUBNETS } from './constants';
 import { assertOnlyKeys, awsError } from './errors';
+import { simulateClient, simulatedClientConfig } from './sdk-stub';
 
 /**
  * ECS of the simulated production: cluster `shop-prod` with the two services of the pair (blue live at 3 tasks of
@@ -256,9 +256,8 @@ export class SimulatedEcs {
 
   ecsClient(): ECSClient {
     if (this.client !== undefined) return this.client;
-    const client = new ECSClient({ region: SIM.region, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    const mock = mockClient(client);
-    rejectUnmodelled(mock, 'ECS', this.log);
+    const client = new ECSClient(simulatedClientConfig());
+    const mock = simulateClient(client, 'ECS', this.log);
     mock
       .on(DescribeServicesCommand)
       .callsFake((input: DescribeServicesCommandInput) =>

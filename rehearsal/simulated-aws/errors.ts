@@ -1,12 +1,13 @@
 /**
- * Errors shaped the way the tools inspect AWS SDK errors: `name`, `$fault`, `$metadata.httpStatusCode`, and
- * `$retryable` only on errors the SDK would retry (lambdas/shared/errors.ts treats any `$retryable` as transient).
+ * Errors shaped the way the SDK's retry decision (@smithy/core retry: service-error-classification) and the tools
+ * (lambdas/shared/errors.ts) read AWS SDK errors: `name`, `$fault`, `$metadata.httpStatusCode`, and `$retryable` only
+ * where the service model marks the error retryable (none of the simulated services' errors is: the SDK classifies
+ * throttling by name or status 429, transient errors by name, status 500/502/503/504 or a Node error code).
  */
 
 export interface AwsErrorOptions {
   readonly fault?: 'client' | 'server';
   readonly status?: number;
-  readonly throttling?: boolean;
   readonly extra?: Record<string, unknown>;
 }
 
@@ -16,13 +17,26 @@ export function awsError(name: string, message: string, options: AwsErrorOptions
   return Object.assign(error, {
     $fault: options.fault ?? 'client',
     $metadata: { httpStatusCode: options.status ?? 400 },
-    ...(options.throttling === true ? { $retryable: { throttling: true } } : {}),
     ...options.extra,
   });
 }
 
+/** What AWS answers a throttled call with: HTTP 400, a client fault, retried by the SDK because of its name. */
 export function throttlingError(): Error {
-  return awsError('ThrottlingException', 'Rate exceeded', { throttling: true });
+  return awsError('ThrottlingException', 'Rate exceeded');
+}
+
+/**
+ * What the SDK's node HTTP handler rejects with when a request outlives `requestTimeout` (with
+ * `throwOnRequestTimeout`, as lambdas/shared/aws-clients.ts sets it): no `$fault`, no `$metadata`, retried by the SDK
+ * as transient because of its name and code.
+ */
+export function requestTimeoutError(timeoutMs: number): Error {
+  const error = new Error(
+    `@smithy/node-http-handler - [ERROR] a request has exceeded the configured ${timeoutMs} ms requestTimeout.`,
+  );
+  error.name = 'TimeoutError';
+  return Object.assign(error, { code: 'ETIMEDOUT' });
 }
 
 /** What a call the simulation does not model fails with: loudly, never with an undefined answer. */

@@ -15,11 +15,11 @@ import {
   type ModifyListenerCommandInput,
   type ModifyListenerCommandOutput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { type CallLog, rejectUnmodelled } from './call-log';
+import type { CallLog } from './call-log';
 import { LOAD_BALANCER_ARN, SIM } from './constants';
 import type { SimulatedEcs } from './ecs';
 import { assertOnlyKeys, awsError, throttlingError } from './errors';
+import { simulateClient, simulatedClientConfig } from './sdk-stub';
 import type { TrafficHistory } from './traffic';
 
 /**
@@ -51,6 +51,8 @@ export class SimulatedLoadBalancer {
   readonly greenWeights: number[] = [];
   private defaultActions: Action[];
   private throttlesLeft: number;
+  /** What DescribeListeners still answers after a write, for `readsLeft` reads (a `staleRead` fault). */
+  private staleView: { actions: Action[]; readsLeft: number } | undefined;
   private client: ElasticLoadBalancingV2Client | undefined;
 
   constructor(
@@ -73,12 +75,8 @@ export class SimulatedLoadBalancer {
 
   elbClient(): ElasticLoadBalancingV2Client {
     if (this.client !== undefined) return this.client;
-    const client = new ElasticLoadBalancingV2Client({
-      region: SIM.region,
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    });
-    const mock = mockClient(client);
-    rejectUnmodelled(mock, 'ELB', this.log);
+    const client = new ElasticLoadBalancingV2Client(simulatedClientConfig());
+    const mock = simulateClient(client, 'ELB', this.log);
     mock
       .on(DescribeListenersCommand)
       .callsFake((input: DescribeListenersCommandInput) =>
@@ -105,7 +103,7 @@ export class SimulatedLoadBalancer {
     return client;
   }
 
-  private listener(): Listener {
+  private listener(actions: Action[] = this.defaultActions): Listener {
     return {
       ListenerArn: SIM.listenerArn,
       LoadBalancerArn: LOAD_BALANCER_ARN,
@@ -113,7 +111,7 @@ export class SimulatedLoadBalancer {
       Protocol: 'HTTPS',
       Certificates: [{ CertificateArn: `arn:aws:acm:${SIM.region}:${SIM.account}:certificate/shop-prod` }],
       SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
-      DefaultActions: structuredClone(this.defaultActions),
+      DefaultActions: structuredClone(actions),
     };
   }
 
@@ -123,6 +121,11 @@ export class SimulatedLoadBalancer {
     if (arns.length === 0) throw awsError('ValidationError', 'ListenerArns must be given (nothing else is modelled)');
     const unknown = arns.filter((arn) => arn !== SIM.listenerArn);
     if (unknown.length > 0) throw awsError('ListenerNotFoundException', `One or more listeners not found`);
+    const stale = this.staleView;
+    if (stale !== undefined && stale.readsLeft > 0) {
+      stale.readsLeft -= 1;
+      return { Listeners: arns.map(() => this.listener(stale.actions)) };
+    }
     return { Listeners: arns.map(() => this.listener()) };
   }
 
@@ -160,6 +163,8 @@ export class SimulatedLoadBalancer {
     if (this.faults.failRestores === true && weights.green === 0) {
       throw awsError('ValidationError', 'simulated rejection');
     }
+    const staleReads = this.log.staleReadsAfterWrite('ELB:DescribeListeners');
+    if (staleReads > 0) this.staleView = { actions: this.defaultActions, readsLeft: staleReads };
     this.defaultActions = [forwardOf(weights.blue, weights.green, weights.stickiness)];
     this.greenWeights.push(weights.green);
     this.traffic.recordWeights(weights.blue, weights.green);

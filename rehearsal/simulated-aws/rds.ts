@@ -16,13 +16,13 @@ import {
   RestoreDBInstanceFromDBSnapshotCommand,
   type RestoreDBInstanceFromDBSnapshotCommandInput,
 } from '@aws-sdk/client-rds';
-import { mockClient } from 'aws-sdk-client-mock';
 import type { BackupMetadata } from '../../lambdas/shared/contracts';
 import { snapshotIdentifierFor } from '../../lambdas/tools/backup';
-import { type CallLog, rejectUnmodelled } from './call-log';
+import type { CallLog } from './call-log';
 import type { VirtualClock } from './clock';
 import { SIM, SIM_DATABASE_RESOURCES, SIM_DB_SECURITY_GROUP } from './constants';
 import { assertOnlyKeys, awsError, notModelled } from './errors';
+import { simulateClient, simulatedClientConfig } from './sdk-stub';
 
 /**
  * RDS of the simulated production: the instance `shop-prod-db` (PostgreSQL 16.4, Multi-AZ, gp3, encrypted), its
@@ -185,9 +185,8 @@ export class SimulatedRds {
 
   rdsClient(): RDSClient {
     if (this.client !== undefined) return this.client;
-    const client = new RDSClient({ region: SIM.region, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    const mock = mockClient(client);
-    rejectUnmodelled(mock, 'RDS', this.log);
+    const client = new RDSClient(simulatedClientConfig());
+    const mock = simulateClient(client, 'RDS', this.log);
     const run = <T>(entry: string, handler: () => T) => {
       this.rdsCalls.push(entry);
       return this.log.run(`RDS:${entry}`, handler);

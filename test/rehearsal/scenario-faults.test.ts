@@ -65,4 +65,32 @@ describe('CallLog operation faults', () => {
     expect(seen).toEqual(['ok', 'ValidationError', 'ValidationError']);
     expect(handled).toBe(1);
   });
+
+  it('hang: the first N calls fail with the TimeoutError of the SDK request timeout, a transient error', async () => {
+    // Prepare
+    const log = new CallLog([{ operation: 'ECS:DescribeServices', kind: 'hang', times: 2 }]);
+
+    // Act
+    const seen = await outcomes(log, 'ECS:DescribeServices shop-green', 3);
+
+    // Assess
+    expect(seen).toEqual(['TimeoutError*', 'TimeoutError*', 'ok']);
+    expect(log.calls[0]).toBe('ECS:DescribeServices shop-green -> TimeoutError');
+  });
+
+  it('staleRead: no error, the simulation reads how many reads lag behind each write', async () => {
+    // Prepare
+    const log = new CallLog([{ operation: 'ELB:DescribeListeners', kind: 'staleRead', times: 3 }]);
+
+    // Act
+    const seen = await outcomes(log, 'ELB:DescribeListeners', 2);
+
+    // Assess
+    expect(seen).toEqual(['ok', 'ok']);
+    expect(log.staleReadsAfterWrite('ELB:DescribeListeners')).toBe(3);
+    expect(log.staleReadsAfterWrite('ELB:DescribeRules')).toBe(0);
+    expect(() => new CallLog([{ operation: 'RDS:DescribeDBSnapshots', kind: 'staleRead' }])).toThrow(
+      'staleRead is modelled only for ELB:DescribeListeners',
+    );
+  });
 });

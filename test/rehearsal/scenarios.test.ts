@@ -72,7 +72,13 @@ describe('shipped scenarios', () => {
 
       // Assess
       for (const fault of scenario.faults?.operations ?? []) {
-        const error = fault.kind === 'throttle' ? 'ThrottlingException' : (fault.error ?? 'ValidationError');
+        if (fault.kind === 'staleRead') continue;
+        const error =
+          fault.kind === 'throttle'
+            ? 'ThrottlingException'
+            : fault.kind === 'hang'
+              ? 'TimeoutError'
+              : (fault.error ?? 'ValidationError');
         expect(world.production.calls).toContainEqual(
           expect.stringMatching(new RegExp(`^${fault.operation}( .*)? -> ${error}$`)),
         );
