@@ -28,7 +28,7 @@ import { type AlarmStateValue, TrafficHistory, type TrafficModel } from './simul
  * - CloudWatch: ALB and RDS metrics per virtual minute from a traffic model and the listener's weights, and the
  *   stack's alarms evaluated over them.
  *
- * Time is virtual (`clock`); it moves with `clock.advance` or `bake`. Every AWS call is recorded in `calls`; any call
+ * Time is virtual (`clock`); it moves with `advance` (alarms evaluated) or `bake`. Every AWS call is recorded in `calls`; any call
  * the simulation does not model rejects with a NotModelledBySimulation error naming it.
  */
 
@@ -209,24 +209,41 @@ export class SimulatedProduction {
    * bake early; otherwise the whole time passes.
    */
   async bake(seconds: number, onAlarm: (alarmName: string, at: Date) => Promise<void>): Promise<BakeResult> {
-    if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`bake: invalid duration ${seconds} s`);
+    return this.advance(seconds, onAlarm, () => true);
+  }
+
+  /**
+   * Advances the virtual clock by `seconds` in steps of at most a minute, evaluating the alarms after each step as
+   * CloudWatch does. Every alarm on green's target group or the DB alarm that enters ALARM is passed to `onAlarm`
+   * (awaited, in order: the alarm listener's EventBridge delivery); `stopAfterAlarm`, asked after a step that
+   * delivered one, ends the advance early (the task waiting on the clock was failed). Every move of the clock in a
+   * rehearsal goes through here, so a breach between two bakes, in a Wait state or in the watch is not missed.
+   */
+  async advance(
+    seconds: number,
+    onAlarm: (alarmName: string, at: Date) => Promise<void>,
+    stopAfterAlarm: () => boolean = () => false,
+  ): Promise<BakeResult> {
+    if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`advance: invalid duration ${seconds} s`);
     let remaining = seconds;
+    let interrupted: BakeResult = { interruptedBy: null };
     while (remaining > 0) {
       const step = Math.min(60, remaining);
       const before = this.traffic.alarmStates();
       this.clock.advance(step);
       remaining -= step;
       const after = this.traffic.alarmStates();
-      const fired = INTERRUPTING_ALARMS.find(
+      const fired = INTERRUPTING_ALARMS.filter(
         (name) => before.get(name)?.value !== 'ALARM' && after.get(name)?.value === 'ALARM',
       );
-      if (fired !== undefined) {
+      for (const name of fired) {
         const at = this.clock.now();
-        await onAlarm(fired, at);
-        return { interruptedBy: fired, at };
+        await onAlarm(name, at);
+        if (interrupted.interruptedBy === null) interrupted = { interruptedBy: name, at };
       }
+      if (fired.length > 0 && stopAfterAlarm()) return interrupted;
     }
-    return { interruptedBy: null };
+    return interrupted;
   }
 
   // ----- the foundation -----

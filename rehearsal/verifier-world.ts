@@ -69,6 +69,8 @@ export interface VerifierWorldDeps {
   /** The run's state transitions so far (states entered and retries), as the execution history would count them. */
   readonly transitionsSoFar: () => number;
   readonly alarmListener: (request: RollbackRequestInput) => Promise<TriggerOutcome>;
+  /** Moves the virtual clock with the alarms evaluated (an alarm entering ALARM reaches the alarm listener). */
+  readonly passTime: (seconds: number) => Promise<void>;
 }
 
 /**
@@ -257,13 +259,13 @@ function buildVerifier(
     lock: deps.lock,
     router: deps.router,
     probes: {
-      // Probe rounds pass in virtual time: the prober's waits advance the simulated clock.
+      // Probe rounds pass in virtual time: the prober's waits advance the simulated clock, alarms evaluated.
       probe: (dimensions, probeOptions) =>
         createProber({
           runner,
           publisher: cloudWatchProbePublisher(production.cloudWatchClient(), dimensions),
           now: () => clock.nowMs(),
-          sleep: async (ms) => clock.advance(ms / 1000),
+          sleep: (ms) => deps.passTime(ms / 1000),
         })(probeOptions),
       ledger: createProbeLedger(ddb, deps.tableName, clock.nowFn),
       reportProbeFailure: async (report) => {

@@ -170,10 +170,18 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
   const tableName = LOCAL_SUBSTITUTIONS.CrewTableName;
 
   const lock = createDeploymentLock(DynamoDBDocumentClient.from(dynamo.client), tableName, lockKey);
+  /**
+   * Every move of the virtual clock: minute by minute with the stack's alarms evaluated, an alarm entering ALARM
+   * delivered to the real alarm listener as EventBridge would (`deliverAlarm`, defined with the listener below).
+   * `stopAfterAlarm` ends it early once the task waiting on the clock has been failed.
+   */
+  const passTime = async (seconds: number, stopAfterAlarm?: () => boolean): Promise<void> => {
+    await production.advance(seconds, (alarmName, at) => deliverAlarm(alarmName, at), stopAfterAlarm);
+  };
   // The confirmation's re-read waits pass in virtual time.
   const router = createTrafficRouter(production.elbClient(), SIM.listenerArn, {
     clock,
-    sleep: async (ms) => production.clock.advance(ms / 1000),
+    sleep: (ms) => passTime(ms / 1000),
   });
   const database = { kind: 'instance' as const, identifier: SIM.databaseIdentifier };
   const monitor = createMetricsMonitor(production.cloudWatchClient(), {
@@ -310,6 +318,7 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
       lockKey,
       rollbackVerifySeconds: config.settings.rollbackVerifySeconds,
       transitionsSoFar: () => transitions.count,
+      passTime: (seconds) => passTime(seconds),
       alarmListener: async (request) => {
         const outcome = await alarmListener(request);
         triggerOutcomes.push(outcome);
@@ -325,26 +334,30 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
   const validator = production.preDeploymentValidator();
   const orchestratorTask = (advanceSeconds?: (input: Record<string, unknown>) => number) =>
     asLambda(async (input: Record<string, unknown>) => {
-      if (advanceSeconds) production.clock.advance(advanceSeconds(input));
+      if (advanceSeconds) await passTime(advanceSeconds(input));
       return orchestrator(orchestratorRequestSchema.parse(input));
     });
   const coordinatorTask = (advanceSeconds = 0) =>
     asLambda(async (input: unknown) => {
-      production.clock.advance(advanceSeconds);
+      await passTime(advanceSeconds);
       return coordinator(coordinatorRequestSchema.parse(input));
     });
 
-  /** An alarm entering ALARM now, delivered to the alarm listener as EventBridge would. */
-  const sendAlarm = async (alarmName: string) => {
-    const at = production.clock.now().toISOString();
+  /** An alarm entering ALARM at `at`, delivered to the alarm listener as EventBridge would. */
+  async function deliverAlarm(alarmName: string, at: Date): Promise<void> {
+    const time = at.toISOString();
     const alarm = alarmToRequest({
       source: 'aws.cloudwatch',
       'detail-type': 'CloudWatch Alarm State Change',
-      time: at,
-      detail: { alarmName, state: { value: 'ALARM', timestamp: at } },
+      time,
+      detail: { alarmName, state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: time } },
     });
     if (alarm) triggerOutcomes.push(await alarmListener(alarm));
-  };
+  }
+  const sendAlarm = (alarmName: string) => deliverAlarm(alarmName, production.clock.now());
+  /** The failure the alarm listener sent for this task token since the task began, if any. */
+  const failureOf = (taskToken: string, since: number) =>
+    bakeFailures.slice(since).find((entry) => entry.taskToken === taskToken);
 
   const answer =
     (kind: 'START' | 'DATABASE_ROLLBACK', how: Answer): TaskHandler =>
@@ -381,17 +394,9 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
       verification.application.sides.green = 'down';
       await verification.runLastProber('bake');
     } else {
-      await production.bake(config.defaultBakeSeconds, async (alarmName, at) => {
-        const request = alarmToRequest({
-          source: 'aws.cloudwatch',
-          'detail-type': 'CloudWatch Alarm State Change',
-          time: at.toISOString(),
-          detail: { alarmName, state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: at.toISOString() } },
-        });
-        if (request) triggerOutcomes.push(await alarmListener(request));
-      });
+      await passTime(config.defaultBakeSeconds, () => failureOf(request.taskToken, before) !== undefined);
     }
-    const failure = bakeFailures.slice(before).find((entry) => entry.taskToken === request.taskToken);
+    const failure = failureOf(request.taskToken, before);
     if (failure) throw workflowError(failure.error, failure.cause);
     throw workflowError('States.Timeout', 'the bake time elapsed');
   };
@@ -404,25 +409,31 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     await asLambda(async () => orchestrator(request))(undefined);
     const before = bakeFailures.length;
     const window = config.settings.blueRetentionSeconds;
+    const startedWatch = production.clock.nowMs();
+    const failed = () => failureOf(request.taskToken, before) !== undefined;
+    const endIfFailed = () => {
+      const failure = failureOf(request.taskToken, before);
+      if (failure) throw workflowError(failure.error, failure.cause);
+    };
     if (verification.greenStopsAnsweringInWatch) {
       // The watch's prober, sent off at promotion, is still probing production: all green, now dead.
       verification.application.sides.green = 'down';
       await verification.runLastProber('watch');
-      const failure = bakeFailures.slice(before).find((entry) => entry.taskToken === request.taskToken);
-      if (failure) throw workflowError(failure.error, failure.cause);
+      endIfFailed();
     }
     if (options.alarmInWatch !== undefined && options.alarmInWatch.afterSeconds < window) {
-      production.clock.advance(options.alarmInWatch.afterSeconds);
+      await passTime(options.alarmInWatch.afterSeconds, failed);
+      endIfFailed();
       await sendAlarm(options.alarmInWatch.alarmName);
-      const failure = bakeFailures.slice(before).find((entry) => entry.taskToken === request.taskToken);
-      if (failure) throw workflowError(failure.error, failure.cause);
+      endIfFailed();
     }
     if (options.greenWeightSetInWatch !== undefined) {
       const item = await lock.read();
       if (item?.sides === undefined) throw new Error('no sides on the lock during the watch');
       await router.setGreenWeight(item.sides, options.greenWeightSetInWatch);
     }
-    production.clock.advance(window - (options.alarmInWatch?.afterSeconds ?? 0));
+    await passTime(Math.max(0, window - (production.clock.nowMs() - startedWatch) / 1000), failed);
+    endIfFailed();
     throw workflowError('States.Timeout', 'the watch window passed');
   };
 

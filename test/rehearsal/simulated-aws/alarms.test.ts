@@ -41,6 +41,37 @@ describe('alarms over the published minutes', () => {
     expect(oneBad.sim.alarmStates()[SIM_ALARMS.greenErrorRate]).toBe('OK');
   });
 
+  it('advance delivers every alarm entering ALARM and passes the whole time unless told to stop', async () => {
+    // Prepare: errors and latency both go bad in minute 2
+    const bad = (minute: number) => minute >= 2;
+    const traffic = {
+      greenErrorRatePercent: ({ minute }: { minute: number }) => (bad(minute) ? 8 : 0.2),
+      greenP95Ms: ({ minute }: { minute: number }) => (bad(minute) ? 900 : 180),
+    };
+    const running = metricsWorld({ traffic });
+    const stopping = metricsWorld({ traffic });
+    for (const w of [running, stopping]) {
+      await w.baseline();
+      await w.shift(10);
+    }
+    const delivered: string[] = [];
+    const start = running.sim.clock.nowMs();
+
+    // Act
+    const ran = await running.sim.advance(900, async (name) => {
+      delivered.push(name);
+    });
+    const stopped = await stopping.sim.advance(900, async () => {}, () => true);
+
+    // Assess: both alarms reached the listener, the first one is reported, and the time passed in full
+    expect(delivered).toEqual(expect.arrayContaining([SIM_ALARMS.greenErrorRate, SIM_ALARMS.greenP95Latency]));
+    expect(delivered).toHaveLength(2);
+    expect(ran.interruptedBy).toBe(delivered[0]);
+    expect(running.sim.clock.nowMs() - start).toBe(900_000);
+    expect(stopped.interruptedBy).not.toBeNull();
+    expect(stopping.sim.clock.nowMs() - start).toBeLessThan(900_000);
+  });
+
   it('p95 and DB alarms fire on one bad minute; live alarms stay OK; disabled alarms never fire', async () => {
     // Prepare
     const slow = metricsWorld({ traffic: { greenP95Ms: ({ minute }) => (minute === 1 ? 900 : 180) } });
