@@ -17,7 +17,10 @@ export interface RehearsalOptions {
 }
 
 export interface RehearsalRollback {
+  /** The decided type (traffic, database, full); `databaseRestored` says whether its database part was done. */
   readonly type: string | null;
+  /** null: the decision had no database part; false: declined, refused or failed. */
+  readonly databaseRestored: boolean | null;
   readonly trigger: string;
   /** From the trigger to the listener confirmed back on the old side; null when unknown. */
   readonly reactionSeconds: number | null;
@@ -65,6 +68,7 @@ export async function runRehearsal(options: RehearsalOptions = {}): Promise<Rehe
           ? null
           : {
               type: rollback.type ?? null,
+              databaseRestored: rollback.databaseRestored,
               trigger: rollback.trigger,
               reactionSeconds:
                 report?.metrics.weightEffective.find((figure) => figure.kind === 'rollback')?.seconds ?? null,

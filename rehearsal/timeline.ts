@@ -156,6 +156,12 @@ function decisionOf(
     const words = smoke.skipped === true ? 'skipped (no test listener)' : smoke.passed === true ? 'passed' : 'FAILED';
     return { ...none, decision: `smoke ${words}` };
   }
+  // A coordinator `note` (the restore declined): what it added to the rollback's timeline, not the trigger again.
+  const noted =
+    isObject(output.rollback) && Array.isArray(output.rollback.timeline) ? output.rollback.timeline.at(-1) : null;
+  if (STATES.get(state)?.action === 'note' && isObject(noted)) {
+    return { ...none, decision: `${String(noted.action)} ${String(noted.result)}: ${String(noted.detail)}` };
+  }
   if (/^Record/.test(state) && isObject(output.trigger) && output.trigger.trigger !== undefined) {
     return { ...none, decision: `trigger ${String(output.trigger.trigger)} in ${String(output.trigger.phase)}` };
   }

@@ -37,7 +37,7 @@ import { monitoringCheckResultSchema, rollbackDryRunResultSchema } from './verif
  */
 export const STANDARD_WORKFLOW_USD_PER_1000_TRANSITIONS = 0.025;
 
-export const DEPLOYMENT_REPORT_SCHEMA_VERSION = 1;
+export const DEPLOYMENT_REPORT_SCHEMA_VERSION = 2;
 
 // contracts.ts declares these two as interfaces only; `satisfies` keeps the schemas and the interfaces in step.
 export const dependencyMatrixSchema = z.strictObject({
@@ -122,6 +122,11 @@ export const deploymentReportSchema = z.strictObject({
           trigger: rollbackTriggerSchema,
           phase: deploymentPhaseSchema,
           type: rollbackTypeSchema.nullable(),
+          /**
+           * Whether the database part of the decision was done: null when the decision had none (traffic only, or
+           * undecided); false when it was declined, refused or failed, so `type` says what was decided, not done.
+           */
+          databaseRestored: z.boolean().nullable(),
           reason: z.string(),
         })
         .nullable(),

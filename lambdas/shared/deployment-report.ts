@@ -174,7 +174,8 @@ function risks(input: ReportInput, verdicts: Verdicts): ReportRisk[] {
       'The release changed the schema: a traffic rollback would run the previous release on the migrated schema unless the migration is backward-compatible (expand/contract).',
     );
   }
-  if (input.release.schemaChange && input.rollback?.decision?.type === 'traffic') {
+  const traffickedBack = input.rollback?.decision?.type === 'traffic' || input.rollback?.decision?.type === 'full';
+  if (input.release.schemaChange && traffickedBack && input.rollback && databaseRestored(input.rollback) !== true) {
     add(
       'high',
       'open-item',
@@ -300,6 +301,12 @@ function handoff(input: ReportInput, found: readonly ReportRisk[]): DeploymentRe
   return { nextStage: input.nextStage, ready, why, serving, standby, notes };
 }
 
+/** Whether the decision's database part was done; null when it had none. */
+function databaseRestored(rollback: NonNullable<ReportInput['rollback']>): boolean | null {
+  if (rollback.decision === null || rollback.decision.database === 'none') return null;
+  return rollback.database?.status === 'AVAILABLE';
+}
+
 /**
  * Pure: the report of one execution from its state. Throws when the state contradicts the outcome it is asked to
  * report (a promotion without a promoting verdict, a rollback without its record).
@@ -330,6 +337,7 @@ export function buildDeploymentReport(raw: DeploymentReportInput, now: Date = ne
               trigger: rollback.trigger,
               phase: rollback.phase,
               type: rollback.decision?.type ?? null,
+              databaseRestored: databaseRestored(rollback),
               reason: rollback.reason,
             },
       error: input.end.error,

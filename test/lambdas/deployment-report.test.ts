@@ -600,6 +600,55 @@ describe('buildDeploymentReport: a rolled-back deployment', () => {
     });
   });
 
+  it('says the database was not restored when the Chairman declined a full rollback, and the migration stays', () => {
+    // Prepare: a full rollback decided, traffic back, the restore declined
+    const declined: RollbackState = {
+      ...ROLLBACK,
+      decision: { type: 'full', database: 'confirm', why: 'schema change: traffic and database' },
+      timeline: [
+        ...ROLLBACK.timeline,
+        {
+          at: '2026-11-12T09:36:00.000Z',
+          action: 'database restore',
+          result: 'skipped',
+          detail: 'not confirmed (DatabaseRollbackDeclined): not this week',
+        },
+      ],
+    };
+    const input = { ...rolledBackInput(), release: { ...RELEASE, schemaChange: true }, rollback: declined };
+    const restored = {
+      ...input,
+      rollback: {
+        ...declined,
+        database: {
+          status: 'AVAILABLE' as const,
+          polls: 9,
+          originalIdentifier: 'shop-prod-db',
+          preservedIdentifier: 'shop-prod-db-pre-1-4-0',
+          temporaryIdentifier: 'shop-prod-db-restore',
+          snapshotIdentifier: BACKUP.identifier,
+        },
+      },
+    };
+
+    // Act
+    const report = buildDeploymentReport(input, NOW);
+    const restoredReport = buildDeploymentReport(restored, NOW);
+    const trafficOnly = buildDeploymentReport(rolledBackInput(), NOW);
+
+    // Assess
+    expect(report.outcome.rollback).toMatchObject({ type: 'full', databaseRestored: false });
+    expect(restoredReport.outcome.rollback).toMatchObject({ type: 'full', databaseRestored: true });
+    expect(trafficOnly.outcome.rollback).toMatchObject({ type: 'traffic', databaseRestored: null });
+    expect(report.risks).toContainEqual({
+      severity: 'high',
+      kind: 'open-item',
+      source: 'migration',
+      text: 'Traffic was rolled back but the migration stays applied: the previous release runs on the new schema.',
+    });
+    expect(restoredReport.risks.map((risk) => risk.source)).not.toContain('migration');
+  });
+
   it('keeps an unrecorded rollback confirmation unknown instead of estimating it', () => {
     // Prepare
     const input = rolledBackInput();
