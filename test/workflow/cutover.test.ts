@@ -208,6 +208,7 @@ describe('cutover (real ASL, local)', () => {
     expect(result.visited).not.toContain('ShiftTraffic');
     expect(production.greenWeights).toEqual([]);
     expect(production.serviceDesiredCount(SIM.greenServiceName)).toBe(0);
+    expect(result.cause).toMatch(/before any traffic moved; green is scaled back/);
   });
 
   it('ModifyListener throttled past the SDK retries, then succeeding: retried, and the deployment completes', async () => {

@@ -101,6 +101,9 @@ describe('no alarm is dropped before the cutover (real ASL, local)', () => {
     expect(production.greenWeights).toEqual([]);
     const failed = recorder.events.find((event) => event.DetailType === 'Deployment Failed')?.Detail;
     expect(JSON.stringify(failed)).toContain('DB_CONNECTIONS');
+    // Green was never provisioned: the execution's cause must not say it was scaled back.
+    expect(result.cause).toContain('nothing was changed');
+    expect(result.cause).not.toMatch(/scaled back/);
   });
 
   it('the database alarm was in ALARM before the deployment (no event comes): the first shift refuses', async () => {
