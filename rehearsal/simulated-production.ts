@@ -275,7 +275,11 @@ export class SimulatedProduction {
   /** The PreDeploymentValidator agent with its real tools, behind the same schema and error renaming as its Lambda. */
   preDeploymentValidator() {
     const agent = createPreDeploymentValidator({
-      dependencyMonitor: createDependencyMonitor(this.healthConfig, { fetchImpl: this.fetch, minBackoffMs: 0 }),
+      dependencyMonitor: createDependencyMonitor(this.healthConfig, {
+        fetchImpl: this.fetch,
+        minBackoffMs: 0,
+        clock: this.clock.nowFn,
+      }),
       backup: createBackupTool(this.rdsClient(), { kind: 'instance', identifier: DATABASE_IDENTIFIER }),
       // The report is dated in simulated time, like every other instant of the run.
       clock: this.clock.nowFn,

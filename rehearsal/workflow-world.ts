@@ -49,6 +49,8 @@ export interface WorldOptions extends SimulatedProductionOptions, VerifierWorldO
   readonly input?: unknown;
   readonly approval?: Answer;
   readonly databaseRollbackApproval?: Answer;
+  /** How long the Chairman takes to approve or reject (simulated seconds); `never` waits the approval's timeout. @default 300 */
+  readonly approvalAnswerSeconds?: number;
   /** The Chairman's override, sent at the start of the bake at this green weight. */
   readonly overrideAtGreenWeight?: number;
   /** This alarm enters ALARM while the Chairman is being asked (the lock is held, no side resolved yet). */
@@ -79,6 +81,9 @@ export interface LockHeldBy {
   /** Seconds from now (wall clock, as the intake's lock time) until the other lock expires; negative: expired. @default 3600 */
   readonly expiresInSeconds?: number;
 }
+
+/** How long the simulated Chairman takes to answer an approval by default. */
+export const DEFAULT_APPROVAL_ANSWER_SECONDS = 300;
 
 export const APPROVED: ApprovalDecision = {
   approved: true,
@@ -176,6 +181,8 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
    * `stopAfterAlarm` ends it early once the task waiting on the clock has been failed.
    */
   const passTime = async (seconds: number, stopAfterAlarm?: () => boolean): Promise<void> => {
+    // Let the runner's event log catch up first: the states that ended before this wait are stamped before it.
+    await new Promise((resolve) => setImmediate(resolve));
     await production.advance(seconds, (alarmName, at) => deliverAlarm(alarmName, at), stopAfterAlarm);
   };
   // The confirmation's re-read waits pass in virtual time.
@@ -359,19 +366,24 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
   const failureOf = (taskToken: string, since: number) =>
     bakeFailures.slice(since).find((entry) => entry.taskToken === taskToken);
 
+  /** The Chairman answers after `approvalAnswerSeconds` (alarms evaluated meanwhile); `never` lets the token time out. */
   const answer =
     (kind: 'START' | 'DATABASE_ROLLBACK', how: Answer): TaskHandler =>
-    (parameters) => {
+    async (parameters) => {
       const { Payload } = parameters as { FunctionName: string; Payload: unknown };
       const request = approvalRequestSchema.parse(Payload);
       approvalRequests.push(request);
       if (request.kind !== kind) throw new Error(`expected a ${kind} approval, got ${request.kind}`);
-      if (how === 'never') throw workflowError('States.Timeout', 'no answer before the timeout');
+      if (how === 'never') {
+        await passTime(request.timeoutSeconds);
+        throw workflowError('States.Timeout', 'no answer before the timeout');
+      }
+      await passTime(options.approvalAnswerSeconds ?? DEFAULT_APPROVAL_ANSWER_SECONDS);
       if (how === 'reject') {
         const error = kind === 'START' ? 'ApprovalRejected' : 'DatabaseRollbackDeclined';
         throw workflowError(error, 'Rejected by chairman: not this week');
       }
-      return { ...APPROVED, kind };
+      return { ...APPROVED, kind, answeredAt: production.clock.now().toISOString() };
     };
 
   const bakeTask: TaskHandler = async (parameters) => {
@@ -451,7 +463,11 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     },
     CheckProductionHealth: validator,
     CreateDatabaseSnapshot: validator,
-    DescribeDatabaseSnapshot: validator,
+    // WaitForDatabaseSnapshot's interval passes before each describe.
+    DescribeDatabaseSnapshot: async (input) => {
+      await passTime(config.settings.snapshotPollSeconds);
+      return validator(input);
+    },
     VerifyDatabaseSnapshot: validator,
     BuildValidationReport: validator,
     ResolveSides: orchestratorTask(),

@@ -64,7 +64,7 @@ describe.concurrent('npm run rehearse', { timeout: 60_000 }, () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
     expect(lines[0]).toBe('Rehearsal: happy-path');
-    expect(run.stdout).toMatch(/^ +00:30 cutover +BlueGreenOrchestrator +shiftTraffic +10 %$/m);
+    expect(run.stdout).toMatch(/^ +07:00 cutover +BlueGreenOrchestrator +shiftTraffic +10 %$/m);
     expect(run.stdout).toMatch(/^ +\d\d:\d\d cutover .* evaluateStep .*err 0\.\d\d % {2}p95 \d+ ms.*promote$/m);
     expect(run.stdout).toMatch(/^1:\d\d:\d\d end +Step Functions .*SUCCEEDED$/m);
     expect(run.stdout).toContain('  Outcome         SUCCEEDED\n');
