@@ -1,13 +1,6 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
-import {
-  APPROVAL_SK_PREFIX,
-  type ApprovalItem,
-  approvalKey,
-  approvalKindSchema,
-  deploymentPartitionKey,
-} from '../shared/approval-item';
+import { APPROVAL_SK_PREFIX, type ApprovalItem, approvalKey, deploymentPartitionKey } from '../shared/approval-item';
 import type { ApprovalKind } from '../shared/contracts';
 import { errorName, InvalidInputError } from '../shared/errors';
 import {
@@ -18,6 +11,7 @@ import {
   serveFunctionUrl,
 } from '../shared/function-url';
 import { logger } from '../shared/logger';
+import { type ApprovalAnswer, approvalAnswerSchema } from '../shared/operator-requests';
 import { describeZodError } from '../shared/validation';
 import { type Approver, createApprovalDelivery, type Delivery, decidedBy, recordedAnswerOf } from './deliver';
 import {
@@ -39,24 +33,7 @@ import { claimedApprover, createRefusalRecorder } from './refusals';
  * deliver.ts). The task token never leaves DynamoDB except towards Step Functions, and is never logged.
  */
 
-export const approvalAnswerSchema = z
-  .strictObject({
-    /** The deployment (= execution) name from the notification. */
-    deployment: z.string().trim().min(1).max(80),
-    decision: z.enum(['approve', 'reject']),
-    /** Required to reject, optional to approve. */
-    reason: z.string().trim().min(1).max(1000).optional(),
-    /** Ignored: the function URL's IAM identity is who answers (older e-mails told direct invokers to name one). */
-    approver: z.string().trim().min(1).max(256).optional(),
-    /** Which approval; needed when more than one waits, and to approve a DATABASE_ROLLBACK. */
-    kind: approvalKindSchema.optional(),
-  })
-  .superRefine((answer, ctx) => {
-    if (answer.decision === 'reject' && answer.reason === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a reason is required to reject' });
-    }
-  });
-export type ApprovalAnswer = z.output<typeof approvalAnswerSchema>;
+export { type ApprovalAnswer, approvalAnswerSchema } from '../shared/operator-requests';
 
 export type { Approver, Delivery };
 

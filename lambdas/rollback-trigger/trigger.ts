@@ -29,14 +29,7 @@ export const alarmEventSchema = z.object({
 });
 export type AlarmEvent = z.output<typeof alarmEventSchema>;
 
-export const manualRollbackSchema = z.strictObject({
-  /** The deployment (execution name) to roll back: must be the one holding the lock. */
-  deployment: z.string().min(1),
-  reason: z.string().trim().min(1).max(1000),
-  /** Ignored: the function URL's IAM identity is who asks (a direct invocation naming one is refused). */
-  requestedBy: z.string().min(1).max(256).optional(),
-});
-export type ManualRollback = z.output<typeof manualRollbackSchema>;
+export { type ManualRollback, manualRollbackSchema } from '../shared/operator-requests';
 
 export interface RollbackRequestInput {
   /** For an alarm, the route's trigger replaces it (alarmToRequest says `ALARM`, which unrouted alarms keep). */
