@@ -1,0 +1,49 @@
+import { manualRollbackSchema } from '../../lambdas/shared/operator-requests';
+import { describeZodError } from '../../lambdas/shared/validation';
+import type { CommandResult, CrewContext } from '../context';
+import { commonRefusal, describeDeployment, refusalOf } from '../deployments';
+import { CrewError } from '../errors';
+
+/**
+ * `crew rollback`: the Chairman's override, through the rollback function URL signed with the caller's credentials.
+ * It takes the same path as an alarm: the alarm listener puts traffic back on the live side at once when traffic is
+ * on green, and the state machine's RollbackCoordinator does the rest.
+ */
+
+export interface RollbackOptions {
+  readonly deployment: string;
+  readonly reason: string;
+}
+
+export async function rollback(context: CrewContext, options: RollbackOptions): Promise<CommandResult> {
+  const parsed = manualRollbackSchema.safeParse({ deployment: options.deployment, reason: options.reason });
+  if (!parsed.success) throw new CrewError('USAGE', describeZodError(parsed.error), 'nothing was sent');
+  const execution = await describeDeployment(context, parsed.data.deployment);
+  if (execution.status !== 'RUNNING') {
+    throw new CrewError(
+      'REFUSED',
+      `deployment ${parsed.data.deployment} is ${execution.status ?? 'not running'}: there is nothing to roll back`,
+    );
+  }
+  const { rollbackUrl } = await context.stack();
+  const reply = await context.clients.callFunctionUrl(rollbackUrl, parsed.data);
+  if (reply.status !== 200) {
+    const { error, message } = refusalOf(reply);
+    if (error === 'NoDeploymentInProgress' || error === 'NotTheDeploymentInProgress') {
+      throw new CrewError('REFUSED', message, 'crew status <deployment> shows what is in progress');
+    }
+    throw commonRefusal(reply, 'rollback');
+  }
+  const outcome = reply.body as { action?: string; detail?: string; listenerRestoredAt?: string };
+  return {
+    json: reply.body,
+    human: [
+      `Rollback of ${parsed.data.deployment}: ${outcome.action ?? 'requested'}`,
+      ...(outcome.detail === undefined ? [] : [`  ${outcome.detail}`]),
+      ...(outcome.listenerRestoredAt === undefined
+        ? []
+        : [`  traffic back on the live side at ${outcome.listenerRestoredAt}`]),
+      `  follow it: crew status ${parsed.data.deployment} --watch`,
+    ],
+  };
+}

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DeploymentRequest, deploymentRequestSchema } from '../../lambdas/shared/deployment-request';
+import { LOCK_SORT_KEY } from '../../lambdas/shared/state-table';
+import { describeZodError } from '../../lambdas/shared/validation';
+import type { CommandResult, CrewContext } from '../context';
+import { CrewError, fromAwsError, nameOf } from '../errors';
+
+/**
+ * `crew start`: validates the input with the state machine's own schema (nothing is sent when it is invalid), then
+ * starts an execution named so that people can read it and no two collide.
+ */
+
+export interface StartOptions {
+  readonly version: string;
+  readonly image: string;
+  readonly schemaChange: boolean;
+  readonly notes?: string;
+  /** @default `crew:<user>@<host>` */
+  readonly requestedBy?: string;
+  readonly approvalTimeoutSeconds?: number;
+  readonly bakeSeconds?: number;
+}
+
+/** Step Functions execution names: 1-80 of letters, digits, `-` and `_`. */
+const NAME_MAX = 80;
+
+/** `rel-<version>-<UTC yyyymmdd-hhmmss>-<4 hex>`: sorts by time, says which release, unique per start. */
+export function executionNameFor(version: string, now: Date, random: string = randomBytes(2).toString('hex')): string {
+  const slug = version
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-|-$/g, '');
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d{3}Z$/, '')
+    .replace(/[-:]/g, '')
+    .replace('T', '-');
+  const suffix = `-${stamp}-${random}`;
+  return `rel-${slug.slice(0, NAME_MAX - 4 - suffix.length)}${suffix}`;
+}
+
+export function requestFrom(options: StartOptions): DeploymentRequest {
+  const deploymentOptions = {
+    ...(options.approvalTimeoutSeconds === undefined ? {} : { approvalTimeoutSeconds: options.approvalTimeoutSeconds }),
+    ...(options.bakeSeconds === undefined ? {} : { bakeSeconds: options.bakeSeconds }),
+  };
+  const parsed = deploymentRequestSchema.safeParse({
+    release: {
+      version: options.version,
+      image: options.image,
+      schemaChange: options.schemaChange,
+      ...(options.notes === undefined ? {} : { notes: options.notes }),
+    },
+    requestedBy: options.requestedBy ?? `crew:${userInfo().username}@${hostname()}`,
+    ...(Object.keys(deploymentOptions).length === 0 ? {} : { options: deploymentOptions }),
+  });
+  if (!parsed.success) {
+    throw new CrewError('USAGE', `invalid deployment input: ${describeZodError(parsed.error)}`, 'nothing was started');
+  }
+  return parsed.data;
+}
+
+/**
+ * Refuses to start while another deployment holds the lock (the execution would only fail at its lock step): a
+ * held lock names its holder; an escalated one says production needs a person first. An expired lock is taken over
+ * by the next execution, so it does not refuse.
+ */
+async function refuseWhileLocked(context: CrewContext, tableName: string, lockKey: string): Promise<void> {
+  let item: Record<string, unknown> | undefined;
+  try {
+    ({ Item: item } = await context.clients.dynamo.send(
+      new GetCommand({ TableName: tableName, Key: { pk: lockKey, sk: LOCK_SORT_KEY }, ConsistentRead: true }),
+    ));
+  } catch (error) {
+    throw fromAwsError(error, context.region);
+  }
+  if (item === undefined) return;
+  const expiresAt = Number(item.expiresAt);
+  if (Number.isFinite(expiresAt) && expiresAt * 1000 <= context.now().getTime()) return;
+  const holder = String(item.holder);
+  if (item.lockState === 'ESCALATED') {
+    throw new CrewError(
+      'LOCK_HELD',
+      `the lock is ESCALATED by ${holder}: its rollback failed and production needs a person first`,
+      'follow the runbook (README, "After an escalation"), then crew unlock --force',
+    );
+  }
+  throw new CrewError(
+    'LOCK_HELD',
+    `deployment ${holder} is in progress (phase ${String(item.phase ?? 'VALIDATION')}): one deployment at a time`,
+    `crew status ${holder} --watch`,
+  );
+}
+
+export async function start(context: CrewContext, options: StartOptions): Promise<CommandResult> {
+  const input = requestFrom(options);
+  const stack = await context.stack();
+  await refuseWhileLocked(context, stack.stateTableName, stack.lockKey);
+  const name = executionNameFor(input.release.version, context.now());
+  let executionArn: string | undefined;
+  try {
+    ({ executionArn } = await context.clients.sfn.send(
+      new StartExecutionCommand({ stateMachineArn: stack.stateMachineArn, name, input: JSON.stringify(input) }),
+    ));
+  } catch (error) {
+    if (error instanceof ExecutionAlreadyExists || nameOf(error) === 'ExecutionAlreadyExists') {
+      throw new CrewError('REFUSED', `an execution named ${name} already exists`, 'run the command again');
+    }
+    throw fromAwsError(error, context.region);
+  }
+  return {
+    json: { deployment: name, executionArn: executionArn ?? null, input },
+    human: [
+      `Started deployment ${name}`,
+      `  release   ${input.release.version} (${input.release.image})${input.release.schemaChange ? ', schema change' : ''}`,
+      `  execution ${executionArn ?? '(no ARN returned)'}`,
+      '',
+      'The Chairman is asked to approve it now. Follow it with:',
+      `  crew status ${name} --watch`,
+    ],
+  };
+}
