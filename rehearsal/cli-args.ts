@@ -24,13 +24,15 @@ Runs the real state machine and agents offline against a simulated production an
 
 Options:
   --scenario <name|path>  the scenario to rehearse (a name from --list or a JSON file); default: the happy path
-  --replay <file>         drive green's traffic from a CloudWatch GetMetricData export instead of the scenario's
+  --replay <file>         drive green's traffic from a CloudWatch GetMetricData export instead of the scenario's;
+                          the scenario (default the happy path) gives the rest, its expectation is not checked
   --json                  print exactly one JSON document on stdout instead of the timeline and summary
                           (through npm, add -s: npm run -s rehearse -- --json, or npm prints its banner there too)
   --list                  list the shipped scenarios
   --help                  show this help
 
-Exit codes: 0 the outcome is what the scenario expects, 1 it is not, 2 a bad scenario file or bad arguments.`;
+Exit codes: 0 the outcome is what the scenario expects (with --replay: the rehearsal ran), 1 it is not, 2 a bad
+scenario file or bad arguments.`;
 
 /** @throws UsageError on an unknown option, a missing value or a stray argument */
 export function parseCommand(argv: readonly string[]): CliCommand {

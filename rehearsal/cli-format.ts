@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
-import type { RehearsalResult } from './rehearse';
+import type { RehearsalResult, RehearsalRollback } from './rehearse';
+import type * as Timeline from './timeline';
 import type { Phase, TimelineEntry } from './timeline';
 
 /**
@@ -41,8 +42,47 @@ const PHASE_COLOUR: Readonly<Record<Phase, StyleFormat>> = {
   end: 'bold',
 };
 
-/** Widths that fit every agent and action the ASL names today; a longer one only pushes its own line. */
-const WIDTH = { clock: 7, phase: 14, agent: 22, action: 19 } as const;
+/** The widths of the agent and action columns. */
+export interface Columns {
+  readonly agent: number;
+  readonly action: number;
+}
+
+const WIDTH = { clock: 7, phase: 14 } as const;
+/** The narrowest the columns get: the header's words and the common names fit. */
+export const DEFAULT_COLUMNS: Columns = { agent: 22, action: 19 };
+
+type Step = Pick<TimelineEntry, 'agent' | 'action'>;
+
+/**
+ * Every agent and action the timeline can print: the recorder's own line for each state of the ASL (its Task
+ * actions and the names it gives task tokens and the watch), and the end's. Asked of the recorder rather than
+ * listed here, so a renamed or added action cannot outgrow its column. Takes the module, which loads the CDK.
+ */
+export function printableSteps(timeline: Pick<typeof Timeline, 'STATES' | 'timelineRecorder'>): Step[] {
+  const at = new Date(0);
+  const recorder = timeline.timelineRecorder({ now: () => at, startedAt: at, greenWeight: () => 0 });
+  const events = [
+    ...[...timeline.STATES.keys()].map((name) => ({ type: 'StateCaught', state: { name } })),
+    { type: 'ExecutionSucceeded' },
+    { type: 'ExecutionFailed' },
+  ];
+  for (const event of events) recorder.onEvent(event as unknown as Parameters<typeof recorder.onEvent>[0]);
+  return recorder.entries.map(({ agent, action }) => ({ agent, action }));
+}
+
+/** Columns as wide as the longest agent and action of `steps`, never narrower than the defaults. */
+export function columnsFitting(steps: readonly Step[]): Columns {
+  return {
+    agent: Math.max(DEFAULT_COLUMNS.agent, ...steps.map((step) => step.agent.length)),
+    action: Math.max(DEFAULT_COLUMNS.action, ...steps.map((step) => step.action.length)),
+  };
+}
+
+/** Pads to `width`; a longer text (none the run prints, see columnsFitting) is cut with an ellipsis. */
+function cell(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+}
 
 function percent(value: number): string {
   return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} %`;
@@ -58,7 +98,7 @@ function decisionFormat(entry: TimelineEntry): StyleFormat {
 }
 
 /** One timeline line: time, phase, agent, action, green's weight, the verdict's numbers when known, the decision. */
-export function formatEntry(entry: TimelineEntry, paint: Paint): string {
+export function formatEntry(entry: TimelineEntry, paint: Paint, columns: Columns = DEFAULT_COLUMNS): string {
   const numbers = [
     entry.errorRatePercent === null ? null : `err ${percent(entry.errorRatePercent)}`,
     entry.p95LatencyMs === null ? null : `p95 ${Math.round(entry.p95LatencyMs)} ms`,
@@ -69,24 +109,29 @@ export function formatEntry(entry: TimelineEntry, paint: Paint): string {
     numbers.length === 0 ? null : numbers.join('  '),
     entry.decision === null ? null : paint(decisionFormat(entry), entry.decision),
   ].filter((part): part is string => part !== null);
-  const columns = [
+  const cells = [
     paint('dim', clockOf(entry.seconds).padStart(WIDTH.clock)),
     paint(PHASE_COLOUR[entry.phase], entry.phase.padEnd(WIDTH.phase)),
-    entry.agent.padEnd(WIDTH.agent),
-    entry.action.padEnd(WIDTH.action),
+    cell(entry.agent, columns.agent),
+    cell(entry.action, columns.action),
     `${`${entry.greenWeight}`.padStart(3)} %`,
   ];
-  return `${columns.join(' ')}${marks.length === 0 ? '' : `  ${marks.join('  ')}`}`.trimEnd();
+  return `${cells.join(' ')}${marks.length === 0 ? '' : `  ${marks.join('  ')}`}`.trimEnd();
 }
 
-export function formatHeader(title: string, description: string, paint: Paint): string {
+export function formatHeader(
+  title: string,
+  description: string,
+  paint: Paint,
+  columns: Columns = DEFAULT_COLUMNS,
+): string {
   const lines = [paint('bold', `Rehearsal: ${title}`), description];
   lines.push(paint('dim', 'Simulated production, virtual clock; no AWS call leaves this process.'), '');
   const head = [
     'time'.padStart(WIDTH.clock),
     'phase'.padEnd(WIDTH.phase),
-    'agent'.padEnd(WIDTH.agent),
-    'action'.padEnd(WIDTH.action),
+    'agent'.padEnd(columns.agent),
+    'action'.padEnd(columns.action),
     'green',
   ];
   lines.push(paint('dim', head.join(' ')));
@@ -99,12 +144,50 @@ function oneLine(text: string, max = 160): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/** What was decided, and whether its database part was done: `full decided on X; database not restored: …`. */
+function decidedRollback({ type, trigger, databaseRestored }: RehearsalRollback): string {
+  if (type === null) return `type undecided on ${trigger}`;
+  if (databaseRestored === true) return `${type} on ${trigger}; database restored`;
+  if (databaseRestored === false) {
+    return `${type} decided on ${trigger}; database not restored${type === 'full' ? ': traffic only' : ''}`;
+  }
+  return `${type} on ${trigger}`;
+}
+
+/**
+ * The rollback's rows. A failed one (escalated) says so and whether traffic was confirmed back; the reaction only
+ * where traffic was to move (a database-only rollback, or none, moves no traffic).
+ */
+function rollbackRows(result: RehearsalResult, rollback: RehearsalRollback, paint: Paint): [string, string][] {
+  const failed = result.report?.outcome.status === 'ROLLBACK_FAILED' || result.error === 'RollbackFailed';
+  const movesTraffic = rollback.type === null || rollback.type === 'traffic' || rollback.type === 'full';
+  const rows: [string, string][] = [];
+  if (failed) {
+    rows.push(['Rollback', paint(['bold', 'red'], `FAILED: ${decidedRollback(rollback)}`)]);
+    rows.push(['Escalated', 'the lock is kept ESCALATED: production must be put right by hand (runbook)']);
+  } else {
+    rows.push(['Rollback', paint('red', decidedRollback(rollback))]);
+  }
+  if (!movesTraffic) return rows;
+  const { reactionSeconds } = rollback;
+  if (reactionSeconds !== null) {
+    rows.push(['Reaction', `${reactionSeconds} s from the trigger to traffic back on the old side`]);
+  } else if (failed) {
+    const last = result.greenWeights.at(-1);
+    const weight = last === undefined ? 'none applied' : `${last} %`;
+    rows.push(['Traffic', paint('red', `not confirmed back on the old side (green's last applied weight: ${weight})`)]);
+  } else {
+    rows.push(['Reaction', 'unknown (the report has no confirmed weight change back)']);
+  }
+  return rows;
+}
+
 export interface SummaryInput {
   readonly result: RehearsalResult;
   /** Where the chart was written, or null when the run left no report. */
   readonly chart: string | null;
-  /** Null when no expectation applies (a replay without a scenario). */
-  readonly expectation: Expectation | null;
+  /** The scenario's verdict on the run, or why it does not judge it (a replay). */
+  readonly expectation: Expectation | { readonly notChecked: string };
 }
 
 export function formatSummary({ result, chart, expectation }: SummaryInput, paint: Paint): string {
@@ -116,28 +199,16 @@ export function formatSummary({ result, chart, expectation }: SummaryInput, pain
   const lines = ['', paint('bold', 'Summary'), row('Outcome', outcome)];
   if (result.status === 'FAILED' && result.cause !== null) lines.push(row('Cause', oneLine(result.cause)));
   lines.push(row('Green weights', result.greenWeights.length === 0 ? 'none applied' : result.greenWeights.join(' → ')));
-  if (result.rollback === null) {
-    lines.push(row('Rollback', 'none'));
-  } else {
-    const { type, trigger, reactionSeconds } = result.rollback;
-    lines.push(row('Rollback', paint('red', `${type ?? 'type undecided'} on ${trigger}`)));
-    lines.push(
-      row(
-        'Reaction',
-        reactionSeconds === null
-          ? 'unknown (the report has no confirmed weight change back)'
-          : `${reactionSeconds} s from the trigger to traffic back on the old side`,
-      ),
-    );
-  }
+  if (result.rollback === null) lines.push(row('Rollback', 'none'));
+  else lines.push(...rollbackRows(result, result.rollback, paint).map(([label, value]) => row(label, value)));
   lines.push(
     row('Transitions', `${result.transitions} (Step Functions Standard: $${result.costUsd.toFixed(4)})`),
     row('Simulated time', clockOf(result.simulatedSeconds)),
     row('Report', result.reportKeys.length === 0 ? 'none written' : result.reportKeys.join(', ')),
     row('Chart', chart ?? 'none (no report)'),
   );
-  if (expectation === null) {
-    lines.push(row('Expectation', 'none (a replay without --scenario shows what would happen)'));
+  if ('notChecked' in expectation) {
+    lines.push(row('Expectation', `not checked: ${expectation.notChecked}`));
   } else if (expectation.met) {
     lines.push(row('Expectation', paint('green', 'met')));
   } else {

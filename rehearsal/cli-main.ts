@@ -2,7 +2,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
 import type { DeploymentReport } from '../lambdas/shared/deployment-report';
 import { type CliCommand, parseCommand, USAGE, UsageError } from './cli-args';
-import { type Expectation, formatEntry, formatHeader, formatList, formatSummary, painter } from './cli-format';
+import {
+  columnsFitting,
+  type Expectation,
+  formatEntry,
+  formatHeader,
+  formatList,
+  formatSummary,
+  painter,
+} from './cli-format';
 import type { RehearsalOptions, RehearsalResult } from './rehearse';
 
 /**
@@ -29,6 +37,8 @@ export interface CliDeps<S> {
   readonly isScenarioError: (error: unknown) => boolean;
   readonly replayOptionsOf: (file: string) => RehearsalOptions['world'];
   readonly renderReportChart: (report: DeploymentReport) => string;
+  /** Every agent and action the timeline can print (cli-format's printableSteps): the columns fit them all. */
+  readonly printableSteps: readonly { readonly agent: string; readonly action: string }[];
   readonly runRehearsal: (options: RehearsalOptions) => Promise<RehearsalResult>;
 }
 
@@ -50,8 +60,11 @@ interface Prepared<S> {
   readonly title: string;
   readonly description: string;
   readonly replay: string | null;
-  /** A replay without --scenario borrows the happy path's settings, not its expectation. */
-  readonly checksExpectation: boolean;
+  /**
+   * Why the scenario's expectation does not judge this run, or null when it does. A replay never is: the
+   * expectation describes the scenario's own traffic, and the export replaced it (docs/replay.md).
+   */
+  readonly expectationNotChecked: string | null;
 }
 
 function prepare<S>(command: RunCommand, deps: CliDeps<S>): Prepared<S> {
@@ -59,7 +72,7 @@ function prepare<S>(command: RunCommand, deps: CliDeps<S>): Prepared<S> {
   const options = deps.rehearsalOptionsOf(scenario);
   const description = deps.describeScenario(scenario);
   if (command.replay === undefined) {
-    return { scenario, options, title: scenario.name, description, replay: null, checksExpectation: true };
+    return { scenario, options, title: scenario.name, description, replay: null, expectationNotChecked: null };
   }
   const replayed = deps.replayOptionsOf(command.replay);
   const replay = `replay-${basename(command.replay, extname(command.replay))}`;
@@ -73,7 +86,9 @@ function prepare<S>(command: RunCommand, deps: CliDeps<S>): Prepared<S> {
       ? `Green's traffic replayed from ${command.replay}; everything else as in ${scenario.name}.`
       : `${description} Traffic replayed from ${command.replay}.`,
     replay: command.replay,
-    checksExpectation: !borrowed,
+    expectationNotChecked: borrowed
+      ? 'a replay without --scenario shows what would happen'
+      : `the traffic came from ${command.replay}, ${scenario.name}'s expectation is for its own`,
   };
 }
 
@@ -86,7 +101,7 @@ function writeChart(html: string, title: string, io: CliIo): string {
 }
 
 function jsonDocument(
-  { scenario, replay }: Prepared<unknown>,
+  { scenario, replay, expectationNotChecked }: Prepared<unknown>,
   result: RehearsalResult,
   expectation: Expectation | null,
   chart: string | null,
@@ -105,6 +120,7 @@ function jsonDocument(
     reportKeys: result.reportKeys,
     chart,
     expectation,
+    expectationNotChecked,
     timeline: result.timeline,
   };
 }
@@ -121,12 +137,15 @@ async function rehearse<S>(command: RunCommand, io: CliIo, deps: CliDeps<S>): Pr
   }
   const { scenario, options, title } = prepared;
   const paint = painter(io.colour && !command.json);
-  if (!command.json) io.out(formatHeader(title, prepared.description, paint));
+  const columns = columnsFitting(deps.printableSteps);
+  if (!command.json) io.out(formatHeader(title, prepared.description, paint, columns));
   const result = await deps.runRehearsal({
     ...options,
-    onEntry: command.json ? undefined : (entry) => io.out(formatEntry(entry, paint)),
+    onEntry: command.json ? undefined : (entry) => io.out(formatEntry(entry, paint, columns)),
   });
-  const expectation = prepared.checksExpectation ? deps.checkExpectation(scenario, result) : null;
+  const notChecked = prepared.expectationNotChecked;
+  const judged = notChecked === null ? deps.checkExpectation(scenario, result) : { notChecked };
+  const expectation = 'notChecked' in judged ? null : judged;
   let chart: string | null = null;
   let chartFailed = false;
   if (result.report !== null) {
@@ -138,7 +157,7 @@ async function rehearse<S>(command: RunCommand, io: CliIo, deps: CliDeps<S>): Pr
     }
   }
   if (command.json) io.out(JSON.stringify(jsonDocument(prepared, result, expectation, chart)));
-  else io.out(formatSummary({ result, chart, expectation }, paint));
+  else io.out(formatSummary({ result, chart, expectation: judged }, paint));
   return chartFailed || expectation?.met === false ? EXIT.notAsExpected : EXIT.asExpected;
 }
 

@@ -25,12 +25,15 @@ process.exitCode = await main(
     cwd: process.cwd(),
   },
   async () => {
-    const [scenarios, { ReplayError, replayOptionsOf }, { renderReportChart }, { runRehearsal }] = await Promise.all([
-      import('./scenario'),
-      import('./replay'),
-      import('../lambdas/shared/deployment-report-chart'),
-      import('./rehearse'),
-    ]);
+    const [scenarios, { ReplayError, replayOptionsOf }, { renderReportChart }, { runRehearsal }, timeline, format] =
+      await Promise.all([
+        import('./scenario'),
+        import('./replay'),
+        import('../lambdas/shared/deployment-report-chart'),
+        import('./rehearse'),
+        import('./timeline'),
+        import('./cli-format'),
+      ]);
     return {
       defaultScenario: scenarios.DEFAULT_SCENARIO,
       loadScenario: scenarios.loadScenario,
@@ -41,6 +44,7 @@ process.exitCode = await main(
       isScenarioError: (error) => error instanceof scenarios.ScenarioError || error instanceof ReplayError,
       replayOptionsOf: (file) => replayOptionsOf(file),
       renderReportChart,
+      printableSteps: format.printableSteps(timeline),
       runRehearsal,
     };
   },

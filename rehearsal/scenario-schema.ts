@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { onMissingMonitoringSchema } from '../lambdas/shared/config/post-deployment-verifier';
 import { rollbackTriggerSchema, rollbackTypeSchema } from '../lambdas/shared/cutover-contracts';
+import { STALE_READ_OPERATIONS } from './simulated-aws/call-log';
+import { modelledOperationsOf } from './simulated-aws/sdk-stub';
+import { SimulatedProduction } from './simulated-production';
 
 /**
  * The shape of a scenario file (scenarios/*.json): what the simulated world does, and what the rehearsal must end
@@ -19,30 +22,34 @@ const sideSchema = z
 
 /** A number, or a value that depends on green's weight and on the minutes since green first got traffic. */
 function series(value: z.ZodNumber, what: string) {
+  const changing = z.strictObject({
+    default: value.describe(`${what} when neither atWeight nor fromMinute applies`),
+    atWeight: z
+      .record(z.string().regex(/^\d{1,3}$/), value)
+      .optional()
+      .describe(`${what} while green carries this weight (%, as a string key); wins over fromMinute`),
+    fromMinute: z
+      .array(
+        z
+          .strictObject({
+            minute: z.int().nonnegative().describe('whole minutes since green first got traffic'),
+            value: value.describe(`${what} from this minute on`),
+          })
+          .describe('a value from a minute on'),
+      )
+      .optional()
+      .describe(`${what} from a minute on (the latest entry reached applies)`),
+  });
+  // The union's own error says both shapes; scenario.ts adds what was wrong inside the object.
+  const members = Object.entries(changing.shape).map(([key, field]) => (field.isOptional() ? `${key}?` : key));
   return z
-    .union([
-      value.describe(`${what}, the same in every minute`),
-      z
-        .strictObject({
-          default: value.describe(`${what} when neither atWeight nor fromMinute applies`),
-          atWeight: z
-            .record(z.string().regex(/^\d{1,3}$/), value)
-            .optional()
-            .describe(`${what} while green carries this weight (%, as a string key); wins over fromMinute`),
-          fromMinute: z
-            .array(
-              z
-                .strictObject({
-                  minute: z.int().nonnegative().describe('whole minutes since green first got traffic'),
-                  value: value.describe(`${what} from this minute on`),
-                })
-                .describe('a value from a minute on'),
-            )
-            .optional()
-            .describe(`${what} from a minute on (the latest entry reached applies)`),
-        })
-        .describe(`${what} that changes with green's weight or with time`),
-    ])
+    .union(
+      [
+        value.describe(`${what}, the same in every minute`),
+        changing.describe(`${what} that changes with green's weight or with time`),
+      ],
+      { error: `expected a number, or an object { ${members.join(', ')} }` },
+    )
     .describe(what);
 }
 export type SeriesInput = z.input<ReturnType<typeof series>>;
@@ -107,11 +114,30 @@ const trafficSchema = z
   })
   .describe('the traffic model: what CloudWatch sees per virtual minute');
 
+/**
+ * The operations a fault can target: what the simulated services register, read off a fresh simulated production's
+ * clients (a fault on any other would never fire). A service added to the simulation without being listed here is
+ * refused, loudly, never ignored.
+ */
+export const MODELLED_OPERATIONS: readonly string[] = (() => {
+  const production = new SimulatedProduction();
+  const clients = [
+    production.elbClient(),
+    production.ecsClient(),
+    production.cloudWatchClient(),
+    production.rdsClient(),
+  ];
+  return clients.flatMap(modelledOperationsOf).sort();
+})();
+
 const operationFaultSchema = z
   .strictObject({
     operation: z
-      .string()
-      .regex(/^(ELB|ECS|CloudWatch|RDS):[A-Za-z]+$/)
+      .enum(MODELLED_OPERATIONS as [string, ...string[]], {
+        error: (issue) =>
+          `${JSON.stringify(issue.input)} is not an operation the simulation models; ` +
+          `the modelled operations are: ${MODELLED_OPERATIONS.join(', ')}`,
+      })
       .describe('Service:Command as the simulation logs it, e.g. ELB:ModifyListener, RDS:CreateDBSnapshot'),
     kind: z
       .enum(['throttle', 'fail', 'failFrom', 'hang', 'staleRead'])
@@ -131,6 +157,10 @@ const operationFaultSchema = z
       .regex(/^[A-Za-z]+$/)
       .optional()
       .describe('the AWS error name fail/failFrom raise, non-retryable (default ValidationError)'),
+  })
+  .refine((fault) => fault.kind !== 'staleRead' || STALE_READ_OPERATIONS.includes(fault.operation), {
+    path: ['operation'],
+    message: `staleRead is modelled only for ${STALE_READ_OPERATIONS.join(', ')}`,
   })
   .describe('a fault injected into one simulated AWS operation');
 
@@ -329,6 +359,11 @@ export const scenarioSchema = z
           .strictObject({
             type: rollbackTypeSchema.nullable().optional().describe("the rollback's decision type"),
             trigger: rollbackTriggerSchema.optional().describe('what started the rollback'),
+            databaseRestored: z
+              .boolean()
+              .nullable()
+              .optional()
+              .describe('the database part was done: true; declined, refused or failed: false; none decided: null'),
           })
           .nullable()
           .optional()

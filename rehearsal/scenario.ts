@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { describeZodError } from '../lambdas/shared/validation';
 import type { RehearsalOptions, RehearsalResult } from './rehearse';
 import { scenarioSchema } from './scenario-schema';
 import type { GreenCrash, TrafficAt, TrafficModel } from './simulated-aws/traffic-model';
@@ -59,9 +58,61 @@ export function loadScenario(nameOrPath: string): LoadedScenario {
   } catch (error) {
     throw new ScenarioError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
-  const parsed = scenarioSchema.safeParse(json);
-  if (!parsed.success) throw new ScenarioError(`${file} is not a valid scenario: ${describeZodError(parsed.error)}`);
+  const parsed = scenarioSchema.safeParse(json, { reportInput: true });
+  if (!parsed.success)
+    throw new ScenarioError(`${file} is not a valid scenario: ${describeScenarioIssues(parsed.error)}`);
   return { ...parsed.data, name: basename(file, '.json'), file };
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** `faults.operations[0].operation`: the field as a scenario's author writes it. */
+function fieldOf(path: readonly PropertyKey[]): string {
+  const field = path.map((key, at) => (typeof key === 'number' ? `[${key}]` : `${at === 0 ? '' : '.'}${String(key)}`));
+  return field.length === 0 ? '(root)' : field.join('');
+}
+
+const ARTICLE: Readonly<Record<string, string>> = { int: 'an integer', array: 'an array', object: 'an object' };
+
+function kindOf(value: unknown): string {
+  const kind = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+  return ARTICLE[kind] ?? `a ${kind}`;
+}
+
+function shown(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return kindOf(value);
+  const text = JSON.stringify(value) ?? 'nothing';
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}
+
+/** What one alternative of a union wanted, when the input's type missed it; null when the input got inside it. */
+function missed(alternative: readonly Issue[]): string | null {
+  const root = alternative.find((issue) => issue.path.length === 0);
+  if (root?.code === 'invalid_type') return ARTICLE[root.expected] ?? `a ${root.expected}`;
+  if (root?.code === 'invalid_value') return root.values.map((value) => JSON.stringify(value)).join(' or ');
+  return null;
+}
+
+/**
+ * One line per problem: the field, then what was expected. A union's own "Invalid input" is replaced by its
+ * alternatives (or its schema's wording) and what it got, followed by what was wrong inside the alternative the
+ * input had the shape of.
+ */
+function describeIssue(issue: Issue, at: readonly PropertyKey[]): string[] {
+  const path = [...at, ...issue.path];
+  if (issue.code !== 'invalid_union') return [`${fieldOf(path)}: ${issue.message.replace(/^Invalid input: /, '')}`];
+  const wanted = issue.errors.map((alternative) => missed(alternative) ?? kindOf(issue.input));
+  const expected = issue.message === 'Invalid input' ? `expected ${wanted.join(', or ')}` : issue.message;
+  const inside = issue.errors.filter((alternative) => missed(alternative) === null);
+  const received = inside.length === 0 && 'input' in issue ? `; received ${shown(issue.input)}` : '';
+  return [
+    `${fieldOf(path)}: ${expected}${received}`,
+    ...inside.flatMap((alternative) => alternative.flatMap((nested) => describeIssue(nested, path))),
+  ];
+}
+
+function describeScenarioIssues(error: z.ZodError): string {
+  return error.issues.flatMap((issue) => describeIssue(issue, [])).join('; ');
 }
 
 /** Every scenarios/*.json with its description, sorted by name. */
@@ -203,6 +254,12 @@ export function checkExpectation(scenario: Scenario, result: RehearsalResult): {
       }
       if (expect.rollback.type !== undefined && result.rollback.type !== expect.rollback.type) {
         mismatches.push(`rollback.type: expected ${show(expect.rollback.type)}, got ${show(result.rollback.type)}`);
+      }
+      const { databaseRestored } = expect.rollback;
+      if (databaseRestored !== undefined && result.rollback.databaseRestored !== databaseRestored) {
+        mismatches.push(
+          `rollback.databaseRestored: expected ${show(databaseRestored)}, got ${show(result.rollback.databaseRestored)}`,
+        );
       }
     }
   }

@@ -25,6 +25,11 @@ export interface OperationFault {
   readonly error?: string;
 }
 
+/** An operation as the call log and `faults.operations` name it: `Service:Command` without the SDK's `Command`. */
+export function operationName(service: string, commandName: string): string {
+  return `${service}:${commandName.replace(/Command$/, '')}`;
+}
+
 /** The reads whose simulation models a stale answer (DescribeListeners lags behind ModifyListener). */
 export const STALE_READ_OPERATIONS: readonly string[] = ['ELB:DescribeListeners'];
 

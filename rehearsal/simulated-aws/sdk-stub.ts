@@ -8,7 +8,7 @@ import type {
   StandardRetryBackoffStrategy,
 } from '@smithy/types';
 import { AWS_CLIENT_CONFIG } from '../../lambdas/shared/aws-clients';
-import type { CallLog } from './call-log';
+import { type CallLog, operationName } from './call-log';
 import { SIM } from './constants';
 import { notModelled } from './errors';
 
@@ -83,12 +83,26 @@ export function simulatedClientConfig() {
   };
 }
 
+/** The operations each simulated client answers, filled as the simulation registers its handlers. */
+const modelled = new WeakMap<object, Set<string>>();
+
+/**
+ * The operations the simulation installed into `client` answers (`Service:Command` as the call log names them),
+ * in the order they were registered; none for a client no simulation was installed into. A fault can only fire on
+ * one of these: the scenario loader refuses any other.
+ */
+export function modelledOperationsOf(client: object): readonly string[] {
+  return [...(modelled.get(client) ?? [])];
+}
+
 /**
  * Installs the simulation into `client`. A command without a handler fails loudly (NotModelledBySimulation, logged
  * as `Service:CommandName`), never with an undefined answer.
  */
 export function simulateClient(client: ClientWithStack, service: string, log: CallLog): SimulatedClient {
   const handlers = new Map<string, Handler>();
+  const operations = new Set<string>();
+  modelled.set(client, operations);
   client.middlewareStack.add(
     (_next, context) =>
       async (args: DeserializeHandlerArguments<object>): Promise<DeserializeHandlerOutput<MetadataBearer>> => {
@@ -110,6 +124,7 @@ export function simulateClient(client: ClientWithStack, service: string, log: Ca
     on: (command) => ({
       callsFake: (handler) => {
         handlers.set(command.name, handler as Handler);
+        operations.add(operationName(service, command.name));
         return simulated;
       },
     }),

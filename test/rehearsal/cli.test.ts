@@ -18,6 +18,9 @@ const CREDENTIALS = {
   AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
   AWS_SESSION_TOKEN: 'token',
   AWS_PROFILE: 'production',
+  AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/deployer',
+  AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/token',
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials',
 };
 const scratch = mkdtempSync(join(tmpdir(), 'rehearse-cli-'));
 
@@ -175,6 +178,48 @@ describe.concurrent('npm run rehearse', { timeout: 60_000 }, () => {
     expect(run.stderr).toContain('expect.status');
   });
 
+  it('exits 2 on a fault on an operation the simulation does not model, naming it and the modelled ones', async () => {
+    // Prepare
+    const file = join(scratch, 'misspelt-fault.json');
+    const fault = { operation: 'ELB:ModifyListner', kind: 'failFrom', fromCall: 1 };
+    writeFileSync(
+      file,
+      JSON.stringify({
+        description: 'a typo',
+        faults: { operations: [fault] },
+        expect: { status: 'SUCCEEDED', error: null },
+      }),
+    );
+
+    // Act
+    const run = await rehearse(['--scenario', file]);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('faults.operations[0].operation: "ELB:ModifyListner" is not an operation');
+    expect(run.stderr).toContain('ELB:ModifyListener');
+  });
+
+  it("replays an export with a scenario's world, without judging it by that scenario's expectation", async () => {
+    // Act
+    const run = await rehearse([
+      '--scenario',
+      'manual-override',
+      '--replay',
+      'scenarios/replays/2026-11-17-checkout-5xx.json',
+    ]);
+
+    // Assess
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n')[0]).toBe('Rehearsal: manual-override-replay-2026-11-17-checkout-5xx');
+    expect(run.stdout).toContain(
+      '  Expectation     not checked: the traffic came from scenarios/replays/2026-11-17-checkout-5xx.json, ' +
+        "manual-override's expectation is for its own\n",
+    );
+  });
+
   it('exits 2 with the usage on an unknown option', async () => {
     // Act
     const run = await rehearse(['--scenari', 'happy-path']);
@@ -203,7 +248,8 @@ describe.concurrent('npm run rehearse', { timeout: 60_000 }, () => {
     // Assess
     expect(run.code).toBe(0);
     expect(run.stderr).toBe(
-      'rehearse: ignoring AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE from the ' +
+      'rehearse: ignoring AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, ' +
+        'AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN, AWS_CONTAINER_CREDENTIALS_FULL_URI from the ' +
         'environment: the rehearsal never talks to AWS.\n',
     );
     expect(JSON.parse(run.stdout)).toMatchObject({ status: 'SUCCEEDED', expectation: { met: true } });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { workflowSettingsSchema } from '../../lambdas/shared/contracts';
 import { startLocalDynamo } from '../../rehearsal/dynalite';
-import { runRehearsal } from '../../rehearsal/rehearse';
+import { type RehearsalResult, runRehearsal } from '../../rehearsal/rehearse';
 import {
   checkExpectation,
   DEFAULT_SCENARIO,
@@ -114,6 +114,73 @@ describe('checkExpectation', () => {
       'rollback: expected {"trigger":"ERROR_RATE"}, got none',
       'greenWeights: expected [10,0], got [10,50,100,100]',
     ]);
+  });
+});
+
+/** A rehearsal that ended in a full rollback whose restore was declined: traffic only. */
+const declinedRestore: RehearsalResult = {
+  status: 'FAILED',
+  error: 'DeploymentRolledBack',
+  cause: null,
+  greenWeights: [10, 50, 0, 0],
+  rollback: { type: 'full', databaseRestored: false, trigger: 'ERROR_RATE', reactionSeconds: 0 },
+  transitions: 60,
+  costUsd: 0.0015,
+  simulatedSeconds: 810,
+  report: null,
+  reportKeys: [],
+  timeline: [],
+};
+
+describe('checkExpectation of rollback.databaseRestored', () => {
+  const expecting = (databaseRestored: boolean | null | undefined): Scenario => ({
+    description: 'a full rollback',
+    expect: {
+      status: 'FAILED',
+      error: 'DeploymentRolledBack',
+      rollback: { type: 'full', ...(databaseRestored === undefined ? {} : { databaseRestored }) },
+    },
+  });
+
+  it.each([
+    { databaseRestored: true, mismatches: ['rollback.databaseRestored: expected true, got false'] },
+    { databaseRestored: null, mismatches: ['rollback.databaseRestored: expected null, got false'] },
+    { databaseRestored: false, mismatches: [] },
+    { databaseRestored: undefined, mismatches: [] },
+  ])('expecting $databaseRestored of a declined restore: $mismatches', ({ databaseRestored, mismatches }) => {
+    // Act
+    const check = checkExpectation(expecting(databaseRestored), declinedRestore);
+
+    // Assess
+    expect(check.mismatches).toEqual(mismatches);
+    expect(check.met).toBe(mismatches.length === 0);
+  });
+
+  it('is a field of the scenario file, true, false or null', () => {
+    // Prepare
+    const file = writeScenario(
+      JSON.stringify({
+        description: 'x',
+        expect: { status: 'FAILED', error: null, rollback: { databaseRestored: 'no' } },
+      }),
+    );
+
+    // Act
+    const load = () => loadScenario(file);
+
+    // Assess
+    expect(load).toThrow(/expect\.rollback\.databaseRestored: expected boolean, received string/);
+  });
+
+  it.each([
+    ['database-rollback-declined', false],
+    ['database-rollback-confirmed', true],
+  ])('%s expects databaseRestored %s', (name, databaseRestored) => {
+    // Act
+    const { rollback } = loadScenario(name).expect;
+
+    // Assess
+    expect(rollback).toMatchObject({ databaseRestored });
   });
 });
 

@@ -61,7 +61,11 @@ describe('alarms over the published minutes', () => {
     const ran = await running.sim.advance(900, async (name) => {
       delivered.push(name);
     });
-    const stopped = await stopping.sim.advance(900, async () => {}, () => true);
+    const stopped = await stopping.sim.advance(
+      900,
+      async () => {},
+      () => true,
+    );
 
     // Assess: both alarms reached the listener, the first one is reported, and the time passed in full
     expect(delivered).toEqual(expect.arrayContaining([SIM_ALARMS.greenErrorRate, SIM_ALARMS.greenP95Latency]));
