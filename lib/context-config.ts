@@ -120,6 +120,20 @@ export const contextConfigSchema = z.strictObject({
   databaseRestoreTimeoutSeconds: z.int().positive().optional(),
   postDeployment: postDeploymentSchema,
   blueRetentionSeconds: z.int().positive().optional(),
+  /** Checked further by the construct (lib/release-start-rules.ts), whose errors name these fields too. */
+  releaseStart: z
+    .strictObject({
+      source: z.string().min(1).optional(),
+      eventBusName: z.string().min(1).optional(),
+      ecrPush: z
+        .strictObject({
+          repositoryName: z.string().min(1),
+          tagPattern: z.string().min(1),
+          schemaChange: z.boolean().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
 });
 export type ContextConfig = z.output<typeof contextConfigSchema>;
 
@@ -194,6 +208,7 @@ export function parseContextConfig(raw: unknown): AppConfig {
       databaseRestoreTimeout: seconds(config.databaseRestoreTimeoutSeconds),
       postDeployment: postDeploymentProps(config.postDeployment, written.postDeployment.smokeSuite),
       blueRetention: seconds(config.blueRetentionSeconds),
+      releaseStart: config.releaseStart,
     },
     vpcPlacement: config.postDeployment.vpc,
   };

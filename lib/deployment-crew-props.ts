@@ -3,6 +3,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { SwapBreak } from '../lambdas/shared/config/rollback-coordinator';
 import type { SmokeStepInput } from '../lambdas/shared/smoke-suite';
+import type { ReleaseStartSettings } from './release-start-props';
 
 /**
  * The application's existing database. Exactly one of the two identifiers is set.
@@ -448,4 +449,10 @@ export interface DeploymentCrewProps {
    * @default Duration.minutes(60)
    */
   readonly blueRetention?: Duration;
+  /**
+   * Starting deployments from EventBridge: the `Release Candidate Ready` event's source and bus, and an optional
+   * rule on ECR pushes (docs/release-candidate-event.md).
+   * @default - `Release Candidate Ready` from `deployment-crew.release` on the crew's bus; pushes start nothing
+   */
+  readonly releaseStart?: ReleaseStartSettings;
 }

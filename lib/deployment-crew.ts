@@ -26,6 +26,7 @@ import {
   readDefinition,
   stateMachineNameFor,
 } from './deployment-state-machine';
+import { ReleaseStartRules } from './release-start-rules';
 import { ReportBucket } from './report-bucket';
 
 /**
@@ -55,6 +56,8 @@ export class DeploymentCrew extends Construct {
   readonly reports: ReportBucket;
   /** The cutover seen as the verdict sees it: traffic share, error rate, p95, DB connections, probes, alarms. */
   readonly dashboard: DeploymentDashboard;
+  /** The EventBridge rules that start a deployment: `Release Candidate Ready`, and ECR pushes when configured. */
+  readonly releaseStart: ReleaseStartRules;
 
   constructor(scope: Construct, id: string, props: DeploymentCrewProps) {
     super(scope, id);
@@ -172,5 +175,13 @@ export class DeploymentCrew extends Construct {
     this.stateMachine = machine.stateMachine;
     this.approvalResponse.allowTaskResponses(this, this.stateMachine);
     this.rollbackTrigger.allowBakeInterrupts(this, this.stateMachine);
+    this.releaseStart = new ReleaseStartRules(this, 'ReleaseStart', {
+      stateMachine: this.stateMachine,
+      notifications: this.notifications,
+      where: config.where,
+      crewEventBusName: config.eventBusName,
+      migrationConfigured: props.migration !== undefined,
+      settings: props.releaseStart,
+    });
   }
 }

@@ -56,6 +56,7 @@ function ids() {
     failedProbesAlarm: idOf(crew.postDeploymentVerifier.failedProbes.alarm),
     undeliveredEvents: idOf(rule.deadLetters.queue),
     undeliveredEventsAlarm: idOf(rule.deadLetters.alarm),
+    releaseStartAlarm: idOf(crew.releaseStart.deadLetters.alarm),
     topic: idOf(crew.notifications.topic),
     key: idOf(crew.notifications.key),
   };
@@ -221,9 +222,10 @@ describe('alarm listener: the Chairman hears of a message in either queue', () =
     });
   });
 
-  it("lets CloudWatch publish to the encrypted topic for these two alarms and the prober's only, and use its key", () => {
-    // Prepare: the verifier's failed probe invocations are watched the same way (WatchedDeadLetterQueue).
-    const { topic, key, failedInvocationsAlarm, failedProbesAlarm, undeliveredEventsAlarm } = ids();
+  it("lets CloudWatch publish to the encrypted topic for these two alarms, the prober's and the release start rules' only, and use its key", () => {
+    // Prepare: the verifier's failed probe invocations and the release start rules' undelivered events are watched
+    // the same way (WatchedDeadLetterQueue).
+    const { topic, key, failedInvocationsAlarm, failedProbesAlarm, undeliveredEventsAlarm, releaseStartAlarm } = ids();
 
     // Act
     const topicStatements = Object.values(template.findResources('AWS::SNS::TopicPolicy') as Record<string, Resource>)
@@ -236,7 +238,7 @@ describe('alarm listener: the Chairman hears of a message in either queue', () =
 
     // Assess
     expect(topicStatements).toEqual(
-      [failedInvocationsAlarm, failedProbesAlarm, undeliveredEventsAlarm].map((alarm) => ({
+      [failedInvocationsAlarm, failedProbesAlarm, undeliveredEventsAlarm, releaseStartAlarm].map((alarm) => ({
         Effect: 'Allow',
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: 'sns:Publish',

@@ -261,6 +261,8 @@ describe('acknowledgements', () => {
         'DeploymentCrew/Crew/PostDeploymentVerifier/FailedProbes/Queue Annotation::Serverless-SQSRedrivePolicy',
         'DeploymentCrew/Crew/AlarmRollback/UndeliveredEvents/Queue Annotation::AwsSolutions-SQS3',
         'DeploymentCrew/Crew/AlarmRollback/UndeliveredEvents/Queue Annotation::Serverless-SQSRedrivePolicy',
+        'DeploymentCrew/Crew/ReleaseStart/UndeliveredEvents/Queue Annotation::AwsSolutions-SQS3',
+        'DeploymentCrew/Crew/ReleaseStart/UndeliveredEvents/Queue Annotation::Serverless-SQSRedrivePolicy',
       ].sort(),
     );
   });

@@ -1004,14 +1004,16 @@ describe('cutover alarms', () => {
     // Act
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Record<string, CfnResourceJson>);
 
-    // Assess: besides the three dead-letter queue alarms (test/infra/alarm-listener.template.test.ts, and the
-    // verifier's failed probe invocations in post-deployment-verifier.template.test.ts).
+    // Assess: besides the four dead-letter queue alarms (test/infra/alarm-listener.template.test.ts, the verifier's
+    // failed probe invocations in post-deployment-verifier.template.test.ts, the release start rules' undelivered
+    // events in release-start-rules.test.ts).
     expect(alarms.map((alarm) => alarm.Properties?.AlarmName).sort()).toEqual(
       [
         ...alarmNames,
         'DeploymentCrew-alarm-listener-failed-invocations',
         'DeploymentCrew-alarm-rule-undelivered-events',
         'DeploymentCrew-prober-failed-invocations',
+        'DeploymentCrew-release-start-undelivered-events',
       ].sort(),
     );
   });
@@ -1105,8 +1107,8 @@ describe('cutover alarms', () => {
     expect(database).toEqual(
       databaseAlarm([{ Name: 'DBInstanceIdentifier', Value: 'shop-prod-db' }], 800, 'DeploymentCrewStaging'),
     );
-    // The seven and the three dead-letter queue alarms.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    // The seven and the four dead-letter queue alarms.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
   });
 });
 
@@ -1119,8 +1121,8 @@ describe('alarm rollback rule', () => {
     const rule = resourceOf(template, 'AWS::Events::Rule', ids.rule).Properties ?? {};
     const pattern = rule.EventPattern as { detail: { alarmName: unknown[] } };
 
-    // Assess
-    template.resourceCountIs('AWS::Events::Rule', 1);
+    // Assess: the other rule is Release Candidate Ready (test/infra/release-start-rules.test.ts).
+    template.resourceCountIs('AWS::Events::Rule', 2);
     expect(rule).toMatchObject({
       State: 'ENABLED',
       EventPattern: {
