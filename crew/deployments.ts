@@ -23,7 +23,8 @@ export async function describeDeployment(
       new DescribeExecutionCommand({ executionArn: executionArnOf(stateMachineArn, deployment) }),
     );
   } catch (error) {
-    if (nameOf(error) === 'ExecutionDoesNotExist') {
+    // InvalidArn: the name cannot be an execution name (a space, a slash), so no such deployment can exist either.
+    if (nameOf(error) === 'ExecutionDoesNotExist' || nameOf(error) === 'InvalidArn') {
       throw new CrewError(
         'UNKNOWN_DEPLOYMENT',
         `no deployment named '${deployment}' in stack ${context.stackName}`,

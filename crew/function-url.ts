@@ -54,7 +54,20 @@ export function createFunctionUrlCaller(options: FunctionUrlCallerOptions): Func
     } catch (error) {
       throw fromAwsError(error, region);
     }
-    const response = await fetchImpl(url, { method: 'POST', headers: signed.headers, body: payload });
+    let response: Response;
+    try {
+      response = await fetchImpl(url, { method: 'POST', headers: signed.headers, body: payload });
+    } catch (error) {
+      // fetch's TypeError says only "fetch failed"; the reason (DNS, refused, TLS) is its cause.
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+      const code = (cause as { code?: unknown }).code;
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new CrewError(
+        'AWS_ERROR',
+        `could not reach ${url.host}: ${typeof code === 'string' ? `${code} ` : ''}${reason}`,
+        'check the network (proxy, VPN), then try again',
+      );
+    }
     const text = await response.text();
     let parsed: unknown = text;
     try {

@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CommandResult, CrewContext } from './context';
-import { CrewError } from './errors';
+import { CrewError, EXIT_CODES } from './errors';
 import { defaultStackName } from './stack';
 
 /**
@@ -186,6 +186,8 @@ export function buildProgram(deps: RunDeps, exit: { code: number }): Command {
 
 /** Parses and runs one command line; answers with the exit code (errors/exit codes in errors.ts). */
 export async function run(argv: readonly string[], deps: RunDeps): Promise<number> {
+  // `crew rehearse` passes everything on untouched (its own --json, --scenario…): commander would take --json itself.
+  if (argv[0] === 'rehearse') return deps.rehearse(argv.slice(1));
   const exit = { code: 0 };
   const program = buildProgram(deps, exit);
   const json = argv.includes('--json');
@@ -194,8 +196,15 @@ export async function run(argv: readonly string[], deps: RunDeps): Promise<numbe
     return exit.code;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are exits with code 0; a usage mistake has already been printed by commander.
-      return error.exitCode === 0 ? 0 : 2;
+      // Help is an exit with code 0; a usage mistake has already been printed (stderr) by commander.
+      if (error.exitCode === 0) return 0;
+      if (json) {
+        const message = error.code === 'commander.help' ? 'no command given' : error.message.replace(/^error: /, '');
+        deps.stdout(
+          `${JSON.stringify({ error: { code: 'USAGE', message, hint: 'crew --help lists the commands and their options' } }, null, 2)}\n`,
+        );
+      }
+      return EXIT_CODES.USAGE;
     }
     const crewError =
       error instanceof CrewError

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { STACK_OUTPUTS } from '../lambdas/shared/stack-outputs';
 import { type VpcPlacement, vpcPlacementFrom } from './context-config';
 import { DeploymentCrew } from './deployment-crew';
 import type { DeploymentCrewProps } from './deployment-crew-props';
@@ -18,7 +19,10 @@ export interface DeploymentCrewStackProps extends StackProps {
   readonly vpcPlacement?: VpcPlacement;
 }
 
-/** The deployable unit: the crew and the outputs an operator needs to start and approve deployments. */
+/**
+ * The deployable unit: the crew and the outputs an operator needs to start and approve deployments (the `crew` CLI
+ * discovers everything from them: lambdas/shared/stack-outputs.ts).
+ */
 export class DeploymentCrewStack extends Stack {
   readonly crew: DeploymentCrew;
 
@@ -26,7 +30,7 @@ export class DeploymentCrewStack extends Stack {
     super(scope, id, props);
     this.crew = new DeploymentCrew(this, 'Crew', withVpcPlacement(this, props));
 
-    new CfnOutput(this, 'StateMachineArn', {
+    new CfnOutput(this, STACK_OUTPUTS.stateMachineArn, {
       description: 'Start a deployment here (console: Start execution; CLI: aws stepfunctions start-execution)',
       value: this.crew.stateMachine.stateMachineArn,
     });
@@ -34,7 +38,7 @@ export class DeploymentCrewStack extends Stack {
       description: 'SNS topic of approval requests and failure notices',
       value: this.crew.notifications.topic.topicArn,
     });
-    new CfnOutput(this, 'ApprovalUrl', {
+    new CfnOutput(this, STACK_OUTPUTS.approvalUrl, {
       description: 'Function URL (AWS_IAM) where the Chairman approves or rejects by deployment name',
       value: this.crew.approvalUrl.url,
     });
@@ -42,7 +46,7 @@ export class DeploymentCrewStack extends Stack {
       description: 'The approval function, for its logs and metrics (direct invocations are refused: use the URL)',
       value: this.crew.approvalResponse.function.functionName,
     });
-    new CfnOutput(this, 'RollbackUrl', {
+    new CfnOutput(this, STACK_OUTPUTS.rollbackUrl, {
       description: "Function URL (AWS_IAM) of the Chairman's rollback override",
       value: this.crew.rollbackUrl.url,
     });
@@ -50,18 +54,22 @@ export class DeploymentCrewStack extends Stack {
       description: 'The override and alarm listener function, for its logs and metrics (use the URL to override)',
       value: this.crew.rollbackTrigger.function.functionName,
     });
-    new CfnOutput(this, 'DashboardUrl', {
+    new CfnOutput(this, STACK_OUTPUTS.dashboardUrl, {
       description:
         'CloudWatch dashboard of the cutover: traffic share, error rate as the verdict counts it, p95, DB, probes',
       value: this.crew.dashboard.dashboardUrl,
     });
-    new CfnOutput(this, 'ReportBucketName', {
+    new CfnOutput(this, STACK_OUTPUTS.reportBucketName, {
       description: 'Deployment reports (reports/<deployment>/report.json and report.md)',
       value: this.crew.reports.bucket.bucketName,
     });
-    new CfnOutput(this, 'StateTableName', {
+    new CfnOutput(this, STACK_OUTPUTS.stateTableName, {
       description: 'DynamoDB table of the deployment lock and approval records',
       value: this.crew.stateTable.table.tableName,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.lockKey, {
+      description: "The deployment lock's partition key in the state table (crew status and crew unlock read it)",
+      value: this.crew.lockKey,
     });
   }
 }

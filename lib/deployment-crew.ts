@@ -58,10 +58,13 @@ export class DeploymentCrew extends Construct {
   readonly dashboard: DeploymentDashboard;
   /** The EventBridge rules that start a deployment: `Release Candidate Ready`, and ECR pushes when configured. */
   readonly releaseStart: ReleaseStartRules;
+  /** The lock item's partition key in the state table (one deployment at a time per listener). */
+  readonly lockKey: string;
 
   constructor(scope: Construct, id: string, props: DeploymentCrewProps) {
     super(scope, id);
     const config = resolveConfig(props);
+    this.lockKey = config.lockKey;
     guardListenerLocation(this, config);
     const definition = readDefinition();
     checkTimeBudget(config, definition);

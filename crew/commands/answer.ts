@@ -63,6 +63,8 @@ function refusal(reply: Parameters<typeof refusalOf>[0], body: ApprovalAnswer): 
       return new CrewError('TOKEN_EXPIRED', `the approval of ${body.deployment} has expired: ${message}`);
     case 'ApprovalKindRequired':
       return new CrewError('USAGE', message, 'say which with --kind START or --kind DATABASE_ROLLBACK');
+    case 'ApprovalConflict':
+      return new CrewError('REFUSED', `${error}: ${message}`, 'another answer was being recorded: try again');
     case 'CallerNotAllowed':
       return new CrewError('NOT_AN_APPROVER', message, "the stack's approvers (prop approvers) may answer");
     default:

@@ -78,8 +78,10 @@ async function refuseWhileLocked(context: CrewContext, tableName: string, lockKe
     throw fromAwsError(error, context.region);
   }
   if (item === undefined) return;
+  // What AcquireDeploymentLock takes over: a HELD lock whose expiry (whole seconds) has passed.
   const expiresAt = Number(item.expiresAt);
-  if (Number.isFinite(expiresAt) && expiresAt * 1000 <= context.now().getTime()) return;
+  const nowSeconds = Math.floor(context.now().getTime() / 1000);
+  if (item.lockState === 'HELD' && Number.isFinite(expiresAt) && expiresAt < nowSeconds) return;
   const holder = String(item.holder);
   if (item.lockState === 'ESCALATED') {
     throw new CrewError(

@@ -15,6 +15,7 @@ import {
 import { healthChecksConfigSchema } from '../../lambdas/shared/config/pre-deployment-validator';
 import { coordinatorConfigSchema } from '../../lambdas/shared/config/rollback-coordinator';
 import { MANAGED_BY, TAG_MANAGED_BY, TAG_PROMOTED, TAG_TEMPORARY_MEMBER } from '../../lambdas/shared/rds-names';
+import { STACK_OUTPUTS } from '../../lambdas/shared/stack-outputs';
 import {
   preservedIdentifierFor,
   restoredMemberIdentifier,
@@ -1713,7 +1714,10 @@ describe('outputs', () => {
         'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/DeploymentCrew-deployment',
       ReportBucketName: { Ref: expect.stringMatching(/^CrewReportsBucket/) },
       StateTableName: { Ref: ids.table },
+      LockKey: `LOCK#${sampleContext().listenerArn}`,
     });
+    // Every output the crew CLI discovers the stack by is there.
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(Object.values(STACK_OUTPUTS)));
   });
 });
 
