@@ -4,6 +4,8 @@
  */
 
 export const EXIT_CODES = {
+  /** A defect of the CLI itself (an error nothing maps): the message is the error's, please report it. */
+  INTERNAL: 1,
   /** A command-line mistake: unknown option, missing argument, invalid input (nothing was sent). */
   USAGE: 2,
   NO_CREDENTIALS: 3,
@@ -20,6 +22,10 @@ export const EXIT_CODES = {
   ABORTED: 12,
   /** AWS answered with an error the CLI does not map (throttling after retries, a service error). */
   AWS_ERROR: 13,
+  /** `crew unlock`: no deployment holds the lock, there is nothing to clear. */
+  NOT_LOCKED: 14,
+  /** `crew unlock`: the lock changed between the read and the delete (another holder or state); nothing was cleared. */
+  LOCK_CHANGED: 15,
 } as const;
 
 export type CrewErrorCode = keyof typeof EXIT_CODES;

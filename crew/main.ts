@@ -209,8 +209,7 @@ export async function run(argv: readonly string[], deps: RunDeps): Promise<numbe
     const crewError =
       error instanceof CrewError
         ? error
-        : new CrewError('AWS_ERROR', error instanceof Error ? error.message : String(error));
-    const internal = !(error instanceof CrewError);
+        : new CrewError('INTERNAL', `internal error: ${error instanceof Error ? error.message : String(error)}`);
     if (json) {
       deps.stdout(
         `${JSON.stringify({ error: { code: crewError.code, message: crewError.message, hint: crewError.hint ?? null } }, null, 2)}\n`,
@@ -219,6 +218,6 @@ export async function run(argv: readonly string[], deps: RunDeps): Promise<numbe
       deps.stderr(`crew: ${crewError.message}\n`);
       if (crewError.hint !== undefined) deps.stderr(`  ${crewError.hint}\n`);
     }
-    return internal ? 1 : crewError.exitCode;
+    return crewError.exitCode;
   }
 }

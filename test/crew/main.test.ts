@@ -178,7 +178,9 @@ describe('run: errors', () => {
 
     // Assess
     expect(new Set(exits).size).toBe(codes.length);
-    expect(exits.filter((exit) => exit === 0 || exit === 1)).toEqual([]);
+    expect(exits.filter((exit) => exit === 0)).toEqual([]);
+    // Exit 1 is the internal error's alone: a script can tell a defect from every failure the CLI names.
+    expect(codes.filter((code) => EXIT_CODES[code] === 1)).toEqual(['INTERNAL']);
   });
 
   it.each(codes)('leaves with the exit code of %s, its message on stderr and its hint under it', async (code) => {
@@ -215,9 +217,16 @@ describe('run: errors', () => {
     const json = await runFailingWith(new TypeError('boom'), ['--json', 'history']);
 
     // Assess
-    expect(human).toEqual({ code: 1, stdout: '', stderr: "crew: Cannot read properties of undefined (reading 'x')\n" });
+    expect(human).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "crew: internal error: Cannot read properties of undefined (reading 'x')\n",
+    });
     expect(json.code).toBe(1);
-    expect((onlyJsonDocument(json.stdout) as { error: { message: string } }).error.message).toBe('boom');
+    expect((onlyJsonDocument(json.stdout) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'INTERNAL',
+      message: 'internal error: boom',
+    });
   });
 
   it('says no region is configured when the SDK finds none (WRONG_REGION)', async () => {
