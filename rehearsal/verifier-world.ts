@@ -198,6 +198,8 @@ function buildVerifier(
         { name: SIM.dashboardName, url: `https://console.aws.amazon.com/cloudwatch/#dashboards/${SIM.dashboardName}` },
       ],
     },
+    // The rehearsal's orchestrator and alarms judge with the defaults (workflow-world.ts, simulated-aws/alarms.ts).
+    thresholds: {},
     listenerArn: SIM.listenerArn,
     tableName: deps.tableName,
     lockKey: deps.lockKey,

@@ -321,7 +321,13 @@ export function createBlueGreenOrchestrator(config: OrchestratorConfig, tools: O
     if (verdict.decision === 'wait') {
       return { ...canary, bakeStartedAt: startedAt, bakeEndedAt, verdict };
     }
-    const bake = { startedAt, endedAt: bakeEndedAt, verdict, sample: summarizeSample(sample) };
+    const bake = {
+      startedAt,
+      endedAt: bakeEndedAt,
+      decidedAt: now.toISOString(),
+      verdict,
+      sample: summarizeSample(sample),
+    };
     const history = canary.history.map((step, index) =>
       index === canary.history.length - 1 ? { ...step, bakes: [...step.bakes, bake] } : step,
     );

@@ -1,19 +1,14 @@
 import { z } from 'zod';
 import type { PostDeploymentVerifierConfig } from '../shared/config/post-deployment-verifier';
 import { deploymentRefSchema } from '../shared/contracts';
-import {
-  canaryStateSchema,
-  greenEnvironmentSchema,
-  migrationSchema,
-  rollbackStateSchema,
-  sidesSchema,
-} from '../shared/cutover-contracts';
+import { greenEnvironmentSchema, migrationSchema, rollbackStateSchema, sidesSchema } from '../shared/cutover-contracts';
 import {
   buildDeploymentReport,
   type DeploymentReport,
   type DeploymentReportInput,
   deploymentOutcomeSchema,
   type probeSummarySchema,
+  reportCanaryStateSchema,
   rollbackDryRunSchema,
   validationReportSchema,
 } from '../shared/deployment-report';
@@ -122,7 +117,7 @@ export function reportInputFrom(
     sides: part('sides', sidesSchema, state.sides),
     green: part('green', greenEnvironmentSchema, state.green),
     migration: part('migration', migrationSchema, state.migration),
-    canary: part('canary', canaryStateSchema, state.canary),
+    canary: part('canary', reportCanaryStateSchema, state.canary),
     rollback: part('rollback', rollbackStateSchema, state.rollback),
     smoke: {
       preTraffic: part('pre-traffic smoke', smokeReportSchema, objectAt(state.preTrafficSmoke, 'report')),
@@ -138,6 +133,7 @@ export function reportInputFrom(
     // The race guard is the verifier's own record of the dry run, not part of the tool's result the report keeps.
     rollbackDryRun: part('rollback dry run', rollbackDryRunSchema, withoutKeys(dryRun, ['raceGuard'])),
     stateTransitions,
+    thresholds: config.thresholds,
     nextStage: DEFAULT_NEXT_STAGE,
     standbyWarmUntil: null,
     standbyRetiredAt: stringAt(retirement, 'retiredAt'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bakeMinutesOf, bakeMinutesSchema } from './bake-minutes';
 
 /**
  * Shapes of the cutover and rollback phases, passed between tasks by the state machine. As with contracts.ts, the
@@ -197,6 +198,8 @@ export const sampleSummarySchema = z.strictObject({
   p95LatencyMs: z.number().nonnegative().nullable(),
   dbConnectionsMax: z.number().nonnegative().nullable(),
   alarmsInAlarm: z.array(z.string()),
+  /** Green's error rate, p95 and requests per minute, for the report's chart; absent from older records. */
+  perMinute: bakeMinutesSchema.optional(),
 });
 export type SampleSummary = z.output<typeof sampleSummarySchema>;
 
@@ -220,7 +223,13 @@ export function summarizeSample(sample: CanarySample): SampleSummary {
     p95LatencyMs: sample.p95LatencyMs,
     dbConnectionsMax: sample.dbConnectionsMax,
     alarmsInAlarm: sample.alarmsInAlarm,
+    ...maybePerMinute(sample),
   };
+}
+
+function maybePerMinute(sample: CanarySample): { perMinute?: SampleSummary['perMinute'] } {
+  const perMinute = bakeMinutesOf(sample.minutes);
+  return perMinute === undefined ? {} : { perMinute };
 }
 
 export const canaryStepRecordSchema = z.strictObject({
@@ -232,6 +241,8 @@ export const canaryStepRecordSchema = z.strictObject({
     z.strictObject({
       startedAt: z.string(),
       endedAt: z.string(),
+      /** When the verdict was decided: the evaluation after the bake's late datapoints; absent from older records. */
+      decidedAt: z.string().optional(),
       verdict: canaryVerdictSchema,
       sample: sampleSummarySchema,
     }),

@@ -1,167 +1,20 @@
-import { type CanaryThresholds, canaryThresholdsSchema } from './cutover-contracts';
+import {
+  type MinutePoint,
+  type ReportChartOptions,
+  reportChartData,
+  type VerdictPoint,
+} from './deployment-report-chart-data';
 import type { DeploymentReport } from './deployment-report-schema';
 
 /**
- * The deployment's timeline chart, from the report alone: green's weight, error rate and p95 on one time axis
- * (seconds since the deployment started), the thresholds, and marks for verdicts, alarms, the rollback and the
- * promotion. `renderReportChart` makes it one self-contained HTML page (inline SVG, no script, nothing fetched).
- * Pure.
+ * The deployment's timeline chart (numbers from deployment-report-chart-data.ts): `renderReportChart` makes it one
+ * self-contained HTML page (inline SVG, no script, nothing fetched). Pure.
  */
+
+export * from './deployment-report-chart-data';
 
 /** The chart's file name beside the JSON and Markdown reports (the Markdown links it by this relative name). */
 export const REPORT_CHART_FILE = 'report.html';
-
-export interface WeightPoint {
-  readonly seconds: number;
-  readonly at: string;
-  readonly greenWeight: number;
-  /** `start`: green carries nothing when the deployment starts; `shift`/`rollback`: a confirmed listener change. */
-  readonly kind: 'start' | 'shift' | 'rollback';
-}
-
-/** One bake's verdict and one of its numbers (null: the bake had no data for it). */
-export interface VerdictPoint {
-  readonly seconds: number;
-  readonly at: string;
-  readonly stepIndex: number;
-  readonly bake: number;
-  readonly greenWeight: number;
-  readonly decision: string;
-  readonly value: number | null;
-}
-
-export interface ChartMark {
-  readonly seconds: number;
-  readonly at: string;
-  readonly kind: 'verdict' | 'alarm' | 'trigger' | 'rollback-start' | 'traffic-back' | 'promotion';
-  /** Short, drawn on the chart. */
-  readonly label: string;
-  /** Long, in the table under the chart. */
-  readonly detail: string;
-}
-
-export interface ChartThresholds {
-  readonly errorRatePercent: number;
-  readonly promoteErrorRatePercent: number;
-  readonly p95LatencyMs: number;
-  /** Where the numbers come from. */
-  readonly source: string;
-}
-
-export interface ChartData {
-  readonly title: string;
-  readonly startedAt: string;
-  /** End of the time axis: the deployment's end, or the last event when that is later. */
-  readonly axisSeconds: number;
-  readonly weight: readonly WeightPoint[];
-  /** Green's weight at the end; null when a rollback never had traffic confirmed back. */
-  readonly finalGreenWeight: number | null;
-  readonly errorRate: readonly VerdictPoint[];
-  readonly p95: readonly VerdictPoint[];
-  readonly thresholds: ChartThresholds;
-  readonly marks: readonly ChartMark[];
-  /** What the chart could not place (an instant that is not one), in words. */
-  readonly notes: readonly string[];
-}
-
-export interface ReportChartOptions {
-  /** The thresholds the deployment ran with, when the caller knows them. @default the schema defaults */
-  readonly thresholds?: Partial<CanaryThresholds>;
-}
-
-const DEFAULTS_SOURCE =
-  'defaults of canaryThresholdsSchema (lambdas/shared/cutover-contracts.ts): the report does not record the configured thresholds';
-
-export function reportChartData(report: DeploymentReport, options: ReportChartOptions = {}): ChartData {
-  const start = Date.parse(report.outcome.startedAt);
-  const notes: string[] = [];
-  const secondsOf = (at: string | null | undefined, what: string): number | null => {
-    const value = at ? Date.parse(at) : Number.NaN;
-    if (Number.isNaN(value) || Number.isNaN(start)) {
-      notes.push(`${what}: no valid instant recorded (${at ?? 'none'}), not on the chart`);
-      return null;
-    }
-    return (value - start) / 1000;
-  };
-
-  const weight: WeightPoint[] = [{ seconds: 0, at: report.outcome.startedAt, greenWeight: 0, kind: 'start' }];
-  let trafficBack: { at: string } | null = null;
-  for (const row of report.metrics.weightEffective) {
-    // An unconfirmed rollback gets its own note below.
-    if (row.kind === 'rollback' && row.confirmedAt === null) continue;
-    const seconds = secondsOf(row.confirmedAt, `${row.kind} to ${row.greenWeight} % confirmed`);
-    if (seconds === null || row.confirmedAt === null) continue;
-    weight.push({ seconds, at: row.confirmedAt, greenWeight: row.greenWeight, kind: row.kind });
-    if (row.kind === 'rollback') trafficBack = { at: row.confirmedAt };
-  }
-  weight.sort((a, b) => a.seconds - b.seconds);
-  const rollback = report.outcome.rollback;
-  const finalGreenWeight = rollback !== null && trafficBack === null ? null : (weight.at(-1)?.greenWeight ?? 0);
-
-  const errorRate: VerdictPoint[] = [];
-  const p95: VerdictPoint[] = [];
-  const marks: ChartMark[] = [];
-  const mark = (at: string | null, kind: ChartMark['kind'], label: string, detail: string) => {
-    const seconds = secondsOf(at, label);
-    if (seconds !== null && at !== null) marks.push({ seconds, at, kind, label, detail });
-  };
-  for (const row of report.evidence.verdicts) {
-    const seconds = secondsOf(row.endedAt, `verdict of step ${row.stepIndex + 1}, bake ${row.bake}`);
-    if (seconds === null) continue;
-    const { decision, trigger, errorRatePercent, p95LatencyMs, reasons } = row.verdict;
-    const base = { seconds, at: row.endedAt, stepIndex: row.stepIndex, bake: row.bake, greenWeight: row.greenWeight };
-    errorRate.push({ ...base, decision, value: errorRatePercent });
-    p95.push({ ...base, decision, value: p95LatencyMs });
-    const label = `${decision} at ${row.greenWeight} %${trigger === null ? '' : ` (${trigger})`}`;
-    mark(row.endedAt, 'verdict', label, reasons.join('; '));
-    const alarms = row.sample.alarmsInAlarm;
-    if (alarms.length > 0) mark(row.endedAt, 'alarm', 'alarm', `in ALARM: ${alarms.join(', ')}`);
-    if (decision === 'promote') mark(row.endedAt, 'promotion', 'promoted', `green promoted at ${row.greenWeight} %`);
-  }
-
-  if (rollback !== null) {
-    const figure = report.metrics.weightEffective.find((row) => row.kind === 'rollback');
-    // The report's rollback phase starts at the rollback record's detectedAt.
-    const detectedAt = report.metrics.phases.find((phase) => phase.phase.startsWith('rollback'))?.startedAt ?? null;
-    mark(figure?.requestedAt ?? detectedAt, 'trigger', `trigger ${rollback.trigger}`, rollback.reason);
-    const type = `${rollback.type ?? 'type not decided'} rollback during ${rollback.phase}`;
-    mark(detectedAt, 'rollback-start', 'rollback', type);
-    if (trafficBack === null) {
-      notes.push(`traffic back on the live side was not confirmed: ${figure?.unknownBecause ?? 'not recorded'}`);
-    } else {
-      const after = figure?.seconds == null ? '' : `, ${figure.seconds} s after the trigger`;
-      mark(trafficBack.at, 'traffic-back', 'traffic back', `listener confirmed 100 % live${after}`);
-    }
-  }
-  marks.sort((a, b) => a.seconds - b.seconds);
-
-  const configured = options.thresholds;
-  const resolved = canaryThresholdsSchema.parse(configured ?? {});
-  const ends = [
-    report.outcome.durationSeconds ?? 0,
-    ...weight.map((p) => p.seconds),
-    ...errorRate.map((p) => p.seconds),
-    ...marks.map((m) => m.seconds),
-  ];
-  const trigger = rollback === null ? '' : `, trigger ${rollback.trigger}`;
-  return {
-    title: `Release ${report.outcome.release.version}: ${report.outcome.status}${trigger}`,
-    startedAt: report.outcome.startedAt,
-    axisSeconds: Math.max(60, ...ends),
-    weight,
-    finalGreenWeight,
-    errorRate,
-    p95,
-    thresholds: {
-      errorRatePercent: resolved.errorRatePercent,
-      promoteErrorRatePercent: resolved.promoteErrorRatePercent,
-      p95LatencyMs: resolved.p95LatencyMs,
-      source: configured === undefined ? DEFAULTS_SOURCE : 'configured for this deployment',
-    },
-    marks,
-    notes,
-  };
-}
 
 /** Text for HTML and SVG: every character that could open markup or end an attribute is escaped. */
 export function escapeHtml(text: string): string {
@@ -238,27 +91,56 @@ function valueLabel(p: Panel, cx: number, cy: number, text: string): string {
   return `<text x="${cx + 7}" y="${cy - p.top < 16 ? cy + 15 : cy - 6}" class="value">${escapeHtml(text)}</text>`;
 }
 
-function verdictSeries(p: Panel, x: (s: number) => number, series: string, points: readonly VerdictPoint[]): string[] {
-  const known = points.filter((point) => point.value !== null);
+/** Green's minutes as a line, broken where a minute has no data and between bakes; a small dot per known minute. */
+function minuteSeries(p: Panel, x: (s: number) => number, series: string, points: readonly MinutePoint[]): string[] {
   const out: string[] = [];
-  if (known.length > 1) {
-    const path = known.map((point) => `${round(x(point.seconds))},${p.y(point.value ?? 0)}`).join(' ');
-    out.push(`<polyline points="${path}" class="series"/>`);
-  }
-  for (const point of points) {
-    const cx = round(x(point.seconds));
-    const data = `class="point" data-series="${series}" data-seconds="${num(point.seconds)}" data-value="${point.value === null ? 'null' : num(point.value)}"`;
-    if (point.value === null) {
-      const y = p.top + PANEL - 5;
-      out.push(`<rect ${data} x="${cx - 4}" y="${y - 4}" width="8" height="8" class="no-data"/>`);
-      out.push(`<text x="${cx + 7}" y="${y - 2}" class="value">no data</text>`);
-    } else {
-      const cy = p.y(point.value);
-      out.push(`<circle ${data} cx="${cx}" cy="${cy}" r="4"/>`);
-      out.push(valueLabel(p, cx, cy, `${num(point.value)} ${p.unit}`));
+  let run: MinutePoint[] = [];
+  const flush = () => {
+    if (run.length > 1) {
+      const path = run.map((point) => `${round(x(point.seconds))},${p.y(point.value ?? 0)}`).join(' ');
+      out.push(`<polyline points="${path}" class="series"/>`);
     }
-  }
+    run = [];
+  };
+  points.forEach((point, index) => {
+    const previous = points[index - 1];
+    const otherBake =
+      previous !== undefined && (previous.stepIndex !== point.stepIndex || previous.bake !== point.bake);
+    if (point.value === null || otherBake) flush();
+    if (point.value === null) return;
+    run.push(point);
+    const data = `data-series="${series}" data-seconds="${num(point.seconds)}" data-value="${num(point.value)}"`;
+    out.push(`<circle class="point" ${data} cx="${round(x(point.seconds))}" cy="${p.y(point.value)}" r="2.5"/>`);
+  });
+  flush();
   return out;
+}
+
+/** Each verdict's number over its bake, as a diamond at the time it was decided, labelled; "no data" when none. */
+function verdictPoints(
+  p: Panel,
+  x: (s: number) => number,
+  series: string,
+  verdicts: readonly VerdictPoint[],
+  value: (verdict: VerdictPoint) => number | null,
+): string[] {
+  return verdicts.flatMap((verdict) => {
+    const cx = round(x(verdict.seconds));
+    const known = value(verdict);
+    const data = `class="point verdict" data-series="${series}" data-seconds="${num(verdict.seconds)}" data-value="${known === null ? 'null' : num(known)}"`;
+    if (known === null) {
+      const y = p.top + PANEL - 5;
+      return [
+        `<rect ${data} x="${cx - 4}" y="${y - 4}" width="8" height="8"/>`,
+        `<text x="${cx + 7}" y="${y - 2}" class="value">no data</text>`,
+      ];
+    }
+    const cy = p.y(known);
+    return [
+      `<path ${data} d="M ${cx} ${cy - 6} l 6 6 l -6 6 l -6 -6 z"/>`,
+      valueLabel(p, cx, cy, `${verdict.decision}: ${num(known)} ${p.unit}`),
+    ];
+  });
 }
 
 export function renderReportChart(report: DeploymentReport, options: ReportChartOptions = {}): string {
@@ -288,8 +170,18 @@ export function renderReportChart(report: DeploymentReport, options: ReportChart
   });
   const bandTop = 8;
   const top = bandTop + Math.max(1, bands.length) * ROW + 8;
-  const errorMax = niceCeil(Math.max(thresholds.errorRatePercent, ...data.errorRate.map((p) => p.value ?? 0)) * 1.15);
-  const p95Max = niceCeil(Math.max(thresholds.p95LatencyMs, ...data.p95.map((p) => p.value ?? 0)) * 1.15);
+  const highest = (threshold: number, points: readonly { value: number | null }[], verdicts: (number | null)[]) =>
+    niceCeil(Math.max(threshold, ...points.map((p) => p.value ?? 0), ...verdicts.map((v) => v ?? 0)) * 1.15);
+  const errorMax = highest(
+    thresholds.errorRatePercent,
+    data.errorRate,
+    data.verdicts.map((v) => v.errorRatePercent),
+  );
+  const p95Max = highest(
+    thresholds.p95LatencyMs,
+    data.p95,
+    data.verdicts.map((v) => v.p95LatencyMs),
+  );
   const panels = [
     panel(top, "green's weight", '%', 100),
     panel(top + PANEL + GAP, "green's error rate", '%', errorMax),
@@ -348,8 +240,10 @@ export function renderReportChart(report: DeploymentReport, options: ReportChart
       `<text x="${round(x(axisSeconds)) - 4}" y="${weightPanel.top + 14}" class="value" text-anchor="end">weight after the trigger not confirmed</text>`,
     );
   }
-  svg.push(...verdictSeries(errorPanel, x, 'error-rate', data.errorRate));
-  svg.push(...verdictSeries(p95Panel, x, 'p95', data.p95));
+  svg.push(...minuteSeries(errorPanel, x, 'error-rate', data.errorRate));
+  svg.push(...minuteSeries(p95Panel, x, 'p95', data.p95));
+  svg.push(...verdictPoints(errorPanel, x, 'verdict-error-rate', data.verdicts, (v) => v.errorRatePercent));
+  svg.push(...verdictPoints(p95Panel, x, 'verdict-p95', data.verdicts, (v) => v.p95LatencyMs));
 
   for (const group of placed) {
     const mx = round(x(group.seconds));
@@ -372,7 +266,7 @@ export function renderReportChart(report: DeploymentReport, options: ReportChart
     `<title>${escapeHtml(data.title)}</title>`,
     '<style>body{font-family:sans-serif;margin:16px;color:#111}h1{font-size:20px;margin:0 0 4px}p{margin:2px 0 8px;font-size:13px}',
     'svg text{font-family:sans-serif;font-size:11px;fill:#111}.axis{font-size:12px}.frame{fill:none;stroke:#444}.grid{stroke:#ddd}',
-    '.series{fill:none;stroke:#1f4e9c;stroke-width:2}circle.point{fill:#1f4e9c}.no-data{fill:#fff;stroke:#111}',
+    '.series{fill:none;stroke:#1f4e9c;stroke-width:2}circle.point{fill:#1f4e9c}path.verdict{fill:#e8a317;stroke:#111}rect.verdict{fill:#fff;stroke:#111}',
     '.threshold{stroke:#b00020;stroke-dasharray:6 4}.threshold-label{fill:#b00020;font-style:italic}',
     '.mark{stroke:#555;stroke-dasharray:2 3}.mark-label{font-weight:bold}.trigger{fill:#b00020}',
     'table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}</style>',
@@ -383,7 +277,7 @@ export function renderReportChart(report: DeploymentReport, options: ReportChart
     `<svg role="img" aria-label="${escapeHtml(`${data.title}: weight, error rate and p95 over time`)}" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}">`,
     ...svg,
     '</svg>',
-    `<p>Thresholds: ${escapeHtml(thresholds.source)}. Error rate and p95 are each bake's verdict, at the bake's end.</p>`,
+    `<p>Thresholds: ${escapeHtml(thresholds.source)}. Error rate and p95: green's value in each minute of a judged bake, at the minute's start; diamonds: each verdict's number over its bake, at the time it was decided.</p>`,
     ...data.notes.map((note) => `<p>Note: ${escapeHtml(note)}</p>`),
     '<table><tr><th>mark</th><th>time</th><th>at</th><th>event</th><th>detail</th></tr>',
     ...rows,

@@ -83,6 +83,13 @@ function evidence(report: DeploymentReport): string[] {
           ],
         ),
   );
+  const { thresholds } = report.evidence;
+  parts.push('### Thresholds');
+  parts.push(
+    thresholds === null
+      ? 'Not recorded in this report.'
+      : `As configured for the stack: roll back above ${thresholds.errorRatePercent} % error rate or ${thresholds.p95LatencyMs} ms p95; promote below ${thresholds.promoteErrorRatePercent} %; DB connections above ${thresholds.dbConnectionsPercent} % of the maximum roll back.`,
+  );
   parts.push('### Canary verdicts');
   parts.push(
     table(
@@ -91,6 +98,7 @@ function evidence(report: DeploymentReport): string[] {
         'green %',
         'bake',
         'window',
+        'decided',
         'decision',
         'trigger',
         'error rate',
@@ -106,6 +114,7 @@ function evidence(report: DeploymentReport): string[] {
         row.greenWeight,
         row.bake,
         `${row.startedAt} – ${row.endedAt}`,
+        row.decidedAt,
         row.verdict.decision,
         row.verdict.trigger,
         percent(row.verdict.errorRatePercent),
@@ -172,7 +181,7 @@ export function renderMarkdown(report: DeploymentReport): string {
         [
           'rollback',
           outcome.rollback &&
-            `${outcome.rollback.trigger} during ${outcome.rollback.phase} (${outcome.rollback.type ?? 'type not decided'}): ${outcome.rollback.reason}`,
+            `${outcome.rollback.trigger}${outcome.rollback.alarmName === null ? '' : ` (alarm ${outcome.rollback.alarmName})`} during ${outcome.rollback.phase} (${outcome.rollback.type ?? 'type not decided'}): ${outcome.rollback.reason}`,
         ],
         ['error', outcome.error && `${outcome.error.name}: ${outcome.error.message}`],
         ['execution', report.deployment.executionArn],

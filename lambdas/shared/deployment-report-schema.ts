@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bakeMinutesSchema } from './bake-minutes';
 import {
   approverSchema,
   backupMetadataSchema,
@@ -8,6 +9,8 @@ import {
 } from './contracts';
 import {
   canaryStateSchema,
+  canaryStepRecordSchema,
+  canaryThresholdsSchema,
   canaryVerdictSchema,
   deploymentPhaseSchema,
   greenEnvironmentSchema,
@@ -103,6 +106,23 @@ export type DeploymentOutcome = z.output<typeof deploymentOutcomeSchema>;
 
 const nullableSeconds = z.number().nonnegative().nullable();
 
+/** A bake's summary in the report, with green's minutes for the chart (null: the record predates them). */
+export const reportSampleSchema = sampleSummarySchema.extend({ perMinute: bakeMinutesSchema.nullable() });
+
+/**
+ * A bake as the report reads it from the canary history: the orchestrator's record, with when its verdict was decided
+ * and green's minutes. Both are optional: a record written before they were kept has neither.
+ */
+const recordedBakeSchema = canaryStepRecordSchema.shape.bakes.element.extend({
+  decidedAt: z.string().optional(),
+  sample: sampleSummarySchema.extend({ perMinute: bakeMinutesSchema.optional() }),
+});
+
+/** The canary's state as the report reads it (see recordedBakeSchema). */
+export const reportCanaryStateSchema = canaryStateSchema.extend({
+  history: z.array(canaryStepRecordSchema.extend({ bakes: z.array(recordedBakeSchema) })),
+});
+
 export const deploymentReportSchema = z.strictObject({
   schemaVersion: z.literal(DEPLOYMENT_REPORT_SCHEMA_VERSION),
   deployment: deploymentRefSchema,
@@ -127,6 +147,8 @@ export const deploymentReportSchema = z.strictObject({
            * undecided); false when it was declined, refused or failed, so `type` says what was decided, not done.
            */
           databaseRestored: z.boolean().nullable(),
+          /** The alarm whose ALARM state triggered the rollback; null when no alarm did (a verdict, a person, …). */
+          alarmName: z.string().nullable(),
           reason: z.string(),
         })
         .nullable(),
@@ -191,10 +213,20 @@ export const deploymentReportSchema = z.strictObject({
           bake: z.int().positive(),
           startedAt: z.string(),
           endedAt: z.string(),
+          /**
+           * When the verdict was decided: the evaluation after the bake's late datapoints arrived, which can be
+           * minutes after endedAt. Null when the record predates it.
+           */
+          decidedAt: z.string().nullable(),
           verdict: canaryVerdictSchema,
-          sample: sampleSummarySchema,
+          sample: reportSampleSchema,
         }),
       ),
+      /**
+       * The canary thresholds the stack configured (the verifier's configuration carries the same resolved values as
+       * the orchestrator's and the alarms'): what the verdicts and the alarms judged against. Null when not known.
+       */
+      thresholds: canaryThresholdsSchema.nullable(),
       smoke: z.strictObject({ preTraffic: smokeReportSchema.nullable(), production: smokeReportSchema.nullable() }),
       probes: probeSummarySchema.nullable(),
       /** The monitoring check after 100 % (monitoring_setup); null when it did not run. */
@@ -203,8 +235,8 @@ export const deploymentReportSchema = z.strictObject({
       rollbackTimeline: z.array(timelineEntrySchema),
     })
     .describe(
-      '5. Validation report, backup metadata, the verdict of every canary bake with its numbers, smoke results, probe ' +
-        'summary, rollback dry-run, rollback timeline.',
+      '5. Validation report, backup metadata, the verdict of every canary bake with its numbers and the minutes of ' +
+        'green, the thresholds, smoke results, probe summary, rollback dry-run, rollback timeline.',
     ),
   risks: z
     .array(
@@ -261,8 +293,10 @@ export const deploymentReportInputSchema = z.strictObject({
   sides: sidesSchema.nullable(),
   green: greenEnvironmentSchema.nullable(),
   migration: migrationSchema.nullable(),
-  canary: canaryStateSchema.nullable(),
+  canary: reportCanaryStateSchema.nullable(),
   rollback: rollbackStateSchema.nullable(),
+  /** The canary thresholds the stack configured; null when the caller does not know them. */
+  thresholds: canaryThresholdsSchema.nullable().default(null),
   smoke: z.strictObject({ preTraffic: smokeReportSchema.nullable(), production: smokeReportSchema.nullable() }),
   probes: probeSummarySchema.nullable(),
   monitoring: monitoringCheckResultSchema.nullable().default(null),

@@ -61,8 +61,9 @@ function flattenVerdicts(input: ReportInput): Verdicts {
       bake: index + 1,
       startedAt: bake.startedAt,
       endedAt: bake.endedAt,
+      decidedAt: bake.decidedAt ?? null,
       verdict: bake.verdict,
-      sample: bake.sample,
+      sample: { ...bake.sample, perMinute: bake.sample.perMinute ?? null },
     })),
   );
 }
@@ -301,6 +302,17 @@ function handoff(input: ReportInput, found: readonly ReportRisk[]): DeploymentRe
   return { nextStage: input.nextStage, ready, why, serving, standby, notes };
 }
 
+/**
+ * The alarm that triggered the rollback. The rollback record keeps its name only in the coordinator's `trigger` line
+ * (`<TRIGGER> (<alarm>) by <requester>: <reason>`, the parenthesis only when an alarm's request started it).
+ */
+function triggeringAlarm(rollback: NonNullable<ReportInput['rollback']>): string | null {
+  const line = rollback.timeline.find((entry) => entry.action === 'trigger')?.detail ?? '';
+  const opening = `${rollback.trigger} (`;
+  const end = line.indexOf(') by ', opening.length);
+  return line.startsWith(opening) && end > opening.length ? line.slice(opening.length, end) : null;
+}
+
 /** Whether the decision's database part was done; null when it had none. */
 function databaseRestored(rollback: NonNullable<ReportInput['rollback']>): boolean | null {
   if (rollback.decision === null || rollback.decision.database === 'none') return null;
@@ -338,6 +350,7 @@ export function buildDeploymentReport(raw: DeploymentReportInput, now: Date = ne
               phase: rollback.phase,
               type: rollback.decision?.type ?? null,
               databaseRestored: databaseRestored(rollback),
+              alarmName: triggeringAlarm(rollback),
               reason: rollback.reason,
             },
       error: input.end.error,
@@ -369,6 +382,7 @@ export function buildDeploymentReport(raw: DeploymentReportInput, now: Date = ne
       green: input.green,
       migration: input.migration,
       verdicts,
+      thresholds: input.thresholds,
       smoke: input.smoke,
       probes: input.probes,
       monitoring: input.monitoring,

@@ -4,11 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Construct } from 'constructs';
-import type { ListenerArnParts } from '../../lambdas/shared/arns';
-import {
-  POST_DEPLOYMENT_VERIFIER_CONFIG,
-  type PostDeploymentVerifierConfigInput,
-} from '../../lambdas/shared/config/post-deployment-verifier';
+import { POST_DEPLOYMENT_VERIFIER_CONFIG } from '../../lambdas/shared/config/post-deployment-verifier';
 import { PROBE_METRIC } from '../../lambdas/shared/probe-metrics';
 import { snapshotPrefixFor } from '../../lambdas/shared/rds-names';
 import { PROBE_LEDGER_PK_PREFIX } from '../../lambdas/shared/state-table';
@@ -16,12 +12,16 @@ import type { SimulationContextEntry } from '../../lambdas/shared/verification';
 import { AgentFunction } from '../agent-function';
 import type { ChairmanNotifications } from '../chairman-notifications';
 import type { ResolvedCrewConfig, ResolvedPostDeployment } from '../config/resolve-config';
-import { ROLLBACK_VERIFY_SECONDS, VERIFIER_TIMEOUT_SECONDS } from '../config/time-budget';
+import { VERIFIER_TIMEOUT_SECONDS } from '../config/time-budget';
 import type { CutoverAlarms } from '../cutover-alarms';
 import { ApplicationArns } from '../iam/application-arns';
 import { acknowledgeReadOnlyWildcards, listenerStatements, lockItems, tableStatement } from '../iam/shared-statements';
 import { REPORT_KEY_PREFIX, type ReportBucket } from '../report-bucket';
 import { WatchedDeadLetterQueue } from '../watched-dead-letter-queue';
+import { verifierConfigFor } from './post-deployment-verifier-config';
+
+// Where the tests and callers have always found it.
+export { type CompactRollbackGrants, compactRollbackGrants } from './post-deployment-verifier-config';
 
 /** Lambda's retries of a failed probe invocation: a retry probes only what is left of its window. */
 const PROBE_RETRY_ATTEMPTS = 2;
@@ -324,47 +324,6 @@ function logicalIdOf(construct: Construct): string {
   return id;
 }
 
-/** The dry run's actions and resources as the verifier's configuration carries them (read back in full there). */
-export interface CompactRollbackGrants {
-  /** The actions simulated on `*` only: the function adds those of `rollbackResources`. */
-  readonly rollbackActions: string[];
-  readonly rollbackResources: Record<string, string[]>;
-}
-
-/**
- * The simulation's grants in few characters, for Lambda's 4 KB of environment: `*` is left out (an action not listed
- * is simulated on `*`), actions with the same resources share one comma-separated key, an action with resources is
- * not repeated in `rollbackActions`, and an ARN in the application's partition, region and account (the listener's)
- * is written without them (`rds:db:shop`).
- */
-export function compactRollbackGrants(
-  actions: readonly string[],
-  byAction: Readonly<Record<string, readonly string[]>>,
-  where: ListenerArnParts,
-): CompactRollbackGrants {
-  const local = `:${where.region}:${where.account}:`;
-  const relative = (resource: string): string => {
-    const match = /^arn:([^:]+):([^:]+)(:[^:]*:[^:]*:)(.*)$/.exec(resource);
-    return match?.[1] === where.partition && match[3] === local ? `${match[2]}:${match[4]}` : resource;
-  };
-  const byList = new Map<string, { actions: string[]; resources: string[] }>();
-  for (const [action, resources] of Object.entries(byAction)) {
-    if (resources.length === 1 && resources[0] === '*') continue;
-    const key = JSON.stringify(resources);
-    const group = byList.get(key) ?? { actions: [], resources: resources.map(relative) };
-    group.actions.push(action);
-    byList.set(key, group);
-  }
-  const groups = [...byList.values()];
-  const withResources = new Set(groups.flatMap((group) => group.actions));
-  const onStar = actions.filter((action) => !withResources.has(action));
-  return {
-    // The schema wants one action at least: with none on `*`, the list stays whole.
-    rollbackActions: onStar.length > 0 ? onStar : [...actions],
-    rollbackResources: Object.fromEntries(groups.map((group) => [group.actions.join(','), group.resources])),
-  };
-}
-
 /** kms:Decrypt on the secrets' keys, only when Secrets Manager calls KMS for the verifier (one statement per region). */
 function secretsKeyStatements(keyArns: readonly string[]): iam.PolicyStatement[] {
   const byRegion = new Map<string, string[]>();
@@ -382,11 +341,6 @@ function secretsKeyStatements(keyArns: readonly string[]): iam.PolicyStatement[]
   );
 }
 
-/** Every alarm the pipeline relies on: the cutover alarms and the extra alarms. */
-function monitoredAlarms(props: PostDeploymentVerifierAgentProps): string[] {
-  return [...new Set([...props.alarms.alarmNames, ...props.config.extraAlarmNames])];
-}
-
 /** The service authorization reference's log-group ARN, and the `:*` form the service evaluates DescribeLogStreams on. */
 function logGroupArns(arns: ApplicationArns, name: string): string[] {
   return [arns.arn('logs', `log-group:${name}`), arns.arn('logs', `log-group:${name}:*`)];
@@ -394,53 +348,4 @@ function logGroupArns(arns: ApplicationArns, name: string): string[] {
 
 function snapshotArns(arns: ApplicationArns, config: ResolvedCrewConfig, prefix: string): string {
   return arns.rds(config.database.kind === 'instance' ? 'snapshot' : 'cluster-snapshot', `${prefix}*`);
-}
-
-function verifierConfigFor(props: PostDeploymentVerifierAgentProps): PostDeploymentVerifierConfigInput {
-  const { config, postDeployment } = props;
-  return {
-    // As written: the function applies the defaults when it reads them, and Lambda's environment is small.
-    suite: [...postDeployment.suiteInput],
-    productionUrl: postDeployment.productionUrl,
-    testListenerUrl: postDeployment.testListenerUrl,
-    extraHeaders: { ...postDeployment.greenHeaders },
-    monitoring: {
-      alarmNames: monitoredAlarms(props),
-      dashboardName: props.dashboardName,
-      logGroupNames: [...postDeployment.logGroupNames],
-      logsRecentWithinMinutes: postDeployment.logsRecentWithinMinutes,
-      onMissing: postDeployment.onMissingMonitoring,
-    },
-    dryRun: {
-      clusterName: config.ecs.clusterName,
-      coordinatorRoleArn: props.coordinatorRole.roleArn,
-      ...compactRollbackGrants(
-        props.coordinatorRollbackActions,
-        props.coordinatorRollbackResources ?? {},
-        config.where,
-      ),
-      rollbackContext: Object.fromEntries(
-        Object.entries(props.coordinatorRollbackContext ?? {}).map(([action, entries]) => [
-          action,
-          entries.map((entry) => ({ ...entry, ContextKeyValues: [...entry.ContextKeyValues] })),
-        ]),
-      ),
-      minHealthyTargets: postDeployment.minHealthyTargets,
-      expectedDesiredCount: postDeployment.expectedDesiredCount,
-      rollbackVerifySeconds: ROLLBACK_VERIFY_SECONDS,
-    },
-    probe: {
-      intervalMs: postDeployment.probes.intervalMs,
-      rule: { ...postDeployment.probes.rule },
-      rollbackTriggerFunctionName: props.rollbackTrigger.functionName,
-    },
-    report: {
-      ...props.reports.storeSettings,
-      region: config.where.region,
-      dashboards: [{ name: props.dashboardName, url: props.dashboardUrl }],
-    },
-    listenerArn: config.listenerArn,
-    tableName: props.table.tableName,
-    lockKey: config.lockKey,
-  };
 }

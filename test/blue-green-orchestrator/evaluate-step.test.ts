@@ -46,6 +46,7 @@ describe('orchestrator: evaluateStep', () => {
       {
         startedAt: '2026-11-24T10:10:00.000Z',
         endedAt: NOW.toISOString(),
+        decidedAt: NOW.toISOString(),
         verdict: result.verdict,
         sample: summarizeSample(goodSample()),
       },

@@ -770,7 +770,7 @@ describe('renderMarkdown', () => {
     const verdictTable = markdown.split('### Canary verdicts\n\n')[1]?.split('\n\n')[0]?.split('\n') ?? [];
     expect(verdictTable).toHaveLength(2 + 4);
     expect(verdictTable[5]).toMatch(
-      /^\| 3 \| 100 \| 1 \| 2026-11-12T09:46:02.000Z – 2026-11-12T09:51:02.000Z \| promote \| — \| 0\.2 % \| 182 \| 31 % \| 12400 \| 25 \| 4 \|/,
+      /^\| 3 \| 100 \| 1 \| 2026-11-12T09:46:02.000Z – 2026-11-12T09:51:02.000Z \| — \| promote \| — \| 0\.2 % \| 182 \| 31 % \| 12400 \| 25 \| 4 \|/,
     );
     expect(markdown).toContain('412 state transitions, USD 0.0103 at USD 0.025 per 1,000');
     expect(markdown).toContain(

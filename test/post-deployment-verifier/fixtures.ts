@@ -86,6 +86,7 @@ export function verifierConfig(
         },
       ],
     },
+    thresholds: {},
     listenerArn: LISTENER_ARN,
     tableName: 'shop-crew-state',
     lockKey: `LOCK#${LISTENER_ARN}`,

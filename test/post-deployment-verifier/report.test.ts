@@ -26,9 +26,9 @@ function failedRequest(extra: Record<string, unknown> = {}): WriteReportRequest 
   };
 }
 
-function world(history: () => Promise<number>) {
+function world(history: () => Promise<number>, config = verifierConfig()) {
   const stored: DeploymentReport[] = [];
-  const writeReport = createReportAction(verifierConfig(), {
+  const writeReport = createReportAction(config, {
     ledger: { read: async () => null },
     history: {
       countTransitions: async () => {
@@ -96,5 +96,24 @@ describe('verifier: writeReport', () => {
     // Assess
     expect(stored[0]?.evidence.verdicts).toEqual([]);
     expect(stored[0]?.evidence.green).toBeNull();
+  });
+
+  it("records the thresholds of its configuration (the stack's) as what the verdicts were judged against", async () => {
+    // Prepare
+    const thresholds = { errorRatePercent: 2, promoteErrorRatePercent: 0.5, p95LatencyMs: 900 };
+    const { writeReport, stored } = world(async () => 10, verifierConfig({ thresholds }));
+
+    // Act
+    await writeReport(failedRequest());
+
+    // Assess
+    expect(stored[0]?.evidence.thresholds).toEqual({
+      errorRatePercent: 2,
+      errorRateBreachPeriods: 2,
+      promoteErrorRatePercent: 0.5,
+      p95LatencyMs: 900,
+      dbConnectionsPercent: 80,
+      loadBalancerErrorBaselinePercent: 0.1,
+    });
   });
 });

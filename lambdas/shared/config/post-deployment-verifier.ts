@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseListenerArn } from '../arns';
+import { canaryThresholdsSchema } from '../cutover-contracts';
 import { smokeSuiteSchema } from '../smoke-suite';
 import { MIN_LOGS_WINDOW_MINUTES, simulationContextEntrySchema } from '../verification';
 import { compressedJsonEnvironmentVariable } from './environment';
@@ -84,6 +85,11 @@ const verifierConfigObjectSchema = z.strictObject({
     /** URLs carry the stack's region, a token in an environment-agnostic stack: checked as https only. */
     dashboards: z.array(z.strictObject({ name: z.string().min(1), url: z.string().startsWith('https://') })),
   }),
+  /**
+   * The stack's canary thresholds, as the orchestrator and the alarms have them: the report records them as what the
+   * verdicts were judged against, and its chart draws them.
+   */
+  thresholds: canaryThresholdsSchema,
   listenerArn: z.string().min(1),
   tableName: z.string().min(1),
   lockKey: z.string().min(1),

@@ -1,6 +1,7 @@
 import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CanaryThresholds } from '../../../lambdas/shared/cutover-contracts';
 import {
   buildDeploymentReport,
   type DeploymentReport,
@@ -25,7 +26,7 @@ afterEach(() => {
 });
 
 /** A real report (built by the builder): a release that failed its backup, nothing shifted. */
-function failedReport(name = 'shop-1-4-0'): DeploymentReport {
+function failedReport(name = 'shop-1-4-0', thresholds: CanaryThresholds | null = null): DeploymentReport {
   return buildDeploymentReport(
     {
       deployment: {
@@ -52,6 +53,7 @@ function failedReport(name = 'shop-1-4-0'): DeploymentReport {
       probes: null,
       rollbackDryRun: null,
       stateTransitions: 57,
+      thresholds,
       nextStage: 'staging',
       standbyWarmUntil: null,
     },
@@ -166,6 +168,31 @@ describe('report store', () => {
     const markdown = String(s3.commandCalls(PutObjectCommand)[2]?.args[0].input.Body);
     expect(stored.html.key).toBe(`reports/shop-1-4-0/${REPORT_CHART_FILE}`);
     expect(markdown).toContain(`[report.html](report.html)`);
+  });
+
+  it('draws the thresholds the report records in the chart, not the defaults', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).resolves({});
+    const thresholds = {
+      errorRatePercent: 2,
+      errorRateBreachPeriods: 3,
+      promoteErrorRatePercent: 0.5,
+      p95LatencyMs: 900,
+      dbConnectionsPercent: 70,
+      loadBalancerErrorBaselinePercent: 0.1,
+    };
+
+    // Act
+    await createReportStore(client, { bucketName: BUCKET, region: 'eu-west-1' }).store(
+      failedReport('shop-1-4-0', thresholds),
+    );
+
+    // Assess
+    const chart = String(s3.commandCalls(PutObjectCommand)[1]?.args[0].input.Body);
+    expect(chart).toContain('rollback above 2 %');
+    expect(chart).toContain('rollback above 900 ms');
+    expect(chart).not.toContain('rollback above 500 ms');
+    expect(chart).toContain('configured for this deployment, as recorded in the report');
   });
 
   it('fails without writing the chart or the Markdown when the JSON put is refused', async () => {
