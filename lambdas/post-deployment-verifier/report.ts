@@ -82,13 +82,33 @@ function part<Schema extends z.ZodType>(name: string, schema: Schema, value: unk
   return null;
 }
 
+/**
+ * A Catch's `Cause` as text: on AWS a Lambda error's Cause is JSON ({ errorType, errorMessage, trace }), of which the
+ * message is what a person needs; anything else (a plain message, as local runs give) is kept as it is.
+ */
+function causeText(cause: unknown): string {
+  if (typeof cause !== 'string') return '';
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    const errorMessage = objectAt(parsed, 'errorMessage');
+    if (typeof errorMessage === 'string') return errorMessage.trim();
+  } catch {
+    // Not JSON: a plain message.
+  }
+  return cause.trim();
+}
+
 /** The error a failed or escalated execution ended with, as its Record* states left it. */
 function endError(request: WriteReportRequest): { name: string; message: string } | null {
   const { state, outcome } = request;
   if (outcome === 'FAILED') {
     const error = objectAt(state.outcome, 'error');
-    const message = objectAt(state.outcome, 'message');
-    return { name: typeof error === 'string' ? error : 'Failed', message: typeof message === 'string' ? message : '' };
+    const message =
+      typeof objectAt(state.outcome, 'message') === 'string' ? String(objectAt(state.outcome, 'message')) : '';
+    // The cause says what stopped it (which alarm, which check): kept unless the message already says it.
+    const cause = causeText(objectAt(state.outcome, 'cause'));
+    const full = cause === '' || message.includes(cause) ? message : message === '' ? cause : `${message}: ${cause}`;
+    return { name: typeof error === 'string' ? error : 'Failed', message: full };
   }
   if (outcome === 'ROLLBACK_FAILED') {
     const reason = objectAt(state.escalation, 'reason') ?? objectAt(state.rollback, 'reason');

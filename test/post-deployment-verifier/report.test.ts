@@ -73,6 +73,24 @@ describe('verifier: writeReport', () => {
     expect(stored[0]?.metrics.stepFunctions).toMatchObject({ stateTransitions: 40_000, costUsd: 1 });
   });
 
+  it("keeps what stopped it: the cause of a stop before traffic (which alarm), plain or as Lambda's JSON error", async () => {
+    // Prepare: locally the cause is the message; on AWS a Lambda error's Cause is a JSON document
+    const { writeReport, stored } = world(async () => 10);
+    const message = 'a rollback was requested (an alarm or the Chairman) before the cutover began; nothing was changed';
+    const why = 'rollback requested: alarm DeploymentCrew-db-connections entered ALARM (DB_CONNECTIONS)';
+    const outcome = (cause: string) => ({ outcome: { error: 'DeploymentRolledBack', message, cause } });
+    const lambdaCause = JSON.stringify({ errorType: 'RollbackRequested', errorMessage: why, trace: ['at x'] });
+
+    // Act
+    await writeReport(failedRequest(outcome(why)));
+    await writeReport(failedRequest(outcome(lambdaCause)));
+
+    // Assess
+    for (const report of stored) {
+      expect(report.outcome.error).toEqual({ name: 'DeploymentRolledBack', message: `${message}: ${why}` });
+    }
+  });
+
   it('still writes the report when the history cannot be read: the transitions are not counted', async () => {
     // Prepare
     const { writeReport, stored } = world(async () => {
