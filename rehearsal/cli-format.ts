@@ -204,7 +204,13 @@ export function formatSummary({ result, chart, expectation }: SummaryInput, pain
   lines.push(
     row('Transitions', `${result.transitions} (Step Functions Standard: $${result.costUsd.toFixed(4)})`),
     row('Simulated time', clockOf(result.simulatedSeconds)),
-    row('Report', result.reportKeys.length === 0 ? 'none written' : result.reportKeys.join(', ')),
+    // Keys in the simulated report bucket (nothing is written to disk but the chart): said so, not a local path.
+    row(
+      'Report',
+      result.reportKeys.length === 0
+        ? 'none written'
+        : `in the simulated S3 bucket: ${result.reportKeys.map((key) => key.split('/').at(-1)).join(', ')} under ${result.reportKeys[0]?.split('/').slice(0, -1).join('/')}/`,
+    ),
     row('Chart', chart ?? 'none (no report)'),
   );
   if ('notChecked' in expectation) {

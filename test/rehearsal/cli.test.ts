@@ -73,7 +73,9 @@ describe.concurrent('npm run rehearse', { timeout: 60_000 }, () => {
     expect(run.stdout).toContain('  Outcome         SUCCEEDED\n');
     expect(run.stdout).toContain('  Green weights   10 → 50 → 100 → 100\n');
     expect(run.stdout).toMatch(/ {2}Transitions {5}\d+ \(Step Functions Standard: \$0\.\d{4}\)/);
-    expect(run.stdout).toMatch(/ {2}Report {10}reports\/\S+\/report\.json/);
+    expect(run.stdout).toMatch(
+      / {2}Report {10}in the simulated S3 bucket: report\.json, report\.html, report\.md under reports\/\S+\//,
+    );
     expect(run.stdout).toContain('  Chart           .rehearsal/happy-path.html\n');
     expect(run.stdout).toContain('  Expectation     met\n');
     // The agents' JSON logs stay out of the timeline without the caller silencing them.
