@@ -30,7 +30,10 @@ async function confirm(question: string): Promise<boolean> {
 /** The rehearsal CLI in its own process: it cleans the environment (AWS credentials) before anything loads. */
 function rehearse(args: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', REHEARSAL_CLI, ...args], { stdio: 'inherit' });
+    // tsx resolved from this file, not the working directory: a linked `crew` runs from anywhere.
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), REHEARSAL_CLI, ...args], {
+      stdio: 'inherit',
+    });
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
   });

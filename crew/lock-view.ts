@@ -118,3 +118,12 @@ export async function readLock(context: CrewContext): Promise<LockView | undefin
     throw fromAwsError(error, context.region);
   }
 }
+
+/** Phases in which green may carry traffic (the alarm listener's own list). */
+const TRAFFIC_PHASES = new Set(['CUTOVER', 'PROMOTED', 'ROLLING_BACK']);
+
+/** Green may carry traffic under this lock, and no rollback confirmed the listener back on the live side. */
+export function mayCarryTraffic(lock: LockView): boolean {
+  if (lock.listenerRestoredAt !== null) return false;
+  return TRAFFIC_PHASES.has(lock.phase ?? '') || (lock.greenWeight ?? 0) > 0;
+}

@@ -111,7 +111,8 @@ export class ReleaseStartRules extends Construct {
     this.releaseCandidateRule = new events.Rule(this, 'ReleaseCandidateRule', {
       description: `DeploymentCrew: a "${RELEASE_CANDIDATE_DETAIL_TYPE}" event (${source}) starts a deployment`,
       ...(busName === 'default' ? {} : { eventBus: events.EventBus.fromEventBusName(this, 'Bus', busName) }),
-      eventPattern: { source: [source], detailType: [RELEASE_CANDIDATE_DETAIL_TYPE] },
+      // Only this account's events: a bus shared with other accounts must not let them start deployments here.
+      eventPattern: { source: [source], detailType: [RELEASE_CANDIDATE_DETAIL_TYPE], account: [props.where.account] },
     });
     // The whole event is the input: the intake validates its detail like a console input.
     this.releaseCandidateRule.addTarget(target());

@@ -3,6 +3,7 @@ import { describeZodError } from '../../lambdas/shared/validation';
 import type { CommandResult, CrewContext } from '../context';
 import { commonRefusal, describeDeployment, refusalOf } from '../deployments';
 import { CrewError } from '../errors';
+import { mayCarryTraffic, readLock } from '../lock-view';
 
 /**
  * `crew rollback`: the Chairman's override, through the rollback function URL signed with the caller's credentials.
@@ -15,11 +16,19 @@ export interface RollbackOptions {
   readonly reason: string;
 }
 
+/** The lock is this deployment's, HELD, and green may carry traffic that no rollback confirmed back. */
+async function stillHoldsTraffic(context: CrewContext, deployment: string): Promise<boolean> {
+  const lock = await readLock(context);
+  if (lock === undefined || lock.holder !== deployment || lock.lockState !== 'HELD') return false;
+  return mayCarryTraffic(lock);
+}
+
 export async function rollback(context: CrewContext, options: RollbackOptions): Promise<CommandResult> {
   const parsed = manualRollbackSchema.safeParse({ deployment: options.deployment, reason: options.reason });
   if (!parsed.success) throw new CrewError('USAGE', describeZodError(parsed.error), 'nothing was sent');
   const execution = await describeDeployment(context, parsed.data.deployment);
-  if (execution.status !== 'RUNNING') {
+  // A deployment stopped mid-cutover keeps its lock with green weighted in: the override still puts traffic back.
+  if (execution.status !== 'RUNNING' && !(await stillHoldsTraffic(context, parsed.data.deployment))) {
     throw new CrewError(
       'REFUSED',
       `deployment ${parsed.data.deployment} is ${execution.status ?? 'not running'}: there is nothing to roll back`,

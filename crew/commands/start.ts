@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type DeploymentRequest, deploymentRequestSchema } from '../../lambdas/shared/deployment-request';
-import { LOCK_SORT_KEY } from '../../lambdas/shared/state-table';
 import { describeZodError } from '../../lambdas/shared/validation';
 import type { CommandResult, CrewContext } from '../context';
 import { CrewError, fromAwsError, nameOf } from '../errors';
+import { readLock } from '../lock-view';
 
 /**
  * `crew start`: validates the input with the state machine's own schema (nothing is sent when it is invalid), then
@@ -42,6 +41,15 @@ export function executionNameFor(version: string, now: Date, random: string = ra
   return `rel-${slug.slice(0, NAME_MAX - 4 - suffix.length)}${suffix}`;
 }
 
+/** The local user's name; containers running as a UID without a passwd entry have none (userInfo throws). */
+function localUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
 export function requestFrom(options: StartOptions): DeploymentRequest {
   const deploymentOptions = {
     ...(options.approvalTimeoutSeconds === undefined ? {} : { approvalTimeoutSeconds: options.approvalTimeoutSeconds }),
@@ -54,7 +62,7 @@ export function requestFrom(options: StartOptions): DeploymentRequest {
       schemaChange: options.schemaChange,
       ...(options.notes === undefined ? {} : { notes: options.notes }),
     },
-    requestedBy: options.requestedBy ?? `crew:${userInfo().username}@${hostname()}`,
+    requestedBy: options.requestedBy ?? `crew:${localUser()}@${hostname()}`,
     ...(Object.keys(deploymentOptions).length === 0 ? {} : { options: deploymentOptions }),
   });
   if (!parsed.success) {
@@ -68,39 +76,30 @@ export function requestFrom(options: StartOptions): DeploymentRequest {
  * held lock names its holder; an escalated one says production needs a person first. An expired lock is taken over
  * by the next execution, so it does not refuse.
  */
-async function refuseWhileLocked(context: CrewContext, tableName: string, lockKey: string): Promise<void> {
-  let item: Record<string, unknown> | undefined;
-  try {
-    ({ Item: item } = await context.clients.dynamo.send(
-      new GetCommand({ TableName: tableName, Key: { pk: lockKey, sk: LOCK_SORT_KEY }, ConsistentRead: true }),
-    ));
-  } catch (error) {
-    throw fromAwsError(error, context.region);
-  }
-  if (item === undefined) return;
-  // What AcquireDeploymentLock takes over: a HELD lock whose expiry (whole seconds) has passed.
-  const expiresAt = Number(item.expiresAt);
+async function refuseWhileLocked(context: CrewContext): Promise<void> {
+  // Through the lock view's projection: the bake's task token is never read.
+  const lock = await readLock(context);
+  if (lock === undefined) return;
   const nowSeconds = Math.floor(context.now().getTime() / 1000);
-  if (item.lockState === 'HELD' && Number.isFinite(expiresAt) && expiresAt < nowSeconds) return;
-  const holder = String(item.holder);
-  if (item.lockState === 'ESCALATED') {
+  if (lock.lockState === 'HELD' && lock.expiresAt !== null && lock.expiresAt < nowSeconds) return;
+  if (lock.lockState === 'ESCALATED') {
     throw new CrewError(
       'LOCK_HELD',
-      `the lock is ESCALATED by ${holder}: its rollback failed and production needs a person first`,
+      `the lock is ESCALATED by ${lock.holder}: its rollback failed and production needs a person first`,
       'follow the runbook (README, "After an escalation"), then crew unlock --force',
     );
   }
   throw new CrewError(
     'LOCK_HELD',
-    `deployment ${holder} is in progress (phase ${String(item.phase ?? 'VALIDATION')}): one deployment at a time`,
-    `crew status ${holder} --watch`,
+    `deployment ${lock.holder} is in progress (phase ${lock.phase ?? 'VALIDATION'}): one deployment at a time`,
+    `crew status ${lock.holder} --watch`,
   );
 }
 
 export async function start(context: CrewContext, options: StartOptions): Promise<CommandResult> {
   const input = requestFrom(options);
   const stack = await context.stack();
-  await refuseWhileLocked(context, stack.stateTableName, stack.lockKey);
+  await refuseWhileLocked(context);
   const name = executionNameFor(input.release.version, context.now());
   let executionArn: string | undefined;
   try {

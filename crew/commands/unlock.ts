@@ -5,7 +5,7 @@ import type { CommandResult, CrewContext } from '../context';
 import { executionArnOf } from '../deployments';
 import { CrewError, fromAwsError, nameOf } from '../errors';
 import { columns, formatTime, isoSeconds, oneLine } from '../format';
-import { type LockView, readLock } from '../lock-view';
+import { type LockView, mayCarryTraffic, readLock } from '../lock-view';
 
 /**
  * `crew unlock --force`: clears a deployment lock that no running deployment needs any more: an ESCALATED lock (a
@@ -139,12 +139,22 @@ export async function unlock(context: CrewContext, options: UnlockOptions): Prom
   }
   const execution = await holderExecution(context, lock);
   const description = describeLock(lock, execution, context.now());
-  if (lock.lockState !== 'ESCALATED' && execution.status === 'RUNNING') {
+  // PENDING_REDRIVE: the execution is about to run again and will need its lock.
+  if (lock.lockState !== 'ESCALATED' && (execution.status === 'RUNNING' || execution.status === 'PENDING_REDRIVE')) {
     throw new CrewError(
       'LOCK_HELD',
       `deployment ${lock.holder} is running and holds the lock (${lock.lockState}, phase ${lock.phase ?? 'VALIDATION'}): ` +
         "crew unlock does not clear a running deployment's lock",
-      `roll it back (crew rollback ${lock.holder} --reason ...) or stop its execution; if the lock is still there once it has ended, run crew unlock --force again`,
+      `roll it back (crew rollback ${lock.holder} --reason ...); stopping its execution does not put traffic back`,
+    );
+  }
+  // A deployment stopped mid-cutover leaves green weighted in: without its lock, alarms would no longer act on it.
+  if (lock.lockState !== 'ESCALATED' && mayCarryTraffic(lock)) {
+    throw new CrewError(
+      'LOCK_HELD',
+      `green may still take traffic (phase ${lock.phase}, green at ${lock.greenWeight ?? '?'} %) and no rollback ` +
+        `confirmed the listener back on the live side: clearing ${lock.holder}'s lock would leave it unwatched`,
+      `crew rollback ${lock.holder} --reason ... puts the listener back on the live side (it works while the lock is held); then crew unlock --force`,
     );
   }
   if (!options.yes) {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DescribeExecutionCommand, ExecutionDoesNotExist } from '@aws-sdk/client-sfn';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../crew/errors';
 import {
@@ -145,8 +146,9 @@ describe('crew rollback refuses, and says why', () => {
   });
 
   it('for a deployment that has ended: REFUSED, nothing to roll back', async () => {
-    // Prepare
+    // Prepare: it ended and released the lock
     const world = rollbackWorld('FAILED');
+    world.dynamo.on(GetCommand).resolves({});
 
     // Act
     const { code, stderr } = await world.run(['rollback', DEPLOYMENT, '--reason', REASON]);
@@ -155,6 +157,22 @@ describe('crew rollback refuses, and says why', () => {
     expect(code).toBe(EXIT_CODES.REFUSED);
     expect(stderr).toBe(`crew: deployment ${DEPLOYMENT} is FAILED: there is nothing to roll back\n`);
     expect(world.urlCalls).toEqual([]);
+  });
+
+  it('for a deployment stopped mid-cutover that still holds the lock: posts the override (traffic goes back)', async () => {
+    // Prepare: the execution was stopped; its lock says green took traffic and nothing put it back
+    const world = rollbackWorld('ABORTED', { status: 200, body: TRAFFIC_RESTORED });
+    world.dynamo
+      .on(GetCommand)
+      .resolves({ Item: { holder: DEPLOYMENT, lockState: 'HELD', phase: 'CUTOVER', greenWeight: 50 } });
+
+    // Act
+    const { code, stdout } = await world.run(['rollback', DEPLOYMENT, '--reason', REASON]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(world.urlCalls).toEqual([{ url: ROLLBACK_URL, body: { deployment: DEPLOYMENT, reason: REASON } }]);
+    expect(stdout).toContain(`traffic back on the live side at ${RESTORED_AT}`);
   });
 
   it("when the URL's IAM check denies the caller: NOT_AN_APPROVER, naming the rollback URL", async () => {

@@ -5,6 +5,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { executionNameFor } from '../../crew/commands/start';
 import { EXIT_CODES } from '../../crew/errors';
+import { LOCK_VIEW_ATTRIBUTES, projectionOf } from '../../crew/lock-view';
 import {
   callsOf,
   crewWorld,
@@ -59,10 +60,12 @@ const REQUEST = {
   requestedBy: 'jane@shop.example.com',
   options: { approvalTimeoutSeconds: 3600, bakeSeconds: 120 },
 };
+/** The lock read through the lock view's projection: `bakeToken` (a task token) is never among what is read. */
 const LOCK_READ = {
   TableName: STATE_TABLE,
   Key: { pk: LOCK_KEY, sk: 'LOCK' },
   ConsistentRead: true,
+  ...projectionOf(LOCK_VIEW_ATTRIBUTES),
 };
 
 /** A world whose lock is free (or holds `lock`) and whose state machine starts what it is asked to. */

@@ -81,6 +81,9 @@ const HELD = {
   expiresAt: 1_800_000_000,
 };
 
+/** An orphan lock of a deployment stopped before any traffic moved: nothing to put back, it may be cleared. */
+const HELD_BEFORE_TRAFFIC = { ...HELD, phase: 'PROVISIONING', greenWeight: 0 };
+
 /** Mocked clients behind the real createContext and main.ts, and an operator who answers `answer` when asked. */
 function unlockWorld(options: { lock?: object; status?: ExecutionStatus | 'GONE'; answer?: boolean } = {}) {
   const clients = {
@@ -217,9 +220,24 @@ describe('crew unlock', () => {
     expect(world.dynamo.commandCalls(DeleteCommand)).toHaveLength(1);
   });
 
-  it('with --yes, clears an orphan HELD lock (its execution was stopped) without asking', async () => {
-    // Prepare
+  it('refuses an orphan HELD lock whose green may still take traffic (stopped mid-cutover): roll it back first', async () => {
+    // Prepare: the execution was stopped during the cutover; nothing put the listener back
     const world = unlockWorld({ lock: HELD, status: 'ABORTED' });
+
+    // Act
+    const { code, stderr } = await world.run(['unlock', '--force', '--yes']);
+
+    // Assess
+    expect(code).toBe(EXIT_CODES.LOCK_HELD);
+    expect(stderr).toContain('green may still take traffic (phase CUTOVER, green at 25 %)');
+    expect(stderr).toContain(`crew rollback ${HOLDER} --reason`);
+    expect(world.dynamo.commandCalls(DeleteCommand)).toEqual([]);
+  });
+
+  it('with --yes, clears an orphan HELD lock once traffic is confirmed back on the live side, without asking', async () => {
+    // Prepare: crew rollback on the stopped deployment put the listener back (listenerRestoredAt)
+    const restored = { ...HELD, phase: 'ROLLING_BACK', listenerRestoredAt: '2026-11-16T14:40:00.000Z' };
+    const world = unlockWorld({ lock: restored, status: 'ABORTED' });
 
     // Act
     const { code, stdout, stderr } = await world.run(['unlock', '--force', '--yes']);
@@ -227,23 +245,26 @@ describe('crew unlock', () => {
     // Assess
     expect([code, stderr, world.questions]).toEqual([0, '', []]);
     expect(callsOf(world.dynamo)).toEqual([['GetCommand', LOCK_READ], conditionalDelete(HOLDER, 'HELD')]);
-    expect(stdout).toMatchInlineSnapshot(`
-      "The deployment lock is held:
-        holder     rel-1-3-9-20261116-140000-abcd
-        state      HELD since 2026-11-16T14:00:01Z
-        phase      CUTOVER
-        release    1.3.9
-        expires    2027-01-15T08:00:00Z
-        execution  ABORTED at 2026-11-16T14:33:00Z
+    expect(stdout).toContain(`Cleared the lock held by ${HOLDER} (HELD).`);
+  });
 
-      Cleared the lock held by rel-1-3-9-20261116-140000-abcd (HELD). The next deployment may start: crew start ...
-      "
-    `);
+  it('with --yes, clears an orphan HELD lock of a deployment stopped before any traffic', async () => {
+    // Prepare
+    const world = unlockWorld({ lock: { ...HELD, phase: 'PROVISIONING', greenWeight: 0 }, status: 'PENDING_REDRIVE' });
+    const stopped = unlockWorld({ lock: { ...HELD, phase: 'PROVISIONING', greenWeight: 0 }, status: 'ABORTED' });
+
+    // Act
+    const redriving = await world.run(['unlock', '--force', '--yes']);
+    const cleared = await stopped.run(['unlock', '--force', '--yes']);
+
+    // Assess: an execution about to be redriven still needs its lock
+    expect(redriving.code).toBe(EXIT_CODES.LOCK_HELD);
+    expect(cleared.code).toBe(0);
   });
 
   it('with --json, answers one document; an execution Step Functions no longer has leaves an orphan', async () => {
     // Prepare
-    const world = unlockWorld({ lock: HELD, status: 'GONE' });
+    const world = unlockWorld({ lock: HELD_BEFORE_TRAFFIC, status: 'GONE' });
 
     // Act
     const { code, stdout } = await world.run(['--json', 'unlock', '--force', '--yes']);
@@ -255,7 +276,7 @@ describe('crew unlock', () => {
       lock: {
         holder: HOLDER,
         lockState: 'HELD',
-        phase: 'CUTOVER',
+        phase: 'PROVISIONING',
         releaseVersion: '1.3.9',
         acquiredAt: '2026-11-16T14:00:01.000Z',
         escalatedAt: null,
@@ -279,7 +300,7 @@ describe('crew unlock', () => {
       expect(human.code).toBe(EXIT_CODES.LOCK_HELD);
       expect(human.stderr).toMatchInlineSnapshot(`
         "crew: deployment rel-1-3-9-20261116-140000-abcd is running and holds the lock (HELD, phase CUTOVER): crew unlock does not clear a running deployment's lock
-          roll it back (crew rollback rel-1-3-9-20261116-140000-abcd --reason ...) or stop its execution; if the lock is still there once it has ended, run crew unlock --force again
+          roll it back (crew rollback rel-1-3-9-20261116-140000-abcd --reason ...); stopping its execution does not put traffic back
         "
       `);
       expect(json.code).toBe(EXIT_CODES.LOCK_HELD);
@@ -320,13 +341,13 @@ describe('crew unlock', () => {
 
     it('the lock changed between the read and the delete: LOCK_CHANGED, naming what holds it now', async () => {
       // Prepare: a new deployment took the lock over meanwhile.
-      const world = unlockWorld({ lock: HELD, status: 'ABORTED' });
+      const world = unlockWorld({ lock: HELD_BEFORE_TRAFFIC, status: 'ABORTED' });
       world.dynamo
         .on(DeleteCommand)
         .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
       world.dynamo
         .on(GetCommand)
-        .resolvesOnce({ Item: HELD })
+        .resolvesOnce({ Item: HELD_BEFORE_TRAFFIC })
         .resolves({ Item: { ...HELD, holder: 'rel-1-4-0-20261117-093000-beef', lockState: 'HELD' } });
 
       // Act
@@ -343,11 +364,11 @@ describe('crew unlock', () => {
 
     it('the lock was cleared by someone else meanwhile: LOCK_CHANGED too', async () => {
       // Prepare
-      const world = unlockWorld({ lock: HELD, status: 'ABORTED' });
+      const world = unlockWorld({ lock: HELD_BEFORE_TRAFFIC, status: 'ABORTED' });
       world.dynamo
         .on(DeleteCommand)
         .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
-      world.dynamo.on(GetCommand).resolvesOnce({ Item: HELD }).resolves({});
+      world.dynamo.on(GetCommand).resolvesOnce({ Item: HELD_BEFORE_TRAFFIC }).resolves({});
 
       // Act
       const { code, stderr } = await world.run(['unlock', '--force', '--yes']);

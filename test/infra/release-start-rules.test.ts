@@ -93,7 +93,7 @@ afterAll(() => {
 });
 
 describe('Release Candidate Ready rule', () => {
-  it('matches deployment-crew.release / Release Candidate Ready on the default bus', () => {
+  it("matches this account's deployment-crew.release / Release Candidate Ready on the default bus", () => {
     // Prepare
     const { template, ids } = build();
 
@@ -104,6 +104,8 @@ describe('Release Candidate Ready rule', () => {
     expect(rule?.Properties.EventPattern).toEqual({
       source: ['deployment-crew.release'],
       'detail-type': ['Release Candidate Ready'],
+      // A bus shared with other accounts must not let them start deployments here.
+      account: [ACCOUNT],
     });
     expect(rule?.Properties.EventBusName).toBeUndefined();
     expect(rule?.Properties.State).toBe('ENABLED');
