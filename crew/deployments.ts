@@ -59,6 +59,13 @@ export function commonRefusal(answer: FunctionUrlAnswer, what: string): CrewErro
       "the stack's approvers (prop approvers) may do this; check `aws sts get-caller-identity`",
     );
   }
+  if (answer.status === 429) {
+    return new CrewError(
+      'AWS_ERROR',
+      `the ${what} URL is throttled: ${message}`,
+      'nothing was done: try again shortly',
+    );
+  }
   if (answer.status === 400) return new CrewError('USAGE', `${error}: ${message}`);
   if (answer.status >= 500)
     return new CrewError('AWS_ERROR', `the ${what} function failed (${error}): ${message}`, 'try again');

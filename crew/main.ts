@@ -32,6 +32,13 @@ function positiveInt(value: string): number {
   return parsed;
 }
 
+/** Each history entry costs up to two AWS calls: a bound keeps one command from hammering the APIs. */
+function historyLimit(value: string): number {
+  const limit = positiveInt(value);
+  if (limit > 1000) throw new InvalidArgumentError('at most 1000');
+  return limit;
+}
+
 function print(context: CrewContext, result: CommandResult): void {
   if (context.json) context.io.stdout(`${JSON.stringify(result.json, null, 2)}\n`);
   else for (const line of result.human) context.io.stdout(`${line}\n`);
@@ -154,7 +161,7 @@ export function buildProgram(deps: RunDeps, exit: { code: number }): Command {
   program
     .command('history')
     .description('past deployments: outcome, duration, rollback type, report')
-    .option('--limit <n>', 'how many, newest first', positiveInt, 20)
+    .option('--limit <n>', 'how many, newest first (at most 1000)', historyLimit, 20)
     .action(
       action(async (context, options: { limit: number }) => {
         const { history } = await import('./commands/history');

@@ -192,6 +192,15 @@ function checkEcrPush(ecrPush: EcrPushStartSettings, migrationConfigured: boolea
         'match version tags, e.g. "v*"',
     );
   }
+  // cosign and attestation tags (`sha256-<digest>.sig`, `.att`): each push of one would start a refused deployment.
+  const signatureTag = `sha256-${'a'.repeat(64)}`;
+  const signature = ['.sig', '.att', '.sbom'].find((suffix) => wildcardMatches(tagPattern, `${signatureTag}${suffix}`));
+  if (signature !== undefined) {
+    throw new Error(
+      `releaseStart.ecrPush.tagPattern: ${tagPattern} matches signature and attestation tags (sha256-<digest>${signature}), ` +
+        'which the intake refuses: match version tags, e.g. "v*"',
+    );
+  }
   if (ecrPush.schemaChange === true && !migrationConfigured) {
     throw new Error('releaseStart.ecrPush.schemaChange: true needs the stack\'s migration command (prop "migration")');
   }

@@ -42,3 +42,31 @@ describe('crew and deployment names', () => {
     expect(run.stderr).toMatch(/ApprovalConflict: another answer is being recorded\n {2}.*again/);
   });
 });
+
+describe('crew limits and throttling', () => {
+  it('refuses a history limit above 1000 before any AWS call (each entry costs calls)', async () => {
+    // Prepare
+    const world = crewWorld();
+
+    // Act
+    const run = await world.run(['history', '--limit', '5000']);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(world.cloudFormation.calls()).toHaveLength(0);
+  });
+
+  it('a function URL throttled (429) is an AWS error to retry, not a refusal', async () => {
+    // Prepare
+    const world = crewWorld();
+    world.sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
+    world.answerUrl = () => ({ status: 429, body: { Message: 'Rate Exceeded.' } });
+
+    // Act
+    const run = await world.run(['approve', DEPLOYMENT]);
+
+    // Assess
+    expect(run.code).toBe(13);
+    expect(run.stderr).toMatch(/again/);
+  });
+});

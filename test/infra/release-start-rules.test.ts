@@ -360,6 +360,16 @@ describe('refused at synth', () => {
     { case: 'an aws. source', releaseStart: { source: 'aws.ecr' }, message: 'reserved for AWS services' },
     { case: 'a lone *', releaseStart: { ecrPush: { ...ECR_PUSH, tagPattern: '*' } }, message: 'matches "latest"' },
     { case: 'l*', releaseStart: { ecrPush: { ...ECR_PUSH, tagPattern: 'l*' } }, message: 'matches "latest"' },
+    {
+      case: 'a pattern that matches cosign signature tags (s*)',
+      releaseStart: { ecrPush: { ...ECR_PUSH, tagPattern: 's*' } },
+      message: 'signature',
+    },
+    {
+      case: 'a pattern that matches attestation tags (*.*)',
+      releaseStart: { ecrPush: { ...ECR_PUSH, tagPattern: '*.*' } },
+      message: 'signature',
+    },
     { case: 'a space', releaseStart: { ecrPush: { ...ECR_PUSH, tagPattern: 'v *' } }, message: 'tagPattern' },
     {
       case: 'an upper-case repository',
