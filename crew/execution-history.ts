@@ -205,6 +205,16 @@ export function rollbackTypeOf(state: unknown): string | null {
   return stringAt(objectAt(objectAt(state, 'rollback'), 'decision'), 'type');
 }
 
+/**
+ * The rollback type a finished execution shows: the decided one; `none` when there was no rollback; `undecided` when
+ * a rollback record exists without a decision (the coordinator failed before it decided, e.g. RollbackFailed).
+ */
+export function rollbackTypeShown(state: unknown): string {
+  const rollback = objectAt(state, 'rollback');
+  if (rollback === undefined || rollback === null) return 'none';
+  return rollbackTypeOf(state) ?? 'undecided';
+}
+
 export interface CurrentState {
   readonly name: string;
   readonly since: string | null;

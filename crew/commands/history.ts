@@ -11,7 +11,7 @@ import {
   type ReportLocation,
   readRecentHistory,
   reportOf,
-  rollbackTypeOf,
+  rollbackTypeShown,
   stateDataOf,
 } from '../execution-history';
 import { columns, formatDuration, isoSeconds } from '../format';
@@ -109,7 +109,7 @@ async function entryOf(context: CrewContext, item: ExecutionListItem, now: Date)
     ...base,
     status: described.status ?? base.status,
     error: described.error ?? null,
-    rollbackType: state === null ? null : (rollbackTypeOf(state) ?? 'none'),
+    rollbackType: state === null ? null : rollbackTypeShown(state),
     report: reportOf(state),
   };
 }
