@@ -1,5 +1,5 @@
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { readDefinition, renderDefinition } from '../lib/deployment-state-machine';
+import { readDefinition, renderDefinition } from '../lib/state-machine-definition';
 
 /**
  * Runs the real ASL file with aws-local-stepfunctions: the same text the stack deploys, its placeholders filled the

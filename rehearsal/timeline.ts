@@ -1,4 +1,4 @@
-import { readDefinition } from '../lib/deployment-state-machine';
+import { readDefinition } from '../lib/state-machine-definition';
 import type { EventLog } from './local-workflow';
 
 /**
