@@ -1,17 +1,6 @@
-import { z } from 'zod';
 import { parseTargetGroupArn } from '../shared/arns';
 import type { CoordinatorConfig } from '../shared/config/rollback-coordinator';
-import { backupMetadataSchema, deploymentRefSchema } from '../shared/contracts';
-import {
-  type DeploymentPhase,
-  deploymentPhaseSchema,
-  type RollbackState,
-  rollbackStateSchema,
-  rollbackTriggerSchema,
-  sidesSchema,
-  timelineEntrySchema,
-} from '../shared/cutover-contracts';
-import { releaseSchema } from '../shared/deployment-request';
+import type { DeploymentPhase, RollbackState } from '../shared/cutover-contracts';
 import { DeploymentCrewError, errorMessage } from '../shared/errors';
 import type { DatabaseRestoreTool } from '../tools/database-restore';
 import type { DeploymentLock, LockPhase } from '../tools/deployment-lock';
@@ -20,6 +9,7 @@ import type { MetricsMonitor } from '../tools/metrics-monitor';
 import type { TrafficRouter } from '../tools/traffic-router';
 import { decideRollback } from './decision';
 import { EVENT_PHASE_OF_LOCK, eventStamp, failedStepOf, rollbackOutcome } from './events';
+import type { CoordinatorRequest } from './request';
 import { appendTimeline, escalationRunbook, rollbackSummary } from './timeline';
 import { verifyTrafficRollback } from './verify-traffic';
 import {
@@ -43,44 +33,7 @@ import {
  * it hard, because giving up means escalation.
  */
 
-const deployment = deploymentRefSchema;
-const rollback = rollbackStateSchema;
-export const coordinatorRequestSchema = z.discriminatedUnion('action', [
-  z.strictObject({
-    action: z.literal('begin'),
-    deployment,
-    release: releaseSchema,
-    trigger: z.strictObject({
-      trigger: rollbackTriggerSchema,
-      phase: deploymentPhaseSchema,
-      reason: z.string(),
-      cause: z.string().nullable().optional(),
-      /** When the state machine recorded the trigger (its Record* state's `$$.State.EnteredTime`). */
-      detectedAt: z.string().optional(),
-    }),
-  }),
-  z.strictObject({ action: z.literal('rollbackTraffic'), deployment, sides: sidesSchema, rollback }),
-  z.strictObject({ action: z.literal('verifyTraffic'), deployment, sides: sidesSchema, rollback }),
-  z.strictObject({ action: z.literal('planDatabaseRestore'), deployment, rollback, backup: backupMetadataSchema }),
-  z.strictObject({ action: z.literal('advanceDatabaseRestore'), deployment, rollback, backup: backupMetadataSchema }),
-  z.strictObject({ action: z.literal('note'), rollback, entry: timelineEntrySchema.omit({ at: true }) }),
-  z.strictObject({
-    action: z.literal('finish'),
-    deployment,
-    release: releaseSchema,
-    rollback,
-    backup: backupMetadataSchema.optional(),
-  }),
-  z.strictObject({
-    action: z.literal('escalate'),
-    deployment,
-    sides: sidesSchema,
-    rollback,
-    failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose(),
-    backup: backupMetadataSchema.optional(),
-  }),
-]);
-export type CoordinatorRequest = z.output<typeof coordinatorRequestSchema>;
+export { type CoordinatorRequest, coordinatorRequestSchema } from './request';
 
 export interface CoordinatorTools {
   readonly router: TrafficRouter;

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { backupMetadataSchema, deploymentRefSchema } from '../shared/contracts';
+import {
+  deploymentPhaseSchema,
+  rollbackStateSchema,
+  rollbackTriggerSchema,
+  sidesSchema,
+  timelineEntrySchema,
+} from '../shared/cutover-contracts';
+import { releaseSchema } from '../shared/deployment-request';
+
+/** What the state machine sends the RollbackCoordinator: one request per step, told apart by `action`. */
+
+const deployment = deploymentRefSchema;
+const rollback = rollbackStateSchema;
+export const coordinatorRequestSchema = z.discriminatedUnion('action', [
+  z.strictObject({
+    action: z.literal('begin'),
+    deployment,
+    release: releaseSchema,
+    trigger: z.strictObject({
+      trigger: rollbackTriggerSchema,
+      phase: deploymentPhaseSchema,
+      reason: z.string(),
+      cause: z.string().nullable().optional(),
+      /** When the state machine recorded the trigger (its Record* state's `$$.State.EnteredTime`). */
+      detectedAt: z.string().optional(),
+    }),
+  }),
+  z.strictObject({ action: z.literal('rollbackTraffic'), deployment, sides: sidesSchema, rollback }),
+  z.strictObject({ action: z.literal('verifyTraffic'), deployment, sides: sidesSchema, rollback }),
+  z.strictObject({ action: z.literal('planDatabaseRestore'), deployment, rollback, backup: backupMetadataSchema }),
+  z.strictObject({ action: z.literal('advanceDatabaseRestore'), deployment, rollback, backup: backupMetadataSchema }),
+  z.strictObject({ action: z.literal('note'), rollback, entry: timelineEntrySchema.omit({ at: true }) }),
+  z.strictObject({
+    action: z.literal('finish'),
+    deployment,
+    release: releaseSchema,
+    rollback,
+    backup: backupMetadataSchema.optional(),
+  }),
+  z.strictObject({
+    action: z.literal('escalate'),
+    deployment,
+    sides: sidesSchema,
+    rollback,
+    failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose(),
+    backup: backupMetadataSchema.optional(),
+  }),
+]);
+export type CoordinatorRequest = z.output<typeof coordinatorRequestSchema>;
