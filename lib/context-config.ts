@@ -42,7 +42,7 @@ const postDeploymentSchema = z.strictObject({
   greenHeaders: z.record(z.string(), z.string()).optional(),
   logGroupNames: z.array(z.string().min(1)).optional(),
   logsRecentWithinSeconds: z.int().positive().optional(),
-  onMissingMonitoring: onMissingMonitoringSchema.optional(),
+  onMissingMonitoring: z.optional(onMissingMonitoringSchema),
   minHealthyTargets: z.int().positive().optional(),
   expectedDesiredCount: z.int().positive().optional(),
   secretsKmsKeyArns: z.array(z.string().startsWith('arn:')).optional(),

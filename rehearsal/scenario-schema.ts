@@ -293,7 +293,7 @@ export const scenarioSchema = z
           .describe('how long a verdict waits for late data (default 300)'),
         autoDatabaseRollback: z.boolean().optional().describe('restore the database without asking (default false)'),
         testListener: z.boolean().optional().describe('a test listener reaching green only exists (default true)'),
-        onMissingMonitoring: onMissingMonitoringSchema.optional().describe('missing monitoring: fail, or record-risk'),
+        onMissingMonitoring: z.optional(onMissingMonitoringSchema).describe('missing monitoring: fail, or record-risk'),
       })
       .optional()
       .describe('the stack configuration'),
@@ -357,8 +357,8 @@ export const scenarioSchema = z
         error: z.string().nullable().describe("the execution's error name, or null"),
         rollback: z
           .strictObject({
-            type: rollbackTypeSchema.nullable().optional().describe("the rollback's decision type"),
-            trigger: rollbackTriggerSchema.optional().describe('what started the rollback'),
+            type: z.nullable(rollbackTypeSchema).optional().describe("the rollback's decision type"),
+            trigger: z.optional(rollbackTriggerSchema).describe('what started the rollback'),
             databaseRestored: z
               .boolean()
               .nullable()

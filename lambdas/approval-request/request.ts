@@ -1,6 +1,6 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   APPROVAL_ITEM_RETENTION_SECONDS,
   type ApprovalItem,
@@ -12,17 +12,18 @@ import { deploymentRefSchema } from '../shared/contracts';
 import { releaseSchema } from '../shared/deployment-request';
 import { logger } from '../shared/logger';
 import { type ApprovalContext, approvalDeadline, buildApprovalNotification } from './message';
+import '../shared/validation';
 
 /** Step Functions caps task timeouts (and executions) at one year. */
 const MAX_TIMEOUT_SECONDS = 365 * 24 * 3600;
 
 export const approvalContextSchema = z.strictObject({
   /** Why the approval is asked for, e.g. the alarm that triggered a rollback. */
-  reason: z.string().max(2000).optional(),
-  snapshotIdentifier: z.string().min(1).max(255).optional(),
+  reason: z.optional(z.string().check(z.maxLength(2000))),
+  snapshotIdentifier: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
   /** ISO-8601 creation time of the snapshot. */
-  snapshotCreatedAt: z.string().min(1).max(64).optional(),
-}) satisfies z.ZodType<ApprovalContext>;
+  snapshotCreatedAt: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+}) satisfies z.ZodMiniType<ApprovalContext>;
 
 /**
  * The payload of the `.waitForTaskToken` task (`Payload` with `"taskToken.$": "$$.Task.Token"`). A DATABASE_ROLLBACK
@@ -30,26 +31,28 @@ export const approvalContextSchema = z.strictObject({
  */
 export const approvalRequestSchema = z
   .strictObject({
-    taskToken: z.string().min(1).max(2048),
+    taskToken: z.string().check(z.minLength(1), z.maxLength(2048)),
     kind: approvalKindSchema,
     deployment: deploymentRefSchema,
     release: releaseSchema,
-    requestedBy: z.string().trim().min(1).max(256),
-    timeoutSeconds: z.int().positive().max(MAX_TIMEOUT_SECONDS),
-    context: approvalContextSchema.optional(),
+    requestedBy: z.string().check(z.trim(), z.minLength(1), z.maxLength(256)),
+    timeoutSeconds: z.int().check(z.positive(), z.lte(MAX_TIMEOUT_SECONDS)),
+    context: z.optional(approvalContextSchema),
   })
-  .superRefine((request, ctx) => {
-    if (request.kind !== 'DATABASE_ROLLBACK') return;
-    for (const field of ['snapshotIdentifier', 'snapshotCreatedAt'] as const) {
-      if (request.context?.[field] === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['context', field],
-          message: 'required for a DATABASE_ROLLBACK approval',
-        });
+  .check(
+    z.superRefine((request, ctx) => {
+      if (request.kind !== 'DATABASE_ROLLBACK') return;
+      for (const field of ['snapshotIdentifier', 'snapshotCreatedAt'] as const) {
+        if (request.context?.[field] === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['context', field],
+            message: 'required for a DATABASE_ROLLBACK approval',
+          });
+        }
       }
-    }
-  });
+    }),
+  );
 export type ApprovalRequest = z.output<typeof approvalRequestSchema>;
 
 export interface ApprovalRequestResult {

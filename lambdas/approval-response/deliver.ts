@@ -1,10 +1,11 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { type ApprovalItem, approvalKey } from '../shared/approval-item';
 import { type ApprovalDecision, approvalDecisionSchema, type approverSchema } from '../shared/contracts';
 import { errorName, isTransientAwsError, TransientAwsError } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { parse } from '../shared/validation';
 import { ApprovalDeliveryFailedError, ApprovalExpiredError, REJECTION_ERRORS } from './errors';
 
 /**
@@ -122,7 +123,7 @@ export function createApprovalDelivery(dependencies: ApprovalDeliveryDependencie
   /** SendTaskSuccess / SendTaskFailure for an answer: safe to repeat (a closed token answers TaskTimedOut & co). */
   async function sendDecision(item: ApprovalItem, answer: RecordedAnswer): Promise<void> {
     if (answer.decision === 'approve') {
-      const decision: ApprovalDecision = approvalDecisionSchema.parse({
+      const decision: ApprovalDecision = parse(approvalDecisionSchema, {
         approved: true,
         kind: item.kind,
         approver: answer.approver,

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { awsClientConfig } from '../shared/aws-clients';
 import { APPROVAL_RESPONSE_SDK_LIMITS, loadApprovalResponseConfig } from '../shared/config/approval-response';
 import { workflowHandler } from '../shared/handler';

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   APPROVAL_SK_PREFIX,
   approvalKey,
@@ -11,16 +11,19 @@ import type { ApprovalKind } from '../shared/contracts';
 import { errorName } from '../shared/errors';
 import type { RefusedCall } from '../shared/function-url';
 import { logger } from '../shared/logger';
+import '../shared/validation';
 
 /** What a refused call's body says about where to record it; anything else in it is ignored. */
 const refusedBodySchema = z.object({
-  deployment: z.string().trim().min(1).max(80),
-  kind: approvalKindSchema.optional(),
+  deployment: z.string().check(z.trim(), z.minLength(1), z.maxLength(80)),
+  kind: z.optional(approvalKindSchema),
 });
 
 /** What a direct invocation claims to be (recorded as claimed, never verified). */
 export function claimedApprover(payload: unknown): string | null {
-  const parsed = z.object({ approver: z.string().trim().min(1).max(256) }).safeParse(payload);
+  const parsed = z
+    .object({ approver: z.string().check(z.trim(), z.minLength(1), z.maxLength(256)) })
+    .safeParse(payload);
   return parsed.success ? parsed.data.approver : null;
 }
 

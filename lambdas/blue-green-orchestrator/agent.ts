@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseTargetGroupArn } from '../shared/arns';
 import { METRICS_RETRY_MIN_SECONDS, type OrchestratorConfig } from '../shared/config/blue-green-orchestrator';
 import { deploymentRefSchema } from '../shared/contracts';
@@ -16,6 +16,7 @@ import {
 } from '../shared/cutover-contracts';
 import { releaseSchema } from '../shared/deployment-request';
 import { DeploymentCrewError, RollbackRequestedError } from '../shared/errors';
+import { nonEmptyString } from '../shared/validation';
 import type { DeploymentLock } from '../tools/deployment-lock';
 import type { EnvironmentProvisioner } from '../tools/environment-provisioner';
 import type { EventPublisher } from '../tools/event-publisher';
@@ -51,7 +52,7 @@ export const orchestratorRequestSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('shiftTraffic'), deployment, sides: sidesSchema, canary: canaryStateSchema }),
   z.strictObject({
     action: z.literal('startBake'),
-    taskToken: z.string().min(1),
+    taskToken: nonEmptyString,
     deployment,
     canary: canaryStateSchema,
   }),

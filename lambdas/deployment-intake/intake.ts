@@ -1,17 +1,17 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { IntakeConfig } from '../shared/config/deployment-intake';
 import { type DeploymentContext, deploymentRefSchema, type WorkflowSettings } from '../shared/contracts';
 import { deploymentRequestSchema } from '../shared/deployment-request';
 import { InvalidInputError } from '../shared/errors';
-import { describeZodError } from '../shared/validation';
+import { describeZodError, nonEmptyString, parse } from '../shared/validation';
 
 /** What the state machine hands the intake: the raw execution input and the execution's identity. */
 export const intakeEventSchema = z.strictObject({
   input: z.unknown(),
   execution: z.strictObject({
-    name: z.string().min(1),
-    id: z.string().min(1),
-    startTime: z.string().min(1),
+    name: nonEmptyString,
+    id: nonEmptyString,
+    startTime: nonEmptyString,
   }),
 });
 export type IntakeEvent = z.output<typeof intakeEventSchema>;
@@ -46,7 +46,7 @@ export function intake(event: IntakeEvent, config: IntakeConfig, now: Date = new
   const nowSeconds = Math.floor(now.getTime() / 1000);
 
   return {
-    deployment: deploymentRefSchema.parse({
+    deployment: parse(deploymentRefSchema, {
       name: event.execution.name,
       executionArn: event.execution.id,
       startedAt: event.execution.startTime,

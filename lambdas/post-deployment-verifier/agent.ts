@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { PostDeploymentVerifierConfig } from '../shared/config/post-deployment-verifier';
 import { backupMetadataSchema, deploymentRefSchema } from '../shared/contracts';
 import { type Side, type Sides, sidesSchema } from '../shared/cutover-contracts';
@@ -19,6 +19,7 @@ import {
 } from './decisions';
 import { createProbeAction, type ProbeTools, probeRequestSchema } from './probes';
 import { createReportAction, type ReportTools, writeReportRequestSchema } from './report';
+import '../shared/validation';
 
 /**
  * The PostDeploymentVerifier agent: one Lambda, one action per state-machine task. It proves the release works (the

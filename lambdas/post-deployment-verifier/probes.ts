@@ -1,8 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { PostDeploymentVerifierConfig } from '../shared/config/post-deployment-verifier';
 import { deploymentRefSchema } from '../shared/contracts';
 import { type Sides, sidesSchema } from '../shared/cutover-contracts';
 import { PROBE_FAILURE_SOURCE, type ProbeFailureReport } from '../shared/probe-failure';
+import { positiveInt } from '../shared/validation';
 import type { DeploymentLock } from '../tools/deployment-lock';
 import type { ProbeLedger, ProbeRunOptions, ProbeVerdict } from '../tools/prober';
 import type { SmokeTarget } from '../tools/test-execution';
@@ -23,7 +24,7 @@ export const probeRequestSchema = z.strictObject({
   window: z.enum(['bake', 'watch']),
   /** When the window began (the state machine's `$$.State.EnteredTime`) and how long it lasts. */
   startedAt: z.iso.datetime(),
-  durationSeconds: z.int().positive(),
+  durationSeconds: positiveInt,
 });
 export type ProbeRequest = z.output<typeof probeRequestSchema>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { PostDeploymentVerifierConfig } from '../shared/config/post-deployment-verifier';
 import { deploymentRefSchema } from '../shared/contracts';
 import { greenEnvironmentSchema, migrationSchema, rollbackStateSchema, sidesSchema } from '../shared/cutover-contracts';
@@ -15,6 +15,7 @@ import {
 import { releaseSchema } from '../shared/deployment-request';
 import { logger } from '../shared/logger';
 import { smokeReportSchema } from '../shared/smoke-suite';
+import { parse } from '../shared/validation';
 import { monitoringCheckResultSchema } from '../shared/verification';
 import type { ExecutionHistory } from '../tools/execution-history';
 import type { ProbeLedger } from '../tools/prober';
@@ -71,9 +72,9 @@ function withoutKeys(value: unknown, keys: readonly string[]): unknown {
   return Object.fromEntries(Object.entries(value).filter(([name]) => !keys.includes(name)));
 }
 
-function part<Schema extends z.ZodType>(name: string, schema: Schema, value: unknown): z.output<Schema> | null {
+function part<Schema extends z.core.$ZodType>(name: string, schema: Schema, value: unknown): z.output<Schema> | null {
   if (value === undefined || value === null) return null;
-  const parsed = schema.safeParse(value);
+  const parsed = z.safeParse(schema, value);
   if (parsed.success) return parsed.data;
   logger.warn('a part of the execution state is unreadable and is reported as missing', {
     part: name,
@@ -125,10 +126,10 @@ export function reportInputFrom(
 ): DeploymentReportInput {
   const { state } = request;
   const { dryRun, retirement } = state;
-  const deployment = deploymentRefSchema.parse(state.deployment);
+  const deployment = parse(deploymentRefSchema, state.deployment);
   return {
     deployment,
-    release: releaseSchema.parse(state.release),
+    release: parse(releaseSchema, state.release),
     requestedBy: typeof state.requestedBy === 'string' ? state.requestedBy : 'unknown',
     end: { outcome: request.outcome, at: request.endedAt, error: endError(request) },
     productionUrl: config.productionUrl,
@@ -176,7 +177,7 @@ export function createReportAction(config: PostDeploymentVerifierConfig, tools: 
   };
 
   return async function writeReport(request: WriteReportRequest): Promise<WrittenReport> {
-    const deployment = deploymentRefSchema.parse(request.state.deployment);
+    const deployment = parse(deploymentRefSchema, request.state.deployment);
     const ledger = await tools.ledger.read(deployment.name);
     const report = buildDeploymentReport(
       reportInputFrom(request, config, ledger, await transitionsOf(deployment.executionArn)),

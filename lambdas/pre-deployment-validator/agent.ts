@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   approvalDecisionSchema,
   type BackupMetadata,
@@ -12,6 +12,7 @@ import {
 } from '../shared/contracts';
 import { releaseSchema } from '../shared/deployment-request';
 import { PreDeploymentValidationFailedError } from '../shared/errors';
+import { nonEmptyString, nonNegativeInt } from '../shared/validation';
 import type { BackupTool } from '../tools/backup';
 import { type DependencyMonitor, describeFailure } from '../tools/dependency-monitor';
 import { buildValidationReport } from './report';
@@ -37,7 +38,7 @@ export const describeSnapshotRequestSchema = z.strictObject({
   deployment: deploymentRefSchema,
   snapshot: snapshotRefSchema,
   /** Describe calls made so far for this snapshot; the state machine bounds the loop with it. */
-  polls: z.int().nonnegative(),
+  polls: nonNegativeInt,
 });
 
 export const verifySnapshotRequestSchema = z.strictObject({
@@ -50,7 +51,7 @@ export const buildReportRequestSchema = z.strictObject({
   action: z.literal('buildReport'),
   deployment: deploymentRefSchema,
   release: releaseSchema,
-  requestedBy: z.string().min(1),
+  requestedBy: nonEmptyString,
   approval: approvalDecisionSchema,
   health: dependencyMatrixSchema,
   backup: backupMetadataSchema,

@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { DependencyMatrix } from '../shared/contracts';
+import { nonEmptyString, nonNegativeInt, nonNegativeNumber } from '../shared/validation';
 
 /**
  * Zod schemas for contract shapes that `lambdas/shared/contracts.ts` declares only as TypeScript interfaces, so that
@@ -7,21 +8,21 @@ import type { DependencyMatrix } from '../shared/contracts';
  */
 
 export const dependencyStatusSchema = z.strictObject({
-  name: z.string().min(1),
+  name: nonEmptyString,
   kind: z.enum(['health-endpoint', 'external-dependency']),
-  url: z.string().min(1),
+  url: nonEmptyString,
   critical: z.boolean(),
   status: z.enum(['UP', 'DOWN']),
   expectedStatus: z.int(),
-  httpStatus: z.int().nullable(),
-  latencyMs: z.number().nonnegative(),
-  attempts: z.int().nonnegative(),
-  error: z.string().optional(),
+  httpStatus: z.nullable(z.int()),
+  latencyMs: nonNegativeNumber,
+  attempts: nonNegativeInt,
+  error: z.optional(z.string()),
 });
 
 export const dependencyMatrixSchema = z.strictObject({
-  checkedAt: z.string().min(1),
+  checkedAt: nonEmptyString,
   healthy: z.boolean(),
-  entries: z.array(dependencyStatusSchema).readonly(),
-  warnings: z.array(z.string()).readonly(),
-}) satisfies z.ZodType<DependencyMatrix>;
+  entries: z.readonly(z.array(dependencyStatusSchema)),
+  warnings: z.readonly(z.array(z.string())),
+}) satisfies z.ZodMiniType<DependencyMatrix>;

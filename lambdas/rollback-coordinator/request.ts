@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { backupMetadataSchema, deploymentRefSchema } from '../shared/contracts';
 import {
   deploymentPhaseSchema,
@@ -8,6 +8,7 @@ import {
   timelineEntrySchema,
 } from '../shared/cutover-contracts';
 import { releaseSchema } from '../shared/deployment-request';
+import '../shared/validation';
 
 /** What the state machine sends the RollbackCoordinator: one request per step, told apart by `action`. */
 
@@ -22,30 +23,30 @@ export const coordinatorRequestSchema = z.discriminatedUnion('action', [
       trigger: rollbackTriggerSchema,
       phase: deploymentPhaseSchema,
       reason: z.string(),
-      cause: z.string().nullable().optional(),
+      cause: z.optional(z.nullable(z.string())),
       /** When the state machine recorded the trigger (its Record* state's `$$.State.EnteredTime`). */
-      detectedAt: z.string().optional(),
+      detectedAt: z.optional(z.string()),
     }),
   }),
   z.strictObject({ action: z.literal('rollbackTraffic'), deployment, sides: sidesSchema, rollback }),
   z.strictObject({ action: z.literal('verifyTraffic'), deployment, sides: sidesSchema, rollback }),
   z.strictObject({ action: z.literal('planDatabaseRestore'), deployment, rollback, backup: backupMetadataSchema }),
   z.strictObject({ action: z.literal('advanceDatabaseRestore'), deployment, rollback, backup: backupMetadataSchema }),
-  z.strictObject({ action: z.literal('note'), rollback, entry: timelineEntrySchema.omit({ at: true }) }),
+  z.strictObject({ action: z.literal('note'), rollback, entry: z.omit(timelineEntrySchema, { at: true }) }),
   z.strictObject({
     action: z.literal('finish'),
     deployment,
     release: releaseSchema,
     rollback,
-    backup: backupMetadataSchema.optional(),
+    backup: z.optional(backupMetadataSchema),
   }),
   z.strictObject({
     action: z.literal('escalate'),
     deployment,
     sides: sidesSchema,
     rollback,
-    failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose(),
-    backup: backupMetadataSchema.optional(),
+    failure: z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()) }),
+    backup: z.optional(backupMetadataSchema),
   }),
 ]);
 export type CoordinatorRequest = z.output<typeof coordinatorRequestSchema>;

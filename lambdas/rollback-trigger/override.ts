@@ -1,10 +1,11 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { MAX_REFUSED_CALLS } from '../shared/approval-item';
 import { errorName } from '../shared/errors';
 import type { RefusedCall } from '../shared/function-url';
 import { logger } from '../shared/logger';
 import { LOCK_SORT_KEY } from '../shared/state-table';
+import '../shared/validation';
 
 /**
  * Refused overrides are recorded where the override's history is: on the lock item, as `refusedOverrides`, only while
@@ -12,11 +13,13 @@ import { LOCK_SORT_KEY } from '../shared/state-table';
  * The deployment lock tool does not read the attribute: it is for the Chairman and the runbook. Never throws.
  */
 
-const refusedBodySchema = z.object({ deployment: z.string().min(1).max(80) });
+const refusedBodySchema = z.object({ deployment: z.string().check(z.minLength(1), z.maxLength(80)) });
 
 /** What a direct invocation claims to be (recorded as claimed, never verified). */
 export function claimedRequester(payload: unknown): string | null {
-  const parsed = z.object({ requestedBy: z.string().trim().min(1).max(256) }).safeParse(payload);
+  const parsed = z
+    .object({ requestedBy: z.string().check(z.trim(), z.minLength(1), z.maxLength(256)) })
+    .safeParse(payload);
   return parsed.success ? parsed.data.requestedBy : null;
 }
 

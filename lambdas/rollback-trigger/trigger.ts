@@ -1,51 +1,43 @@
 import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { SendTaskFailureCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
 import type { AlarmRoute } from '../shared/config/rollback-trigger';
 import type { RollbackTrigger } from '../shared/cutover-contracts';
 import { DeploymentCrewError, errorMessage, errorName } from '../shared/errors';
 import { logger } from '../shared/logger';
 import type { DeploymentLock, LockItem, RollbackClaim, RollbackRequest } from '../tools/deployment-lock';
 import type { TrafficRouter } from '../tools/traffic-router';
+import {
+  ALARM_EVENT_DOUBT_AFTER_MS,
+  ALARM_FLAG_PHASES,
+  claimGuardOf,
+  MANUAL_FLAG_PHASES,
+  PROBE_FLAG_PHASES,
+  type RollbackRequestInput,
+  TRAFFIC_PHASES,
+} from './requests';
 
 /**
  * The fast path of a rollback. An alarm entering ALARM (through EventBridge), a prober's report that green stopped
- * answering, or the Chairman's override claims the rollback on the lock (one conditional write: no rollback recorded
- * yet, the bake token still the one read), puts the listener back to 100 % live at once, and then, in a `finally`,
- * fails the waiting bake token (or the post-promotion watch's, stored alike) so that the state machine goes to the
- * RollbackCoordinator: whatever happened to the listener, the bake never goes on. The request is
- * on the lock before the listener is touched, so a cutover step in flight or retried later sees it and refuses to
- * move traffic again: the rollback wins whatever the timing.
+ * answering, or the Chairman's override claims the rollback on the lock, puts the listener back to 100 % live at
+ * once, and then, in a `finally`, fails the waiting bake token (or the post-promotion watch's, stored alike) so that
+ * the state machine goes to the RollbackCoordinator: whatever happened to the listener, the bake never goes on.
+ *
+ * The claim is the first call: one conditional write that lands only where the judgement below would let the request
+ * act (phase, holder, green, the side an alarm watches, an event not older than the lock) and returns the item with
+ * the bake token of that instant. Only when it does not land is the request judged against the item it returns, and
+ * claimed as read; an alarm event in doubt asks CloudWatch first. The request is on the lock before the listener is
+ * touched, so a cutover step in flight or retried later sees it and refuses to move traffic again: the rollback wins
+ * whatever the timing.
  */
 
-export const alarmEventSchema = z.object({
-  source: z.literal('aws.cloudwatch'),
-  'detail-type': z.literal('CloudWatch Alarm State Change'),
-  time: z.string(),
-  detail: z.object({
-    alarmName: z.string(),
-    state: z.object({ value: z.string(), reason: z.string().optional(), timestamp: z.string().optional() }),
-  }),
-});
-export type AlarmEvent = z.output<typeof alarmEventSchema>;
-
 export { type ManualRollback, manualRollbackSchema } from '../shared/operator-requests';
-
-export interface RollbackRequestInput {
-  /** For an alarm, the route's trigger replaces it (alarmToRequest says `ALARM`, which unrouted alarms keep). */
-  readonly trigger: RollbackTrigger;
-  readonly reason: string;
-  readonly requestedBy: string;
-  readonly alarmName?: string;
-  /** The alarm event's `time` (when the alarm changed state): older than the lock, it is not this deployment's. */
-  readonly eventTime?: string;
-  /** When the alarm's state changed (its own timestamp): where the time until weight effective starts. */
-  readonly detectedAt?: string;
-  /** Deployment named by a manual request or a probe report; alarms act on whichever deployment holds the lock. */
-  readonly deployment?: string;
-  /** A probe report's: the target group it probed, acted on only when it is the lock's green. */
-  readonly probedTargetGroupArn?: string;
-}
+export {
+  ALARM_EVENT_DOUBT_AFTER_MS,
+  type AlarmEvent,
+  alarmEventSchema,
+  alarmToRequest,
+  type RollbackRequestInput,
+} from './requests';
 
 export interface TriggerOutcome {
   /** `already-requested`: another request claimed the rollback first; this one did not touch the listener. */
@@ -72,25 +64,16 @@ export interface RollbackTriggerTools {
   readonly clock?: () => Date;
 }
 
-/** What a claim returns when the phase moved between the read and the claim. */
-const PHASE_MOVED = Symbol('phase moved');
+/** What a judgement returns when the phase moved between its read and its claim: the item as the claim found it. */
+interface PhaseMoved {
+  readonly phaseMoved: LockItem;
+}
 
-/**
- * Phases in which traffic may be on green: the listener is put back at once. PROMOTED is the post-promotion watch
- * (green at 100 %, the old side still warm, the watch's token stored as the bake's); RETIRING, once the old side is
- * being scaled down, is in no set: there is nothing warm to go back to.
- */
-const TRAFFIC_PHASES = new Set(['CUTOVER', 'PROMOTED', 'ROLLING_BACK']);
-/**
- * Phases before any traffic moves, in which a request is recorded for the next step to refuse on: alarms from
- * provisioning on (EventBridge sends an alarm's transition once, so it must not be dropped), the Chairman at any time.
- */
-const ALARM_FLAG_PHASES = new Set(['VALIDATION', 'PROVISIONING', 'MIGRATION']);
-const MANUAL_FLAG_PHASES = new Set(['VALIDATION', 'PROVISIONING', 'MIGRATION']);
-/** A probe report says green stopped answering: before green carries traffic, the bake's own checks decide. */
-const PROBE_FLAG_PHASES = new Set<string>();
-/** An alarm event older than this (a late or retried delivery) is acted on only if the alarm is still in ALARM. */
-export const ALARM_EVENT_DOUBT_AFTER_MS = 5 * 60_000;
+/** One request's memory across its judgements: CloudWatch is asked about an alarm at most once. */
+interface Judging {
+  alarmState?: Promise<string | undefined>;
+}
+
 /** SendTaskFailure answers for a token that was already answered or timed out: the bake has ended. */
 const CLOSED_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 /** Room for the listener's error in the task failure's cause (at most 32,768 characters in all). */
@@ -114,7 +97,11 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
   };
 
   /** Why an alarm event must not roll this deployment back, or undefined when it may. */
-  const whyNotThisDeployment = async (input: RollbackRequestInput, item: LockItem): Promise<string | undefined> => {
+  const whyNotThisDeployment = async (
+    input: RollbackRequestInput,
+    item: LockItem,
+    judging: Judging,
+  ): Promise<string | undefined> => {
     const alarmName = input.alarmName ?? '';
     const eventAt = Date.parse(input.eventTime ?? '');
     const acquiredAt = Date.parse(item.acquiredAt ?? '');
@@ -126,7 +113,8 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
     if (!Number.isFinite(eventAt)) doubt = `its time ${JSON.stringify(input.eventTime ?? null)} is unreadable`;
     else if (clock().getTime() - eventAt > ALARM_EVENT_DOUBT_AFTER_MS) doubt = `it is from ${input.eventTime}`;
     if (doubt === undefined) return undefined;
-    const state = await alarmStateNow(alarmName);
+    judging.alarmState ??= alarmStateNow(alarmName);
+    const state = await judging.alarmState;
     logger.info('alarm event in doubt: alarm state re-read', { alarmName, eventTime: input.eventTime, doubt, state });
     return state === 'ALARM'
       ? undefined
@@ -168,12 +156,50 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
     return { interrupted };
   };
 
-  /** A request whose claim found the phase moved is judged once more against the lock as it is now. */
+  /** What the request is, as recorded on the lock, and the route of its alarm. */
+  const routeOf = (input: RollbackRequestInput) => {
+    const isAlarm = input.trigger !== 'MANUAL' && input.alarmName !== undefined;
+    const route = isAlarm ? tools.alarmRoutes[input.alarmName ?? ''] : undefined;
+    const trigger: RollbackTrigger = isAlarm ? (route?.trigger ?? 'ALARM') : input.trigger;
+    return { isAlarm, route, trigger };
+  };
+
+  const requestOf = (input: RollbackRequestInput, trigger: RollbackTrigger): RollbackRequest => ({
+    trigger,
+    reason: input.reason,
+    requestedAt: clock().toISOString(),
+    requestedBy: input.requestedBy,
+    ...(input.alarmName === undefined ? {} : { alarmName: input.alarmName }),
+    ...(input.detectedAt === undefined ? {} : { detectedAt: input.detectedAt }),
+  });
+
+  /**
+   * Claims first where the guard allows it; a claim that does not land is judged against the item it returned. A
+   * request whose claim found the phase moved is judged once more, against the item that claim returned.
+   */
   return async function requestRollback(input: RollbackRequestInput): Promise<TriggerOutcome> {
-    const first = await judgeAndClaim(input);
-    if (first !== PHASE_MOVED) return first;
-    const second = await judgeAndClaim(input);
-    if (second !== PHASE_MOVED) return second;
+    const guard = claimGuardOf(input, routeOf(input).route, clock());
+    let seen: { readonly item: LockItem | undefined } | undefined;
+    if (guard !== undefined) {
+      const request = requestOf(input, routeOf(input).trigger);
+      const fast = await tools.lock.claimRollbackIf(request, guard);
+      if (fast.claimed) {
+        const { holder, phase } = fast.item;
+        logger.info('rollback claimed', {
+          deployment: holder,
+          trigger: request.trigger,
+          phase,
+          alarmName: input.alarmName,
+        });
+        return restoreAndEndBake(input, request, fast.item);
+      }
+      seen = { item: fast.item };
+    }
+    const judging: Judging = {};
+    const first = await judgeAndClaim(input, seen, judging);
+    if (!('phaseMoved' in first)) return first;
+    const second = await judgeAndClaim(input, { item: first.phaseMoved }, judging);
+    if (!('phaseMoved' in second)) return second;
     return {
       action: 'ignored',
       deployment: null,
@@ -181,12 +207,14 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
     };
   };
 
-  async function judgeAndClaim(input: RollbackRequestInput): Promise<TriggerOutcome | typeof PHASE_MOVED> {
-    const isAlarm = input.trigger !== 'MANUAL' && input.alarmName !== undefined;
-    const route = isAlarm ? tools.alarmRoutes[input.alarmName ?? ''] : undefined;
-    const trigger: RollbackTrigger = isAlarm ? (route?.trigger ?? 'ALARM') : input.trigger;
-
-    const current = await tools.lock.read();
+  /** Judges the request against the lock as `seen` (read here when undefined), and claims it as read. */
+  async function judgeAndClaim(
+    input: RollbackRequestInput,
+    seen: { readonly item: LockItem | undefined } | undefined,
+    judging: Judging,
+  ): Promise<TriggerOutcome | PhaseMoved> {
+    const { isAlarm, route, trigger } = routeOf(input);
+    const current = seen === undefined ? await tools.lock.read() : seen.item;
     if (current === undefined || current.lockState !== 'HELD') {
       if (input.deployment !== undefined) {
         throw new DeploymentCrewError(
@@ -238,21 +266,14 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
       };
     }
     if (isAlarm) {
-      const why = await whyNotThisDeployment(input, current);
+      const why = await whyNotThisDeployment(input, current, judging);
       if (why !== undefined) {
         logger.info('alarm event not acted on', { deployment: holder, alarmName: input.alarmName, why });
         return { action: 'ignored', deployment: holder, detail: why };
       }
     }
 
-    const request: RollbackRequest = {
-      trigger,
-      reason: input.reason,
-      requestedAt: clock().toISOString(),
-      requestedBy: input.requestedBy,
-      ...(input.alarmName === undefined ? {} : { alarmName: input.alarmName }),
-      ...(input.detectedAt === undefined ? {} : { detectedAt: input.detectedAt }),
-    };
+    const request = requestOf(input, trigger);
     const claimed = await claim(holder, request, current);
     const item = claimed.item;
     if (!claimed.claimed && item.rollback === undefined) {
@@ -261,7 +282,7 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
         read: phase,
         now: item.phase,
       });
-      return PHASE_MOVED;
+      return { phaseMoved: item };
     }
     const recorded = item.rollback ?? request;
     const errorNameForBake = recorded.trigger === 'MANUAL' ? 'RollbackRequested' : 'AlarmTriggered';
@@ -280,12 +301,24 @@ export function createRollbackTrigger(tools: RollbackTriggerTools) {
       };
     }
     logger.info('rollback claimed', { deployment: holder, trigger, phase, alarmName: input.alarmName });
+    return restoreAndEndBake(input, request, item);
+  }
+
+  /** After a claim: the listener back to live (in a traffic phase), then the bake failed whatever happened. */
+  async function restoreAndEndBake(
+    input: RollbackRequestInput,
+    request: RollbackRequest,
+    item: LockItem,
+  ): Promise<TriggerOutcome> {
+    const holder = item.holder;
+    const recorded = item.rollback ?? request;
+    const errorNameForBake = recorded.trigger === 'MANUAL' ? 'RollbackRequested' : 'AlarmTriggered';
 
     let listenerRestoredAt: string | undefined;
     let listenerError: unknown;
     let bake: BakeEnd = { interrupted: false };
     try {
-      if (TRAFFIC_PHASES.has(item.phase ?? phase) && item.sides !== undefined) {
+      if (item.phase !== undefined && TRAFFIC_PHASES.has(item.phase) && item.sides !== undefined) {
         listenerRestoredAt = (await tools.router.restoreLive(item.sides)).confirmedAt;
         await tools.lock.recordListenerRestored(holder, listenerRestoredAt);
       }
@@ -337,25 +370,4 @@ function causeOf(
 function describe(error: unknown): string {
   const text = `${errorName(error) ?? 'Error'}: ${errorMessage(error)}`;
   return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text;
-}
-
-/** Turns a CloudWatch alarm state change into a rollback request (only for the ALARM state). */
-/** CloudWatch writes `+0000`; the record keeps ISO 8601 UTC, or nothing when the time is unreadable. */
-function instantOf(time: string): { detectedAt?: string } {
-  const at = Date.parse(time);
-  return Number.isFinite(at) ? { detectedAt: new Date(at).toISOString() } : {};
-}
-
-export function alarmToRequest(event: AlarmEvent): RollbackRequestInput | undefined {
-  if (event.detail.state.value !== 'ALARM') return undefined;
-  return {
-    trigger: 'ALARM',
-    alarmName: event.detail.alarmName,
-    eventTime: event.time,
-    ...instantOf(event.detail.state.timestamp ?? event.time),
-    reason: `alarm ${event.detail.alarmName} entered ALARM at ${event.detail.state.timestamp ?? event.time}${
-      event.detail.state.reason ? `: ${event.detail.state.reason}` : ''
-    }`,
-    requestedBy: 'cloudwatch',
-  };
 }

@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ApprovalKind } from './contracts';
+import { nonEmptyString } from './validation';
 
 /**
  * The approval item in the DeploymentCrew table, shared by the approval-request Lambda (which writes it) and the
@@ -8,7 +9,7 @@ import type { ApprovalKind } from './contracts';
  * it, never return it.
  */
 
-export const approvalKindSchema = z.enum(['START', 'DATABASE_ROLLBACK']) satisfies z.ZodType<ApprovalKind>;
+export const approvalKindSchema = z.enum(['START', 'DATABASE_ROLLBACK']) satisfies z.ZodMiniType<ApprovalKind>;
 
 export const approvalStatusSchema = z.enum(['PENDING', 'APPROVED', 'REJECTED', 'EXPIRED']);
 export type ApprovalStatus = z.output<typeof approvalStatusSchema>;
@@ -30,7 +31,7 @@ export function deploymentPartitionKey(deploymentName: string): string {
 export const refusedCallSchema = z.object({
   at: z.string(),
   /** The IAM ARN the function URL carried, or what a direct invocation claimed (unverified), or null. */
-  caller: z.string().nullable(),
+  caller: z.nullable(z.string()),
   via: z.enum(['function-url', 'direct-invocation']),
   why: z.string(),
 });
@@ -47,7 +48,7 @@ export function approvalKey(deploymentName: string, kind: ApprovalKind): { pk: s
 export const approvalItemSchema = z.object({
   pk: z.string(),
   sk: z.string(),
-  taskToken: z.string().min(1),
+  taskToken: nonEmptyString,
   status: approvalStatusSchema,
   kind: approvalKindSchema,
   deploymentName: z.string(),
@@ -62,23 +63,23 @@ export const approvalItemSchema = z.object({
   releaseVersion: z.string(),
   requestedBy: z.string(),
   /** Set by the answer. On an EXPIRED item: the answer that came too late. */
-  approver: z.string().optional(),
-  approverVerified: z.boolean().optional(),
-  answeredAt: z.string().optional(),
-  reason: z.string().optional(),
+  approver: z.optional(z.string()),
+  approverVerified: z.optional(z.boolean()),
+  answeredAt: z.optional(z.string()),
+  reason: z.optional(z.string()),
   /** Set when Step Functions reported the task gone (TaskTimedOut, TaskDoesNotExist, InvalidToken). */
-  expiredAt: z.string().optional(),
-  expiryReason: z.string().optional(),
+  expiredAt: z.optional(z.string()),
+  expiryReason: z.optional(z.string()),
   /** When Step Functions took the answer (a repeated answer may deliver it again: SendTask* is safe to repeat). */
-  deliveredAt: z.string().optional(),
+  deliveredAt: z.optional(z.string()),
   /**
    * Set, with the Step Functions error, when the answer's token was found closed before the deadline and no delivery
    * was recorded (the reply's `delivery: closed-before-deadline`): an earlier attempt of the same delivery landed (its
    * response was lost and the SDK retried), or the execution ended. Not proof of delivery: its history says which.
    */
-  closedAt: z.string().optional(),
-  closedReason: z.string().optional(),
+  closedAt: z.optional(z.string()),
+  closedReason: z.optional(z.string()),
   /** Calls refused on this approval, oldest first, at most {@link MAX_REFUSED_CALLS}. */
-  refusedCalls: z.array(refusedCallSchema).optional(),
+  refusedCalls: z.optional(z.array(refusedCallSchema)),
 });
 export type ApprovalItem = z.output<typeof approvalItemSchema>;

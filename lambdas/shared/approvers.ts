@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './validation';
 
 /**
  * Who may answer approvals and override a deployment: IAM role and user ARNs in the stack's account. The stack checks
@@ -32,11 +33,13 @@ export function parseApproverArn(arn: string): ApproverArn | undefined {
 /** The approvers as they travel in the functions' environment. */
 export const approversSchema = z
   .array(
-    z.string().refine((arn) => parseApproverArn(arn) !== undefined, {
-      message: 'an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME)',
-    }),
+    z.string().check(
+      z.refine((arn) => parseApproverArn(arn) !== undefined, {
+        message: 'an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME)',
+      }),
+    ),
   )
-  .min(1);
+  .check(z.minLength(1));
 
 /** The identity behind a caller ARN: the role of a session, or the user. */
 function principalOf(callerArn: string): Omit<ApproverArn, 'arn'> | undefined {

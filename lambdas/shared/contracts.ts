@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { releaseSchema } from './deployment-request';
+import { nonEmptyString, positiveInt } from './validation';
 
 /**
  * Shapes that travel through the state machine between tasks. The ASL reads fields of these by path, so they are
@@ -8,34 +9,34 @@ import type { releaseSchema } from './deployment-request';
 
 /** Identifies one deployment (= one execution). `name` is the execution name, the key the Chairman answers by. */
 export const deploymentRefSchema = z.strictObject({
-  name: z.string().min(1).max(80),
-  executionArn: z.string().min(1),
+  name: z.string().check(z.minLength(1), z.maxLength(80)),
+  executionArn: nonEmptyString,
   /** ISO-8601 start time of the execution. */
-  startedAt: z.string().min(1),
+  startedAt: nonEmptyString,
 });
 export type DeploymentRef = z.output<typeof deploymentRefSchema>;
 
 /** Tunables the ASL reads by path (Wait `SecondsPath`, Task `TimeoutSecondsPath`, loop bounds). */
 export const workflowSettingsSchema = z.strictObject({
-  approvalTimeoutSeconds: z.int().positive(),
-  snapshotPollSeconds: z.int().positive(),
-  snapshotMaxPolls: z.int().positive(),
-  greenPollSeconds: z.int().positive(),
-  greenMaxPolls: z.int().positive(),
-  migrationPollSeconds: z.int().positive(),
-  migrationMaxPolls: z.int().positive(),
+  approvalTimeoutSeconds: positiveInt,
+  snapshotPollSeconds: positiveInt,
+  snapshotMaxPolls: positiveInt,
+  greenPollSeconds: positiveInt,
+  greenMaxPolls: positiveInt,
+  migrationPollSeconds: positiveInt,
+  migrationMaxPolls: positiveInt,
   /** Green's share of traffic at each canary step, ending at 100. */
-  canarySteps: z.array(z.int().min(1).max(100)).min(1),
+  canarySteps: z.array(z.int().check(z.gte(1), z.lte(100))).check(z.minLength(1)),
   /** Bake time per step: the bake task's timeout. */
-  bakeSeconds: z.int().positive(),
+  bakeSeconds: positiveInt,
   /** Wait after a traffic rollback before checking the live side's numbers. */
-  rollbackVerifySeconds: z.int().positive(),
-  databaseRollbackApprovalTimeoutSeconds: z.int().positive(),
-  restorePollSeconds: z.int().positive(),
-  restoreMaxPolls: z.int().positive(),
+  rollbackVerifySeconds: positiveInt,
+  databaseRollbackApprovalTimeoutSeconds: positiveInt,
+  restorePollSeconds: positiveInt,
+  restoreMaxPolls: positiveInt,
   scaleDownGreenAfterRollback: z.boolean(),
   /** The post-promotion watch: the old side stays warm while the alarms and probes keep watching green. */
-  blueRetentionSeconds: z.int().positive(),
+  blueRetentionSeconds: positiveInt,
 });
 export type WorkflowSettings = z.output<typeof workflowSettingsSchema>;
 
@@ -81,10 +82,10 @@ export type DatabaseKind = 'instance' | 'cluster';
 /** A snapshot being created; passed around the Wait/describe loop. */
 export const snapshotRefSchema = z.strictObject({
   kind: z.enum(['instance', 'cluster']),
-  identifier: z.string().min(1),
-  arn: z.string().min(1),
-  sourceIdentifier: z.string().min(1),
-  requestedAt: z.string().min(1),
+  identifier: nonEmptyString,
+  arn: nonEmptyString,
+  sourceIdentifier: nonEmptyString,
+  requestedAt: nonEmptyString,
 });
 export type SnapshotRef = z.output<typeof snapshotRefSchema>;
 
@@ -99,7 +100,7 @@ export const backupMetadataSchema = z.strictObject({
   engineVersion: z.string(),
   allocatedStorageGiB: z.number(),
   encrypted: z.boolean(),
-  kmsKeyId: z.string().nullable(),
+  kmsKeyId: z.nullable(z.string()),
   status: z.literal('available'),
   verifiedAt: z.string(),
 });
@@ -119,7 +120,7 @@ export const approvalDecisionSchema = z.strictObject({
   kind: z.enum(['START', 'DATABASE_ROLLBACK']),
   approver: approverSchema,
   answeredAt: z.string(),
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
 });
 export type ApprovalDecision = z.output<typeof approvalDecisionSchema>;
 

@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { bakeMinutesOf, bakeMinutesSchema } from './bake-minutes';
+import { nonEmptyString, nonNegativeInt, nonNegativeNumber, positiveInt } from './validation';
 
 /**
  * Shapes of the cutover and rollback phases, passed between tasks by the state machine. As with contracts.ts, the
@@ -9,14 +10,14 @@ import { bakeMinutesOf, bakeMinutesSchema } from './bake-minutes';
 
 /** One side of the blue-green pair: a target group and the ECS service registered in it. */
 export const sideSchema = z.strictObject({
-  targetGroupArn: z.string().min(1),
-  serviceName: z.string().min(1),
+  targetGroupArn: nonEmptyString,
+  serviceName: nonEmptyString,
 });
 export type Side = z.output<typeof sideSchema>;
 
 export const stickinessSchema = z.strictObject({
   enabled: z.boolean(),
-  durationSeconds: z.int().nonnegative(),
+  durationSeconds: nonNegativeInt,
 });
 export type Stickiness = z.output<typeof stickinessSchema>;
 
@@ -25,7 +26,7 @@ export const sidesSchema = z.strictObject({
   live: sideSchema,
   green: sideSchema,
   /** The listener's target-group stickiness, re-sent with every weight change (ModifyListener replaces it all). */
-  stickiness: stickinessSchema.nullable(),
+  stickiness: z.nullable(stickinessSchema),
   resolvedAt: z.string(),
 });
 export type Sides = z.output<typeof sidesSchema>;
@@ -34,25 +35,25 @@ export type Sides = z.output<typeof sidesSchema>;
 export const greenEnvironmentSchema = z.strictObject({
   taskDefinitionArn: z.string(),
   /** Green's task definition before this deployment, for the record. */
-  previousTaskDefinitionArn: z.string().nullable(),
+  previousTaskDefinitionArn: z.nullable(z.string()),
   /** The container that serves the target group (and runs migrations). */
   containerName: z.string(),
-  desiredCount: z.int().nonnegative(),
+  desiredCount: nonNegativeInt,
   status: z.enum(['PENDING', 'READY', 'FAILED']),
-  reason: z.string().optional(),
-  healthyTargets: z.int().nonnegative(),
-  polls: z.int().nonnegative(),
+  reason: z.optional(z.string()),
+  healthyTargets: nonNegativeInt,
+  polls: nonNegativeInt,
 });
 export type GreenEnvironment = z.output<typeof greenEnvironmentSchema>;
 
 export const migrationSchema = z.strictObject({
   taskArn: z.string(),
   status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED']),
-  exitCode: z.int().nullable(),
-  reason: z.string().optional(),
+  exitCode: z.nullable(z.int()),
+  reason: z.optional(z.string()),
   /** False when the task stopped before its command ran (image pull, capacity): the schema was not touched. */
-  commandRan: z.boolean().optional(),
-  polls: z.int().nonnegative(),
+  commandRan: z.optional(z.boolean()),
+  polls: nonNegativeInt,
 });
 export type Migration = z.output<typeof migrationSchema>;
 
@@ -83,20 +84,20 @@ export type DeploymentPhase = z.output<typeof deploymentPhaseSchema>;
 /** Thresholds of the canary verdict and of the alarms (props; these are the defaults). */
 export const canaryThresholdsSchema = z.strictObject({
   /** Roll back when green's 5xx rate is above this … */
-  errorRatePercent: z.number().positive().default(5),
+  errorRatePercent: z._default(z.number().check(z.positive()), 5),
   /** … for this many consecutive 1-minute periods. */
-  errorRateBreachPeriods: z.int().positive().default(2),
+  errorRateBreachPeriods: z._default(positiveInt, 2),
   /** The last step is promoted only when the error rate is below this … */
-  promoteErrorRatePercent: z.number().positive().default(1),
+  promoteErrorRatePercent: z._default(z.number().check(z.positive()), 1),
   /** … and p95 latency below this (above it is a rollback at any step). */
-  p95LatencyMs: z.number().positive().default(500),
+  p95LatencyMs: z._default(z.number().check(z.positive()), 500),
   /** Roll back when DB connections exceed this share of the configured maximum. */
-  dbConnectionsPercent: z.number().positive().max(100).default(80),
+  dbConnectionsPercent: z._default(z.number().check(z.positive(), z.lte(100)), 80),
   /**
    * The load balancer's own 5xx per request (in %) that green's error-rate alarm does not blame on green. The verdict
    * measures the real baseline before the first shift; an alarm cannot, so it uses this.
    */
-  loadBalancerErrorBaselinePercent: z.number().nonnegative().max(100).default(0.1),
+  loadBalancerErrorBaselinePercent: z._default(z.number().check(z.nonnegative(), z.lte(100)), 0.1),
 });
 export type CanaryThresholds = z.output<typeof canaryThresholdsSchema>;
 
@@ -111,18 +112,18 @@ export type MinuteData = z.output<typeof minuteDataSchema>;
 export const minuteSampleSchema = z.strictObject({
   at: z.string(),
   data: minuteDataSchema,
-  requests: z.number().nonnegative(),
+  requests: nonNegativeNumber,
   /** Everything counted against green: target 5xx + connection errors + the load balancer's 5xx above baseline. */
-  errors: z.number().nonnegative(),
-  targetErrors: z.number().nonnegative(),
-  connectionErrors: z.number().nonnegative(),
+  errors: nonNegativeNumber,
+  targetErrors: nonNegativeNumber,
+  connectionErrors: nonNegativeNumber,
   /** The load balancer's own 5xx above its baseline, blamed on green. */
-  loadBalancerErrors: z.number().nonnegative(),
+  loadBalancerErrors: nonNegativeNumber,
   /** Null unless the minute is complete with requests or errors. */
-  errorRatePercent: z.number().nonnegative().nullable(),
-  p95LatencyMs: z.number().nonnegative().nullable(),
+  errorRatePercent: z.nullable(nonNegativeNumber),
+  p95LatencyMs: z.nullable(nonNegativeNumber),
   /** Lowest HealthyHostCount of green's target group in the minute; null without a datapoint. */
-  healthyHosts: z.number().nonnegative().nullable(),
+  healthyHosts: z.nullable(nonNegativeNumber),
 });
 export type MinuteSample = z.output<typeof minuteSampleSchema>;
 
@@ -131,11 +132,11 @@ export const loadBalancerBaselineSchema = z.strictObject({
   windowStart: z.string(),
   windowEnd: z.string(),
   /** RequestCount of the load balancer over the window. */
-  requests: z.number().nonnegative(),
+  requests: nonNegativeNumber,
   /** HTTPCode_ELB_5XX_Count of the load balancer over the window. */
-  errors: z.number().nonnegative(),
+  errors: nonNegativeNumber,
   /** errors / requests in %; 0 without requests (nothing to excuse). */
-  errorRatePercent: z.number().nonnegative(),
+  errorRatePercent: nonNegativeNumber,
   measuredAt: z.string(),
 });
 export type LoadBalancerBaseline = z.output<typeof loadBalancerBaselineSchema>;
@@ -146,12 +147,12 @@ export const canarySampleSchema = z.strictObject({
   windowEnd: z.string(),
   minutes: z.array(minuteSampleSchema),
   /** p95 of TargetResponseTime over the whole window, in ms; null without data. */
-  p95LatencyMs: z.number().nonnegative().nullable(),
+  p95LatencyMs: z.nullable(nonNegativeNumber),
   /** Highest DatabaseConnections over the window (the writer, for a cluster); null without data. */
-  dbConnectionsMax: z.number().nonnegative().nullable(),
-  dbMaxConnections: z.int().positive(),
+  dbConnectionsMax: z.nullable(nonNegativeNumber),
+  dbMaxConnections: positiveInt,
   /** The load balancer's baseline 5xx rate that was excused (not blamed on green). */
-  baselinePercent: z.number().nonnegative(),
+  baselinePercent: nonNegativeNumber,
   /** Names of the watched alarms that are in ALARM now. */
   alarmsInAlarm: z.array(z.string()),
 });
@@ -164,16 +165,16 @@ export type VerdictDecision = z.output<typeof verdictDecisionSchema>;
 export const canaryVerdictSchema = z.strictObject({
   decision: verdictDecisionSchema,
   /** Set when decision is rollback. */
-  trigger: rollbackTriggerSchema.nullable(),
+  trigger: z.nullable(rollbackTriggerSchema),
   inconclusive: z.boolean(),
   reasons: z.array(z.string()),
-  errorRatePercent: z.number().nullable(),
-  p95LatencyMs: z.number().nullable(),
-  dbConnectionsPercent: z.number().nullable(),
+  errorRatePercent: z.nullable(z.number()),
+  p95LatencyMs: z.nullable(z.number()),
+  dbConnectionsPercent: z.nullable(z.number()),
   /** Minutes of the window still without their datapoints. */
-  pendingMinutes: z.int().nonnegative(),
+  pendingMinutes: nonNegativeInt,
   /** With decision `wait`: how long to wait before evaluating again. */
-  retryAfterSeconds: z.int().positive().nullable(),
+  retryAfterSeconds: z.nullable(positiveInt),
 });
 export type CanaryVerdict = z.output<typeof canaryVerdictSchema>;
 
@@ -185,21 +186,21 @@ export type CanaryVerdict = z.output<typeof canaryVerdictSchema>;
 export const sampleSummarySchema = z.strictObject({
   windowStart: z.string(),
   windowEnd: z.string(),
-  minutes: z.int().nonnegative(),
-  minutesWithData: z.int().nonnegative(),
-  minutesPending: z.int().nonnegative(),
-  requests: z.number().nonnegative(),
-  errors: z.number().nonnegative(),
-  targetErrors: z.number().nonnegative(),
-  connectionErrors: z.number().nonnegative(),
-  loadBalancerErrors: z.number().nonnegative(),
-  baselinePercent: z.number().nonnegative(),
-  healthyHostsMin: z.number().nonnegative().nullable(),
-  p95LatencyMs: z.number().nonnegative().nullable(),
-  dbConnectionsMax: z.number().nonnegative().nullable(),
+  minutes: nonNegativeInt,
+  minutesWithData: nonNegativeInt,
+  minutesPending: nonNegativeInt,
+  requests: nonNegativeNumber,
+  errors: nonNegativeNumber,
+  targetErrors: nonNegativeNumber,
+  connectionErrors: nonNegativeNumber,
+  loadBalancerErrors: nonNegativeNumber,
+  baselinePercent: nonNegativeNumber,
+  healthyHostsMin: z.nullable(nonNegativeNumber),
+  p95LatencyMs: z.nullable(nonNegativeNumber),
+  dbConnectionsMax: z.nullable(nonNegativeNumber),
   alarmsInAlarm: z.array(z.string()),
   /** Green's error rate, p95 and requests per minute, for the report's chart; absent from older records. */
-  perMinute: bakeMinutesSchema.optional(),
+  perMinute: z.optional(bakeMinutesSchema),
 });
 export type SampleSummary = z.output<typeof sampleSummarySchema>;
 
@@ -233,8 +234,8 @@ function maybePerMinute(sample: CanarySample): { perMinute?: SampleSummary['perM
 }
 
 export const canaryStepRecordSchema = z.strictObject({
-  stepIndex: z.int().nonnegative(),
-  greenWeight: z.int().min(0).max(100),
+  stepIndex: nonNegativeInt,
+  greenWeight: z.int().check(z.gte(0), z.lte(100)),
   shiftedAt: z.string(),
   confirmedAt: z.string(),
   bakes: z.array(
@@ -242,7 +243,7 @@ export const canaryStepRecordSchema = z.strictObject({
       startedAt: z.string(),
       endedAt: z.string(),
       /** When the verdict was decided: the evaluation after the bake's late datapoints; absent from older records. */
-      decidedAt: z.string().optional(),
+      decidedAt: z.optional(z.string()),
       verdict: canaryVerdictSchema,
       sample: sampleSummarySchema,
     }),
@@ -252,17 +253,17 @@ export type CanaryStepRecord = z.output<typeof canaryStepRecordSchema>;
 
 /** The canary's progress, carried through the loop by the state machine. */
 export const canaryStateSchema = z.strictObject({
-  steps: z.array(z.int().min(1).max(100)).min(1),
-  stepIndex: z.int().nonnegative(),
-  greenWeight: z.int().min(0).max(100),
-  inconclusiveCount: z.int().nonnegative(),
+  steps: z.array(z.int().check(z.gte(1), z.lte(100))).check(z.minLength(1)),
+  stepIndex: nonNegativeInt,
+  greenWeight: z.int().check(z.gte(0), z.lte(100)),
+  inconclusiveCount: nonNegativeInt,
   /** When the current bake started (set by the bake task). */
-  bakeStartedAt: z.string().nullable(),
+  bakeStartedAt: z.nullable(z.string()),
   /** When the current bake ended (set by its first evaluation): the window's end, and the start of the data wait. */
-  bakeEndedAt: z.string().nullable(),
+  bakeEndedAt: z.nullable(z.string()),
   /** The load balancer's own 5xx rate, measured before the first shift. */
-  baseline: loadBalancerBaselineSchema.nullable(),
-  verdict: canaryVerdictSchema.nullable(),
+  baseline: z.nullable(loadBalancerBaselineSchema),
+  verdict: z.nullable(canaryVerdictSchema),
   history: z.array(canaryStepRecordSchema),
 });
 export type CanaryState = z.output<typeof canaryStateSchema>;
@@ -290,15 +291,15 @@ export type TimelineEntry = z.output<typeof timelineEntrySchema>;
 /** "Time until weight effective": from the rollback's trigger to the listener confirmed back at 100 % live. */
 export const weightEffectiveSchema = z.strictObject({
   /** When the trigger was detected; null when nothing recorded it (the figure is then null, never estimated). */
-  triggerAt: z.string().nullable(),
+  triggerAt: z.nullable(z.string()),
   /** What triggerAt is: the alarm listener's receipt of an alarm, the Chairman's request, the state machine's record. */
   triggerSource: z.string(),
   /** The earliest re-read of the listener seen showing live 100 / green 0; null while there was none. */
-  confirmedAt: z.string().nullable(),
+  confirmedAt: z.nullable(z.string()),
   /** confirmedAt − triggerAt, in seconds with millisecond precision; null when either is unknown. */
-  timeUntilWeightEffectiveSeconds: z.number().nonnegative().nullable(),
+  timeUntilWeightEffectiveSeconds: z.nullable(nonNegativeNumber),
   /** Why the figure is null; null when it is known. */
-  unknownBecause: z.string().nullable(),
+  unknownBecause: z.nullable(z.string()),
 });
 export type WeightEffective = z.output<typeof weightEffectiveSchema>;
 
@@ -310,40 +311,40 @@ export type WeightEffective = z.output<typeof weightEffectiveSchema>;
  */
 export const databaseRestoreProgressSchema = z.strictObject({
   status: z.enum(['CHECKING', 'RESTORING', 'FENCING', 'RENAMING', 'RECOVERING', 'CLEANING_UP', 'AVAILABLE', 'FAILED']),
-  polls: z.int().nonnegative(),
+  polls: nonNegativeInt,
   originalIdentifier: z.string(),
   preservedIdentifier: z.string(),
   temporaryIdentifier: z.string(),
   snapshotIdentifier: z.string(),
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   /** FAILED by a pre-check: nothing was created or changed. */
-  refused: z.boolean().optional(),
+  refused: z.optional(z.boolean()),
   /** Why a failed restore is being undone (RECOVERING, CLEANING_UP), for the final FAILED reason. */
-  failure: z.string().optional(),
+  failure: z.optional(z.string()),
   /** The post-restore ModifyDB* (settings a restore cannot take) was sent. */
-  restoreModified: z.boolean().optional(),
+  restoreModified: z.optional(z.boolean()),
   /** The restored copy's resource id, recorded before the swap: the one that must end up under the original name. */
-  restoredResourceId: z.string().optional(),
+  restoredResourceId: z.optional(z.string()),
   /** The fence on production: its original groups, so that it can be undone. */
-  fence: z
-    .strictObject({
+  fence: z.optional(
+    z.strictObject({
       securityGroupId: z.string(),
       originalSecurityGroupIds: z.array(z.string()),
       fencedAt: z.string(),
-      unfencedAt: z.string().optional(),
-    })
-    .optional(),
+      unfencedAt: z.optional(z.string()),
+    }),
+  ),
   /** The renames: the endpoint is down from startedAt until completedAt (as seen by the polls). */
-  swap: z
-    .strictObject({
+  swap: z.optional(
+    z.strictObject({
       startedAt: z.string(),
-      temporaryRenamedAt: z.string().optional(),
-      completedAt: z.string().optional(),
-      endpointDownSeconds: z.number().nonnegative().optional(),
-    })
-    .optional(),
+      temporaryRenamedAt: z.optional(z.string()),
+      completedAt: z.optional(z.string()),
+      endpointDownSeconds: z.optional(nonNegativeNumber),
+    }),
+  ),
   /** What the swap breaks that the configuration acknowledged: to be redone by hand. */
-  followUps: z.array(z.string()).optional(),
+  followUps: z.optional(z.array(z.string())),
 });
 export type DatabaseRestoreState = z.output<typeof databaseRestoreProgressSchema>;
 
@@ -354,10 +355,10 @@ export const rollbackStateSchema = z.strictObject({
   reason: z.string(),
   detectedAt: z.string(),
   /** Set by the coordinator's begin step; absent from the minimal record the ASL builds when begin failed. */
-  weightEffective: weightEffectiveSchema.optional(),
-  decision: rollbackDecisionSchema.nullable(),
+  weightEffective: z.optional(weightEffectiveSchema),
+  decision: z.nullable(rollbackDecisionSchema),
   timeline: z.array(timelineEntrySchema),
   /** Progress of a database restore, opaque to the state machine except `status` and `polls`. */
-  database: databaseRestoreProgressSchema.nullable(),
+  database: z.nullable(databaseRestoreProgressSchema),
 });
 export type RollbackState = z.output<typeof rollbackStateSchema>;

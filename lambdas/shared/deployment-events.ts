@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   deploymentPhaseSchema,
   rollbackDecisionSchema,
@@ -8,6 +8,7 @@ import {
   timelineEntrySchema,
 } from './cutover-contracts';
 import type { SdkClientLimits } from './sdk-budget';
+import { nonEmptyString, nonNegativeNumber, parse } from './validation';
 
 /**
  * The crew's EventBridge events: source `deployment-crew`, one `detail` shape per detail-type. The in-flight events
@@ -40,8 +41,8 @@ const instant = z.iso.datetime({ offset: true });
 
 /** Fields every in-flight event's detail carries. */
 const common = {
-  deployment: z.string().min(1).describe('The deployment: the Step Functions execution name.'),
-  at: instant.describe('When the agent published the event (ISO 8601).'),
+  deployment: z.string().check(z.minLength(1), z.describe('The deployment: the Step Functions execution name.')),
+  at: instant.check(z.describe('When the agent published the event (ISO 8601).')),
   schemaVersion: z.literal(DEPLOYMENT_EVENTS_SCHEMA_VERSION),
 };
 
@@ -57,12 +58,12 @@ export const eventPhaseSchema = z.enum([
 ]);
 export type EventPhase = z.output<typeof eventPhaseSchema>;
 
-const greenPercent = z.int().min(0).max(100);
+const greenPercent = z.int().check(z.gte(0), z.lte(100));
 const secondsUntilEffective = z
-  .number()
-  .nonnegative()
-  .nullable()
-  .describe('From the trigger (or the shift request) to the confirming re-read, in seconds; null when unknown.');
+  .nullable(nonNegativeNumber)
+  .check(
+    z.describe('From the trigger (or the shift request) to the confirming re-read, in seconds; null when unknown.'),
+  );
 
 /** How a rollback ended, for `Rollback Finished`. */
 export const rollbackOutcomeSchema = z.enum([
@@ -85,69 +86,81 @@ export const deploymentEventDetailSchemas = {
     .strictObject({
       ...common,
       phase: eventPhaseSchema,
-      previousPhase: eventPhaseSchema.nullable().describe('Null when the deployment had no phase yet (validation).'),
+      previousPhase: z
+        .nullable(eventPhaseSchema)
+        .check(z.describe('Null when the deployment had no phase yet (validation).')),
     })
-    .describe('The deployment entered a phase.'),
+    .check(z.describe('The deployment entered a phase.')),
   'Traffic Shifted': z
     .strictObject({
       ...common,
-      fromGreenWeight: greenPercent.describe("Green's share of the traffic before the shift, in percent."),
-      toGreenWeight: greenPercent.describe("Green's share after the shift, in percent, as the re-read confirmed it."),
-      liveTargetGroupArn: z.string().min(1),
-      greenTargetGroupArn: z.string().min(1),
-      confirmedAt: instant.describe('When a re-read of the listener showed the new weights.'),
+      fromGreenWeight: greenPercent.check(z.describe("Green's share of the traffic before the shift, in percent.")),
+      toGreenWeight: greenPercent.check(
+        z.describe("Green's share after the shift, in percent, as the re-read confirmed it."),
+      ),
+      liveTargetGroupArn: nonEmptyString,
+      greenTargetGroupArn: nonEmptyString,
+      confirmedAt: instant.check(z.describe('When a re-read of the listener showed the new weights.')),
       secondsUntilEffective,
     })
-    .describe("The listener's weights changed and a re-read confirmed them."),
+    .check(z.describe("The listener's weights changed and a re-read confirmed them.")),
   'Rollback Started': z
     .strictObject({
       ...common,
       trigger: rollbackTriggerSchema,
-      phase: deploymentPhaseSchema.describe('Where the deployment was when the trigger fired.'),
+      phase: deploymentPhaseSchema.check(z.describe('Where the deployment was when the trigger fired.')),
       reason: z.string(),
-      type: rollbackTypeSchema.describe("The decision tree's rollback type."),
-      detectedAt: z.string().min(1).describe('When the trigger was detected (ISO 8601).'),
+      type: rollbackTypeSchema.check(z.describe("The decision tree's rollback type.")),
+      detectedAt: z.string().check(z.minLength(1), z.describe('When the trigger was detected (ISO 8601).')),
     })
-    .describe('The RollbackCoordinator took the rollback on and decided its type.'),
+    .check(z.describe('The RollbackCoordinator took the rollback on and decided its type.')),
   'Rollback Traffic Restored': z
     .strictObject({
       ...common,
       trigger: rollbackTriggerSchema,
-      restoredAt: instant.describe(
-        'The last confirmation of the listener back at 100 % live (later than confirmedAt when a step-up that ' +
-          'landed after the first restore had to be undone).',
+      restoredAt: instant.check(
+        z.describe(
+          'The last confirmation of the listener back at 100 % live (later than confirmedAt when a step-up that ' +
+            'landed after the first restore had to be undone).',
+        ),
       ),
-      confirmedAt: instant.describe('The first re-read that showed live 100 / green 0: the weight was effective.'),
+      confirmedAt: instant.check(
+        z.describe('The first re-read that showed live 100 / green 0: the weight was effective.'),
+      ),
       secondsUntilEffective,
     })
-    .describe('Traffic is back on the live side: listener confirmed, live targets healthy, live errors checked.'),
+    .check(
+      z.describe('Traffic is back on the live side: listener confirmed, live targets healthy, live errors checked.'),
+    ),
   'Rollback Database Restored': z
     .strictObject({
       ...common,
       trigger: rollbackTriggerSchema,
-      snapshotIdentifier: z.string().min(1),
-      restoredAt: instant.describe('When the restored copy was seen available under the original name.'),
+      snapshotIdentifier: nonEmptyString,
+      restoredAt: instant.check(z.describe('When the restored copy was seen available under the original name.')),
     })
-    .describe("The database runs on the deployment's snapshot: every write after it is lost from production."),
+    .check(z.describe("The database runs on the deployment's snapshot: every write after it is lost from production.")),
   'Rollback Failed': z
     .strictObject({
       ...common,
-      executionArn: z.string().min(1),
+      executionArn: nonEmptyString,
       error: z.literal('RollbackFailed'),
       code: z.literal('DEPLOY-003'),
       trigger: rollbackTriggerSchema,
-      reason: z.string().describe("Why the rollback failed: the failed step's error message."),
-      failedStep: z.string().min(1).describe('The error name of the step that failed (e.g. LiveUnhealthy).'),
+      reason: z.string().check(z.describe("Why the rollback failed: the failed step's error message.")),
+      failedStep: z
+        .string()
+        .check(z.minLength(1), z.describe('The error name of the step that failed (e.g. LiveUnhealthy).')),
     })
-    .describe('The rollback failed and is being escalated (sent before the runbook goes to the Chairman).'),
+    .check(z.describe('The rollback failed and is being escalated (sent before the runbook goes to the Chairman).')),
   'Rollback Finished': z
     .strictObject({
       ...common,
       trigger: rollbackTriggerSchema,
-      type: rollbackTypeSchema.nullable().describe('Null when no decision was recorded.'),
+      type: z.nullable(rollbackTypeSchema).check(z.describe('Null when no decision was recorded.')),
       outcome: rollbackOutcomeSchema,
     })
-    .describe('The rollback ran to its end; the lock is released next.'),
+    .check(z.describe('The rollback ran to its end; the lock is released next.')),
 } as const;
 
 export type DeploymentEventType = keyof typeof deploymentEventDetailSchemas;
@@ -158,8 +171,8 @@ export const DEPLOYMENT_EVENT_TYPES = Object.keys(deploymentEventDetailSchemas) 
 
 /** Fields the state machine's outcome events share. */
 const outcome = {
-  deployment: z.string().min(1).describe('The deployment: the Step Functions execution name.'),
-  executionArn: z.string().min(1),
+  deployment: z.string().check(z.minLength(1), z.describe('The deployment: the Step Functions execution name.')),
+  executionArn: nonEmptyString,
 };
 
 /**
@@ -171,12 +184,14 @@ export const outcomeEventDetailSchemas = {
   'Deployment Failed': z
     .strictObject({
       ...outcome,
-      error: z.string().describe('The error name (InvalidInput, ApprovalRejected, BackupFailed, …).'),
-      code: z.string().nullable().describe('DEPLOY-001 for a failed pre-deployment validation; null otherwise.'),
+      error: z.string().check(z.describe('The error name (InvalidInput, ApprovalRejected, BackupFailed, …).')),
+      code: z
+        .nullable(z.string())
+        .check(z.describe('DEPLOY-001 for a failed pre-deployment validation; null otherwise.')),
       message: z.string(),
-      cause: z.string().describe("The failed step's Cause."),
+      cause: z.string().check(z.describe("The failed step's Cause.")),
     })
-    .describe('The deployment stopped before the cutover (or before any traffic moved).'),
+    .check(z.describe('The deployment stopped before the cutover (or before any traffic moved).')),
   'Deployment Rolled Back': z
     .strictObject({
       ...outcome,
@@ -185,19 +200,19 @@ export const outcomeEventDetailSchemas = {
       trigger: rollbackTriggerSchema,
       phase: deploymentPhaseSchema,
       reason: z.string(),
-      decision: rollbackDecisionSchema.nullable(),
+      decision: z.nullable(rollbackDecisionSchema),
       timeline: z.array(timelineEntrySchema),
     })
-    .describe('A rollback ran to completion; the lock was released.'),
+    .check(z.describe('A rollback ran to completion; the lock was released.')),
   'Rollback Failed': z
     .strictObject({
       ...outcome,
       error: z.literal('RollbackFailed'),
       code: z.literal('DEPLOY-003'),
-      failure: z.looseObject({ Error: z.string().optional(), Cause: z.string().optional() }),
+      failure: z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()) }),
       rollback: rollbackStateSchema,
     })
-    .describe('The rollback failed: the lock is kept (ESCALATED) and the Chairman has the runbook.'),
+    .check(z.describe('The rollback failed: the lock is kept (ESCALATED) and the Chairman has the runbook.')),
 } as const;
 
 export type OutcomeEventType = keyof typeof outcomeEventDetailSchemas;
@@ -227,7 +242,7 @@ export function deploymentEventEntry<T extends DeploymentEventType>(
   detail: DeploymentEventDetail<T>,
 ): DeploymentEventEntry<T> {
   // The map's value for T parses to DeploymentEventDetail<T>; TypeScript cannot narrow an indexed union itself.
-  const parsed = deploymentEventDetailSchemas[type].parse(detail) as DeploymentEventDetail<T>;
+  const parsed = parse(deploymentEventDetailSchemas[type], detail) as DeploymentEventDetail<T>;
   return {
     EventBusName: busName,
     Source: DEPLOYMENT_EVENT_SOURCE,
@@ -243,7 +258,7 @@ function detailDefinitionName(type: string, sender: 'agent' | 'state machine' = 
   return `${base}${sender === 'state machine' && type in deploymentEventDetailSchemas ? 'Outcome' : ''}Detail`;
 }
 
-function definitionOf(schema: z.ZodType): Record<string, unknown> {
+function definitionOf(schema: z.core.$ZodType): Record<string, unknown> {
   const { $schema: _dialect, ...definition } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output' });
   return definition;
 }
@@ -255,7 +270,7 @@ function definitionOf(schema: z.ZodType): Record<string, unknown> {
 export function deploymentEventsJsonSchema(): Record<string, unknown> {
   const definitions: Record<string, unknown> = {};
   const detailsByType = new Map<string, string[]>();
-  const add = (type: string, sender: 'agent' | 'state machine', schema: z.ZodType) => {
+  const add = (type: string, sender: 'agent' | 'state machine', schema: z.core.$ZodType) => {
     const name = detailDefinitionName(type, sender);
     definitions[name] = definitionOf(schema);
     detailsByType.set(type, [...(detailsByType.get(type) ?? []), name]);

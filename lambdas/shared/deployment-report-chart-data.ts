@@ -1,6 +1,7 @@
 import { bakeMinuteRows } from './bake-minutes';
 import { type CanaryThresholds, canaryThresholdsSchema } from './cutover-contracts';
 import type { DeploymentReport } from './deployment-report-schema';
+import { parse } from './validation';
 
 /**
  * The numbers of the deployment's timeline chart, from the report alone: green's weight, error rate and p95 on one
@@ -171,7 +172,7 @@ export function reportChartData(report: DeploymentReport, options: ReportChartOp
   marks.sort((a, b) => a.seconds - b.seconds);
 
   const recorded = report.evidence.thresholds;
-  const resolved = canaryThresholdsSchema.parse(options.thresholds ?? recorded ?? {});
+  const resolved = parse(canaryThresholdsSchema, options.thresholds ?? recorded ?? {});
   const source =
     options.thresholds !== undefined
       ? 'configured for this deployment'

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { bakeMinutesSchema } from './bake-minutes';
 import {
   approverSchema,
@@ -25,6 +25,7 @@ import {
 } from './cutover-contracts';
 import { releaseSchema } from './deployment-request';
 import { smokeReportSchema } from './smoke-suite';
+import { nonEmptyString, nonNegativeInt, nonNegativeNumber, positiveInt } from './validation';
 import { monitoringCheckResultSchema, rollbackDryRunResultSchema } from './verification';
 
 /**
@@ -46,8 +47,8 @@ export const DEPLOYMENT_REPORT_SCHEMA_VERSION = 2;
 export const dependencyMatrixSchema = z.strictObject({
   checkedAt: z.string(),
   healthy: z.boolean(),
-  entries: z
-    .array(
+  entries: z.readonly(
+    z.array(
       z.strictObject({
         name: z.string(),
         kind: z.enum(['health-endpoint', 'external-dependency']),
@@ -55,15 +56,15 @@ export const dependencyMatrixSchema = z.strictObject({
         critical: z.boolean(),
         status: z.enum(['UP', 'DOWN']),
         expectedStatus: z.int(),
-        httpStatus: z.int().nullable(),
-        latencyMs: z.number().nonnegative(),
-        attempts: z.int().nonnegative(),
-        error: z.string().optional(),
+        httpStatus: z.nullable(z.int()),
+        latencyMs: nonNegativeNumber,
+        attempts: nonNegativeInt,
+        error: z.optional(z.string()),
       }),
-    )
-    .readonly(),
-  warnings: z.array(z.string()).readonly(),
-}) satisfies z.ZodType<DependencyMatrix>;
+    ),
+  ),
+  warnings: z.readonly(z.array(z.string())),
+}) satisfies z.ZodMiniType<DependencyMatrix>;
 
 export const validationReportSchema = z.strictObject({
   deployment: deploymentRefSchema,
@@ -74,24 +75,24 @@ export const validationReportSchema = z.strictObject({
     kind: z.enum(['START', 'DATABASE_ROLLBACK']),
     approver: approverSchema,
     answeredAt: z.string(),
-    reason: z.string().optional(),
+    reason: z.optional(z.string()),
   }),
   dependencyMatrix: dependencyMatrixSchema,
-  warnings: z.array(z.string()).readonly(),
+  warnings: z.readonly(z.array(z.string())),
   backup: backupMetadataSchema,
   passed: z.literal(true),
   generatedAt: z.string(),
-}) satisfies z.ZodType<ValidationReport>;
+}) satisfies z.ZodMiniType<ValidationReport>;
 
 /** What the prober saw over the whole cutover (every bake's runs together). */
 export const probeSummarySchema = z.strictObject({
-  runs: z.int().nonnegative(),
-  rounds: z.int().nonnegative(),
-  failedRounds: z.int().nonnegative(),
+  runs: nonNegativeInt,
+  rounds: nonNegativeInt,
+  failedRounds: nonNegativeInt,
   /** Rounds whose result CloudWatch did not take: the dashboard and the probe alarms lack them. */
-  publishFailures: z.int().nonnegative().default(0),
+  publishFailures: z._default(nonNegativeInt, 0),
   /** The first failed probe of the run that declared green down; null when green never was. */
-  greenDownSince: z.string().nullable(),
+  greenDownSince: z.nullable(z.string()),
   /** The failures of that run, as the prober recorded them. */
   failures: z.array(z.string()),
 });
@@ -104,23 +105,23 @@ export const rollbackDryRunSchema = rollbackDryRunResultSchema;
 export const deploymentOutcomeSchema = z.enum(['PROMOTED', 'ROLLED_BACK', 'ROLLBACK_FAILED', 'FAILED']);
 export type DeploymentOutcome = z.output<typeof deploymentOutcomeSchema>;
 
-const nullableSeconds = z.number().nonnegative().nullable();
+const nullableSeconds = z.nullable(nonNegativeNumber);
 
 /** A bake's summary in the report, with green's minutes for the chart (null: the record predates them). */
-export const reportSampleSchema = sampleSummarySchema.extend({ perMinute: bakeMinutesSchema.nullable() });
+export const reportSampleSchema = z.extend(sampleSummarySchema, { perMinute: z.nullable(bakeMinutesSchema) });
 
 /**
  * A bake as the report reads it from the canary history: the orchestrator's record, with when its verdict was decided
  * and green's minutes. Both are optional: a record written before they were kept has neither.
  */
-const recordedBakeSchema = canaryStepRecordSchema.shape.bakes.element.extend({
-  decidedAt: z.string().optional(),
-  sample: sampleSummarySchema.extend({ perMinute: bakeMinutesSchema.optional() }),
+const recordedBakeSchema = z.extend(canaryStepRecordSchema.shape.bakes.def.element, {
+  decidedAt: z.optional(z.string()),
+  sample: z.extend(sampleSummarySchema, { perMinute: z.optional(bakeMinutesSchema) }),
 });
 
 /** The canary's state as the report reads it (see recordedBakeSchema). */
-export const reportCanaryStateSchema = canaryStateSchema.extend({
-  history: z.array(canaryStepRecordSchema.extend({ bakes: z.array(recordedBakeSchema) })),
+export const reportCanaryStateSchema = z.extend(canaryStateSchema, {
+  history: z.array(z.extend(canaryStepRecordSchema, { bakes: z.array(recordedBakeSchema) })),
 });
 
 export const deploymentReportSchema = z.strictObject({
@@ -133,32 +134,32 @@ export const deploymentReportSchema = z.strictObject({
       summary: z.string(),
       release: releaseSchema,
       requestedBy: z.string(),
-      approvedBy: approverSchema.nullable(),
+      approvedBy: z.nullable(approverSchema),
       startedAt: z.string(),
       finishedAt: z.string(),
       durationSeconds: nullableSeconds,
-      rollback: z
-        .strictObject({
+      rollback: z.nullable(
+        z.strictObject({
           trigger: rollbackTriggerSchema,
           phase: deploymentPhaseSchema,
-          type: rollbackTypeSchema.nullable(),
+          type: z.nullable(rollbackTypeSchema),
           /**
            * Whether the database part of the decision was done: null when the decision had none (traffic only, or
            * undecided); false when it was declined, refused or failed, so `type` says what was decided, not done.
            */
-          databaseRestored: z.boolean().nullable(),
+          databaseRestored: z.nullable(z.boolean()),
           /** The alarm whose ALARM state triggered the rollback; null when no alarm did (a verdict, a person, …). */
-          alarmName: z.string().nullable(),
+          alarmName: z.nullable(z.string()),
           reason: z.string(),
-        })
-        .nullable(),
-      error: z.strictObject({ name: z.string(), message: z.string() }).nullable(),
+        }),
+      ),
+      error: z.nullable(z.strictObject({ name: z.string(), message: z.string() })),
     })
-    .describe('1. How the execution ended, for which release, requested and approved by whom.'),
-  productionUrl: z.string().describe('2. The production URL the release serves on.'),
+    .check(z.describe('1. How the execution ended, for which release, requested and approved by whom.')),
+  productionUrl: z.string().check(z.describe('2. The production URL the release serves on.')),
   dashboards: z
     .array(z.strictObject({ name: z.string(), url: z.string() }))
-    .describe('3. The CloudWatch dashboards of the deployment.'),
+    .check(z.describe('3. The CloudWatch dashboards of the deployment.')),
   metrics: z
     .strictObject({
       phases: z.array(
@@ -175,49 +176,51 @@ export const deploymentReportSchema = z.strictObject({
         parts: z.array(z.strictObject({ cause: z.string(), seconds: nullableSeconds, basis: z.string() })),
       }),
       requestsServedByGreen: z.strictObject({
-        requests: z.number().nonnegative(),
-        bakes: z.int().nonnegative(),
+        requests: nonNegativeNumber,
+        bakes: nonNegativeInt,
         basis: z.string(),
       }),
       /** Every shift and rollback: from the request to the listener re-read showing the weights. */
       weightEffective: z.array(
         z.strictObject({
           kind: z.enum(['shift', 'rollback']),
-          greenWeight: z.int().min(0).max(100),
-          requestedAt: z.string().nullable(),
-          confirmedAt: z.string().nullable(),
+          greenWeight: z.int().check(z.gte(0), z.lte(100)),
+          requestedAt: z.nullable(z.string()),
+          confirmedAt: z.nullable(z.string()),
           seconds: nullableSeconds,
-          unknownBecause: z.string().nullable(),
+          unknownBecause: z.nullable(z.string()),
         }),
       ),
       stepFunctions: z.strictObject({
-        stateTransitions: z.int().nonnegative().nullable(),
+        stateTransitions: z.nullable(nonNegativeInt),
         usdPer1000Transitions: z.number(),
-        costUsd: z.number().nonnegative().nullable(),
+        costUsd: z.nullable(nonNegativeNumber),
       }),
     })
-    .describe(
-      '4. Duration per phase, downtime, requests served by green, time until weight effective for every shift and ' +
-        'rollback, Step Functions state transitions and their cost. Null figures were not recorded.',
+    .check(
+      z.describe(
+        '4. Duration per phase, downtime, requests served by green, time until weight effective for every shift and ' +
+          'rollback, Step Functions state transitions and their cost. Null figures were not recorded.',
+      ),
     ),
   evidence: z
     .strictObject({
-      validation: validationReportSchema.nullable(),
-      backup: backupMetadataSchema.nullable(),
-      green: greenEnvironmentSchema.nullable(),
-      migration: migrationSchema.nullable(),
+      validation: z.nullable(validationReportSchema),
+      backup: z.nullable(backupMetadataSchema),
+      green: z.nullable(greenEnvironmentSchema),
+      migration: z.nullable(migrationSchema),
       verdicts: z.array(
         z.strictObject({
-          stepIndex: z.int().nonnegative(),
-          greenWeight: z.int().min(0).max(100),
-          bake: z.int().positive(),
+          stepIndex: nonNegativeInt,
+          greenWeight: z.int().check(z.gte(0), z.lte(100)),
+          bake: positiveInt,
           startedAt: z.string(),
           endedAt: z.string(),
           /**
            * When the verdict was decided: the evaluation after the bake's late datapoints arrived, which can be
            * minutes after endedAt. Null when the record predates it.
            */
-          decidedAt: z.string().nullable(),
+          decidedAt: z.nullable(z.string()),
           verdict: canaryVerdictSchema,
           sample: reportSampleSchema,
         }),
@@ -226,17 +229,19 @@ export const deploymentReportSchema = z.strictObject({
        * The canary thresholds the stack configured (the verifier's configuration carries the same resolved values as
        * the orchestrator's and the alarms'): what the verdicts and the alarms judged against. Null when not known.
        */
-      thresholds: canaryThresholdsSchema.nullable(),
-      smoke: z.strictObject({ preTraffic: smokeReportSchema.nullable(), production: smokeReportSchema.nullable() }),
-      probes: probeSummarySchema.nullable(),
+      thresholds: z.nullable(canaryThresholdsSchema),
+      smoke: z.strictObject({ preTraffic: z.nullable(smokeReportSchema), production: z.nullable(smokeReportSchema) }),
+      probes: z.nullable(probeSummarySchema),
       /** The monitoring check after 100 % (monitoring_setup); null when it did not run. */
-      monitoring: monitoringCheckResultSchema.nullable(),
-      rollbackDryRun: rollbackDryRunSchema.nullable(),
+      monitoring: z.nullable(monitoringCheckResultSchema),
+      rollbackDryRun: z.nullable(rollbackDryRunSchema),
       rollbackTimeline: z.array(timelineEntrySchema),
     })
-    .describe(
-      '5. Validation report, backup metadata, the verdict of every canary bake with its numbers and the minutes of ' +
-        'green, the thresholds, smoke results, probe summary, rollback dry-run, rollback timeline.',
+    .check(
+      z.describe(
+        '5. Validation report, backup metadata, the verdict of every canary bake with its numbers and the minutes of ' +
+          'green, the thresholds, smoke results, probe summary, rollback dry-run, rollback timeline.',
+      ),
     ),
   risks: z
     .array(
@@ -247,7 +252,7 @@ export const deploymentReportSchema = z.strictObject({
         text: z.string(),
       }),
     )
-    .describe('6. Risks and open items.'),
+    .check(z.describe('6. Risks and open items.')),
   handoff: z
     .strictObject({
       nextStage: z.string(),
@@ -255,14 +260,14 @@ export const deploymentReportSchema = z.strictObject({
       ready: z.boolean(),
       why: z.string(),
       /** The side carrying 100 % now, and what runs on it. */
-      serving: z
-        .strictObject({ side: sideSchema, release: z.string(), taskDefinitionArn: z.string().nullable() })
-        .nullable(),
+      serving: z.nullable(
+        z.strictObject({ side: sideSchema, release: z.string(), taskDefinitionArn: z.nullable(z.string()) }),
+      ),
       /** The other side, at 0 %: kept warm for a fast rollback (promoted), or kept for inspection (rolled back). */
-      standby: z.strictObject({ side: sideSchema, warmUntil: z.string().nullable() }).nullable(),
+      standby: z.nullable(z.strictObject({ side: sideSchema, warmUntil: z.nullable(z.string()) })),
       notes: z.array(z.string()),
     })
-    .describe('7. Handoff to the next stage: whether it may proceed, what serves production, what stands by.'),
+    .check(z.describe('7. Handoff to the next stage: whether it may proceed, what serves production, what stands by.')),
 });
 export type DeploymentReport = z.output<typeof deploymentReportSchema>;
 export type ReportRisk = DeploymentReport['risks'][number];
@@ -284,31 +289,31 @@ export const deploymentReportInputSchema = z.strictObject({
   end: z.strictObject({
     outcome: deploymentOutcomeSchema,
     at: z.string(),
-    error: z.strictObject({ name: z.string(), message: z.string() }).nullable(),
+    error: z.nullable(z.strictObject({ name: z.string(), message: z.string() })),
   }),
   productionUrl: z.url(),
   dashboards: z.array(z.strictObject({ name: z.string(), url: z.url() })),
   /** Null when the execution stopped before the validation report. */
-  validation: validationReportSchema.nullable(),
-  sides: sidesSchema.nullable(),
-  green: greenEnvironmentSchema.nullable(),
-  migration: migrationSchema.nullable(),
-  canary: reportCanaryStateSchema.nullable(),
-  rollback: rollbackStateSchema.nullable(),
+  validation: z.nullable(validationReportSchema),
+  sides: z.nullable(sidesSchema),
+  green: z.nullable(greenEnvironmentSchema),
+  migration: z.nullable(migrationSchema),
+  canary: z.nullable(reportCanaryStateSchema),
+  rollback: z.nullable(rollbackStateSchema),
   /** The canary thresholds the stack configured; null when the caller does not know them. */
-  thresholds: canaryThresholdsSchema.nullable().default(null),
-  smoke: z.strictObject({ preTraffic: smokeReportSchema.nullable(), production: smokeReportSchema.nullable() }),
-  probes: probeSummarySchema.nullable(),
-  monitoring: monitoringCheckResultSchema.nullable().default(null),
-  rollbackDryRun: rollbackDryRunSchema.nullable(),
+  thresholds: z._default(z.nullable(canaryThresholdsSchema), null),
+  smoke: z.strictObject({ preTraffic: z.nullable(smokeReportSchema), production: z.nullable(smokeReportSchema) }),
+  probes: z.nullable(probeSummarySchema),
+  monitoring: z._default(z.nullable(monitoringCheckResultSchema), null),
+  rollbackDryRun: z.nullable(rollbackDryRunSchema),
   /** State transitions the execution used (its history); null when not counted. */
-  stateTransitions: z.int().nonnegative().nullable(),
-  nextStage: z.string().min(1),
+  stateTransitions: z.nullable(nonNegativeInt),
+  nextStage: nonEmptyString,
   /** Promoted: until when the old side stays warm (the post-promotion watch). */
-  standbyWarmUntil: z.string().nullable(),
+  standbyWarmUntil: z.nullable(z.string()),
   /** Promoted: when the old side was scaled down at the end of the watch; null while it is still warm. */
-  standbyRetiredAt: z.string().nullable().default(null),
+  standbyRetiredAt: z._default(z.nullable(z.string()), null),
   /** Rolled back: when green was scaled down after the rollback (scaleDownGreenAfterRollback); null when kept. */
-  greenScaledDownAt: z.string().nullable().default(null),
+  greenScaledDownAt: z._default(z.nullable(z.string()), null),
 });
 export type DeploymentReportInput = z.input<typeof deploymentReportInputSchema>;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import {
   DEPLOYMENT_REPORT_SCHEMA_VERSION,
   type DeploymentReport,
@@ -8,6 +8,7 @@ import {
   type ReportRisk,
   STANDARD_WORKFLOW_USD_PER_1000_TRANSITIONS,
 } from './deployment-report-schema';
+import { parse } from './validation';
 
 /**
  * The deployment report: `buildDeploymentReport` makes it from the execution's state, `renderMarkdown` writes it for
@@ -324,12 +325,12 @@ function databaseRestored(rollback: NonNullable<ReportInput['rollback']>): boole
  * report (a promotion without a promoting verdict, a rollback without its record).
  */
 export function buildDeploymentReport(raw: DeploymentReportInput, now: Date = new Date()): DeploymentReport {
-  const input = deploymentReportInputSchema.parse(raw);
+  const input = parse(deploymentReportInputSchema, raw);
   checkOutcome(input);
   const verdicts = flattenVerdicts(input);
   const found = risks(input, verdicts);
   const { rollback, stateTransitions } = input;
-  return deploymentReportSchema.parse({
+  return parse(deploymentReportSchema, {
     schemaVersion: DEPLOYMENT_REPORT_SCHEMA_VERSION,
     deployment: input.deployment,
     generatedAt: now.toISOString(),

@@ -1,8 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { matchApprover } from './approvers';
 import { DeploymentCrewError, InvalidInputError, toWorkflowError } from './errors';
 import { logger } from './logger';
-import { describeZodError } from './validation';
+import { describeZodError, nonEmptyString } from './validation';
 
 /**
  * The human-facing calls (the Chairman's approval answer and rollback override) come only through Lambda function
@@ -60,17 +60,19 @@ const functionUrlEventSchema = z.object({
   version: z.literal('2.0'),
   routeKey: z.literal('$default'),
   requestContext: z.object({
-    accountId: z.string().min(1),
-    apiId: z.string().min(1),
-    domainName: z.string().min(1),
-    requestId: z.string().min(1),
+    accountId: nonEmptyString,
+    apiId: nonEmptyString,
+    domainName: nonEmptyString,
+    requestId: nonEmptyString,
     timeEpoch: z.number(),
     http: z.object({ method: z.string() }),
-    authorizer: z
-      .object({ iam: z.object({ userArn: z.string().min(1), accountId: z.string().min(1) }).optional() })
-      .optional(),
+    authorizer: z.optional(
+      z.object({
+        iam: z.optional(z.object({ userArn: nonEmptyString, accountId: nonEmptyString })),
+      }),
+    ),
   }),
-  body: z.string().optional(),
+  body: z.optional(z.string()),
   isBase64Encoded: z.boolean(),
 });
 

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidInputError, toWorkflowError } from './errors';
 import { logger } from './logger';
 import { describeZodError } from './validation';
@@ -10,7 +10,7 @@ import { describeZodError } from './validation';
  * Wraps a typed function as a Lambda handler: Powertools logger context (never the raw event, which may carry a task
  * token), schema validation of the event, and errors renamed for the state machine's Retry/Catch.
  */
-export function workflowHandler<Schema extends z.ZodType, Result>(
+export function workflowHandler<Schema extends z.core.$ZodType, Result>(
   schema: Schema,
   handle: (request: z.output<Schema>, context: Context) => Promise<Result>,
 ) {
@@ -24,7 +24,7 @@ export function workflowHandler<Schema extends z.ZodType, Result>(
       },
     })
     .handler(async (event: unknown, context: Context) => {
-      const parsed = schema.safeParse(event);
+      const parsed = z.safeParse(schema, event);
       if (!parsed.success) throw new InvalidInputError(describeZodError(parsed.error));
       return handle(parsed.data, context);
     });

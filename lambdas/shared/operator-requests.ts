@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { approvalKindSchema } from './approval-item';
+import { nonEmptyString } from './validation';
 
 /**
  * What an operator sends the crew's function URLs (the Chairman's answer to an approval, the manual rollback): the
@@ -9,27 +10,29 @@ import { approvalKindSchema } from './approval-item';
 export const approvalAnswerSchema = z
   .strictObject({
     /** The deployment (= execution) name from the notification. */
-    deployment: z.string().trim().min(1).max(80),
+    deployment: z.string().check(z.trim(), z.minLength(1), z.maxLength(80)),
     decision: z.enum(['approve', 'reject']),
     /** Required to reject, optional to approve. */
-    reason: z.string().trim().min(1).max(1000).optional(),
+    reason: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(1000))),
     /** Ignored: the function URL's IAM identity is who answers (older e-mails told direct invokers to name one). */
-    approver: z.string().trim().min(1).max(256).optional(),
+    approver: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(256))),
     /** Which approval; needed when more than one waits, and to approve a DATABASE_ROLLBACK. */
-    kind: approvalKindSchema.optional(),
+    kind: z.optional(approvalKindSchema),
   })
-  .superRefine((answer, ctx) => {
-    if (answer.decision === 'reject' && answer.reason === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a reason is required to reject' });
-    }
-  });
+  .check(
+    z.superRefine((answer, ctx) => {
+      if (answer.decision === 'reject' && answer.reason === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a reason is required to reject' });
+      }
+    }),
+  );
 export type ApprovalAnswer = z.output<typeof approvalAnswerSchema>;
 
 export const manualRollbackSchema = z.strictObject({
   /** The deployment (execution name) to roll back: must be the one holding the lock. */
-  deployment: z.string().min(1),
-  reason: z.string().trim().min(1).max(1000),
+  deployment: nonEmptyString,
+  reason: z.string().check(z.trim(), z.minLength(1), z.maxLength(1000)),
   /** Ignored: the function URL's IAM identity is who asks (a direct invocation naming one is refused). */
-  requestedBy: z.string().min(1).max(256).optional(),
+  requestedBy: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
 });
 export type ManualRollback = z.output<typeof manualRollbackSchema>;

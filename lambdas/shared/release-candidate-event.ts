@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DEPLOYMENT_EVENT_SOURCE } from './deployment-events';
 import { deploymentRequestSchema } from './deployment-request';
+import './validation';
 
 /**
  * The events that start a deployment from EventBridge (lib/release-start-rules.ts builds the rules):

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { backupMetadataSchema } from './contracts';
 import { sidesSchema } from './cutover-contracts';
 import { errorMessage, errorName } from './errors';
+import { nonEmptyString, nonNegativeInt, nonNegativeNumber, positiveInt } from './validation';
 
 /**
  * What the PostDeploymentVerifier's checks take and return: the monitoring check (monitoring_setup) and the rollback
@@ -22,11 +23,11 @@ export const MIN_LOGS_WINDOW_MINUTES = 60;
 
 export const monitoringCheckRequestSchema = z.strictObject({
   /** The pipeline's alarms (metric or composite): each must exist, have actions enabled and not lack data. */
-  alarmNames: z.array(z.string().min(1)),
-  dashboardName: z.string().min(1),
+  alarmNames: z.array(nonEmptyString),
+  dashboardName: nonEmptyString,
   /** The application's log groups: each must have received events within the window. */
-  logGroupNames: z.array(z.string().min(1)),
-  logsRecentWithinMinutes: z.int().min(MIN_LOGS_WINDOW_MINUTES).default(MIN_LOGS_WINDOW_MINUTES),
+  logGroupNames: z.array(nonEmptyString),
+  logsRecentWithinMinutes: z._default(z.int().check(z.gte(MIN_LOGS_WINDOW_MINUTES)), MIN_LOGS_WINDOW_MINUTES),
 });
 export type MonitoringCheckRequest = z.output<typeof monitoringCheckRequestSchema>;
 export type MonitoringCheckRequestInput = z.input<typeof monitoringCheckRequestSchema>;
@@ -56,17 +57,17 @@ export type MonitoringCheckResult = z.output<typeof monitoringCheckResultSchema>
 // Rollback dry-run
 
 /** IAM action names as policies write them: `elasticloadbalancing:ModifyListener`. */
-const iamActionSchema = z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, 'an IAM action: <service>:<Action>');
+const iamActionSchema = z.string().check(z.regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, 'an IAM action: <service>:<Action>'));
 
 /** What the estimate takes from the state machine (see estimateRollbackSeconds in lambdas/tools/rollback-test). */
 export const rollbackEstimateSettingsSchema = z.strictObject({
   /** The state machine's wait between RollbackTraffic and VerifyTrafficRollback (`$.settings.rollbackVerifySeconds`). */
-  rollbackVerifySeconds: z.int().nonnegative(),
+  rollbackVerifySeconds: nonNegativeInt,
   /**
    * Per rollback task (RollbackTraffic, VerifyTrafficRollback): the state transition, the Lambda invocation and the
    * task's calls other than the listener's. A configured figure, not measured by the dry run.
    */
-  taskOverheadSeconds: z.number().nonnegative().default(2),
+  taskOverheadSeconds: z._default(nonNegativeNumber, 2),
 });
 export type RollbackEstimateSettings = z.output<typeof rollbackEstimateSettingsSchema>;
 
@@ -88,46 +89,51 @@ export const contextKeyTypeSchema = z.enum([
 
 /** A condition key's value for the simulation, as SimulatePrincipalPolicy's ContextEntries take it. */
 export const simulationContextEntrySchema = z.strictObject({
-  ContextKeyName: z.string().min(1),
-  ContextKeyValues: z.array(z.string()).min(1),
+  ContextKeyName: nonEmptyString,
+  ContextKeyValues: z.array(z.string()).check(z.minLength(1)),
   ContextKeyType: contextKeyTypeSchema,
 });
 export type SimulationContextEntry = z.output<typeof simulationContextEntrySchema>;
 
 export const rollbackDryRunRequestSchema = z
   .strictObject({
-    listenerArn: z.string().min(1),
+    listenerArn: nonEmptyString,
     /** As resolved before the cutover: `live` is the side a rollback returns to (at 0 % after promotion). */
     sides: sidesSchema,
     /** The ECS cluster of both services. */
-    clusterName: z.string().min(1),
+    clusterName: nonEmptyString,
     /** The old side's target group must have at least this many healthy targets. */
-    minHealthyTargets: z.int().positive(),
+    minHealthyTargets: positiveInt,
     /** The old side's service must still desire and run at least this many tasks (warm for a fast rollback). */
-    expectedDesiredCount: z.int().positive(),
+    expectedDesiredCount: positiveInt,
     /** The deployment's verified backup: it must still be available. */
     snapshot: backupMetadataSchema,
-    coordinatorRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN'),
+    coordinatorRoleArn: z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN')),
     /** The actions the RollbackCoordinator's role needs for a rollback. */
-    rollbackActions: z.array(iamActionSchema).min(1),
+    rollbackActions: z.array(iamActionSchema).check(z.minLength(1)),
     /**
      * The resources each action is simulated on, by action. An action not listed is simulated on `*`, which is right
      * only for actions without resource-level permissions: a statement scoped to ARNs does not match `*`.
      */
-    rollbackResources: z.record(iamActionSchema, z.array(z.string().min(1)).min(1)).default({}),
+    rollbackResources: z._default(z.record(iamActionSchema, z.array(nonEmptyString).check(z.minLength(1))), {}),
     /**
      * The condition keys each action's allow statements test (iam:PassedToService, kms:ViaService, aws:ResourceTag/…),
      * by action: without them a conditioned allow simulates as implicitDeny, reported as not proven.
      */
-    rollbackContext: z.record(iamActionSchema, z.array(simulationContextEntrySchema).min(1)).default({}),
+    rollbackContext: z._default(
+      z.record(iamActionSchema, z.array(simulationContextEntrySchema).check(z.minLength(1))),
+      {},
+    ),
     estimate: rollbackEstimateSettingsSchema,
   })
-  .refine((request) => Object.keys(request.rollbackResources).every((a) => request.rollbackActions.includes(a)), {
-    message: 'rollbackResources names an action that is not in rollbackActions',
-  })
-  .refine((request) => Object.keys(request.rollbackContext).every((a) => request.rollbackActions.includes(a)), {
-    message: 'rollbackContext names an action that is not in rollbackActions',
-  });
+  .check(
+    z.refine((request) => Object.keys(request.rollbackResources).every((a) => request.rollbackActions.includes(a)), {
+      message: 'rollbackResources names an action that is not in rollbackActions',
+    }),
+    z.refine((request) => Object.keys(request.rollbackContext).every((a) => request.rollbackActions.includes(a)), {
+      message: 'rollbackContext names an action that is not in rollbackActions',
+    }),
+  );
 export type RollbackDryRunRequest = z.output<typeof rollbackDryRunRequestSchema>;
 export type RollbackDryRunRequestInput = z.input<typeof rollbackDryRunRequestSchema>;
 
@@ -150,15 +156,15 @@ export type RollbackCheck = z.output<typeof rollbackCheckSchema>;
 
 /** The estimate's terms, so the report can show how the number came about. */
 export const rollbackEstimateSchema = z.strictObject({
-  modifyListenerSeconds: z.number().nonnegative(),
-  confirmationReads: z.int().positive(),
-  describeListenersSeconds: z.number().nonnegative(),
-  confirmationWaitSeconds: z.number().nonnegative(),
-  rollbackVerifySeconds: z.number().nonnegative(),
-  tasks: z.int().positive(),
-  taskOverheadSeconds: z.number().nonnegative(),
+  modifyListenerSeconds: nonNegativeNumber,
+  confirmationReads: positiveInt,
+  describeListenersSeconds: nonNegativeNumber,
+  confirmationWaitSeconds: nonNegativeNumber,
+  rollbackVerifySeconds: nonNegativeNumber,
+  tasks: positiveInt,
+  taskOverheadSeconds: nonNegativeNumber,
   /** The sum of the terms, rounded up to whole seconds. */
-  totalSeconds: z.int().nonnegative(),
+  totalSeconds: nonNegativeInt,
 });
 export type RollbackEstimate = z.output<typeof rollbackEstimateSchema>;
 
@@ -175,10 +181,10 @@ export const rollbackDryRunResultSchema = z.strictObject({
   ready: z.boolean(),
   checks: z.array(rollbackCheckSchema),
   /** Null when the listener could not be read and re-written: no rollback could run, so there is nothing to time. */
-  estimatedRollbackSeconds: z.int().nonnegative().nullable(),
-  estimate: rollbackEstimateSchema.nullable(),
+  estimatedRollbackSeconds: z.nullable(nonNegativeInt),
+  estimate: z.nullable(rollbackEstimateSchema),
   /** Null unless ModifyListener was accepted (see listenerRewriteSchema). */
-  listenerRewrite: listenerRewriteSchema.nullable(),
+  listenerRewrite: z.nullable(listenerRewriteSchema),
 });
 export type RollbackDryRunResult = z.output<typeof rollbackDryRunResultSchema>;
 

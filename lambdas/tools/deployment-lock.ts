@@ -1,9 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import * as z from 'zod/mini';
 import { rollbackTriggerSchema, type Sides, sidesSchema } from '../shared/cutover-contracts';
 import { DeploymentCrewError, RollbackRequestedError } from '../shared/errors';
 import { LOCK_SORT_KEY } from '../shared/state-table';
+import '../shared/validation';
+import { type ClaimGuard, guardCondition } from './deployment-lock-guard';
 
 /**
  * The deployment lock item (`pk = LOCK#<listener ARN>`, `sk = LOCK`) is also the rendezvous between the state
@@ -30,29 +33,29 @@ export const rollbackRequestSchema = z.object({
   reason: z.string(),
   requestedAt: z.string(),
   requestedBy: z.string(),
-  alarmName: z.string().optional(),
+  alarmName: z.optional(z.string()),
   /** When the trigger happened, if known and earlier than the request (an alarm's own state change). */
-  detectedAt: z.string().optional(),
+  detectedAt: z.optional(z.string()),
 });
 export type RollbackRequest = z.output<typeof rollbackRequestSchema>;
 
 const lockItemSchema = z.object({
   holder: z.string(),
   lockState: z.enum(['HELD', 'ESCALATED']),
-  executionArn: z.string().optional(),
+  executionArn: z.optional(z.string()),
   /** When AcquireDeploymentLock took the lock (`$$.State.EnteredTime`): older alarm events are not this deployment's. */
-  acquiredAt: z.string().optional(),
-  phase: lockPhaseSchema.optional(),
+  acquiredAt: z.optional(z.string()),
+  phase: z.optional(lockPhaseSchema),
   /** The phase a rollback started from (the phase is ROLLING_BACK meanwhile). */
-  phaseBeforeRollback: lockPhaseSchema.optional(),
-  sides: sidesSchema.optional(),
-  greenWeight: z.number().optional(),
-  migrationStarted: z.boolean().optional(),
-  bakeToken: z.string().optional(),
-  bakeStartedAt: z.string().optional(),
-  rollback: rollbackRequestSchema.optional(),
+  phaseBeforeRollback: z.optional(lockPhaseSchema),
+  sides: z.optional(sidesSchema),
+  greenWeight: z.optional(z.number()),
+  migrationStarted: z.optional(z.boolean()),
+  bakeToken: z.optional(z.string()),
+  bakeStartedAt: z.optional(z.string()),
+  rollback: z.optional(rollbackRequestSchema),
   /** When the alarm listener (or the coordinator) confirmed the listener back at 100 % live. */
-  listenerRestoredAt: z.string().optional(),
+  listenerRestoredAt: z.optional(z.string()),
 });
 export type LockItem = z.output<typeof lockItemSchema>;
 
@@ -87,6 +90,12 @@ export interface DeploymentLock {
     /** When given, also only while the phase is still this one (null: no phase yet). */
     seenPhase?: LockPhase | null,
   ): Promise<RollbackClaim>;
+  /**
+   * Claims the rollback without reading the lock first, in one conditional write that lands only while the lock is
+   * HELD, no rollback is recorded and the guard holds; it returns the item after the write (with the bake token of
+   * that instant). `claimed: false` returns the item as it was (undefined: no lock), for the caller to judge.
+   */
+  claimRollbackIf(request: RollbackRequest, guard: ClaimGuard): Promise<GuardedClaim>;
   /** Records when the listener was confirmed back to live; a later restore already recorded is kept. */
   recordListenerRestored(holder: string, restoredAt: string): Promise<void>;
   /**
@@ -105,6 +114,12 @@ export interface DeploymentLock {
 }
 
 export type RollbackClaim = { readonly claimed: boolean; readonly item: LockItem };
+
+export type { ClaimGuard } from './deployment-lock-guard';
+
+export type GuardedClaim =
+  | { readonly claimed: true; readonly item: LockItem }
+  | { readonly claimed: false; readonly item: LockItem | undefined };
 
 function isConditionFailure(error: unknown): boolean {
   return (
@@ -130,6 +145,16 @@ export function createDeploymentLock(
   const read = async (): Promise<LockItem | undefined> => {
     const { Item } = await client.send(new GetCommand({ TableName: tableName, Key, ConsistentRead: true }));
     return Item === undefined ? undefined : parse(Item);
+  };
+
+  /**
+   * The item as a failed conditional write found it: DynamoDB returns it with ReturnValuesOnConditionCheckFailure
+   * (marshalled: the document client leaves errors alone), so no read follows; without one (no item, or a store that
+   * does not return it, like dynalite) it is read.
+   */
+  const itemOfFailure = async (error: unknown): Promise<LockItem | undefined> => {
+    const old = (error as Pick<ConditionalCheckFailedException, 'Item'>).Item;
+    return old === undefined ? read() : parse(unmarshall(old));
   };
 
   /** Explains a failed conditional write: the lock is gone or held by someone else, or a rollback is pending. */
@@ -252,15 +277,35 @@ export function createDeploymentLock(
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
             ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
         if (Attributes === undefined) throw new DeploymentCrewError('LockLost', `deployment ${holder} lost its lock`);
         return { claimed: true, item: parse(Attributes) };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        const item = await read();
+        const item = await itemOfFailure(error);
         if (item?.holder === holder && item.lockState === 'HELD') return { claimed: false, item };
-        throw await refusal(holder);
+        throw refusalOf(holder, item);
+      }
+    },
+    async claimRollbackIf(request, guard) {
+      try {
+        const { Attributes } = await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key,
+            UpdateExpression: 'SET #rollback = :request',
+            ...guardCondition(request, guard),
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        if (Attributes === undefined) throw new DeploymentCrewError('LockLost', 'the lock item vanished in the claim');
+        return { claimed: true, item: parse(Attributes) };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        return { claimed: false, item: await itemOfFailure(error) };
       }
     },
     async clearBakeTokenIf(holder, token) {
@@ -301,12 +346,13 @@ export function createDeploymentLock(
               '#lockState': 'lockState',
             },
             ExpressionAttributeValues: { ':restoredAt': restoredAt, ':holder': holder, ':held': 'HELD' },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        // One read tells a later restore kept (fine) from a lock lost.
-        const item = await read();
+        // The item as found tells a later restore kept (fine) from a lock lost.
+        const item = await itemOfFailure(error);
         const kept = item?.holder === holder && item.lockState === 'HELD' && item.listenerRestoredAt !== undefined;
         if (!kept) throw refusalOf(holder, item);
       }

@@ -3,7 +3,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ZodType } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { targetsConfigSchema } from '../../lambdas/shared/config/approval-request';
 import { orchestratorConfigSchema } from '../../lambdas/shared/config/blue-green-orchestrator';
 import { databaseConfigSchema } from '../../lambdas/shared/config/database';
@@ -728,7 +728,7 @@ describe('agent functions', () => {
     (name) => {
       // Prepare
       const { template, ids } = variant(name);
-      const configurations: [string, string, ZodType][] = [
+      const configurations: [string, string, ZodMiniType][] = [
         [ids.intake.function, 'INTAKE_CONFIG', intakeConfigSchema],
         [ids.approvalRequest.function, 'TARGETS', targetsConfigSchema],
         [ids.validator.function, 'HEALTH_CHECKS', healthChecksConfigSchema],

@@ -139,8 +139,8 @@ describe('deployment events', () => {
 
     // Assess
     expect(shared.sort()).toEqual(['code', 'deployment', 'error', 'executionArn']);
-    expect(agent.code.value).toBe(stateMachine.code.value);
-    expect(agent.error.value).toBe(stateMachine.error.value);
+    expect(agent.code.def.values).toEqual(stateMachine.code.def.values);
+    expect(agent.error.def.values).toEqual(stateMachine.error.def.values);
   });
 
   it('describes every detail-type in docs/deployment-events.md', () => {

@@ -291,7 +291,8 @@ describe('alarm listener: one claim, one actor', () => {
   });
 
   it('claims against the new token when a bake started between its read and its claim, and ends that bake', async () => {
-    // Prepare
+    // Prepare: a late event is judged on a read first (CloudWatch says it is still in ALARM); a bake starts after it.
+    alarmStateIs('ALARM');
     const { router, requestRollback } = await world({
       phase: 'CUTOVER',
       wrapLock: (lock, holder) => ({
@@ -300,6 +301,28 @@ describe('alarm listener: one claim, one actor', () => {
           const item = await lock.read();
           await lock.storeBakeToken(holder, 'token-step-1', '2026-11-24T10:19:59.000Z');
           return item;
+        },
+      }),
+    });
+
+    // Act
+    const outcome = await requestRollback(alarm('shop-green-5xx', '2026-11-24T10:10:00Z'));
+
+    // Assess
+    expect(outcome).toMatchObject({ action: 'traffic-restored', bakeInterrupted: true });
+    expect(router.restored).toHaveLength(1);
+    expect(sentFailures().map((failure) => failure.taskToken)).toEqual(['token-step-1']);
+  });
+
+  it('ends the bake that started just before its claim: the claim returns the token of that instant', async () => {
+    // Prepare: the listener claims without reading the lock first; a bake's token is stored just before the claim.
+    const { router, requestRollback } = await world({
+      phase: 'CUTOVER',
+      wrapLock: (lock, holder) => ({
+        ...lock,
+        claimRollbackIf: async (request, guard) => {
+          await lock.storeBakeToken(holder, 'token-step-1', '2026-11-24T10:19:59.000Z');
+          return lock.claimRollbackIf(request, guard);
         },
       }),
     });

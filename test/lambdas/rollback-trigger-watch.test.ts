@@ -170,38 +170,61 @@ describe('alarm listener: the end of the watch', () => {
   it.each([
     ['an alarm', () => alarm('shop-green-5xx')],
     ['the Chairman', (holder: string) => manual(holder)],
-  ])(
-    'drops %s read in PROMOTED when the old side is being retired before its claim, recording nothing',
-    async (_who, input) => {
-      // Prepare: the watch ends (RetireOldSide enters RETIRING) between the listener's read and its claim.
-      let reads = 0;
-      const { holder, lock, router, order, requestRollback } = await worldOf(
-        { ddb: dynamo.ddb, sfn },
-        {
-          phase: 'PROMOTED',
-          bakeToken: WATCH_TOKEN,
-          wrapLock: (real, holderName) => ({
-            ...real,
-            read: async () => {
-              const item = await real.read();
-              reads += 1;
-              if (reads === 1) await real.enterPhase(holderName, 'RETIRING');
-              return item;
-            },
-          }),
-        },
-      );
+  ])('drops %s when the old side is being retired just before its claim, recording nothing', async (_who, input) => {
+    // Prepare: the watch ends (RetireOldSide enters RETIRING) just before the listener's claim lands.
+    const { holder, lock, router, order, requestRollback } = await worldOf(
+      { ddb: dynamo.ddb, sfn },
+      {
+        phase: 'PROMOTED',
+        bakeToken: WATCH_TOKEN,
+        wrapLock: (real, holderName) => ({
+          ...real,
+          claimRollbackIf: async (request, guard) => {
+            await real.enterPhase(holderName, 'RETIRING');
+            return real.claimRollbackIf(request, guard);
+          },
+        }),
+      },
+    );
 
-      // Act
-      const outcome = await requestRollback(input(holder));
+    // Act
+    const outcome = await requestRollback(input(holder));
 
-      // Assess: nothing claimed, so nothing pretends a rollback is under way while the old side is scaled down.
-      expect(outcome).toMatchObject({ action: 'ignored', detail: expect.stringContaining('RETIRING') });
-      expect((await lock.read())?.rollback).toBeUndefined();
-      expect(router.restored).toEqual([]);
-      expect(order).toEqual([]);
-    },
-  );
+    // Assess: nothing claimed, so nothing pretends a rollback is under way while the old side is scaled down.
+    expect(outcome).toMatchObject({ action: 'ignored', detail: expect.stringContaining('RETIRING') });
+    expect((await lock.read())?.rollback).toBeUndefined();
+    expect(router.restored).toEqual([]);
+    expect(order).toEqual([]);
+  });
+
+  it('drops a request judged on a read in PROMOTED when the old side is being retired before its claim', async () => {
+    // Prepare: the claim did not land (as for a guard it misses), so the request is judged on a read; the watch ends
+    // (RetireOldSide enters RETIRING) between that read and the claim made as read.
+    const { holder, lock, router, order, requestRollback } = await worldOf(
+      { ddb: dynamo.ddb, sfn },
+      {
+        phase: 'PROMOTED',
+        bakeToken: WATCH_TOKEN,
+        wrapLock: (real, holderName) => ({
+          ...real,
+          claimRollbackIf: async () => ({ claimed: false, item: await real.read() }),
+          claimRollback: async (...args) => {
+            await real.enterPhase(holderName, 'RETIRING');
+            return real.claimRollback(...args);
+          },
+        }),
+      },
+    );
+
+    // Act
+    const outcome = await requestRollback(manual(holder));
+
+    // Assess
+    expect(outcome).toMatchObject({ action: 'ignored', detail: expect.stringContaining('RETIRING') });
+    expect((await lock.read())?.rollback).toBeUndefined();
+    expect(router.restored).toEqual([]);
+    expect(order).toEqual([]);
+  });
 });
 
 describe('alarm listener: probe failure reports', () => {

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SendTaskFailureCommand, SFNClient, SFNServiceException, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -491,7 +492,10 @@ describe('rollback trigger handler (index.ts)', () => {
   });
 
   it('answers 404 when no deployment is in progress', async () => {
-    // Prepare
+    // Prepare: with no lock item, DynamoDB fails the claim's condition and returns no item.
+    mocks.ddb
+      .on(UpdateCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
     mocks.ddb.on(GetCommand).resolves({});
 
     // Act
@@ -500,10 +504,9 @@ describe('rollback trigger handler (index.ts)', () => {
     // Assess
     expect(response).toMatchObject({ statusCode: 404 });
     expect(JSON.parse((response as { body: string }).body)).toMatchObject({ error: 'NoDeploymentInProgress' });
-    expect(mocks.ddb.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
-      TableName: STATE_TABLE_NAME,
-      Key: { pk: `LOCK#${LISTENER}`, sk: LOCK_SORT_KEY },
-    });
+    const lockKey = { TableName: STATE_TABLE_NAME, Key: { pk: `LOCK#${LISTENER}`, sk: LOCK_SORT_KEY } };
+    expect(mocks.ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject(lockKey);
+    expect(mocks.ddb.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject(lockKey);
     expect(mocks.elb.commandCalls(ModifyListenerCommand)).toHaveLength(0);
     expect(mocks.elb.commandCalls(DescribeListenersCommand)).toHaveLength(0);
   });
@@ -518,8 +521,9 @@ describe('rollback trigger handler (index.ts)', () => {
   });
 
   it(`makes at most ${ALARM_LISTENER_MAX_SDK_CALLS} AWS calls on its longest path (the budget of its timeout), and ends the bake`, async () => {
-    // Prepare: an event 10 minutes old (re-read), a bake that changed under the claim, stale confirming reads, and
-    // the restore refused on the lock.
+    // Prepare: an event 10 minutes old (CloudWatch asked), a bake that changed under the claim and then the phase,
+    // a second judgement whose claim again meets a new token, stale confirming reads, and the restore refused on the
+    // lock. DynamoDB returns the item with each failed condition (ReturnValuesOnConditionCheckFailure), as it does.
     const now = Date.now();
     const forward = (blue: number, green: number): Action[] => [
       {
@@ -544,26 +548,28 @@ describe('rollback trigger handler (index.ts)', () => {
       bakeToken: 'token-step-0',
     };
     const nextBake = { ...held, bakeToken: 'token-step-1' };
+    const promoted = { ...held, phase: 'PROMOTED', greenWeight: 100, bakeToken: 'token-watch' };
+    const watchRetried = { ...promoted, bakeToken: 'token-watch-2' };
     const rollback = {
       trigger: 'ERROR_RATE',
       reason: 'alarm',
       requestedAt: new Date(now).toISOString(),
       requestedBy: 'cloudwatch',
     };
-    const conditionFailed = new ConditionalCheckFailedException({
-      message: 'The conditional request failed',
-      $metadata: {},
-    });
-    mocks.ddb
-      .on(GetCommand)
-      .resolvesOnce({ Item: held })
-      .resolvesOnce({ Item: nextBake })
-      .resolves({ Item: { ...nextBake, holder: 'release-2-0-0' } });
+    const conditionFailed = (item: Record<string, unknown>) =>
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: marshall(item),
+      });
+    mocks.ddb.on(GetCommand).resolvesOnce({ Item: held });
     mocks.ddb
       .on(UpdateCommand)
-      .rejectsOnce(conditionFailed)
-      .resolvesOnce({ Attributes: { ...nextBake, rollback } })
-      .rejectsOnce(conditionFailed)
+      .rejectsOnce(conditionFailed(nextBake))
+      .rejectsOnce(conditionFailed(promoted))
+      .rejectsOnce(conditionFailed(watchRetried))
+      .resolvesOnce({ Attributes: { ...watchRetried, rollback } })
+      .rejectsOnce(conditionFailed({ ...watchRetried, holder: 'release-2-0-0' }))
       .resolves({});
     mocks.cw
       .on(DescribeAlarmsCommand)
@@ -593,8 +599,11 @@ describe('rollback trigger handler (index.ts)', () => {
     expect(error.name).toBe('LockLost');
     const calls = [mocks.ddb, mocks.elb, mocks.cw, sfn].reduce((sum, mock) => sum + mock.calls().length, 0);
     expect(calls).toBe(ALARM_LISTENER_MAX_SDK_CALLS);
+    expect(mocks.ddb.commandCalls(GetCommand)).toHaveLength(1);
+    expect(mocks.ddb.commandCalls(UpdateCommand)).toHaveLength(6);
+    expect(mocks.cw.commandCalls(DescribeAlarmsCommand)).toHaveLength(1);
     expect(mocks.elb.commandCalls(DescribeListenersCommand)).toHaveLength(5);
-    expect(sentFailures()).toEqual([expect.objectContaining({ taskToken: 'token-step-1', error: 'AlarmTriggered' })]);
+    expect(sentFailures()).toEqual([expect.objectContaining({ taskToken: 'token-watch-2', error: 'AlarmTriggered' })]);
     expect(causeOf(sentFailures()[0])).toMatchObject({ listenerError: expect.stringContaining('LockLost') });
   }, 15_000);
 });

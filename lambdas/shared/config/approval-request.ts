@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { requireEnv } from '../validation';
+import * as z from 'zod/mini';
+import { nonEmptyString, requireEnv } from '../validation';
 import { jsonEnvironmentVariable } from './environment';
 
 /**
@@ -9,13 +9,13 @@ import { jsonEnvironmentVariable } from './environment';
  */
 export const targetsConfigSchema = z.strictObject({
   /** The application load balancer listener whose forward weights move traffic between blue and green. */
-  listenerArn: z.string().min(1),
+  listenerArn: nonEmptyString,
   /** The blue and green target groups behind that listener. */
-  targetGroupArns: z.array(z.string().min(1)).min(1),
+  targetGroupArns: z.array(nonEmptyString).check(z.minLength(1)),
   /** The database snapshotted before anything changes (and restored by a database rollback). */
   database: z.strictObject({
     kind: z.enum(['instance', 'cluster']),
-    identifier: z.string().min(1),
+    identifier: nonEmptyString,
   }),
 });
 export type TargetsConfig = z.output<typeof targetsConfigSchema>;

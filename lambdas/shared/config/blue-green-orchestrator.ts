@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { canaryThresholdsSchema, rollbackTriggerSchema, sideSchema } from '../cutover-contracts';
+import { nonEmptyString, nonNegativeInt, positiveInt } from '../validation';
 import { databaseConfigSchema } from './database';
 import { jsonEnvironmentVariable } from './environment';
 
@@ -19,15 +20,15 @@ export const METRICS_RETRY_MIN_SECONDS = 15;
 export const orchestratorConfigSchema = z.strictObject({
   listenerArn: z.string(),
   /** The two sides as configured; which is live is read from the listener. */
-  sides: z.array(sideSchema).length(2),
+  sides: z.array(sideSchema).check(z.length(2)),
   clusterName: z.string(),
   taskDefinitionFamily: z.string(),
   /** Null when the stack has no migration (schema changes are then refused at intake). */
-  migrationCommand: z.array(z.string()).min(1).nullable(),
+  migrationCommand: z.nullable(z.array(z.string()).check(z.minLength(1))),
   thresholds: canaryThresholdsSchema,
-  inconclusiveAllowance: z.int().nonnegative(),
+  inconclusiveAllowance: nonNegativeInt,
   database: databaseConfigSchema,
-  dbMaxConnections: z.int().positive(),
+  dbMaxConnections: positiveInt,
   /** Alarms that judge green: per target group (the group's own alarms), plus shared ones (database, extra). */
   alarms: z.strictObject({
     byTargetGroup: z.record(z.string(), z.array(z.string())),
@@ -36,18 +37,18 @@ export const orchestratorConfigSchema = z.strictObject({
   /** ALB metrics arrive late: how the verdict waits for a bake's last minutes, and how it measures the baseline. */
   metrics: z.strictObject({
     /** After the bake, wait at most this long for its minutes' datapoints; then a partial window is inconclusive. */
-    maxWaitSeconds: z.int().min(METRICS_MAX_WAIT_MIN_SECONDS).max(METRICS_MAX_WAIT_BOUND_SECONDS),
+    maxWaitSeconds: z.int().check(z.gte(METRICS_MAX_WAIT_MIN_SECONDS), z.lte(METRICS_MAX_WAIT_BOUND_SECONDS)),
     /** When a minute's datapoints usually arrive after the minute ends: the first re-evaluation is timed by it. */
-    expectedDelaySeconds: z.int().min(0).max(METRICS_MAX_WAIT_BOUND_SECONDS),
+    expectedDelaySeconds: z.int().check(z.gte(0), z.lte(METRICS_MAX_WAIT_BOUND_SECONDS)),
     /** The load balancer's own 5xx rate is measured over this many minutes before the first shift. */
-    baselineMinutes: z.int().min(1).max(60),
+    baselineMinutes: z.int().check(z.gte(1), z.lte(60)),
   }),
   /** Alarm name → what a rollback it causes is recorded as (extra alarms are absent: ALARM). */
   alarmTriggers: z.record(z.string(), rollbackTriggerSchema),
   tableName: z.string(),
   lockKey: z.string(),
   /** The bus the orchestrator's phase and traffic events go to. */
-  eventBusName: z.string().min(1),
+  eventBusName: nonEmptyString,
 });
 export type OrchestratorConfig = z.output<typeof orchestratorConfigSchema>;
 

@@ -1,17 +1,18 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { workflowSettingsSchema } from '../contracts';
+import { positiveInt } from '../validation';
 import { jsonEnvironmentVariable } from './environment';
 
 /** Stack-level settings the intake applies to every execution (from the construct's props). */
 export const intakeConfigSchema = z.strictObject({
-  defaultApprovalTimeoutSeconds: z.int().positive(),
-  defaultBakeSeconds: z.int().positive(),
+  defaultApprovalTimeoutSeconds: positiveInt,
+  defaultBakeSeconds: positiveInt,
   /** How long the lock may outlive a crashed execution before another deployment may take it over. */
-  lockTtlSeconds: z.int().positive(),
+  lockTtlSeconds: positiveInt,
   /** Whether the stack has a migration command: a schema change cannot be deployed without one. */
   migrationConfigured: z.boolean(),
   /** The rest of the settings, the same for every execution. */
-  settings: workflowSettingsSchema.omit({ approvalTimeoutSeconds: true, bakeSeconds: true }),
+  settings: z.omit(workflowSettingsSchema, { approvalTimeoutSeconds: true, bakeSeconds: true }),
 });
 export type IntakeConfig = z.output<typeof intakeConfigSchema>;
 

@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import { describeZodError, parseJsonEnv } from '../validation';
 
 /**
@@ -7,7 +7,7 @@ import { describeZodError, parseJsonEnv } from '../validation';
  * synth, so a wrong prop fails `cdk synth` instead of the Lambda's cold start) and the function reads it back with
  * the same schema. The value is written as given: a schema default is applied when the function reads it.
  */
-export interface JsonEnvironmentVariable<Schema extends z.ZodType> {
+export interface JsonEnvironmentVariable<Schema extends z.core.$ZodType> {
   readonly name: string;
   readonly schema: Schema;
   /** `{ [name]: JSON }` for the function's environment; throws naming the variable and the field when invalid. */
@@ -16,7 +16,7 @@ export interface JsonEnvironmentVariable<Schema extends z.ZodType> {
   load(): z.output<Schema>;
 }
 
-export function jsonEnvironmentVariable<Schema extends z.ZodType>(
+export function jsonEnvironmentVariable<Schema extends z.core.$ZodType>(
   name: string,
   schema: Schema,
 ): JsonEnvironmentVariable<Schema> {
@@ -24,7 +24,7 @@ export function jsonEnvironmentVariable<Schema extends z.ZodType>(
     name,
     schema,
     environment(value) {
-      const parsed = schema.safeParse(value);
+      const parsed = z.safeParse(schema, value);
       if (!parsed.success) throw new Error(`${name} would be invalid: ${describeZodError(parsed.error)}`);
       return { [name]: JSON.stringify(value) };
     },
@@ -38,7 +38,8 @@ export function jsonEnvironmentVariable<Schema extends z.ZodType>(
  * before deployment resolves it, so each string holding one moves to a variable of its own (`<name>_T<i>`) and the
  * compressed JSON keeps a marker in its place; the function puts the values back when it reads the variable.
  */
-export interface CompressedJsonEnvironmentVariable<Schema extends z.ZodType> extends JsonEnvironmentVariable<Schema> {
+export interface CompressedJsonEnvironmentVariable<Schema extends z.core.$ZodType>
+  extends JsonEnvironmentVariable<Schema> {
   /** The JSON as the function reads it, from these variables (the stack's environment, or a test's). */
   decode(variables: Readonly<Record<string, string | undefined>>): unknown;
   /** `load` over these variables instead of `process.env`. */
@@ -58,7 +59,7 @@ function replaceStrings(value: unknown, replace: (text: string) => string): unkn
   return value;
 }
 
-export function compressedJsonEnvironmentVariable<Schema extends z.ZodType>(
+export function compressedJsonEnvironmentVariable<Schema extends z.core.$ZodType>(
   name: string,
   schema: Schema,
 ): CompressedJsonEnvironmentVariable<Schema> {
@@ -80,7 +81,7 @@ export function compressedJsonEnvironmentVariable<Schema extends z.ZodType>(
     });
   };
   const read = (variables: Readonly<Record<string, string | undefined>>): z.output<Schema> => {
-    const parsed = schema.safeParse(decode(variables));
+    const parsed = z.safeParse(schema, decode(variables));
     if (!parsed.success) throw new Error(`environment variable ${name} is invalid: ${describeZodError(parsed.error)}`);
     return parsed.data;
   };
@@ -88,7 +89,7 @@ export function compressedJsonEnvironmentVariable<Schema extends z.ZodType>(
     name,
     schema,
     environment(value) {
-      const parsed = schema.safeParse(value);
+      const parsed = z.safeParse(schema, value);
       if (!parsed.success) throw new Error(`${name} would be invalid: ${describeZodError(parsed.error)}`);
       const tokens: Record<string, string> = {};
       const marked = replaceStrings(value, (text) => {

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseListenerArn } from '../arns';
 import { canaryThresholdsSchema } from '../cutover-contracts';
 import { smokeSuiteSchema } from '../smoke-suite';
+import { nonEmptyString, nonNegativeInt, positiveInt } from '../validation';
 import { MIN_LOGS_WINDOW_MINUTES, simulationContextEntrySchema } from '../verification';
 import { compressedJsonEnvironmentVariable } from './environment';
 
@@ -23,78 +24,78 @@ const verifierConfigObjectSchema = z.strictObject({
   /** Production's base URL (scheme, host, port). */
   productionUrl: httpUrl,
   /** A second listener that forwards to green only; null: no pre-traffic smoke. */
-  testListenerUrl: httpUrl.nullable().default(null),
+  testListenerUrl: z._default(z.nullable(httpUrl), null),
   /** Sent with every pre-traffic step (e.g. a header a listener rule pins to green). */
-  extraHeaders: z.record(z.string(), z.string()).default({}),
+  extraHeaders: z._default(z.record(z.string(), z.string()), {}),
   monitoring: z.strictObject({
     /** The pipeline's alarms: each must exist, have actions enabled and not lack data. */
-    alarmNames: z.array(z.string().min(1)),
-    dashboardName: z.string().min(1),
+    alarmNames: z.array(nonEmptyString),
+    dashboardName: nonEmptyString,
     /** The application's log groups: each must have received events within the window. */
-    logGroupNames: z.array(z.string().min(1)).default([]),
-    logsRecentWithinMinutes: z.int().min(MIN_LOGS_WINDOW_MINUTES).default(MIN_LOGS_WINDOW_MINUTES),
-    onMissing: onMissingMonitoringSchema.default('fail'),
+    logGroupNames: z._default(z.array(nonEmptyString), []),
+    logsRecentWithinMinutes: z._default(z.int().check(z.gte(MIN_LOGS_WINDOW_MINUTES)), MIN_LOGS_WINDOW_MINUTES),
+    onMissing: z._default(onMissingMonitoringSchema, 'fail'),
   }),
   dryRun: z.strictObject({
     /** The ECS cluster of both services. */
-    clusterName: z.string().min(1),
+    clusterName: nonEmptyString,
     /** The RollbackCoordinator's role (a token at synth: the tool checks the ARN's shape). */
-    coordinatorRoleArn: z.string().min(1),
+    coordinatorRoleArn: nonEmptyString,
     /** What the coordinator calls in a rollback, simulated on its role; the actions of rollbackResources are added. */
-    rollbackActions: z.array(z.string().min(1)).min(1),
+    rollbackActions: z.array(nonEmptyString).check(z.minLength(1)),
     /**
      * Per action, the resources it is simulated on (an action not listed is simulated on `*`). Actions with the same
      * resources may share one key, comma-separated (`rds:DescribeDBInstances,rds:ModifyDBInstance`): Lambda's 4 KB of
      * environment is tight, and action names hold no comma. A resource without `arn:` is in the listener's partition,
      * region and account: `rds:db:shop` is `arn:<partition>:rds:<region>:<account>:db:shop`.
      */
-    rollbackResources: z
-      .record(z.string(), z.array(z.string().min(1)).min(1))
-      .default({})
-      .transform((byKey) =>
+    rollbackResources: z.pipe(
+      z._default(z.record(z.string(), z.array(nonEmptyString).check(z.minLength(1))), {}),
+      z.transform((byKey) =>
         Object.fromEntries(
           Object.entries(byKey).flatMap(([key, resources]) => key.split(',').map((action) => [action, resources])),
         ),
       ),
+    ),
     /** Per action, the condition keys its simulation is given (see rollbackContext in the dry-run request). */
-    rollbackContext: z.record(z.string(), z.array(simulationContextEntrySchema).min(1)).default({}),
-    minHealthyTargets: z.int().positive(),
-    expectedDesiredCount: z.int().positive(),
+    rollbackContext: z._default(z.record(z.string(), z.array(simulationContextEntrySchema).check(z.minLength(1))), {}),
+    minHealthyTargets: positiveInt,
+    expectedDesiredCount: positiveInt,
     /** The state machine's wait between the traffic rollback and its verification, for the estimate. */
-    rollbackVerifySeconds: z.int().nonnegative(),
+    rollbackVerifySeconds: nonNegativeInt,
   }),
   /** The prober: its timing, the failure rule, and the alarm listener it reports "green is down" to. */
   probe: z.strictObject({
     /** Milliseconds between the starts of two probe rounds. */
-    intervalMs: z.int().min(1_000),
+    intervalMs: z.int().check(z.gte(1_000)),
     rule: z.strictObject({
       /** Consecutive failed rounds that take green off traffic. */
-      failures: z.int().min(1).max(10),
+      failures: z.int().check(z.gte(1), z.lte(10)),
       /** The detection goal the timing was checked against at synth. */
-      withinMs: z.int().positive(),
+      withinMs: positiveInt,
     }),
     /** The alarm listener (RollbackTrigger) function: a token at synth, a name when the function reads it. */
-    rollbackTriggerFunctionName: z.string().min(1),
+    rollbackTriggerFunctionName: nonEmptyString,
   }),
   /** Where the deployment report goes (the report store's settings) and what it links to. */
   report: z.strictObject({
-    bucketName: z.string().min(1),
-    region: z.string().min(1),
+    bucketName: nonEmptyString,
+    region: nonEmptyString,
     /** SSE-KMS with the bucket's key; without it SSE-S3. */
-    kmsKeyArn: z.string().min(1).optional(),
+    kmsKeyArn: z.optional(nonEmptyString),
     /** URLs carry the stack's region, a token in an environment-agnostic stack: checked as https only. */
-    dashboards: z.array(z.strictObject({ name: z.string().min(1), url: z.string().startsWith('https://') })),
+    dashboards: z.array(z.strictObject({ name: nonEmptyString, url: z.string().check(z.startsWith('https://')) })),
   }),
   /**
    * The stack's canary thresholds, as the orchestrator and the alarms have them: the report records them as what the
    * verdicts were judged against, and its chart draws them.
    */
   thresholds: canaryThresholdsSchema,
-  listenerArn: z.string().min(1),
-  tableName: z.string().min(1),
-  lockKey: z.string().min(1),
+  listenerArn: nonEmptyString,
+  tableName: nonEmptyString,
+  lockKey: nonEmptyString,
 });
-export const postDeploymentVerifierConfigSchema = verifierConfigObjectSchema.transform(expandRollbackGrants);
+export const postDeploymentVerifierConfigSchema = z.pipe(verifierConfigObjectSchema, z.transform(expandRollbackGrants));
 export type PostDeploymentVerifierConfig = z.output<typeof postDeploymentVerifierConfigSchema>;
 export type PostDeploymentVerifierConfigInput = z.input<typeof postDeploymentVerifierConfigSchema>;
 
@@ -107,7 +108,7 @@ export const POST_DEPLOYMENT_VERIFIER_CONFIG = compressedJsonEnvironmentVariable
 /** The compact dry run as written by the stack (see rollbackResources), read back with full ARNs and every action. */
 function expandRollbackGrants<Config extends { listenerArn: string; dryRun: DryRunGrants }>(
   config: Config,
-  context: z.RefinementCtx,
+  payload: z.core.ParsePayload,
 ): Config {
   const { rollbackActions, rollbackResources } = config.dryRun;
   const relative = Object.values(rollbackResources).some((resources) => resources.some((r) => isRelative(r)));
@@ -116,10 +117,12 @@ function expandRollbackGrants<Config extends { listenerArn: string; dryRun: DryR
     try {
       where = parseListenerArn(config.listenerArn);
     } catch (error) {
-      context.addIssue({
+      // zod/mini's transform has no ctx.addIssue: the issue goes straight into the payload, as addIssue would put it.
+      payload.issues.push({
         code: 'custom',
         path: ['listenerArn'],
         message: error instanceof Error ? error.message : String(error),
+        input: config,
       });
       return z.NEVER;
     }

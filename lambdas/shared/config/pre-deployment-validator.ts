@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { parse } from '../validation';
 import { databaseConfigSchema } from './database';
 import { jsonEnvironmentVariable } from './environment';
 
@@ -9,18 +10,20 @@ import { jsonEnvironmentVariable } from './environment';
 
 const checkName = z
   .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/,
-    'must be 1-64 letters, digits or ._:/- starting with a letter or digit',
+  .check(
+    z.regex(
+      /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/,
+      'must be 1-64 letters, digits or ._:/- starting with a letter or digit',
+    ),
   );
 
 const httpTargetFields = {
   name: checkName,
   url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
   /** The only HTTP status that counts as healthy; redirects are not followed. */
-  expectedStatus: z.int().min(100).max(599).default(200),
+  expectedStatus: z._default(z.int().check(z.gte(100), z.lte(599)), 200),
   /** Per-attempt timeout until the response headers arrive. */
-  timeoutMs: z.int().min(100).max(30_000).default(3000),
+  timeoutMs: z._default(z.int().check(z.gte(100), z.lte(30_000)), 3000),
 };
 
 export const healthEndpointConfigSchema = z.strictObject(httpTargetFields);
@@ -28,35 +31,37 @@ export const healthEndpointConfigSchema = z.strictObject(httpTargetFields);
 export const externalDependencyConfigSchema = z.strictObject({
   ...httpTargetFields,
   /** A critical dependency that is down stops the deployment (DEPLOY-001); a non-critical one becomes a warning. */
-  critical: z.boolean().default(true),
+  critical: z._default(z.boolean(), true),
 });
 
 /** `HEALTH_CHECKS`: production health endpoints (always critical) and external dependencies. */
 export const healthChecksConfigSchema = z
   .strictObject({
-    endpoints: z.array(healthEndpointConfigSchema).min(1).max(20),
-    dependencies: z.array(externalDependencyConfigSchema).max(20).default([]),
+    endpoints: z.array(healthEndpointConfigSchema).check(z.minLength(1), z.maxLength(20)),
+    dependencies: z._default(z.array(externalDependencyConfigSchema).check(z.maxLength(20)), []),
     /** Extra attempts per target after a failed one. */
-    retries: z.int().min(0).max(5).default(2),
+    retries: z._default(z.int().check(z.gte(0), z.lte(5)), 2),
   })
-  .superRefine((config, context) => {
-    const seen = new Set<string>();
-    for (const [group, targets] of [
-      ['endpoints', config.endpoints],
-      ['dependencies', config.dependencies],
-    ] as const) {
-      targets.forEach((target, index) => {
-        if (seen.has(target.name)) {
-          context.addIssue({
-            code: 'custom',
-            path: [group, index, 'name'],
-            message: `duplicate name '${target.name}'`,
-          });
-        }
-        seen.add(target.name);
-      });
-    }
-  });
+  .check(
+    z.superRefine((config, context) => {
+      const seen = new Set<string>();
+      for (const [group, targets] of [
+        ['endpoints', config.endpoints],
+        ['dependencies', config.dependencies],
+      ] as const) {
+        targets.forEach((target, index) => {
+          if (seen.has(target.name)) {
+            context.addIssue({
+              code: 'custom',
+              path: [group, index, 'name'],
+              message: `duplicate name '${target.name}'`,
+            });
+          }
+          seen.add(target.name);
+        });
+      }
+    }),
+  );
 
 /** The JSON the construct writes into `HEALTH_CHECKS` (fields with defaults may be omitted). */
 export type HealthChecksConfig = z.input<typeof healthChecksConfigSchema>;
@@ -71,7 +76,7 @@ export const HEALTH_CHECK_MIN_BACKOFF_MS = 250;
  * backoff), for the construct to size the function's timeout.
  */
 export function worstCaseHealthCheckMs(input: HealthChecksConfig): number {
-  const config = healthChecksConfigSchema.parse(input);
+  const config = parse(healthChecksConfigSchema, input);
   const targets = [...config.endpoints, ...config.dependencies];
   const longestTimeout = Math.max(...targets.map((target) => target.timeoutMs));
   let backoff = 0;

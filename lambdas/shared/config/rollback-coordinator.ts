@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { nonEmptyString, nonNegativeInt, positiveInt } from '../validation';
 import { databaseConfigSchema } from './database';
 import { jsonEnvironmentVariable } from './environment';
 
@@ -19,18 +20,18 @@ export const RESTORE_SWAP_RESERVE_POLLS = 30;
 
 export const restoreSettingsSchema = z.strictObject({
   /** A security group with no ingress, put on production before the renames; none: the rollback is refused. */
-  fenceSecurityGroupId: z.string().optional(),
+  fenceSecurityGroupId: z.optional(z.string()),
   acknowledgedBreaks: z.array(swapBreakSchema),
   /** A restored copy that failed before the swap is kept for inspection instead of deleted. */
   keepTemporaryCopyOnFailure: z.boolean(),
   /** The KMS key the snapshot must be encrypted with (the role is granted exactly this one). */
-  kmsKeyArn: z.string().optional(),
+  kmsKeyArn: z.optional(z.string()),
   /** The Enhanced Monitoring role the restored copy may be given (iam:PassRole is granted on it only). */
-  monitoringRoleArn: z.string().optional(),
+  monitoringRoleArn: z.optional(z.string()),
   /** Snapshots this stack made start with this; no other snapshot is restored. */
   snapshotPrefix: z.string(),
   /** The last restore step at which production may be fenced; the RESTORE_SWAP_RESERVE_POLLS after it are the swap's. */
-  lastFencePoll: z.int().positive(),
+  lastFencePoll: positiveInt,
 });
 export type RestoreSettings = z.output<typeof restoreSettingsSchema>;
 
@@ -41,7 +42,7 @@ export const coordinatorConfigSchema = z.strictObject({
   database: databaseConfigSchema,
   autoDatabaseRollback: z.boolean(),
   /** The live side's error rate must be back under this after a traffic rollback. */
-  errorRatePercent: z.number().positive(),
+  errorRatePercent: z.number().check(z.positive()),
   /** The database groups a restore may use (its role is scoped to exactly these). */
   allowedRestoreResources: z.strictObject({
     subnetGroups: z.array(z.string()),
@@ -50,14 +51,14 @@ export const coordinatorConfigSchema = z.strictObject({
     clusterParameterGroups: z.array(z.string()),
   }),
   restore: restoreSettingsSchema,
-  metricsLagSeconds: z.int().nonnegative(),
+  metricsLagSeconds: nonNegativeInt,
   /** Length of the window over which the live side's errors are checked after a traffic rollback. */
-  verifyWindowSeconds: z.int().positive(),
+  verifyWindowSeconds: positiveInt,
   tableName: z.string(),
   lockKey: z.string(),
   region: z.string(),
   /** The bus the rollback's events go to (docs/deployment-events.md). */
-  eventBusName: z.string().min(1),
+  eventBusName: nonEmptyString,
 });
 export type CoordinatorConfig = z.output<typeof coordinatorConfigSchema>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { approversSchema } from '../approvers';
 import { rollbackTriggerSchema } from '../cutover-contracts';
 import {
@@ -8,7 +8,7 @@ import {
   type SdkClientLimits,
   worstCaseDurationMs,
 } from '../sdk-budget';
-import { requireEnv } from '../validation';
+import { nonEmptyString, requireEnv } from '../validation';
 import { jsonEnvironmentVariable } from './environment';
 
 /**
@@ -16,7 +16,7 @@ import { jsonEnvironmentVariable } from './environment';
  * database's) and the trigger a rollback it starts is recorded as.
  */
 export const alarmRouteSchema = z.strictObject({
-  targetGroupArn: z.string().min(1).nullable(),
+  targetGroupArn: z.nullable(nonEmptyString),
   trigger: rollbackTriggerSchema,
 });
 export type AlarmRoute = z.output<typeof alarmRouteSchema>;
@@ -41,7 +41,7 @@ export interface RollbackTriggerConfig {
   readonly accountId: string;
 }
 
-const ALARM_ROUTES = jsonEnvironmentVariable('ALARM_ROUTES', z.record(z.string().min(1), alarmRouteSchema));
+const ALARM_ROUTES = jsonEnvironmentVariable('ALARM_ROUTES', z.record(nonEmptyString, alarmRouteSchema));
 const APPROVERS = jsonEnvironmentVariable('APPROVERS', approversSchema);
 
 export function rollbackTriggerEnvironment(config: RollbackTriggerConfig): Record<string, string> {
@@ -78,9 +78,12 @@ export const ALARM_LISTENER_SDK_LIMITS: SdkClientLimits = {
 
 /**
  * The most SDK calls one invocation makes (lambdas/rollback-trigger/trigger.ts, an alarm event in doubt during the
- * cutover): read the lock 1, DescribeAlarms 1, claim twice with a re-read between them 3, ModifyListener 1,
- * confirming DescribeListeners 5, record the restore (and explain a refusal) 2, SendTaskFailure 1, clear the
- * token 1. A test drives that path through the handler and counts.
+ * cutover, so not claimed before it is judged): read the lock 1, DescribeAlarms 1 (asked once per invocation), claim
+ * as read and again on the new bake token, that claim finding the phase moved 2, claim twice more on the item it
+ * returned 2, ModifyListener 1, confirming DescribeListeners 5, record the restore 1, SendTaskFailure 1, clear the
+ * token 1. Counted as DynamoDB answers: a failed condition returns the item (ReturnValuesOnConditionCheckFailure),
+ * so no read follows it. A fresh alarm event claims first instead of reading, one call fewer. A test drives that path
+ * through the handler and counts.
  */
 export const ALARM_LISTENER_MAX_SDK_CALLS = 15;
 

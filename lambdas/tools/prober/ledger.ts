@@ -1,7 +1,8 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigurationError } from '../../shared/errors';
 import { PROBE_LEDGER_PK_PREFIX, PROBE_LEDGER_SORT_KEY } from '../../shared/state-table';
+import { nonNegativeInt, parse } from '../../shared/validation';
 
 /**
  * The probe ledger: what every prober invocation of one deployment saw, added up in one item of its own partition
@@ -27,11 +28,11 @@ export interface ProbeRunRecord {
 }
 
 export const probeLedgerSummarySchema = z.object({
-  runs: z.int().nonnegative(),
-  rounds: z.int().nonnegative(),
-  failedRounds: z.int().nonnegative(),
-  publishFailures: z.int().nonnegative(),
-  greenDownSince: z.string().nullable(),
+  runs: nonNegativeInt,
+  rounds: nonNegativeInt,
+  failedRounds: nonNegativeInt,
+  publishFailures: nonNegativeInt,
+  greenDownSince: z.nullable(z.string()),
   failures: z.array(z.string()),
 });
 export type ProbeLedgerSummary = z.output<typeof probeLedgerSummarySchema>;
@@ -82,7 +83,7 @@ export function createProbeLedger(
         new GetCommand({ TableName: tableName, Key: keyOf(deployment), ConsistentRead: true }),
       );
       if (Item === undefined) return null;
-      return probeLedgerSummarySchema.parse({
+      return parse(probeLedgerSummarySchema, {
         runs: Item.runs ?? 0,
         rounds: Item.rounds ?? 0,
         failedRounds: Item.failedRounds ?? 0,

@@ -2,6 +2,7 @@ import { PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aw
 import { type DeploymentReport, deploymentReportSchema, renderMarkdown } from '../../shared/deployment-report';
 import { renderReportChart } from '../../shared/deployment-report-chart';
 import { ConfigurationError } from '../../shared/errors';
+import { parse } from '../../shared/validation';
 
 /**
  * report_store: writes a deployment report to S3 as JSON, its timeline chart (a self-contained HTML page) and
@@ -85,7 +86,7 @@ export function createReportStore(client: S3Client, config: ReportStoreConfig): 
   return {
     async store(report) {
       // Only a report that matches the documented schema is written: readers rely on it.
-      const valid = deploymentReportSchema.parse(report);
+      const valid = parse(deploymentReportSchema, report);
       const name = valid.deployment.name;
       const jsonKey = reportKey(name, 'json');
       const markdownKey = reportKey(name, 'md');
