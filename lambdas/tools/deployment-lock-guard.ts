@@ -25,8 +25,9 @@ export interface ClaimGuard {
    */
   readonly watchedTargetGroupArn?: string;
   /**
-   * Only while the lock was taken before this instant, or has no `acquiredAt`. Compared as strings: both must be
-   * ISO 8601 UTC with milliseconds (`toISOString()`, and `$$.State.EnteredTime` as AcquireDeploymentLock writes it).
+   * Only while the lock was taken before this instant, or has no `acquiredAt`. Compared as strings, which order as
+   * instants for ISO 8601 UTC (`Z`, with or without a fraction, as `$$.State.EnteredTime` is) against this bound
+   * (`toISOString()`, whole second); a lock time without `Z` does not let the claim through.
    * @default any time
    */
   readonly acquiredBefore?: string;
@@ -63,8 +64,11 @@ export function guardCondition(request: RollbackRequest, guard: ClaimGuard) {
   }
   if (guard.acquiredBefore !== undefined) {
     names['#acquiredAt'] = 'acquiredAt';
-    values[':acquiredBefore'] = guard.acquiredBefore;
-    terms.push('(attribute_not_exists(#acquiredAt) OR #acquiredAt < :acquiredBefore)');
+    Object.assign(values, { ':acquiredBefore': guard.acquiredBefore, ':utc': 'Z' });
+    // Strings order as instants only in UTC (Z); a lock time in any other form is left to the judgement.
+    terms.push(
+      '(attribute_not_exists(#acquiredAt) OR (#acquiredAt < :acquiredBefore AND contains(#acquiredAt, :utc)))',
+    );
   }
   return {
     ConditionExpression: terms.join(' AND '),

@@ -154,7 +154,15 @@ export function createDeploymentLock(
    */
   const itemOfFailure = async (error: unknown): Promise<LockItem | undefined> => {
     const old = (error as Pick<ConditionalCheckFailedException, 'Item'>).Item;
-    return old === undefined ? read() : parse(unmarshall(old));
+    if (old === undefined) return read();
+    let item: Record<string, unknown>;
+    try {
+      item = unmarshall(old);
+    } catch {
+      // Not in the wire form (an SDK that unmarshalled it already): the lock is read instead.
+      return read();
+    }
+    return parse(item);
   };
 
   /** Explains a failed conditional write: the lock is gone or held by someone else, or a rollback is pending. */

@@ -118,6 +118,17 @@ describe('deployment lock: claimRollbackIf on dynalite', () => {
     ['the sides are not resolved', { sides: undefined }, { watchedTargetGroupArn: GREEN_TG }],
     ['green carries no traffic yet', { greenWeight: 0 }, { watchedTargetGroupArn: GREEN_TG }],
     ['the lock was taken in or after the second the event names', {}, { acquiredBefore: '2026-11-24T10:00:01.000Z' }],
+    // Strings compare as instants only in UTC (Z): the judgement reads any other form (here 10:00:02Z, after the bound).
+    [
+      'the lock time has an offset (judged instead)',
+      { acquiredAt: '2026-11-24T08:00:02-02:00' },
+      { acquiredBefore: '2026-11-24T10:00:01.000Z' },
+    ],
+    [
+      'the lock time is UTC written as +00:00 (judged instead)',
+      { acquiredAt: '2026-11-24T10:00:00+00:00' },
+      { acquiredBefore: '2026-11-24T10:00:01.000Z' },
+    ],
   ])('does not claim when %s, and returns the item as it is', async (_, item, guard) => {
     // Prepare
     const { lock } = await cutoverLock(item);
@@ -190,7 +201,7 @@ describe('deployment lock: claimRollbackIf, the exact call', () => {
         ' AND #holder = :holder AND #sides.#green.#tg = :green' +
         ' AND attribute_exists(#sides.#live.#tg) AND #sides.#live.#tg <> :watched' +
         ' AND (attribute_not_exists(#greenWeight) OR #greenWeight <> :noWeight)' +
-        ' AND (attribute_not_exists(#acquiredAt) OR #acquiredAt < :acquiredBefore)',
+        ' AND (attribute_not_exists(#acquiredAt) OR (#acquiredAt < :acquiredBefore AND contains(#acquiredAt, :utc)))',
       ExpressionAttributeNames: {
         '#rollback': 'rollback',
         '#lockState': 'lockState',
@@ -213,6 +224,7 @@ describe('deployment lock: claimRollbackIf, the exact call', () => {
         ':watched': GREEN_TG,
         ':noWeight': 0,
         ':acquiredBefore': '2026-11-24T10:19:59.000Z',
+        ':utc': 'Z',
       },
       ReturnValues: 'ALL_NEW',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -239,6 +251,26 @@ describe('deployment lock: claimRollbackIf, the exact call', () => {
       item: { holder: 'release-1-4-0', lockState: 'HELD', phase: 'RETIRING', greenWeight: 100 },
     });
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('reads the lock when the item with a failed condition is not in the wire form it unmarshalls', async () => {
+    // Prepare: an SDK that unmarshalled the error's item already (aws-sdk-js-v3 #6723 asks for it).
+    const held = { holder: 'release-1-4-0', lockState: 'HELD', phase: 'RETIRING' };
+    ddb.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: held as unknown as Record<string, never>,
+      }),
+    );
+    ddb.on(GetCommand).resolves({ Item: held });
+
+    // Act
+    const claim = await lock.claimRollbackIf(REQUEST, { phases: ['CUTOVER'] });
+
+    // Assess
+    expect(claim).toEqual({ claimed: false, item: held });
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(1);
   });
 
   it('claimRollback explains a lost lock from the item its failed condition returned, reading nothing', async () => {

@@ -522,8 +522,9 @@ describe('rollback trigger handler (index.ts)', () => {
 
   it(`makes at most ${ALARM_LISTENER_MAX_SDK_CALLS} AWS calls on its longest path (the budget of its timeout), and ends the bake`, async () => {
     // Prepare: an event 10 minutes old (CloudWatch asked), a bake that changed under the claim and then the phase,
-    // a second judgement whose claim again meets a new token, stale confirming reads, and the restore refused on the
-    // lock. DynamoDB returns the item with each failed condition (ReturnValuesOnConditionCheckFailure), as it does.
+    // a second judgement whose claim again meets a new token, stale confirming reads, and the restore refused because
+    // the lock item is gone. DynamoDB returns the item with each failed condition (ReturnValuesOnConditionCheckFailure)
+    // while there is one; without one the lock is read to tell why.
     const now = Date.now();
     const forward = (blue: number, green: number): Action[] => [
       {
@@ -556,20 +557,20 @@ describe('rollback trigger handler (index.ts)', () => {
       requestedAt: new Date(now).toISOString(),
       requestedBy: 'cloudwatch',
     };
-    const conditionFailed = (item: Record<string, unknown>) =>
+    const conditionFailed = (item?: Record<string, unknown>) =>
       new ConditionalCheckFailedException({
         message: 'The conditional request failed',
         $metadata: {},
-        Item: marshall(item),
+        ...(item === undefined ? {} : { Item: marshall(item) }),
       });
-    mocks.ddb.on(GetCommand).resolvesOnce({ Item: held });
+    mocks.ddb.on(GetCommand).resolvesOnce({ Item: held }).resolves({});
     mocks.ddb
       .on(UpdateCommand)
       .rejectsOnce(conditionFailed(nextBake))
       .rejectsOnce(conditionFailed(promoted))
       .rejectsOnce(conditionFailed(watchRetried))
       .resolvesOnce({ Attributes: { ...watchRetried, rollback } })
-      .rejectsOnce(conditionFailed({ ...watchRetried, holder: 'release-2-0-0' }))
+      .rejectsOnce(conditionFailed())
       .resolves({});
     mocks.cw
       .on(DescribeAlarmsCommand)
@@ -599,7 +600,7 @@ describe('rollback trigger handler (index.ts)', () => {
     expect(error.name).toBe('LockLost');
     const calls = [mocks.ddb, mocks.elb, mocks.cw, sfn].reduce((sum, mock) => sum + mock.calls().length, 0);
     expect(calls).toBe(ALARM_LISTENER_MAX_SDK_CALLS);
-    expect(mocks.ddb.commandCalls(GetCommand)).toHaveLength(1);
+    expect(mocks.ddb.commandCalls(GetCommand)).toHaveLength(2);
     expect(mocks.ddb.commandCalls(UpdateCommand)).toHaveLength(6);
     expect(mocks.cw.commandCalls(DescribeAlarmsCommand)).toHaveLength(1);
     expect(mocks.elb.commandCalls(DescribeListenersCommand)).toHaveLength(5);
