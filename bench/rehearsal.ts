@@ -74,7 +74,8 @@ export async function measureRehearsal(options: RehearsalBenchOptions): Promise<
   const details = [
     `- \`npm run -s rehearse -- --scenario ${DEFAULT_SCENARIO}\`, spawn to exit: ${seconds(cli)} (the figure: median)`,
     `- runRehearsal alone, in the bench process (modules loaded, JIT warm): ${seconds(inProcess)}`,
-    `- so start-up (npm, tsx compiling TypeScript, loading the agents, the SDK and the ASL) and the CLI's output take` +
+    `- so start-up (npm, esbuild bundling our TypeScript (rehearsal/launch.mjs), loading the agents, the SDK and the ASL)` +
+      ` and the CLI's output take` +
       ` about ${round(median(cli) - median(inProcess), 1)} s of the ${defaultSeconds} s`,
   ];
   if (suiteSeconds !== null) {

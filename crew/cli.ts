@@ -15,7 +15,8 @@ import { run } from './main';
  * instance or container role) and region, one client per service, the terminal. main.ts is the behaviour.
  */
 
-const REHEARSAL_CLI = fileURLToPath(new URL('../rehearsal/cli.ts', import.meta.url));
+/** The launcher `npm run rehearse` runs (rehearsal/launch.mjs): resolved from this file, so a linked `crew` runs anywhere. */
+const REHEARSAL_LAUNCHER = fileURLToPath(new URL('../rehearsal/launch.mjs', import.meta.url));
 
 async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
@@ -30,8 +31,7 @@ async function confirm(question: string): Promise<boolean> {
 /** The rehearsal CLI in its own process: it cleans the environment (AWS credentials) before anything loads. */
 function rehearse(args: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    // tsx resolved from this file, not the working directory: a linked `crew` runs from anywhere.
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), REHEARSAL_CLI, ...args], {
+    const child = spawn(process.execPath, [REHEARSAL_LAUNCHER, ...args], {
       stdio: 'inherit',
     });
     child.on('error', reject);

@@ -30,14 +30,17 @@ interface CliRun {
   readonly stderr: string;
 }
 
-/** The child gets none of vitest's settings that the CLI must make itself, unless the test passes them. */
+/**
+ * `npm run rehearse` as it runs (rehearsal/launch.mjs: cli.ts bundled, then run). The child gets none of vitest's
+ * settings that the CLI must make itself, unless the test passes them.
+ */
 function rehearse(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
   const base = { ...process.env };
   for (const name of ['POWERTOOLS_LOG_LEVEL', 'NO_COLOR', 'FORCE_COLOR', ...Object.keys(CREDENTIALS)]) {
     delete base[name];
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'rehearsal/cli.ts', ...args], {
+    const child = spawn(process.execPath, ['rehearsal/launch.mjs', ...args], {
       cwd: ROOT,
       env: { ...base, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
