@@ -18,7 +18,15 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const runs = join(ROOT, 'node_modules', '.cache', 'deployment-crew-rehearse');
 mkdirSync(runs, { recursive: true });
 const outdir = mkdtempSync(join(runs, 'run-'));
-process.on('exit', () => rmSync(outdir, { recursive: true, force: true }));
+const removeRun = () => rmSync(outdir, { recursive: true, force: true });
+process.on('exit', removeRun);
+// Interrupted (Ctrl-C), the folder goes too, and the signal then ends the process as it would have.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    removeRun();
+    process.kill(process.pid, signal);
+  });
+}
 
 const bundle = await bundleEntry(ROOT, 'rehearsal/cli.ts', outdir);
 if ('refused' in bundle) {
