@@ -42,8 +42,15 @@ process.stdout.write(JSON.stringify({ bootMs, importMs: performance.now() - boot
 process.exit(0);
 `;
 
-type Variant = 'bundle' | 'clientClasses' | 'sdkOnly' | 'sdkBuilt' | 'sdkAndLibraries';
-const VARIANTS: readonly Variant[] = ['bundle', 'clientClasses', 'sdkOnly', 'sdkBuilt', 'sdkAndLibraries'];
+type Variant = 'bundle' | 'clientClasses' | 'sdkOnly' | 'sdkBuilt' | 'sdkBuiltLogger' | 'sdkAndLibraries';
+const VARIANTS: readonly Variant[] = [
+  'bundle',
+  'clientClasses',
+  'sdkOnly',
+  'sdkBuilt',
+  'sdkBuiltLogger',
+  'sdkAndLibraries',
+];
 
 interface Load {
   readonly bootMs: number;
@@ -120,6 +127,7 @@ export async function measureBundles(options: {
         clientClasses: join(work, `${agent}-client-classes`, 'index.mjs'),
         sdkOnly: join(work, `${agent}-sdk-only`, 'index.mjs'),
         sdkBuilt: join(work, `${agent}-sdk-built`, 'index.mjs'),
+        sdkBuiltLogger: join(work, `${agent}-sdk-built-logger`, 'index.mjs'),
         sdkAndLibraries: join(work, `${agent}-sdk-and-libraries`, 'index.mjs'),
       };
       const built = await build({ ...LAMBDA_BUILD, absWorkingDir: root, entryPoints: [entry], outfile: files.bundle });
@@ -147,13 +155,16 @@ export async function measureBundles(options: {
       await buildFrom(clientClasses.join('\n'), files.clientClasses);
       await buildFrom(clients.join('\n'), files.sdkOnly);
       await buildFrom([...clients, ...constructed].join('\n'), files.sdkBuilt);
+      // And the agents' Powertools Logger as lambdas/shared/logger.ts makes it (its own Console on stdout/stderr).
+      const logger = "export { logger } from './lambdas/shared/logger.ts';";
+      await buildFrom([...clients, ...constructed, logger].join('\n'), files.sdkBuiltLogger);
       await buildFrom([...clients, ...libraries].join('\n'), files.sdkAndLibraries);
       bundles.push({
         agent,
         files,
         contents,
         env,
-        loads: { bundle: [], clientClasses: [], sdkOnly: [], sdkBuilt: [], sdkAndLibraries: [] },
+        loads: { bundle: [], clientClasses: [], sdkOnly: [], sdkBuilt: [], sdkBuiltLogger: [], sdkAndLibraries: [] },
       });
     }
     for (let run = 0; run < options.loads; run += 1) {
@@ -201,10 +212,12 @@ function bundlesOutcome(bundles: readonly Bundle[], loads: number): FigureOutcom
     const sdkAndLibraries = medianImport(bundle.loads.sdkAndLibraries);
     const classes = medianImport(bundle.loads.clientClasses);
     const sdkBuilt = medianImport(bundle.loads.sdkBuilt);
+    const sdkBuiltLogger = medianImport(bundle.loads.sdkBuiltLogger);
+    const toSdk = (ms: number) => (ratio === null ? 'n/a' : `${round(ms / result.sdkOnlyLoadMs, 2)}×`);
     const classesRatio = ratio === null ? 'n/a' : `${round(result.loadMs / classes, 2)}×`;
     return (
       `| ${bundle.agent} | ${kib(result.bytes)} | ${result.loadMs} | ${classes} | ${result.sdkOnlyLoadMs} | ` +
-      `${sdkBuilt} (${ratio === null ? 'n/a' : `${round(sdkBuilt / result.sdkOnlyLoadMs, 2)}×`}) | ` +
+      `${sdkBuilt} (${toSdk(sdkBuilt)}) | ${sdkBuiltLogger} (${toSdk(sdkBuiltLogger)}) | ` +
       `${sdkAndLibraries} | ${round(sdkAndLibraries - result.sdkOnlyLoadMs)} | ${round(result.loadMs - sdkAndLibraries)} | ` +
       `${ratio === null ? 'n/a (no SDK client)' : `${round(ratio, 2)}×`} | ${classesRatio} | ${withBoot}× | ` +
       `${clients.join('; ') || 'none'} |`
@@ -245,8 +258,9 @@ function bundlesOutcome(bundles: readonly Bundle[], loads: number): FigureOutcom
           "lib-dynamodb's document client when it is in): the SDK as the agent uses it; constructing the clients counts",
           'as our code. "Client classes": the client classes alone (the baseline before, shown for comparison). "Clients',
           'built": "SDK only" with one client of each constructed at module load (`new XClient({})`), as every agent does',
-          'once per module: that alone, beside "SDK only", is the part of the +25 % our agents spend before any code of',
-          'their own runs. "SDK +',
+          'once per module; "+ logger": that and the Powertools Logger as lambdas/shared/logger.ts makes it (its own',
+          'Console on process.stdout and stderr, which a fresh Node creates on first use). Beside "SDK only", they are',
+          'the part of the +25 % our agents spend before any code or schema of their own runs. "SDK +',
           'libraries": "SDK only" plus every library module our code imports (whole). All built and loaded the same way,',
           'alternating with the agent bundle. "With start-up": the ratio',
           "when Node's own start-up in that process is added to both sides. A client is called when our code",
@@ -255,8 +269,8 @@ function bundlesOutcome(bundles: readonly Bundle[], loads: number): FigureOutcom
           '"Libraries add" = SDK + libraries − SDK only; "own code adds" = load − SDK + libraries (our modules and the',
           'work they do when loaded, e.g. schemas built at the top level).',
           '',
-          '| bundle | minified | load | client classes | SDK only | clients built (ratio) | SDK + libraries | libraries add | own code adds | ratio | ratio to client classes | with start-up | commands our code sends, per client |',
-          '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+          '| bundle | minified | load | client classes | SDK only | clients built (ratio) | + logger (ratio) | SDK + libraries | libraries add | own code adds | ratio | ratio to client classes | with start-up | commands our code sends, per client |',
+          '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
           ...rows,
           '',
           'Bytes in the output (esbuild metafile):',
