@@ -165,6 +165,34 @@ export function createDeploymentLock(
     return parse(item);
   };
 
+  /**
+   * Writes the rollback request (`:request` in the condition's values) where the condition holds: the item after the
+   * write (with the bake token of that instant), or the item as the failed condition found it.
+   */
+  const writeRollback = async (condition: {
+    readonly ConditionExpression: string;
+    readonly ExpressionAttributeNames: Record<string, string>;
+    readonly ExpressionAttributeValues: Record<string, unknown>;
+  }): Promise<GuardedClaim> => {
+    try {
+      const { Attributes } = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key,
+          UpdateExpression: 'SET #rollback = :request',
+          ...condition,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      if (Attributes === undefined) throw new DeploymentCrewError('LockLost', 'the lock item vanished in the claim');
+      return { claimed: true, item: parse(Attributes) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return { claimed: false, item: await itemOfFailure(error) };
+    }
+  };
+
   /** Explains a failed conditional write: the lock is gone or held by someone else, or a rollback is pending. */
   const refusal = async (holder: string): Promise<Error> => refusalOf(holder, await read());
   const refusalOf = (holder: string, item: LockItem | undefined): Error => {
@@ -275,47 +303,16 @@ export function createDeploymentLock(
           tokenCondition += ' AND #phase = :phase';
         }
       }
-      try {
-        const { Attributes } = await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key,
-            UpdateExpression: 'SET #rollback = :request',
-            ConditionExpression: `#holder = :holder AND #lockState = :held AND attribute_not_exists(#rollback) AND ${tokenCondition}`,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        );
-        if (Attributes === undefined) throw new DeploymentCrewError('LockLost', `deployment ${holder} lost its lock`);
-        return { claimed: true, item: parse(Attributes) };
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        const item = await itemOfFailure(error);
-        if (item?.holder === holder && item.lockState === 'HELD') return { claimed: false, item };
-        throw refusalOf(holder, item);
-      }
+      const claim = await writeRollback({
+        ConditionExpression: `#holder = :holder AND #lockState = :held AND attribute_not_exists(#rollback) AND ${tokenCondition}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      });
+      if (claim.claimed) return claim;
+      if (claim.item?.holder === holder && claim.item.lockState === 'HELD') return { claimed: false, item: claim.item };
+      throw refusalOf(holder, claim.item);
     },
-    async claimRollbackIf(request, guard) {
-      try {
-        const { Attributes } = await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key,
-            UpdateExpression: 'SET #rollback = :request',
-            ...guardCondition(request, guard),
-            ReturnValues: 'ALL_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        );
-        if (Attributes === undefined) throw new DeploymentCrewError('LockLost', 'the lock item vanished in the claim');
-        return { claimed: true, item: parse(Attributes) };
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        return { claimed: false, item: await itemOfFailure(error) };
-      }
-    },
+    claimRollbackIf: (request, guard) => writeRollback(guardCondition(request, guard)),
     async clearBakeTokenIf(holder, token) {
       try {
         await client.send(

@@ -1,18 +1,9 @@
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { RollbackRequestInput } from '../../lambdas/rollback-trigger/trigger';
 import type { DeploymentLock, LockPhase } from '../../lambdas/tools/deployment-lock';
-import { type LocalDocumentDynamo, startLocalDocumentDynamo } from '../support/dynalite';
 import { rejection } from '../support/errors';
-import {
-  alarm,
-  BAKE_TOKEN,
-  manual,
-  sentFailures as sentFailuresOf,
-  world as worldOf,
-} from '../support/rollback-trigger-world';
+import { alarm, BAKE_TOKEN, manual, triggerTestbed } from '../support/rollback-trigger-world';
 
 /**
  * Issue 18, figure 1: the alarm listener's first AWS call is the claim. One conditional write marks the rollback on
@@ -24,24 +15,10 @@ vi.hoisted(() => {
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
 });
 
-let dynamo: LocalDocumentDynamo;
-const sfn = mockClient(SFNClient);
-const cloudwatch = mockClient(CloudWatchClient);
+const { cloudwatch, world, sentFailures } = triggerTestbed();
 
-beforeAll(async () => {
-  dynamo = await startLocalDocumentDynamo();
-});
-
-afterAll(async () => {
-  sfn.restore();
-  cloudwatch.restore();
+afterAll(() => {
   vi.unstubAllEnvs();
-  await dynamo.close();
-});
-
-beforeEach(() => {
-  sfn.reset();
-  cloudwatch.reset();
 });
 
 type LockCall = 'read' | 'claimRollback' | 'claimRollbackIf';
@@ -64,12 +41,12 @@ async function recordingWorld(phase: LockPhase) {
       return lock.claimRollbackIf(...args);
     },
   });
-  const world = await worldOf({ ddb: dynamo.ddb, sfn }, { phase, bakeToken: BAKE_TOKEN, wrapLock: recording });
+  const made = await world({ phase, bakeToken: BAKE_TOKEN, wrapLock: recording });
   const beforeRestore: LockCall[] = [];
-  world.router.during = async () => {
+  made.router.during = async () => {
     beforeRestore.push(...calls);
   };
-  return { ...world, calls, beforeRestore };
+  return { ...made, calls, beforeRestore };
 }
 
 describe('alarm listener: the claim comes first', () => {
@@ -88,7 +65,7 @@ describe('alarm listener: the claim comes first', () => {
     expect(outcome).toMatchObject({ action: 'traffic-restored', bakeInterrupted: true });
     expect(beforeRestore).toEqual(['claimRollbackIf']);
     expect((await lock.read())?.rollback).toBeDefined();
-    expect(sentFailuresOf(sfn).map((failure) => failure.taskToken)).toEqual([BAKE_TOKEN]);
+    expect(sentFailures().map((failure) => failure.taskToken)).toEqual([BAKE_TOKEN]);
     expect(cloudwatch.calls()).toHaveLength(0);
   });
 

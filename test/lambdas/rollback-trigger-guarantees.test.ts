@@ -1,9 +1,6 @@
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DeploymentCrewError } from '../../lambdas/shared/errors';
-import { type LocalDocumentDynamo, startLocalDocumentDynamo } from '../support/dynalite';
 import { rejection } from '../support/errors';
 import {
   ACQUIRED_AT,
@@ -12,9 +9,7 @@ import {
   causeOf,
   manual,
   SIDES,
-  sentFailures as sentFailuresOf,
-  type WorldSetup,
-  world as worldOf,
+  triggerTestbed,
 } from '../support/rollback-trigger-world';
 
 /**
@@ -27,28 +22,11 @@ vi.hoisted(() => {
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
 });
 
-let dynamo: LocalDocumentDynamo;
-const sfn = mockClient(SFNClient);
-const cloudwatch = mockClient(CloudWatchClient);
+const { cloudwatch, world, sentFailures } = triggerTestbed();
 
-beforeAll(async () => {
-  dynamo = await startLocalDocumentDynamo();
-});
-
-afterAll(async () => {
-  sfn.restore();
-  cloudwatch.restore();
+afterAll(() => {
   vi.unstubAllEnvs();
-  await dynamo.close();
 });
-
-beforeEach(() => {
-  sfn.reset();
-  cloudwatch.reset();
-});
-
-const world = (setup: WorldSetup = {}) => worldOf({ ddb: dynamo.ddb, sfn }, setup);
-const sentFailures = () => sentFailuresOf(sfn);
 
 function alarmStateIs(value: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA') {
   cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'shop-green-5xx', StateValue: value }] });

@@ -1,7 +1,8 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SendTaskFailureCommand, type SendTaskFailureCommandInput, SFNClient } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AwsClientStub } from 'aws-sdk-client-mock';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import {
   type AlarmEvent,
   alarmToRequest,
@@ -12,7 +13,7 @@ import type { AlarmRoute } from '../../lambdas/shared/config/rollback-trigger';
 import type { Side, Sides } from '../../lambdas/shared/cutover-contracts';
 import { LOCK_SORT_KEY } from '../../lambdas/shared/state-table';
 import type { DeploymentLock, LockPhase } from '../../lambdas/tools/deployment-lock';
-import { STATE_TABLE_NAME } from './dynalite';
+import { type LocalDocumentDynamo, STATE_TABLE_NAME, startLocalDocumentDynamo } from './dynalite';
 import { freshLock, putHeldLock, UnexpectedRouter } from './lock-fixtures';
 
 /**
@@ -171,4 +172,44 @@ export function sentFailures(sfn: AwsClientStub<SFNClient>): SendTaskFailureComm
 
 export function causeOf(input: SendTaskFailureCommandInput | undefined): Record<string, unknown> {
   return JSON.parse(input?.cause ?? 'null') as Record<string, unknown>;
+}
+
+export interface TriggerTestbed {
+  /** Class-wide mock of SFNClient, reset before each test. */
+  readonly sfn: AwsClientStub<SFNClient>;
+  /** Class-wide mock of CloudWatchClient (DescribeAlarms for events in doubt), reset before each test. */
+  readonly cloudwatch: AwsClientStub<CloudWatchClient>;
+  readonly world: (setup?: WorldSetup) => Promise<World>;
+  readonly sentFailures: () => SendTaskFailureCommandInput[];
+}
+
+/**
+ * The hooks of a test file that runs the listener over the real lock: dynalite for the file, Step Functions and
+ * CloudWatch mocked class-wide and reset before each test. Call at the top of the file.
+ */
+export function triggerTestbed(): TriggerTestbed {
+  let dynamo: LocalDocumentDynamo | undefined;
+  const sfn = mockClient(SFNClient);
+  const cloudwatch = mockClient(CloudWatchClient);
+  beforeAll(async () => {
+    dynamo = await startLocalDocumentDynamo();
+  });
+  afterAll(async () => {
+    sfn.restore();
+    cloudwatch.restore();
+    await dynamo?.close();
+  });
+  beforeEach(() => {
+    sfn.reset();
+    cloudwatch.reset();
+  });
+  return {
+    sfn,
+    cloudwatch,
+    world: (setup = {}) => {
+      if (dynamo === undefined) throw new Error('the testbed starts dynalite in beforeAll: call world() in a test');
+      return world({ ddb: dynamo.ddb, sfn }, setup);
+    },
+    sentFailures: () => sentFailures(sfn),
+  };
 }
