@@ -1,12 +1,5 @@
 import * as z from 'zod/mini';
-import {
-  deploymentPhaseSchema,
-  rollbackDecisionSchema,
-  rollbackStateSchema,
-  rollbackTriggerSchema,
-  rollbackTypeSchema,
-  timelineEntrySchema,
-} from './cutover-contracts';
+import { deploymentPhaseSchema, rollbackTriggerSchema, rollbackTypeSchema } from './cutover-contracts';
 import type { SdkClientLimits } from './sdk-budget';
 import { nonEmptyString, nonNegativeNumber, parse } from './validation';
 
@@ -169,59 +162,6 @@ export type DeploymentEventDetail<T extends DeploymentEventType> = z.output<(typ
 /** The agents' detail-types, in the order a deployment (and its rollback) sends them. */
 export const DEPLOYMENT_EVENT_TYPES = Object.keys(deploymentEventDetailSchemas) as readonly DeploymentEventType[];
 
-/** Fields the state machine's outcome events share. */
-const outcome = {
-  deployment: z.string().check(z.minLength(1), z.describe('The deployment: the Step Functions execution name.')),
-  executionArn: nonEmptyString,
-};
-
-/**
- * The outcome events, sent by the state machine (EmitFailureEvent, EmitRollbackEvent, EmitEscalationEvent): their
- * Detail is written in statemachine/deployment-crew.asl.json; these schemas document it. They carry no `at` and no
- * schemaVersion: the envelope's `time` says when.
- */
-export const outcomeEventDetailSchemas = {
-  'Deployment Failed': z
-    .strictObject({
-      ...outcome,
-      error: z.string().check(z.describe('The error name (InvalidInput, ApprovalRejected, BackupFailed, …).')),
-      code: z
-        .nullable(z.string())
-        .check(z.describe('DEPLOY-001 for a failed pre-deployment validation; null otherwise.')),
-      message: z.string(),
-      cause: z.string().check(z.describe("The failed step's Cause.")),
-    })
-    .check(z.describe('The deployment stopped before the cutover (or before any traffic moved).')),
-  'Deployment Rolled Back': z
-    .strictObject({
-      ...outcome,
-      error: z.literal('DeploymentRolledBack'),
-      code: z.literal('DEPLOY-002'),
-      trigger: rollbackTriggerSchema,
-      phase: deploymentPhaseSchema,
-      reason: z.string(),
-      decision: z.nullable(rollbackDecisionSchema),
-      timeline: z.array(timelineEntrySchema),
-    })
-    .check(z.describe('A rollback ran to completion; the lock was released.')),
-  'Rollback Failed': z
-    .strictObject({
-      ...outcome,
-      error: z.literal('RollbackFailed'),
-      code: z.literal('DEPLOY-003'),
-      failure: z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()) }),
-      rollback: rollbackStateSchema,
-    })
-    .check(z.describe('The rollback failed: the lock is kept (ESCALATED) and the Chairman has the runbook.')),
-} as const;
-
-export type OutcomeEventType = keyof typeof outcomeEventDetailSchemas;
-
-/** Every detail-type with source `deployment-crew` (`Rollback Failed` is sent by both, see the docs). */
-export const ALL_DETAIL_TYPES: readonly (DeploymentEventType | OutcomeEventType)[] = [
-  ...new Set([...DEPLOYMENT_EVENT_TYPES, ...(Object.keys(outcomeEventDetailSchemas) as OutcomeEventType[])]),
-];
-
 /** One PutEvents entry, structurally the SDK's PutEventsRequestEntry (lambdas/shared imports no AWS client). */
 export interface DeploymentEventEntry<T extends DeploymentEventType = DeploymentEventType> {
   readonly EventBusName: string;
@@ -249,50 +189,5 @@ export function deploymentEventEntry<T extends DeploymentEventType>(
     DetailType: type,
     Detail: JSON.stringify(parsed),
     Time: new Date(parsed.at),
-  };
-}
-
-/** `Traffic Shifted` → `TrafficShiftedDetail`, the detail's name in the JSON Schema's `$defs`. */
-function detailDefinitionName(type: string, sender: 'agent' | 'state machine' = 'agent'): string {
-  const base = type.replace(/\s+/g, '');
-  return `${base}${sender === 'state machine' && type in deploymentEventDetailSchemas ? 'Outcome' : ''}Detail`;
-}
-
-function definitionOf(schema: z.core.$ZodType): Record<string, unknown> {
-  const { $schema: _dialect, ...definition } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output' });
-  return definition;
-}
-
-/**
- * The documented JSON Schema (draft 2020-12) of every `deployment-crew` event as a rule's target receives it: the
- * envelope (any other envelope field allowed) with the detail-type's detail; `Rollback Failed` has either detail.
- */
-export function deploymentEventsJsonSchema(): Record<string, unknown> {
-  const definitions: Record<string, unknown> = {};
-  const detailsByType = new Map<string, string[]>();
-  const add = (type: string, sender: 'agent' | 'state machine', schema: z.core.$ZodType) => {
-    const name = detailDefinitionName(type, sender);
-    definitions[name] = definitionOf(schema);
-    detailsByType.set(type, [...(detailsByType.get(type) ?? []), name]);
-  };
-  for (const [type, schema] of Object.entries(deploymentEventDetailSchemas)) add(type, 'agent', schema);
-  for (const [type, schema] of Object.entries(outcomeEventDetailSchemas)) add(type, 'state machine', schema);
-  const refs = (names: string[]) => names.map((name) => ({ $ref: `#/$defs/${name}` }));
-  return {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://deployment-crew.example/schemas/deployment-events.schema.json',
-    title: 'DeploymentCrew EventBridge events',
-    description:
-      'Events with source deployment-crew, by detail-type. See docs/deployment-events.md for when each is sent.',
-    oneOf: [...detailsByType].map(([type, names]) => ({
-      type: 'object',
-      properties: {
-        source: { type: 'string', const: DEPLOYMENT_EVENT_SOURCE },
-        'detail-type': { type: 'string', const: type },
-        detail: names.length === 1 ? refs(names)[0] : { anyOf: refs(names) },
-      },
-      required: ['source', 'detail-type', 'detail'],
-    })),
-    $defs: definitions,
   };
 }

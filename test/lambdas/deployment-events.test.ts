@@ -2,14 +2,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import {
-  ALL_DETAIL_TYPES,
   DEPLOYMENT_EVENT_TYPES,
   type DeploymentEventDetail,
   deploymentEventDetailSchemas,
   deploymentEventEntry,
+} from '../../lambdas/shared/deployment-events';
+import {
+  ALL_DETAIL_TYPES,
   deploymentEventsJsonSchema,
   outcomeEventDetailSchemas,
-} from '../../lambdas/shared/deployment-events';
+} from '../../lambdas/shared/deployment-events-schema';
 
 const SCHEMA_FILE = new URL('../../docs/deployment-events.schema.json', import.meta.url);
 const DOCS_FILE = new URL('../../docs/deployment-events.md', import.meta.url);
