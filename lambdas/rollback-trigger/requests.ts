@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { AlarmRoute } from '../shared/config/rollback-trigger';
-import type { RollbackTrigger } from '../shared/cutover-contracts';
+import type { RollbackTrigger } from '../shared/lock-contracts';
 import '../shared/validation';
 import type { ClaimGuard, LockPhase } from '../tools/deployment-lock';
 

@@ -1,8 +1,8 @@
 import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { SendTaskFailureCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { AlarmRoute } from '../shared/config/rollback-trigger';
-import type { RollbackTrigger } from '../shared/cutover-contracts';
 import { DeploymentCrewError, errorMessage, errorName } from '../shared/errors';
+import type { RollbackTrigger } from '../shared/lock-contracts';
 import { logger } from '../shared/logger';
 import type { DeploymentLock, LockItem, RollbackClaim, RollbackRequest } from '../tools/deployment-lock';
 import type { TrafficRouter } from '../tools/traffic-router';

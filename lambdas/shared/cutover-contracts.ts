@@ -1,35 +1,24 @@
 import * as z from 'zod/mini';
 import { bakeMinutesOf, bakeMinutesSchema } from './bake-minutes';
-import { nonEmptyString, nonNegativeInt, nonNegativeNumber, positiveInt } from './validation';
+import { rollbackTriggerSchema } from './lock-contracts';
+import { nonNegativeInt, nonNegativeNumber, positiveInt } from './validation';
+
+export {
+  type RollbackTrigger,
+  rollbackTriggerSchema,
+  type Side,
+  type Sides,
+  type Stickiness,
+  sideSchema,
+  sidesSchema,
+  stickinessSchema,
+} from './lock-contracts';
 
 /**
  * Shapes of the cutover and rollback phases, passed between tasks by the state machine. As with contracts.ts, the
  * ASL reads some fields by path (`$.canary.verdict.decision`, `$.rollback.decision.type`, …): add fields freely,
  * rename none without changing statemachine/deployment-crew.asl.json.
  */
-
-/** One side of the blue-green pair: a target group and the ECS service registered in it. */
-export const sideSchema = z.strictObject({
-  targetGroupArn: nonEmptyString,
-  serviceName: nonEmptyString,
-});
-export type Side = z.output<typeof sideSchema>;
-
-export const stickinessSchema = z.strictObject({
-  enabled: z.boolean(),
-  durationSeconds: nonNegativeInt,
-});
-export type Stickiness = z.output<typeof stickinessSchema>;
-
-/** Which side is live for this deployment, read from the listener before anything changes. */
-export const sidesSchema = z.strictObject({
-  live: sideSchema,
-  green: sideSchema,
-  /** The listener's target-group stickiness, re-sent with every weight change (ModifyListener replaces it all). */
-  stickiness: z.nullable(stickinessSchema),
-  resolvedAt: z.string(),
-});
-export type Sides = z.output<typeof sidesSchema>;
 
 /** Green's environment after provisioning, and its readiness while the state machine polls. */
 export const greenEnvironmentSchema = z.strictObject({
@@ -56,26 +45,6 @@ export const migrationSchema = z.strictObject({
   polls: nonNegativeInt,
 });
 export type Migration = z.output<typeof migrationSchema>;
-
-/** What started a rollback. */
-export const rollbackTriggerSchema = z.enum([
-  'ERROR_RATE',
-  'LATENCY',
-  'DB_CONNECTIONS',
-  'ALARM',
-  'INCONCLUSIVE',
-  'MANUAL',
-  'MIGRATION_FAILED',
-  'TRAFFIC_SHIFT_FAILED',
-  'GREEN_UNHEALTHY',
-  'SMOKE_FAILED',
-  'HEALTH_CHECK_FAILED',
-  /** The pipeline itself failed mid-cutover (a task that could not run): production is put back to be safe. */
-  'PIPELINE_ERROR',
-  /** The prober found green no longer answering during a bake or the post-promotion watch. */
-  'GREEN_PROBE_FAILED',
-]);
-export type RollbackTrigger = z.output<typeof rollbackTriggerSchema>;
 
 /** Where the deployment was when the trigger fired. */
 export const deploymentPhaseSchema = z.enum(['PROVISIONING', 'MIGRATION', 'CUTOVER', 'POST_PROMOTION']);

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { approversSchema } from '../approvers';
-import { rollbackTriggerSchema } from '../cutover-contracts';
+import { rollbackTriggerSchema } from '../lock-contracts';
 import {
   confirmationDelaysMs,
   LISTENER_CONFIRMATION,
