@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { alarmEventSchema, alarmToRequest, createRollbackTrigger } from '../lambdas/rollback-trigger/trigger';
 import type { Sides } from '../lambdas/shared/cutover-contracts';
 import { LOCK_SORT_KEY } from '../lambdas/shared/state-table';
+import { parse } from '../lambdas/shared/validation';
 import { createDeploymentLock } from '../lambdas/tools/deployment-lock';
 import { createTrafficRouter } from '../lambdas/tools/traffic-router';
 import { STATE_TABLE_NAME, startLocalDynamo } from '../rehearsal/dynalite';
@@ -96,7 +97,7 @@ export async function measureReaction(options: { readonly runs: number }): Promi
 
       const startMs = recorder.now();
       const time = new Date().toISOString();
-      const event = alarmEventSchema.parse({
+      const event = parse(alarmEventSchema, {
         source: 'aws.cloudwatch',
         'detail-type': 'CloudWatch Alarm State Change',
         time,

@@ -15,14 +15,15 @@ const META = { url: '__rehearsalMetaUrl', filename: '__rehearsalMetaFilename', d
 const importMetaPlugin = {
   name: 'rehearse-import-meta',
   setup(/** @type {import('esbuild').PluginBuild} */ build) {
-    build.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
+    build.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
       const contents = readFileSync(args.path, 'utf8');
-      if (!contents.includes('import.meta')) return { contents, loader: 'ts' };
+      const loader = /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js';
+      if (!contents.includes('import.meta')) return { contents, loader };
       const own = { url: pathToFileURL(args.path).href, filename: args.path, dirname: dirname(args.path) };
       const constants = Object.entries(META).map(
         ([key, name]) => `${name} = ${JSON.stringify(own[/** @type {keyof typeof META} */ (key)])}`,
       );
-      return { contents: `const ${constants.join(', ')};${contents}`, loader: 'ts' };
+      return { contents: `const ${constants.join(', ')};${contents}`, loader };
     });
   },
 };
@@ -73,10 +74,12 @@ export async function bundleEntry(root, entry, outdir) {
     if (output.imports.some((imported) => imported.external && /^[./\\]/.test(imported.path))) {
       return { refused: `a path import in ${file}` };
     }
+    if (!file.endsWith('.mjs')) continue;
+    const text = readFileSync(join(root, file), 'utf8');
     // A require() or an import.meta the constants did not cover would not behave as it does under tsx.
-    if (file.endsWith('.mjs') && /\bimport\.meta\b|\b__require\(/.test(readFileSync(join(root, file), 'utf8'))) {
-      return { refused: `import.meta or require() in ${file}` };
-    }
+    if (/\bimport\.meta\b|\b__require\(/.test(text)) return { refused: `import.meta or require() in ${file}` };
+    // An import of a computed name would resolve from outdir, not from the file that wrote it.
+    if (/\bimport\((?!\s*["'])/.test(text)) return { refused: `an import of a computed name in ${file}` };
   }
   return { entry: join(outdir, `${entry.slice(entry.lastIndexOf('/') + 1, -extname(entry).length)}.mjs`) };
 }

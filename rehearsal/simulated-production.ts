@@ -5,6 +5,7 @@ import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { createPreDeploymentValidator, preDeploymentRequestSchema } from '../lambdas/pre-deployment-validator/agent';
 import type { ResolvedHealthChecksConfig } from '../lambdas/shared/config/pre-deployment-validator';
 import type { BackupMetadata } from '../lambdas/shared/contracts';
+import { parse } from '../lambdas/shared/validation';
 import { createBackupTool } from '../lambdas/tools/backup';
 import { createDependencyMonitor } from '../lambdas/tools/dependency-monitor';
 import { asLambda } from './local-integrations';
@@ -284,6 +285,6 @@ export class SimulatedProduction {
       // The report is dated in simulated time, like every other instant of the run.
       clock: this.clock.nowFn,
     });
-    return asLambda(async (input: unknown) => agent(preDeploymentRequestSchema.parse(input)));
+    return asLambda(async (input: unknown) => agent(parse(preDeploymentRequestSchema, input)));
   }
 }

@@ -16,6 +16,7 @@ import {
   postDeploymentVerifierConfigSchema,
 } from '../lambdas/shared/config/post-deployment-verifier';
 import type { DeploymentReport } from '../lambdas/shared/deployment-report';
+import { parse } from '../lambdas/shared/validation';
 import type { DeploymentLock } from '../lambdas/tools/deployment-lock';
 import { createMonitoringCheck } from '../lambdas/tools/monitoring-setup';
 import { cloudWatchProbePublisher, createProbeLedger, createProber } from '../lambdas/tools/prober';
@@ -102,7 +103,7 @@ export function createVerifierWorld(deps: VerifierWorldDeps, options: VerifierWo
     const { Payload, InvocationType } = parameters as { Payload: unknown; InvocationType: string };
     if (InvocationType !== 'Event') throw new Error(`the prober must be invoked asynchronously, not ${InvocationType}`);
     // Parsed as the function would parse it: a payload it refuses would only show in its failed-probes queue.
-    const request = verifierRequestSchema.parse(Payload);
+    const request = parse(verifierRequestSchema, Payload);
     if (request.action !== 'probe') throw new Error(`the prober was sent ${request.action}`);
     probeRequests.push(request);
     return { StatusCode: 202, Payload: '' };
@@ -167,7 +168,7 @@ function buildVerifier(
   const { production } = deps;
   const clock = production.clock;
   const { probeRequests, probeOutcomes, reports } = records;
-  const config = postDeploymentVerifierConfigSchema.parse({
+  const config = parse(postDeploymentVerifierConfigSchema, {
     suite: APPLICATION_SUITE,
     productionUrl: application.productionUrl,
     testListenerUrl: options.testListener === false ? null : application.testListenerUrl,
@@ -292,5 +293,5 @@ function buildVerifier(
       now: clock.nowFn,
     },
   });
-  return (input: unknown) => verifier(verifierRequestSchema.parse(input), { remainingMs: () => 900_000 });
+  return (input: unknown) => verifier(parse(verifierRequestSchema, input), { remainingMs: () => 900_000 });
 }

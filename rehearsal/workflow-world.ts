@@ -10,6 +10,7 @@ import { alarmToRequest, createRollbackTrigger } from '../lambdas/rollback-trigg
 import { parseListenerArn } from '../lambdas/shared/arns';
 import type { IntakeConfig } from '../lambdas/shared/config/deployment-intake';
 import { canaryThresholdsSchema } from '../lambdas/shared/cutover-contracts';
+import { parse } from '../lambdas/shared/validation';
 import { createDatabaseRestore } from '../lambdas/tools/database-restore';
 import { createDeploymentLock } from '../lambdas/tools/deployment-lock';
 import { createEnvironmentProvisioner } from '../lambdas/tools/environment-provisioner';
@@ -95,7 +96,7 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     database,
     dbMaxConnections: SIM.dbMaxConnections,
   });
-  const thresholds = canaryThresholdsSchema.parse({});
+  const thresholds = parse(canaryThresholdsSchema, {});
 
   // EventBridge as the agents see it: what they put on the bus, in order.
   const agentEvents: { DetailType: string; Detail: Record<string, unknown> }[] = [];
@@ -191,12 +192,12 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
   const orchestratorTask = (advanceSeconds?: (input: Record<string, unknown>) => number) =>
     asLambda(async (input: Record<string, unknown>) => {
       if (advanceSeconds) await passTime(advanceSeconds(input));
-      return orchestrator(orchestratorRequestSchema.parse(input));
+      return orchestrator(parse(orchestratorRequestSchema, input));
     });
   const coordinatorTask = (advanceSeconds = 0) =>
     asLambda(async (input: unknown) => {
       await passTime(advanceSeconds);
-      return coordinator(coordinatorRequestSchema.parse(input));
+      return coordinator(parse(coordinatorRequestSchema, input));
     });
 
   /** An alarm entering ALARM at `at`, delivered to the alarm listener as EventBridge would. */
@@ -232,7 +233,7 @@ export function createWorld(dynamo: LocalDynamo, options: WorldOptions = {}) {
     // aws-local-stepfunctions stamps $$.Execution.StartTime with the wall clock: the execution starts at the
     // simulation's time instead, as its other instants do.
     ValidateInput: asLambda(async (event: unknown) => {
-      const parsed = intakeEventSchema.parse(event);
+      const parsed = parse(intakeEventSchema, event);
       return intake({ ...parsed, execution: { ...parsed.execution, startTime: startedAt } }, config);
     }),
     AcquireDeploymentLock: dynamoTask(dynamo.client, 'putItem'),

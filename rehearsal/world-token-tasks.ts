@@ -2,6 +2,7 @@ import { approvalRequestSchema } from '../lambdas/approval-request/request';
 import { type createBlueGreenOrchestrator, orchestratorRequestSchema } from '../lambdas/blue-green-orchestrator/agent';
 import type { createRollbackTrigger } from '../lambdas/rollback-trigger/trigger';
 import type { IntakeConfig } from '../lambdas/shared/config/deployment-intake';
+import { parse } from '../lambdas/shared/validation';
 import type { DeploymentLock } from '../lambdas/tools/deployment-lock';
 import type { TrafficRouter } from '../lambdas/tools/traffic-router';
 import { asLambda } from './local-integrations';
@@ -71,7 +72,7 @@ export function createTokenTasks(deps: TokenTaskDeps) {
     (kind: 'START' | 'DATABASE_ROLLBACK', how: Answer): TaskHandler =>
     async (parameters) => {
       const { Payload } = parameters as { FunctionName: string; Payload: unknown };
-      const request = approvalRequestSchema.parse(Payload);
+      const request = parse(approvalRequestSchema, Payload);
       approvalRequests.push(request);
       if (request.kind !== kind) throw new Error(`expected a ${kind} approval, got ${request.kind}`);
       if (how === 'never') {
@@ -88,7 +89,7 @@ export function createTokenTasks(deps: TokenTaskDeps) {
 
   const bakeTask: TaskHandler = async (parameters) => {
     const { Payload } = parameters as { Payload: Record<string, unknown> };
-    const request = orchestratorRequestSchema.parse(Payload);
+    const request = parse(orchestratorRequestSchema, Payload);
     if (request.action !== 'startBake') throw new Error(`BakeStep sent ${request.action}`);
     await asLambda(async () => orchestrator(request))(undefined);
     const before = bakeFailures.length;
@@ -116,7 +117,7 @@ export function createTokenTasks(deps: TokenTaskDeps) {
   /** The post-promotion watch: the token stored like a bake's; an alarm in the window fails it, else it times out. */
   const watchTask: TaskHandler = async (parameters) => {
     const { Payload } = parameters as { Payload: Record<string, unknown> };
-    const request = orchestratorRequestSchema.parse(Payload);
+    const request = parse(orchestratorRequestSchema, Payload);
     if (request.action !== 'startBake') throw new Error(`WatchOldSide sent ${request.action}`);
     await asLambda(async () => orchestrator(request))(undefined);
     const before = bakeFailures.length;

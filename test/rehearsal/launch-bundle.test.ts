@@ -81,6 +81,20 @@ describe('the rehearsal launcher bundle', () => {
     });
   });
 
+  it('gives a JavaScript file of ours its own import.meta too', async () => {
+    // Prepare
+    const root = project({
+      'rehearsal/cli.ts': "export { url } from '../lib/where.mjs';\n",
+      'lib/where.mjs': 'export const url = import.meta.url;\n',
+    });
+
+    // Act
+    const module = await run(root);
+
+    // Assess
+    expect(module.url).toBe(pathToFileURL(join(root, 'lib', 'where.mjs')).href);
+  });
+
   it('leaves packages to node_modules: one copy, shared with what loads them directly', async () => {
     // Prepare
     const root = project({ 'rehearsal/cli.ts': "export { z } from 'zod';\n" });
@@ -95,6 +109,11 @@ describe('the rehearsal launcher bundle', () => {
   it.each<[string, Record<string, string>, RegExp]>([
     ['a syntax error', { 'rehearsal/cli.ts': 'export const = 1;\n' }, /esbuild failed/],
     ['a require() in our code', { 'rehearsal/cli.ts': "export const fs = require('node:fs');\n" }, /require\(\)/],
+    [
+      'an import of a computed name (it would resolve from the bundle, not from the file)',
+      { 'rehearsal/cli.ts': "const name = './other.ts';\nexport const other = () => import(name);\n" },
+      /computed name/,
+    ],
   ])('refuses %s, for tsx to run the sources (and report)', async (_, files, why) => {
     // Prepare
     const root = project(files);
