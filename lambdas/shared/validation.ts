@@ -11,8 +11,9 @@ import { _parse, $constructor, type $Parse, $ZodError } from 'zod/v4/core';
 z.config(en());
 
 /**
- * What {@link parse} throws: classic zod's `ZodError` (same name, issues and message), so that an error escaping a
- * handler is still reported as `ZodError` and `instanceof ZodError` holds. Mini's own parse throws a `$ZodError`.
+ * What {@link parse} throws: an error named `ZodError` with classic zod's issues and message, so that an error escaping
+ * a handler is still reported as `ZodError` and `instanceof ZodError` holds. Mini's own parse throws a `$ZodError`.
+ * Classic's helpers (`flatten`, `format`) are not on it: describeZodError is what the agents report with.
  */
 export const ZodError: $constructor<$ZodError> = $constructor(
   'ZodError',
