@@ -45,6 +45,7 @@ if (outdir !== null) {
       process.kill(process.pid, signal);
     });
   }
+  debuglog('rehearse')('bundle folder %s', outdir);
 }
 
 const bundle =

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -125,5 +126,54 @@ describe('the rehearsal launcher bundle', () => {
 
     // Assess
     expect(bundle).toEqual({ refused: expect.stringMatching(why) });
+  });
+});
+
+describe('the rehearsal launcher (rehearsal/launch.mjs)', () => {
+  const RUNS = join(ROOT, 'node_modules', '.cache', 'deployment-crew-rehearse');
+
+  it('removes its bundle folder when a closed terminal ends it (SIGHUP)', async () => {
+    // Prepare
+    const child = spawn(process.execPath, ['rehearsal/launch.mjs', '--scenario', 'happy-path'], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_DEBUG: 'rehearse' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const folder = await new Promise<string>((resolve, reject) => {
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const found = /bundle folder (\S+)/.exec(stderr);
+        if (found?.[1] !== undefined) resolve(found[1]);
+      });
+      child.on('exit', () => reject(new Error(`exited before naming its folder: ${stderr}`)));
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_, signal) => resolve(signal)));
+
+    // Act
+    child.kill('SIGHUP');
+    const signal = await exited;
+
+    // Assess
+    expect(signal).toBe('SIGHUP');
+    expect(existsSync(folder)).toBe(false);
+  });
+
+  it('clears a folder a killed run left over an hour ago, and keeps a recent one', () => {
+    // Prepare
+    mkdirSync(RUNS, { recursive: true });
+    const stale = mkdtempSync(join(RUNS, 'run-'));
+    const recent = mkdtempSync(join(RUNS, 'run-'));
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+
+    // Act
+    const run = spawnSync(process.execPath, ['rehearsal/launch.mjs', '--help'], { cwd: ROOT, encoding: 'utf8' });
+
+    // Assess
+    expect(run.status).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
+    rmSync(recent, { recursive: true, force: true });
   });
 });
