@@ -9,6 +9,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { probeToRequest } from '../../lambdas/rollback-trigger/probe';
+import type { TriggerOutcome } from '../../lambdas/rollback-trigger/trigger';
 import { PROBE_FAILURE_SOURCE, type ProbeFailureReport } from '../../lambdas/shared/probe-failure';
 import { LOCK_SORT_KEY } from '../../lambdas/shared/state-table';
 import { type LocalDocumentDynamo, STATE_TABLE_NAME, startLocalDocumentDynamo } from '../support/dynalite';
@@ -27,6 +28,7 @@ import {
   RESTORED_AT,
   SIDES,
   sentFailures as sentFailuresOf,
+  type World,
   type WorldSetup,
   world as worldOf,
 } from '../support/rollback-trigger-world';
@@ -166,6 +168,17 @@ describe('alarm listener: the post-promotion watch', () => {
   });
 });
 
+/** The request was dropped because the old side is being retired: nothing recorded, the listener left alone. */
+async function expectDroppedForRetiring(
+  outcome: TriggerOutcome,
+  world: Pick<World, 'lock' | 'router' | 'order'>,
+): Promise<void> {
+  expect(outcome).toMatchObject({ action: 'ignored', detail: expect.stringContaining('RETIRING') });
+  expect((await world.lock.read())?.rollback).toBeUndefined();
+  expect(world.router.restored).toEqual([]);
+  expect(world.order).toEqual([]);
+}
+
 describe('alarm listener: the end of the watch', () => {
   it.each([
     ['an alarm', () => alarm('shop-green-5xx')],
@@ -191,10 +204,7 @@ describe('alarm listener: the end of the watch', () => {
     const outcome = await requestRollback(input(holder));
 
     // Assess: nothing claimed, so nothing pretends a rollback is under way while the old side is scaled down.
-    expect(outcome).toMatchObject({ action: 'ignored', detail: expect.stringContaining('RETIRING') });
-    expect((await lock.read())?.rollback).toBeUndefined();
-    expect(router.restored).toEqual([]);
-    expect(order).toEqual([]);
+    await expectDroppedForRetiring(outcome, { lock, router, order });
   });
 
   it('drops a request judged on a read in PROMOTED when the old side is being retired before its claim', async () => {
@@ -220,10 +230,7 @@ describe('alarm listener: the end of the watch', () => {
     const outcome = await requestRollback(manual(holder));
 
     // Assess
-    expect(outcome).toMatchObject({ action: 'ignored', detail: expect.stringContaining('RETIRING') });
-    expect((await lock.read())?.rollback).toBeUndefined();
-    expect(router.restored).toEqual([]);
-    expect(order).toEqual([]);
+    await expectDroppedForRetiring(outcome, { lock, router, order });
   });
 });
 
