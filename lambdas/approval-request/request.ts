@@ -11,19 +11,21 @@ import type { ApprovalRequestConfig } from '../shared/config/approval-request';
 import { deploymentRefSchema } from '../shared/contracts';
 import { releaseSchema } from '../shared/deployment-request';
 import { logger } from '../shared/logger';
+import { deferred } from '../shared/validation';
 import { type ApprovalContext, approvalDeadline, buildApprovalNotification } from './message';
-import '../shared/validation';
 
 /** Step Functions caps task timeouts (and executions) at one year. */
 const MAX_TIMEOUT_SECONDS = 365 * 24 * 3600;
 
-export const approvalContextSchema = z.strictObject({
-  /** Why the approval is asked for, e.g. the alarm that triggered a rollback. */
-  reason: z.optional(z.string().check(z.maxLength(2000))),
-  snapshotIdentifier: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
-  /** ISO-8601 creation time of the snapshot. */
-  snapshotCreatedAt: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
-}) satisfies z.ZodMiniType<ApprovalContext>;
+export const approvalContextSchema = deferred(() =>
+  z.strictObject({
+    /** Why the approval is asked for, e.g. the alarm that triggered a rollback. */
+    reason: z.optional(z.string().check(z.maxLength(2000))),
+    snapshotIdentifier: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
+    /** ISO-8601 creation time of the snapshot. */
+    snapshotCreatedAt: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  }),
+) satisfies z.ZodMiniType<ApprovalContext>;
 
 /**
  * The payload of the `.waitForTaskToken` task (`Payload` with `"taskToken.$": "$$.Task.Token"`). A DATABASE_ROLLBACK

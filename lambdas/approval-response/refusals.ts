@@ -11,13 +11,15 @@ import type { ApprovalKind } from '../shared/contracts';
 import { errorName } from '../shared/errors';
 import type { RefusedCall } from '../shared/function-url';
 import { logger } from '../shared/logger';
-import '../shared/validation';
+import { deferred } from '../shared/validation';
 
 /** What a refused call's body says about where to record it; anything else in it is ignored. */
-const refusedBodySchema = z.object({
-  deployment: z.string().check(z.trim(), z.minLength(1), z.maxLength(80)),
-  kind: z.optional(approvalKindSchema),
-});
+const refusedBodySchema = deferred(() =>
+  z.object({
+    deployment: z.string().check(z.trim(), z.minLength(1), z.maxLength(80)),
+    kind: z.optional(approvalKindSchema),
+  }),
+);
 
 /** What a direct invocation claims to be (recorded as claimed, never verified). */
 export function claimedApprover(payload: unknown): string | null {

@@ -16,7 +16,7 @@ import {
 } from '../shared/cutover-contracts';
 import { releaseSchema } from '../shared/deployment-request';
 import { DeploymentCrewError, RollbackRequestedError } from '../shared/errors';
-import { nonEmptyString } from '../shared/validation';
+import { deferred, nonEmptyString } from '../shared/validation';
 import type { DeploymentLock } from '../tools/deployment-lock';
 import type { EnvironmentProvisioner } from '../tools/environment-provisioner';
 import type { EventPublisher } from '../tools/event-publisher';
@@ -32,34 +32,41 @@ import { canaryVerdict } from './verdict';
  */
 
 const deployment = deploymentRefSchema;
-export const orchestratorRequestSchema = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('resolveSides'), deployment }),
-  z.strictObject({ action: z.literal('provisionGreen'), deployment, release: releaseSchema, sides: sidesSchema }),
-  z.strictObject({ action: z.literal('checkGreen'), deployment, sides: sidesSchema, green: greenEnvironmentSchema }),
-  z.strictObject({ action: z.literal('scaleDownGreen'), deployment, sides: sidesSchema }),
-  z.strictObject({
-    action: z.literal('startMigration'),
-    deployment,
-    sides: sidesSchema,
-    green: greenEnvironmentSchema,
-  }),
-  z.strictObject({
-    action: z.literal('checkMigration'),
-    deployment,
-    green: greenEnvironmentSchema,
-    migration: migrationSchema,
-  }),
-  z.strictObject({ action: z.literal('shiftTraffic'), deployment, sides: sidesSchema, canary: canaryStateSchema }),
-  z.strictObject({
-    action: z.literal('startBake'),
-    taskToken: nonEmptyString,
-    deployment,
-    canary: canaryStateSchema,
-  }),
-  z.strictObject({ action: z.literal('evaluateStep'), deployment, sides: sidesSchema, canary: canaryStateSchema }),
-  z.strictObject({ action: z.literal('confirmPromotion'), deployment, sides: sidesSchema, canary: canaryStateSchema }),
-  z.strictObject({ action: z.literal('retireOldSide'), deployment, sides: sidesSchema }),
-]);
+export const orchestratorRequestSchema = deferred(() =>
+  z.discriminatedUnion('action', [
+    z.strictObject({ action: z.literal('resolveSides'), deployment }),
+    z.strictObject({ action: z.literal('provisionGreen'), deployment, release: releaseSchema, sides: sidesSchema }),
+    z.strictObject({ action: z.literal('checkGreen'), deployment, sides: sidesSchema, green: greenEnvironmentSchema }),
+    z.strictObject({ action: z.literal('scaleDownGreen'), deployment, sides: sidesSchema }),
+    z.strictObject({
+      action: z.literal('startMigration'),
+      deployment,
+      sides: sidesSchema,
+      green: greenEnvironmentSchema,
+    }),
+    z.strictObject({
+      action: z.literal('checkMigration'),
+      deployment,
+      green: greenEnvironmentSchema,
+      migration: migrationSchema,
+    }),
+    z.strictObject({ action: z.literal('shiftTraffic'), deployment, sides: sidesSchema, canary: canaryStateSchema }),
+    z.strictObject({
+      action: z.literal('startBake'),
+      taskToken: nonEmptyString,
+      deployment,
+      canary: canaryStateSchema,
+    }),
+    z.strictObject({ action: z.literal('evaluateStep'), deployment, sides: sidesSchema, canary: canaryStateSchema }),
+    z.strictObject({
+      action: z.literal('confirmPromotion'),
+      deployment,
+      sides: sidesSchema,
+      canary: canaryStateSchema,
+    }),
+    z.strictObject({ action: z.literal('retireOldSide'), deployment, sides: sidesSchema }),
+  ]),
+);
 export type OrchestratorRequest = z.output<typeof orchestratorRequestSchema>;
 
 export interface OrchestratorTools {

@@ -3,17 +3,19 @@ import type { IntakeConfig } from '../shared/config/deployment-intake';
 import { type DeploymentContext, deploymentRefSchema, type WorkflowSettings } from '../shared/contracts';
 import { deploymentRequestSchema } from '../shared/deployment-request';
 import { InvalidInputError } from '../shared/errors';
-import { describeZodError, nonEmptyString, parse } from '../shared/validation';
+import { deferred, describeZodError, nonEmptyString, parse } from '../shared/validation';
 
 /** What the state machine hands the intake: the raw execution input and the execution's identity. */
-export const intakeEventSchema = z.strictObject({
-  input: z.unknown(),
-  execution: z.strictObject({
-    name: nonEmptyString,
-    id: nonEmptyString,
-    startTime: nonEmptyString,
+export const intakeEventSchema = deferred(() =>
+  z.strictObject({
+    input: z.unknown(),
+    execution: z.strictObject({
+      name: nonEmptyString,
+      id: nonEmptyString,
+      startTime: nonEmptyString,
+    }),
   }),
-});
+);
 export type IntakeEvent = z.output<typeof intakeEventSchema>;
 
 /** EventBridge delivers the detail of a "Release Candidate Ready" event; the console and the CLI send it bare. */

@@ -4,6 +4,7 @@ import { backupMetadataSchema, deploymentRefSchema } from '../shared/contracts';
 import { type Side, type Sides, sidesSchema } from '../shared/cutover-contracts';
 import { DeploymentCrewError } from '../shared/errors';
 import type { SmokeReport } from '../shared/smoke-suite';
+import { deferred } from '../shared/validation';
 import type { ListenerRewrite, MonitoringCheckResult, RollbackDryRunResult } from '../shared/verification';
 import type { DeploymentLock } from '../tools/deployment-lock';
 import type { MonitoringCheckTool } from '../tools/monitoring-setup';
@@ -19,7 +20,6 @@ import {
 } from './decisions';
 import { createProbeAction, type ProbeTools, probeRequestSchema } from './probes';
 import { createReportAction, type ReportTools, writeReportRequestSchema } from './report';
-import '../shared/validation';
 
 /**
  * The PostDeploymentVerifier agent: one Lambda, one action per state-machine task. It proves the release works (the
@@ -29,19 +29,21 @@ import '../shared/validation';
  */
 
 const deployment = deploymentRefSchema;
-export const verifierRequestSchema = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('smokePreTraffic'), deployment, sides: sidesSchema }),
-  z.strictObject({ action: z.literal('smokeProduction'), deployment }),
-  z.strictObject({ action: z.literal('checkMonitoring'), deployment }),
-  z.strictObject({
-    action: z.literal('dryRunRollback'),
-    deployment,
-    sides: sidesSchema,
-    backup: backupMetadataSchema,
-  }),
-  probeRequestSchema,
-  writeReportRequestSchema,
-]);
+export const verifierRequestSchema = deferred(() =>
+  z.discriminatedUnion('action', [
+    z.strictObject({ action: z.literal('smokePreTraffic'), deployment, sides: sidesSchema }),
+    z.strictObject({ action: z.literal('smokeProduction'), deployment }),
+    z.strictObject({ action: z.literal('checkMonitoring'), deployment }),
+    z.strictObject({
+      action: z.literal('dryRunRollback'),
+      deployment,
+      sides: sidesSchema,
+      backup: backupMetadataSchema,
+    }),
+    probeRequestSchema,
+    writeReportRequestSchema,
+  ]),
+);
 export type VerifierRequest = z.output<typeof verifierRequestSchema>;
 
 export interface VerifierTools {

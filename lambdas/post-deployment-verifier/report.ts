@@ -15,7 +15,7 @@ import {
 import { releaseSchema } from '../shared/deployment-request';
 import { logger } from '../shared/logger';
 import { smokeReportSchema } from '../shared/smoke-suite';
-import { parse } from '../shared/validation';
+import { deferred, parse } from '../shared/validation';
 import { monitoringCheckResultSchema } from '../shared/verification';
 import type { ExecutionHistory } from '../tools/execution-history';
 import type { ProbeLedger } from '../tools/prober';
@@ -28,13 +28,15 @@ import type { ReportStore, StoredReport } from '../tools/report-store';
  * is absent or unreadable is reported as missing (and logged), never guessed.
  */
 
-export const writeReportRequestSchema = z.strictObject({
-  action: z.literal('writeReport'),
-  outcome: deploymentOutcomeSchema,
-  /** `$$.State.EnteredTime` of the task: the report's end. */
-  endedAt: z.iso.datetime(),
-  state: z.record(z.string(), z.unknown()),
-});
+export const writeReportRequestSchema = deferred(() =>
+  z.strictObject({
+    action: z.literal('writeReport'),
+    outcome: deploymentOutcomeSchema,
+    /** `$$.State.EnteredTime` of the task: the report's end. */
+    endedAt: z.iso.datetime(),
+    state: z.record(z.string(), z.unknown()),
+  }),
+);
 export type WriteReportRequest = z.output<typeof writeReportRequestSchema>;
 
 export interface ReportTools {

@@ -12,7 +12,7 @@ import {
 } from '../shared/contracts';
 import { releaseSchema } from '../shared/deployment-request';
 import { PreDeploymentValidationFailedError } from '../shared/errors';
-import { nonEmptyString, nonNegativeInt } from '../shared/validation';
+import { deferred, nonEmptyString, nonNegativeInt } from '../shared/validation';
 import type { BackupTool } from '../tools/backup';
 import { type DependencyMonitor, describeFailure } from '../tools/dependency-monitor';
 import { buildValidationReport } from './report';
@@ -23,47 +23,59 @@ import { dependencyMatrixSchema } from './schemas';
  * production except creating the deployment's snapshot.
  */
 
-export const checkHealthRequestSchema = z.strictObject({
-  action: z.literal('checkHealth'),
-  deployment: deploymentRefSchema,
-});
+export const checkHealthRequestSchema = deferred(() =>
+  z.strictObject({
+    action: z.literal('checkHealth'),
+    deployment: deploymentRefSchema,
+  }),
+);
 
-export const createSnapshotRequestSchema = z.strictObject({
-  action: z.literal('createSnapshot'),
-  deployment: deploymentRefSchema,
-});
+export const createSnapshotRequestSchema = deferred(() =>
+  z.strictObject({
+    action: z.literal('createSnapshot'),
+    deployment: deploymentRefSchema,
+  }),
+);
 
-export const describeSnapshotRequestSchema = z.strictObject({
-  action: z.literal('describeSnapshot'),
-  deployment: deploymentRefSchema,
-  snapshot: snapshotRefSchema,
-  /** Describe calls made so far for this snapshot; the state machine bounds the loop with it. */
-  polls: nonNegativeInt,
-});
+export const describeSnapshotRequestSchema = deferred(() =>
+  z.strictObject({
+    action: z.literal('describeSnapshot'),
+    deployment: deploymentRefSchema,
+    snapshot: snapshotRefSchema,
+    /** Describe calls made so far for this snapshot; the state machine bounds the loop with it. */
+    polls: nonNegativeInt,
+  }),
+);
 
-export const verifySnapshotRequestSchema = z.strictObject({
-  action: z.literal('verifySnapshot'),
-  deployment: deploymentRefSchema,
-  snapshot: snapshotRefSchema,
-});
+export const verifySnapshotRequestSchema = deferred(() =>
+  z.strictObject({
+    action: z.literal('verifySnapshot'),
+    deployment: deploymentRefSchema,
+    snapshot: snapshotRefSchema,
+  }),
+);
 
-export const buildReportRequestSchema = z.strictObject({
-  action: z.literal('buildReport'),
-  deployment: deploymentRefSchema,
-  release: releaseSchema,
-  requestedBy: nonEmptyString,
-  approval: approvalDecisionSchema,
-  health: dependencyMatrixSchema,
-  backup: backupMetadataSchema,
-});
+export const buildReportRequestSchema = deferred(() =>
+  z.strictObject({
+    action: z.literal('buildReport'),
+    deployment: deploymentRefSchema,
+    release: releaseSchema,
+    requestedBy: nonEmptyString,
+    approval: approvalDecisionSchema,
+    health: dependencyMatrixSchema,
+    backup: backupMetadataSchema,
+  }),
+);
 
-export const preDeploymentRequestSchema = z.discriminatedUnion('action', [
-  checkHealthRequestSchema,
-  createSnapshotRequestSchema,
-  describeSnapshotRequestSchema,
-  verifySnapshotRequestSchema,
-  buildReportRequestSchema,
-]);
+export const preDeploymentRequestSchema = deferred(() =>
+  z.discriminatedUnion('action', [
+    checkHealthRequestSchema,
+    createSnapshotRequestSchema,
+    describeSnapshotRequestSchema,
+    verifySnapshotRequestSchema,
+    buildReportRequestSchema,
+  ]),
+);
 
 export type PreDeploymentRequest = z.output<typeof preDeploymentRequestSchema>;
 export type PreDeploymentAction = PreDeploymentRequest['action'];

@@ -5,7 +5,7 @@ import { errorName } from '../shared/errors';
 import type { RefusedCall } from '../shared/function-url';
 import { logger } from '../shared/logger';
 import { LOCK_SORT_KEY } from '../shared/state-table';
-import '../shared/validation';
+import { deferred } from '../shared/validation';
 
 /**
  * Refused overrides are recorded where the override's history is: on the lock item, as `refusedOverrides`, only while
@@ -13,7 +13,7 @@ import '../shared/validation';
  * The deployment lock tool does not read the attribute: it is for the Chairman and the runbook. Never throws.
  */
 
-const refusedBodySchema = z.object({ deployment: z.string().check(z.minLength(1), z.maxLength(80)) });
+const refusedBodySchema = deferred(() => z.object({ deployment: z.string().check(z.minLength(1), z.maxLength(80)) }));
 
 /** What a direct invocation claims to be (recorded as claimed, never verified). */
 export function claimedRequester(payload: unknown): string | null {

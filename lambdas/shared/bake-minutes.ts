@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { MinuteSample } from './cutover-contracts';
-import { nonNegativeNumber } from './validation';
+import { deferred, nonNegativeNumber } from './validation';
 
 /**
  * Green's minutes over one bake, as the deployment report's chart draws them: the error rate, p95 and requests of
@@ -11,16 +11,18 @@ import { nonNegativeNumber } from './validation';
 
 const MINUTE_MS = 60_000;
 
-export const bakeMinutesSchema = z.strictObject({
-  /** Start of the first minute (ISO 8601). */
-  from: z.string(),
-  /** Green's error rate per minute, in %, to the thousandth; null: the minute's data was not complete. */
-  errorRatePercent: z.array(z.nullable(nonNegativeNumber)),
-  /** Green's p95 latency per minute, in ms, to the thousandth; null: no datapoint. */
-  p95LatencyMs: z.array(z.nullable(nonNegativeNumber)),
-  /** Green's requests per minute. */
-  requests: z.array(nonNegativeNumber),
-});
+export const bakeMinutesSchema = deferred(() =>
+  z.strictObject({
+    /** Start of the first minute (ISO 8601). */
+    from: z.string(),
+    /** Green's error rate per minute, in %, to the thousandth; null: the minute's data was not complete. */
+    errorRatePercent: z.array(z.nullable(nonNegativeNumber)),
+    /** Green's p95 latency per minute, in ms, to the thousandth; null: no datapoint. */
+    p95LatencyMs: z.array(z.nullable(nonNegativeNumber)),
+    /** Green's requests per minute. */
+    requests: z.array(nonNegativeNumber),
+  }),
+);
 export type BakeMinutes = z.output<typeof bakeMinutesSchema>;
 
 /** One minute of a bake, with its start. */

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { releaseSchema } from './deployment-request';
-import { nonEmptyString, positiveInt } from './validation';
+import { deferred, nonEmptyString, positiveInt } from './validation';
 
 /**
  * Shapes that travel through the state machine between tasks. The ASL reads fields of these by path, so they are
@@ -8,12 +8,14 @@ import { nonEmptyString, positiveInt } from './validation';
  */
 
 /** Identifies one deployment (= one execution). `name` is the execution name, the key the Chairman answers by. */
-export const deploymentRefSchema = z.strictObject({
-  name: z.string().check(z.minLength(1), z.maxLength(80)),
-  executionArn: nonEmptyString,
-  /** ISO-8601 start time of the execution. */
-  startedAt: nonEmptyString,
-});
+export const deploymentRefSchema = deferred(() =>
+  z.strictObject({
+    name: z.string().check(z.minLength(1), z.maxLength(80)),
+    executionArn: nonEmptyString,
+    /** ISO-8601 start time of the execution. */
+    startedAt: nonEmptyString,
+  }),
+);
 export type DeploymentRef = z.output<typeof deploymentRefSchema>;
 
 /** Tunables the ASL reads by path (Wait `SecondsPath`, Task `TimeoutSecondsPath`, loop bounds). */
@@ -90,38 +92,44 @@ export const snapshotRefSchema = z.strictObject({
 export type SnapshotRef = z.output<typeof snapshotRefSchema>;
 
 /** A verified snapshot: what the report and a database rollback rely on. */
-export const backupMetadataSchema = z.strictObject({
-  kind: z.enum(['instance', 'cluster']),
-  identifier: z.string(),
-  arn: z.string(),
-  sourceIdentifier: z.string(),
-  createdAt: z.string(),
-  engine: z.string(),
-  engineVersion: z.string(),
-  allocatedStorageGiB: z.number(),
-  encrypted: z.boolean(),
-  kmsKeyId: z.nullable(z.string()),
-  status: z.literal('available'),
-  verifiedAt: z.string(),
-});
+export const backupMetadataSchema = deferred(() =>
+  z.strictObject({
+    kind: z.enum(['instance', 'cluster']),
+    identifier: z.string(),
+    arn: z.string(),
+    sourceIdentifier: z.string(),
+    createdAt: z.string(),
+    engine: z.string(),
+    engineVersion: z.string(),
+    allocatedStorageGiB: z.number(),
+    encrypted: z.boolean(),
+    kmsKeyId: z.nullable(z.string()),
+    status: z.literal('available'),
+    verifiedAt: z.string(),
+  }),
+);
 export type BackupMetadata = z.output<typeof backupMetadataSchema>;
 
 export type ApprovalKind = 'START' | 'DATABASE_ROLLBACK';
 
 /** Who answered an approval. `verified` is true when the identity came from IAM (function URL with AWS_IAM auth). */
-export const approverSchema = z.strictObject({
-  identity: z.string(),
-  verified: z.boolean(),
-});
+export const approverSchema = deferred(() =>
+  z.strictObject({
+    identity: z.string(),
+    verified: z.boolean(),
+  }),
+);
 
 /** What the approval task resolves with (the SendTaskSuccess output). */
-export const approvalDecisionSchema = z.strictObject({
-  approved: z.literal(true),
-  kind: z.enum(['START', 'DATABASE_ROLLBACK']),
-  approver: approverSchema,
-  answeredAt: z.string(),
-  reason: z.optional(z.string()),
-});
+export const approvalDecisionSchema = deferred(() =>
+  z.strictObject({
+    approved: z.literal(true),
+    kind: z.enum(['START', 'DATABASE_ROLLBACK']),
+    approver: approverSchema,
+    answeredAt: z.string(),
+    reason: z.optional(z.string()),
+  }),
+);
 export type ApprovalDecision = z.output<typeof approvalDecisionSchema>;
 
 /** The pre-deployment validation report, the execution's output in the foundation flow. */

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { deploymentPhaseSchema, rollbackTriggerSchema, rollbackTypeSchema } from './cutover-contracts';
 import type { SdkClientLimits } from './sdk-budget';
-import { nonEmptyString, nonNegativeNumber, parse } from './validation';
+import { deferred, nonEmptyString, nonNegativeNumber, parse } from './validation';
 
 /**
  * The crew's EventBridge events: source `deployment-crew`, one `detail` shape per detail-type. The in-flight events
@@ -75,85 +75,101 @@ export type RollbackOutcome = z.output<typeof rollbackOutcomeSchema>;
 
 /** The in-flight events, published by the agents, by detail-type. */
 export const deploymentEventDetailSchemas = {
-  'Deployment Phase Changed': z
-    .strictObject({
-      ...common,
-      phase: eventPhaseSchema,
-      previousPhase: z
-        .nullable(eventPhaseSchema)
-        .check(z.describe('Null when the deployment had no phase yet (validation).')),
-    })
-    .check(z.describe('The deployment entered a phase.')),
-  'Traffic Shifted': z
-    .strictObject({
-      ...common,
-      fromGreenWeight: greenPercent.check(z.describe("Green's share of the traffic before the shift, in percent.")),
-      toGreenWeight: greenPercent.check(
-        z.describe("Green's share after the shift, in percent, as the re-read confirmed it."),
-      ),
-      liveTargetGroupArn: nonEmptyString,
-      greenTargetGroupArn: nonEmptyString,
-      confirmedAt: instant.check(z.describe('When a re-read of the listener showed the new weights.')),
-      secondsUntilEffective,
-    })
-    .check(z.describe("The listener's weights changed and a re-read confirmed them.")),
-  'Rollback Started': z
-    .strictObject({
-      ...common,
-      trigger: rollbackTriggerSchema,
-      phase: deploymentPhaseSchema.check(z.describe('Where the deployment was when the trigger fired.')),
-      reason: z.string(),
-      type: rollbackTypeSchema.check(z.describe("The decision tree's rollback type.")),
-      detectedAt: z.string().check(z.minLength(1), z.describe('When the trigger was detected (ISO 8601).')),
-    })
-    .check(z.describe('The RollbackCoordinator took the rollback on and decided its type.')),
-  'Rollback Traffic Restored': z
-    .strictObject({
-      ...common,
-      trigger: rollbackTriggerSchema,
-      restoredAt: instant.check(
-        z.describe(
-          'The last confirmation of the listener back at 100 % live (later than confirmedAt when a step-up that ' +
-            'landed after the first restore had to be undone).',
+  'Deployment Phase Changed': deferred(() =>
+    z
+      .strictObject({
+        ...common,
+        phase: eventPhaseSchema,
+        previousPhase: z
+          .nullable(eventPhaseSchema)
+          .check(z.describe('Null when the deployment had no phase yet (validation).')),
+      })
+      .check(z.describe('The deployment entered a phase.')),
+  ),
+  'Traffic Shifted': deferred(() =>
+    z
+      .strictObject({
+        ...common,
+        fromGreenWeight: greenPercent.check(z.describe("Green's share of the traffic before the shift, in percent.")),
+        toGreenWeight: greenPercent.check(
+          z.describe("Green's share after the shift, in percent, as the re-read confirmed it."),
         ),
+        liveTargetGroupArn: nonEmptyString,
+        greenTargetGroupArn: nonEmptyString,
+        confirmedAt: instant.check(z.describe('When a re-read of the listener showed the new weights.')),
+        secondsUntilEffective,
+      })
+      .check(z.describe("The listener's weights changed and a re-read confirmed them.")),
+  ),
+  'Rollback Started': deferred(() =>
+    z
+      .strictObject({
+        ...common,
+        trigger: rollbackTriggerSchema,
+        phase: deploymentPhaseSchema.check(z.describe('Where the deployment was when the trigger fired.')),
+        reason: z.string(),
+        type: rollbackTypeSchema.check(z.describe("The decision tree's rollback type.")),
+        detectedAt: z.string().check(z.minLength(1), z.describe('When the trigger was detected (ISO 8601).')),
+      })
+      .check(z.describe('The RollbackCoordinator took the rollback on and decided its type.')),
+  ),
+  'Rollback Traffic Restored': deferred(() =>
+    z
+      .strictObject({
+        ...common,
+        trigger: rollbackTriggerSchema,
+        restoredAt: instant.check(
+          z.describe(
+            'The last confirmation of the listener back at 100 % live (later than confirmedAt when a step-up that ' +
+              'landed after the first restore had to be undone).',
+          ),
+        ),
+        confirmedAt: instant.check(
+          z.describe('The first re-read that showed live 100 / green 0: the weight was effective.'),
+        ),
+        secondsUntilEffective,
+      })
+      .check(
+        z.describe('Traffic is back on the live side: listener confirmed, live targets healthy, live errors checked.'),
       ),
-      confirmedAt: instant.check(
-        z.describe('The first re-read that showed live 100 / green 0: the weight was effective.'),
+  ),
+  'Rollback Database Restored': deferred(() =>
+    z
+      .strictObject({
+        ...common,
+        trigger: rollbackTriggerSchema,
+        snapshotIdentifier: nonEmptyString,
+        restoredAt: instant.check(z.describe('When the restored copy was seen available under the original name.')),
+      })
+      .check(
+        z.describe("The database runs on the deployment's snapshot: every write after it is lost from production."),
       ),
-      secondsUntilEffective,
-    })
-    .check(
-      z.describe('Traffic is back on the live side: listener confirmed, live targets healthy, live errors checked.'),
-    ),
-  'Rollback Database Restored': z
-    .strictObject({
-      ...common,
-      trigger: rollbackTriggerSchema,
-      snapshotIdentifier: nonEmptyString,
-      restoredAt: instant.check(z.describe('When the restored copy was seen available under the original name.')),
-    })
-    .check(z.describe("The database runs on the deployment's snapshot: every write after it is lost from production.")),
-  'Rollback Failed': z
-    .strictObject({
-      ...common,
-      executionArn: nonEmptyString,
-      error: z.literal('RollbackFailed'),
-      code: z.literal('DEPLOY-003'),
-      trigger: rollbackTriggerSchema,
-      reason: z.string().check(z.describe("Why the rollback failed: the failed step's error message.")),
-      failedStep: z
-        .string()
-        .check(z.minLength(1), z.describe('The error name of the step that failed (e.g. LiveUnhealthy).')),
-    })
-    .check(z.describe('The rollback failed and is being escalated (sent before the runbook goes to the Chairman).')),
-  'Rollback Finished': z
-    .strictObject({
-      ...common,
-      trigger: rollbackTriggerSchema,
-      type: z.nullable(rollbackTypeSchema).check(z.describe('Null when no decision was recorded.')),
-      outcome: rollbackOutcomeSchema,
-    })
-    .check(z.describe('The rollback ran to its end; the lock is released next.')),
+  ),
+  'Rollback Failed': deferred(() =>
+    z
+      .strictObject({
+        ...common,
+        executionArn: nonEmptyString,
+        error: z.literal('RollbackFailed'),
+        code: z.literal('DEPLOY-003'),
+        trigger: rollbackTriggerSchema,
+        reason: z.string().check(z.describe("Why the rollback failed: the failed step's error message.")),
+        failedStep: z
+          .string()
+          .check(z.minLength(1), z.describe('The error name of the step that failed (e.g. LiveUnhealthy).')),
+      })
+      .check(z.describe('The rollback failed and is being escalated (sent before the runbook goes to the Chairman).')),
+  ),
+  'Rollback Finished': deferred(() =>
+    z
+      .strictObject({
+        ...common,
+        trigger: rollbackTriggerSchema,
+        type: z.nullable(rollbackTypeSchema).check(z.describe('Null when no decision was recorded.')),
+        outcome: rollbackOutcomeSchema,
+      })
+      .check(z.describe('The rollback ran to its end; the lock is released next.')),
+  ),
 } as const;
 
 export type DeploymentEventType = keyof typeof deploymentEventDetailSchemas;

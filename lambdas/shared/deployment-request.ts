@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import './validation';
+import { deferred } from './validation';
 
 /**
  * The execution input a console user, the AWS CLI or an EventBridge rule hands the state machine. Target resources
@@ -22,39 +22,45 @@ export const containerImageSchema = z.string().check(
   }),
 );
 
-export const releaseSchema = z.strictObject({
-  /** The release's version label, used in names, notifications and the report. */
-  version: z
-    .string()
-    .check(
-      z.regex(
-        /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/,
-        'must be 1-64 letters, digits, dots, dashes, underscores or plus signs',
+export const releaseSchema = deferred(() =>
+  z.strictObject({
+    /** The release's version label, used in names, notifications and the report. */
+    version: z
+      .string()
+      .check(
+        z.regex(
+          /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/,
+          'must be 1-64 letters, digits, dots, dashes, underscores or plus signs',
+        ),
       ),
+    /** The release candidate's container image. */
+    image: containerImageSchema,
+    /** True when the release changes the database schema: migrations run and a database rollback becomes possible. */
+    schemaChange: z.boolean(),
+    /** Free text for the Chairman and the report. */
+    notes: z.optional(z.string().check(z.maxLength(2000))),
+  }),
+);
+
+export const deploymentOptionsSchema = deferred(() =>
+  z.strictObject({
+    /** How long the Chairman has to answer the approval request; the stack's default applies when absent. */
+    approvalTimeoutSeconds: z.optional(
+      z.int().check(z.gte(APPROVAL_TIMEOUT_BOUNDS.minSeconds), z.lte(APPROVAL_TIMEOUT_BOUNDS.maxSeconds)),
     ),
-  /** The release candidate's container image. */
-  image: containerImageSchema,
-  /** True when the release changes the database schema: migrations run and a database rollback becomes possible. */
-  schemaChange: z.boolean(),
-  /** Free text for the Chairman and the report. */
-  notes: z.optional(z.string().check(z.maxLength(2000))),
-});
+    /** Bake time per canary step for this deployment; the stack's default applies when absent. */
+    bakeSeconds: z.optional(z.int().check(z.gte(BAKE_TIME_BOUNDS.minSeconds), z.lte(BAKE_TIME_BOUNDS.maxSeconds))),
+  }),
+);
 
-export const deploymentOptionsSchema = z.strictObject({
-  /** How long the Chairman has to answer the approval request; the stack's default applies when absent. */
-  approvalTimeoutSeconds: z.optional(
-    z.int().check(z.gte(APPROVAL_TIMEOUT_BOUNDS.minSeconds), z.lte(APPROVAL_TIMEOUT_BOUNDS.maxSeconds)),
-  ),
-  /** Bake time per canary step for this deployment; the stack's default applies when absent. */
-  bakeSeconds: z.optional(z.int().check(z.gte(BAKE_TIME_BOUNDS.minSeconds), z.lte(BAKE_TIME_BOUNDS.maxSeconds))),
-});
-
-export const deploymentRequestSchema = z.strictObject({
-  release: releaseSchema,
-  /** Who asked for the deployment (a person or a pipeline), shown to the Chairman and kept in the report. */
-  requestedBy: z.string().check(z.trim(), z.minLength(1), z.maxLength(256)),
-  options: z.optional(deploymentOptionsSchema),
-});
+export const deploymentRequestSchema = deferred(() =>
+  z.strictObject({
+    release: releaseSchema,
+    /** Who asked for the deployment (a person or a pipeline), shown to the Chairman and kept in the report. */
+    requestedBy: z.string().check(z.trim(), z.minLength(1), z.maxLength(256)),
+    options: z.optional(deploymentOptionsSchema),
+  }),
+);
 
 export type Release = z.output<typeof releaseSchema>;
 export type DeploymentRequest = z.output<typeof deploymentRequestSchema>;

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { matchApprover } from './approvers';
 import { DeploymentCrewError, InvalidInputError, toWorkflowError } from './errors';
 import { logger } from './logger';
-import { describeZodError, nonEmptyString } from './validation';
+import { deferred, describeZodError, nonEmptyString } from './validation';
 
 /**
  * The human-facing calls (the Chairman's approval answer and rollback override) come only through Lambda function
@@ -56,25 +56,27 @@ export interface RefusedCall {
   readonly why: string;
 }
 
-const functionUrlEventSchema = z.object({
-  version: z.literal('2.0'),
-  routeKey: z.literal('$default'),
-  requestContext: z.object({
-    accountId: nonEmptyString,
-    apiId: nonEmptyString,
-    domainName: nonEmptyString,
-    requestId: nonEmptyString,
-    timeEpoch: z.number(),
-    http: z.object({ method: z.string() }),
-    authorizer: z.optional(
-      z.object({
-        iam: z.optional(z.object({ userArn: nonEmptyString, accountId: nonEmptyString })),
-      }),
-    ),
+const functionUrlEventSchema = deferred(() =>
+  z.object({
+    version: z.literal('2.0'),
+    routeKey: z.literal('$default'),
+    requestContext: z.object({
+      accountId: nonEmptyString,
+      apiId: nonEmptyString,
+      domainName: nonEmptyString,
+      requestId: nonEmptyString,
+      timeEpoch: z.number(),
+      http: z.object({ method: z.string() }),
+      authorizer: z.optional(
+        z.object({
+          iam: z.optional(z.object({ userArn: nonEmptyString, accountId: nonEmptyString })),
+        }),
+      ),
+    }),
+    body: z.optional(z.string()),
+    isBase64Encoded: z.boolean(),
   }),
-  body: z.optional(z.string()),
-  isBase64Encoded: z.boolean(),
-});
+);
 
 /**
  * Anything with a `requestContext` claims to come through the URL: it is answered as an HTTP request (and refused

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { approvalKindSchema } from './approval-item';
-import { nonEmptyString } from './validation';
+import { deferred, nonEmptyString } from './validation';
 
 /**
  * What an operator sends the crew's function URLs (the Chairman's answer to an approval, the manual rollback): the
@@ -28,11 +28,13 @@ export const approvalAnswerSchema = z
   );
 export type ApprovalAnswer = z.output<typeof approvalAnswerSchema>;
 
-export const manualRollbackSchema = z.strictObject({
-  /** The deployment (execution name) to roll back: must be the one holding the lock. */
-  deployment: nonEmptyString,
-  reason: z.string().check(z.trim(), z.minLength(1), z.maxLength(1000)),
-  /** Ignored: the function URL's IAM identity is who asks (a direct invocation naming one is refused). */
-  requestedBy: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
-});
+export const manualRollbackSchema = deferred(() =>
+  z.strictObject({
+    /** The deployment (execution name) to roll back: must be the one holding the lock. */
+    deployment: nonEmptyString,
+    reason: z.string().check(z.trim(), z.minLength(1), z.maxLength(1000)),
+    /** Ignored: the function URL's IAM identity is who asks (a direct invocation naming one is refused). */
+    requestedBy: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  }),
+);
 export type ManualRollback = z.output<typeof manualRollbackSchema>;

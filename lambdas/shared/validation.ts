@@ -37,6 +37,16 @@ export const nonNegativeNumber = z.number().check(z.nonnegative());
 export const nonNegativeInt = z.int().check(z.nonnegative());
 export const positiveInt = z.int().check(z.positive());
 
+/**
+ * A schema built the first time it is used (a parse, or a schema built from it), then kept. Building a zod schema
+ * costs at every cold start, and an agent's module holds the schemas of all its actions while a request needs one:
+ * the shared contracts defer their composite schemas so that a cold start builds only what its request reads.
+ */
+export const deferred = <T extends z.core.$ZodType>(build: () => T): z.ZodMiniLazy<T> => z.lazy(build);
+
+/** The schema a {@link deferred} one builds, for a schema made from it (`z.extend(built(x), …)`); builds it now. */
+export const built = <T extends z.core.$ZodType>(schema: z.ZodMiniLazy<T>): T => schema._zod.innerType;
+
 /** One line per problem, each naming the field by its path, e.g. `release.image: Invalid string`. */
 export function describeZodError(error: z.core.$ZodError): string {
   return error.issues

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { backupMetadataSchema } from './contracts';
 import { sidesSchema } from './cutover-contracts';
 import { errorMessage, errorName } from './errors';
-import { nonEmptyString, nonNegativeInt, nonNegativeNumber, positiveInt } from './validation';
+import { deferred, nonEmptyString, nonNegativeInt, nonNegativeNumber, positiveInt } from './validation';
 
 /**
  * What the PostDeploymentVerifier's checks take and return: the monitoring check (monitoring_setup) and the rollback
@@ -21,36 +21,42 @@ import { nonEmptyString, nonNegativeInt, nonNegativeNumber, positiveInt } from '
  */
 export const MIN_LOGS_WINDOW_MINUTES = 60;
 
-export const monitoringCheckRequestSchema = z.strictObject({
-  /** The pipeline's alarms (metric or composite): each must exist, have actions enabled and not lack data. */
-  alarmNames: z.array(nonEmptyString),
-  dashboardName: nonEmptyString,
-  /** The application's log groups: each must have received events within the window. */
-  logGroupNames: z.array(nonEmptyString),
-  logsRecentWithinMinutes: z._default(z.int().check(z.gte(MIN_LOGS_WINDOW_MINUTES)), MIN_LOGS_WINDOW_MINUTES),
-});
+export const monitoringCheckRequestSchema = deferred(() =>
+  z.strictObject({
+    /** The pipeline's alarms (metric or composite): each must exist, have actions enabled and not lack data. */
+    alarmNames: z.array(nonEmptyString),
+    dashboardName: nonEmptyString,
+    /** The application's log groups: each must have received events within the window. */
+    logGroupNames: z.array(nonEmptyString),
+    logsRecentWithinMinutes: z._default(z.int().check(z.gte(MIN_LOGS_WINDOW_MINUTES)), MIN_LOGS_WINDOW_MINUTES),
+  }),
+);
 export type MonitoringCheckRequest = z.output<typeof monitoringCheckRequestSchema>;
 export type MonitoringCheckRequestInput = z.input<typeof monitoringCheckRequestSchema>;
 
 export const monitoringCheckKindSchema = z.enum(['alarm', 'dashboard', 'log-group']);
 export type MonitoringCheckKind = z.output<typeof monitoringCheckKindSchema>;
 
-export const monitoringCheckSchema = z.strictObject({
-  kind: monitoringCheckKindSchema,
-  name: z.string(),
-  ok: z.boolean(),
-  evidence: z.string(),
-});
+export const monitoringCheckSchema = deferred(() =>
+  z.strictObject({
+    kind: monitoringCheckKindSchema,
+    name: z.string(),
+    ok: z.boolean(),
+    evidence: z.string(),
+  }),
+);
 export type MonitoringCheck = z.output<typeof monitoringCheckSchema>;
 
-export const monitoringCheckResultSchema = z.strictObject({
-  checkedAt: z.string(),
-  /** Every check ok. Whether a failure fails the deployment or is recorded as a risk is the caller's choice. */
-  ok: z.boolean(),
-  checks: z.array(monitoringCheckSchema),
-  /** In words, for the report: every failed check, and what is ok but worth knowing (an alarm in ALARM). */
-  risks: z.array(z.string()),
-});
+export const monitoringCheckResultSchema = deferred(() =>
+  z.strictObject({
+    checkedAt: z.string(),
+    /** Every check ok. Whether a failure fails the deployment or is recorded as a risk is the caller's choice. */
+    ok: z.boolean(),
+    checks: z.array(monitoringCheckSchema),
+    /** In words, for the report: every failed check, and what is ok but worth knowing (an alarm in ALARM). */
+    risks: z.array(z.string()),
+  }),
+);
 export type MonitoringCheckResult = z.output<typeof monitoringCheckResultSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -88,11 +94,13 @@ export const contextKeyTypeSchema = z.enum([
 ]);
 
 /** A condition key's value for the simulation, as SimulatePrincipalPolicy's ContextEntries take it. */
-export const simulationContextEntrySchema = z.strictObject({
-  ContextKeyName: nonEmptyString,
-  ContextKeyValues: z.array(z.string()).check(z.minLength(1)),
-  ContextKeyType: contextKeyTypeSchema,
-});
+export const simulationContextEntrySchema = deferred(() =>
+  z.strictObject({
+    ContextKeyName: nonEmptyString,
+    ContextKeyValues: z.array(z.string()).check(z.minLength(1)),
+    ContextKeyType: contextKeyTypeSchema,
+  }),
+);
 export type SimulationContextEntry = z.output<typeof simulationContextEntrySchema>;
 
 export const rollbackDryRunRequestSchema = z
@@ -147,11 +155,13 @@ export const rollbackCheckNameSchema = z.enum([
 ]);
 export type RollbackCheckName = z.output<typeof rollbackCheckNameSchema>;
 
-export const rollbackCheckSchema = z.strictObject({
-  name: rollbackCheckNameSchema,
-  ok: z.boolean(),
-  evidence: z.string(),
-});
+export const rollbackCheckSchema = deferred(() =>
+  z.strictObject({
+    name: rollbackCheckNameSchema,
+    ok: z.boolean(),
+    evidence: z.string(),
+  }),
+);
 export type RollbackCheck = z.output<typeof rollbackCheckSchema>;
 
 /** The estimate's terms, so the report can show how the number came about. */
@@ -172,20 +182,22 @@ export type RollbackEstimate = z.output<typeof rollbackEstimateSchema>;
  * When the dry run read the listener and when its ModifyListener was accepted. A rollback written between the two is
  * overwritten by the re-applied read: the caller compares this with the rollback requests it knows of.
  */
-export const listenerRewriteSchema = z.strictObject({ readAt: z.string(), acceptedAt: z.string() });
+export const listenerRewriteSchema = deferred(() => z.strictObject({ readAt: z.string(), acceptedAt: z.string() }));
 export type ListenerRewrite = z.output<typeof listenerRewriteSchema>;
 
-export const rollbackDryRunResultSchema = z.strictObject({
-  checkedAt: z.string(),
-  /** Every check ok. */
-  ready: z.boolean(),
-  checks: z.array(rollbackCheckSchema),
-  /** Null when the listener could not be read and re-written: no rollback could run, so there is nothing to time. */
-  estimatedRollbackSeconds: z.nullable(nonNegativeInt),
-  estimate: z.nullable(rollbackEstimateSchema),
-  /** Null unless ModifyListener was accepted (see listenerRewriteSchema). */
-  listenerRewrite: z.nullable(listenerRewriteSchema),
-});
+export const rollbackDryRunResultSchema = deferred(() =>
+  z.strictObject({
+    checkedAt: z.string(),
+    /** Every check ok. */
+    ready: z.boolean(),
+    checks: z.array(rollbackCheckSchema),
+    /** Null when the listener could not be read and re-written: no rollback could run, so there is nothing to time. */
+    estimatedRollbackSeconds: z.nullable(nonNegativeInt),
+    estimate: z.nullable(rollbackEstimateSchema),
+    /** Null unless ModifyListener was accepted (see listenerRewriteSchema). */
+    listenerRewrite: z.nullable(listenerRewriteSchema),
+  }),
+);
 export type RollbackDryRunResult = z.output<typeof rollbackDryRunResultSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------

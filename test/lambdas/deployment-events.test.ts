@@ -12,6 +12,7 @@ import {
   deploymentEventsJsonSchema,
   outcomeEventDetailSchemas,
 } from '../../lambdas/shared/deployment-events-schema';
+import { built } from '../../lambdas/shared/validation';
 
 const SCHEMA_FILE = new URL('../../docs/deployment-events.schema.json', import.meta.url);
 const DOCS_FILE = new URL('../../docs/deployment-events.md', import.meta.url);
@@ -133,7 +134,7 @@ describe('deployment events', () => {
 
   it('keeps the fields both Rollback Failed events share with the same values', () => {
     // Prepare
-    const agent = deploymentEventDetailSchemas['Rollback Failed'].shape;
+    const agent = built(deploymentEventDetailSchemas['Rollback Failed']).shape;
     const stateMachine = outcomeEventDetailSchemas['Rollback Failed'].shape;
 
     // Act

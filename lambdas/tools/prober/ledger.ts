@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import * as z from 'zod/mini';
 import { ConfigurationError } from '../../shared/errors';
 import { PROBE_LEDGER_PK_PREFIX, PROBE_LEDGER_SORT_KEY } from '../../shared/state-table';
-import { nonNegativeInt, parse } from '../../shared/validation';
+import { deferred, nonNegativeInt, parse } from '../../shared/validation';
 
 /**
  * The probe ledger: what every prober invocation of one deployment saw, added up in one item of its own partition
@@ -27,14 +27,16 @@ export interface ProbeRunRecord {
   readonly failures?: readonly string[];
 }
 
-export const probeLedgerSummarySchema = z.object({
-  runs: nonNegativeInt,
-  rounds: nonNegativeInt,
-  failedRounds: nonNegativeInt,
-  publishFailures: nonNegativeInt,
-  greenDownSince: z.nullable(z.string()),
-  failures: z.array(z.string()),
-});
+export const probeLedgerSummarySchema = deferred(() =>
+  z.object({
+    runs: nonNegativeInt,
+    rounds: nonNegativeInt,
+    failedRounds: nonNegativeInt,
+    publishFailures: nonNegativeInt,
+    greenDownSince: z.nullable(z.string()),
+    failures: z.array(z.string()),
+  }),
+);
 export type ProbeLedgerSummary = z.output<typeof probeLedgerSummarySchema>;
 
 export interface ProbeLedger {
