@@ -5,7 +5,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseListenerArn } from '../shared/arns';
-import { AWS_CLIENT_CONFIG, awsClientConfig } from '../shared/aws-clients';
+import { AWS_CLIENT_CONFIG, awsClientConfig, deferredClient } from '../shared/aws-clients';
 import { ORCHESTRATOR_CONFIG } from '../shared/config/blue-green-orchestrator';
 import { EVENT_PUBLISHER_SDK_LIMITS } from '../shared/deployment-events';
 import { workflowHandler } from '../shared/handler';
@@ -22,14 +22,17 @@ const elb = new ElasticLoadBalancingV2Client(AWS_CLIENT_CONFIG);
 const orchestrator = createBlueGreenOrchestrator(config, {
   router: createTrafficRouter(elb, config.listenerArn),
   // Short SDK limits: an event is never worth holding a traffic step up for.
-  events: createEventPublisher(new EventBridgeClient(awsClientConfig(EVENT_PUBLISHER_SDK_LIMITS)), config.eventBusName),
+  events: createEventPublisher(
+    deferredClient(EventBridgeClient, awsClientConfig(EVENT_PUBLISHER_SDK_LIMITS)),
+    config.eventBusName,
+  ),
   provisioner: createEnvironmentProvisioner({
-    ecs: new ECSClient(AWS_CLIENT_CONFIG),
+    ecs: deferredClient(ECSClient, AWS_CLIENT_CONFIG),
     elb,
     clusterName: config.clusterName,
     taskDefinitionFamily: config.taskDefinitionFamily,
   }),
-  monitor: createMetricsMonitor(new CloudWatchClient(AWS_CLIENT_CONFIG), {
+  monitor: createMetricsMonitor(deferredClient(CloudWatchClient, AWS_CLIENT_CONFIG), {
     loadBalancerFullName: parseListenerArn(config.listenerArn).loadBalancerFullName,
     database: config.database,
     dbMaxConnections: config.dbMaxConnections,

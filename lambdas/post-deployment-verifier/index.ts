@@ -10,7 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AWS_CLIENT_CONFIG } from '../shared/aws-clients';
+import { AWS_CLIENT_CONFIG, deferredClient } from '../shared/aws-clients';
 import { POST_DEPLOYMENT_VERIFIER_CONFIG } from '../shared/config/post-deployment-verifier';
 import { DeploymentCrewError } from '../shared/errors';
 import { workflowHandler } from '../shared/handler';
@@ -26,9 +26,9 @@ import { createPostDeploymentVerifier, verifierRequestSchema } from './agent';
 
 const config = POST_DEPLOYMENT_VERIFIER_CONFIG.load();
 const elb = new ElasticLoadBalancingV2Client(AWS_CLIENT_CONFIG);
-const secretsClient = new SecretsManagerClient(AWS_CLIENT_CONFIG);
-const cloudwatch = new CloudWatchClient(AWS_CLIENT_CONFIG);
-const lambda = new LambdaClient(AWS_CLIENT_CONFIG);
+const secretsClient = deferredClient(SecretsManagerClient, AWS_CLIENT_CONFIG);
+const cloudwatch = deferredClient(CloudWatchClient, AWS_CLIENT_CONFIG);
+const lambda = deferredClient(LambdaClient, AWS_CLIENT_CONFIG);
 const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(AWS_CLIENT_CONFIG));
 const smokeRunner = () => createSmokeRunner({ secrets: secretsManagerReader(secretsClient) });
 /** This function's name, for the prober's continuation (set by the Lambda runtime). */
@@ -57,13 +57,13 @@ const verifier = createPostDeploymentVerifier(config, {
   },
   monitoring: createMonitoringCheck({
     cloudwatch,
-    logs: new CloudWatchLogsClient(AWS_CLIENT_CONFIG),
+    logs: deferredClient(CloudWatchLogsClient, AWS_CLIENT_CONFIG),
   }),
   rollbackTest: createRollbackDryRun({
     elb,
-    ecs: new ECSClient(AWS_CLIENT_CONFIG),
-    rds: new RDSClient(AWS_CLIENT_CONFIG),
-    iam: new IAMClient(AWS_CLIENT_CONFIG),
+    ecs: deferredClient(ECSClient, AWS_CLIENT_CONFIG),
+    rds: deferredClient(RDSClient, AWS_CLIENT_CONFIG),
+    iam: deferredClient(IAMClient, AWS_CLIENT_CONFIG),
   }),
   lock: createDeploymentLock(ddb, config.tableName, config.lockKey),
   router: createTrafficRouter(elb, config.listenerArn),
@@ -78,8 +78,8 @@ const verifier = createPostDeploymentVerifier(config, {
     now: () => Date.now(),
   },
   reports: {
-    store: createReportStore(new S3Client(AWS_CLIENT_CONFIG), config.report),
-    history: createExecutionHistory(new SFNClient(AWS_CLIENT_CONFIG)),
+    store: createReportStore(deferredClient(S3Client, AWS_CLIENT_CONFIG), config.report),
+    history: createExecutionHistory(deferredClient(SFNClient, AWS_CLIENT_CONFIG)),
     now: () => new Date(),
   },
 });

@@ -7,7 +7,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseListenerArn } from '../shared/arns';
-import { AWS_CLIENT_CONFIG, awsClientConfig } from '../shared/aws-clients';
+import { AWS_CLIENT_CONFIG, awsClientConfig, deferredClient } from '../shared/aws-clients';
 import { COORDINATOR_CONFIG } from '../shared/config/rollback-coordinator';
 import { EVENT_PUBLISHER_SDK_LIMITS } from '../shared/deployment-events';
 import { workflowHandler } from '../shared/handler';
@@ -22,17 +22,17 @@ const config = COORDINATOR_CONFIG.load();
 
 const coordinator = createRollbackCoordinator(config, {
   router: createTrafficRouter(new ElasticLoadBalancingV2Client(AWS_CLIENT_CONFIG), config.listenerArn),
-  monitor: createMetricsMonitor(new CloudWatchClient(AWS_CLIENT_CONFIG), {
+  monitor: createMetricsMonitor(deferredClient(CloudWatchClient, AWS_CLIENT_CONFIG), {
     loadBalancerFullName: parseListenerArn(config.listenerArn).loadBalancerFullName,
     database: config.database,
     // Not used for the live error rate; the monitor requires a positive value.
     dbMaxConnections: 1,
   }),
-  restore: createDatabaseRestore(new RDSClient(AWS_CLIENT_CONFIG), config.database, {
+  restore: createDatabaseRestore(deferredClient(RDSClient, AWS_CLIENT_CONFIG), config.database, {
     allowedResources: config.allowedRestoreResources,
     ...config.restore,
-    keyManagerOf: kmsKeyManager(new KMSClient(AWS_CLIENT_CONFIG)),
-    securityGroupsOf: ec2SecurityGroups(new EC2Client(AWS_CLIENT_CONFIG)),
+    keyManagerOf: kmsKeyManager(deferredClient(KMSClient, AWS_CLIENT_CONFIG)),
+    securityGroupsOf: ec2SecurityGroups(deferredClient(EC2Client, AWS_CLIENT_CONFIG)),
   }),
   lock: createDeploymentLock(
     DynamoDBDocumentClient.from(new DynamoDBClient(AWS_CLIENT_CONFIG)),
