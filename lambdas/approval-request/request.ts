@@ -31,30 +31,32 @@ export const approvalContextSchema = deferred(() =>
  * The payload of the `.waitForTaskToken` task (`Payload` with `"taskToken.$": "$$.Task.Token"`). A DATABASE_ROLLBACK
  * request must name the snapshot and its time: the Chairman cannot weigh a restore without knowing what it loses.
  */
-export const approvalRequestSchema = z
-  .strictObject({
-    taskToken: z.string().check(z.minLength(1), z.maxLength(2048)),
-    kind: approvalKindSchema,
-    deployment: deploymentRefSchema,
-    release: releaseSchema,
-    requestedBy: z.string().check(z.trim(), z.minLength(1), z.maxLength(256)),
-    timeoutSeconds: z.int().check(z.positive(), z.lte(MAX_TIMEOUT_SECONDS)),
-    context: z.optional(approvalContextSchema),
-  })
-  .check(
-    z.superRefine((request, ctx) => {
-      if (request.kind !== 'DATABASE_ROLLBACK') return;
-      for (const field of ['snapshotIdentifier', 'snapshotCreatedAt'] as const) {
-        if (request.context?.[field] === undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['context', field],
-            message: 'required for a DATABASE_ROLLBACK approval',
-          });
+export const approvalRequestSchema = deferred(() =>
+  z
+    .strictObject({
+      taskToken: z.string().check(z.minLength(1), z.maxLength(2048)),
+      kind: approvalKindSchema,
+      deployment: deploymentRefSchema,
+      release: releaseSchema,
+      requestedBy: z.string().check(z.trim(), z.minLength(1), z.maxLength(256)),
+      timeoutSeconds: z.int().check(z.positive(), z.lte(MAX_TIMEOUT_SECONDS)),
+      context: z.optional(approvalContextSchema),
+    })
+    .check(
+      z.superRefine((request, ctx) => {
+        if (request.kind !== 'DATABASE_ROLLBACK') return;
+        for (const field of ['snapshotIdentifier', 'snapshotCreatedAt'] as const) {
+          if (request.context?.[field] === undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['context', field],
+              message: 'required for a DATABASE_ROLLBACK approval',
+            });
+          }
         }
-      }
-    }),
-  );
+      }),
+    ),
+);
 export type ApprovalRequest = z.output<typeof approvalRequestSchema>;
 
 export interface ApprovalRequestResult {

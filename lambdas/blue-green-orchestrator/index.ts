@@ -17,7 +17,9 @@ import { createTrafficRouter } from '../tools/traffic-router';
 import { createBlueGreenOrchestrator, orchestratorRequestSchema } from './agent';
 
 const config = ORCHESTRATOR_CONFIG.load();
-const elb = new ElasticLoadBalancingV2Client(AWS_CLIENT_CONFIG);
+// At load, only the lock's client is built: nearly every action reads or writes the lock. The others are built by
+// the first action that calls them (ECS provisions and migrates, CloudWatch bakes, the listener shifts).
+const elb = deferredClient(ElasticLoadBalancingV2Client, AWS_CLIENT_CONFIG);
 
 const orchestrator = createBlueGreenOrchestrator(config, {
   router: createTrafficRouter(elb, config.listenerArn),

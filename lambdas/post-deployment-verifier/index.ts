@@ -25,7 +25,9 @@ import { createTrafficRouter } from '../tools/traffic-router';
 import { createPostDeploymentVerifier, verifierRequestSchema } from './agent';
 
 const config = POST_DEPLOYMENT_VERIFIER_CONFIG.load();
-const elb = new ElasticLoadBalancingV2Client(AWS_CLIENT_CONFIG);
+// At load, only the lock's client is built; each action builds the clients it calls on its first use (the smoke
+// suite reads secrets, the dry run ELB/ECS/RDS/IAM, the probes CloudWatch and Lambda, the report S3 and Step Functions).
+const elb = deferredClient(ElasticLoadBalancingV2Client, AWS_CLIENT_CONFIG);
 const secretsClient = deferredClient(SecretsManagerClient, AWS_CLIENT_CONFIG);
 const cloudwatch = deferredClient(CloudWatchClient, AWS_CLIENT_CONFIG);
 const lambda = deferredClient(LambdaClient, AWS_CLIENT_CONFIG);

@@ -20,6 +20,8 @@ import { coordinatorRequestSchema, createRollbackCoordinator } from './agent';
 
 const config = COORDINATOR_CONFIG.load();
 
+// The listener's, the lock's and the events' clients are built at load: restoring traffic is the rollback's critical
+// path. CloudWatch (the live side's check) and the database restore's clients are built by their first use.
 const coordinator = createRollbackCoordinator(config, {
   router: createTrafficRouter(new ElasticLoadBalancingV2Client(AWS_CLIENT_CONFIG), config.listenerArn),
   monitor: createMetricsMonitor(deferredClient(CloudWatchClient, AWS_CLIENT_CONFIG), {

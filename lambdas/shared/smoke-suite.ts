@@ -21,24 +21,26 @@ export const secretHeaderSchema = deferred(() =>
 export type SecretHeader = z.output<typeof secretHeaderSchema>;
 
 /** One check of the response body (JSON), at a JSONPath (`$.user.id`); script expressions are not evaluated. */
-export const jsonAssertionSchema = z
-  .strictObject({
-    path: z.string().check(z.startsWith('$')),
-    /** The value at the path equals this JSON value. */
-    equals: z.optional(z.json()),
-    /** The path matches something (true) or nothing (false). */
-    exists: z.optional(z.boolean()),
-    /** The value at the path, as a string, matches this regular expression. */
-    matches: z.optional(z.string()),
-  })
-  .check(
-    z.refine(
-      (assertion) => [assertion.equals, assertion.exists, assertion.matches].some((check) => check !== undefined),
-      {
-        message: 'a JSON assertion needs equals, exists or matches',
-      },
+export const jsonAssertionSchema = deferred(() =>
+  z
+    .strictObject({
+      path: z.string().check(z.startsWith('$')),
+      /** The value at the path equals this JSON value. */
+      equals: z.optional(z.json()),
+      /** The path matches something (true) or nothing (false). */
+      exists: z.optional(z.boolean()),
+      /** The value at the path, as a string, matches this regular expression. */
+      matches: z.optional(z.string()),
+    })
+    .check(
+      z.refine(
+        (assertion) => [assertion.equals, assertion.exists, assertion.matches].some((check) => check !== undefined),
+        {
+          message: 'a JSON assertion needs equals, exists or matches',
+        },
+      ),
     ),
-  );
+);
 export type JsonAssertion = z.output<typeof jsonAssertionSchema>;
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

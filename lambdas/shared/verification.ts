@@ -103,45 +103,47 @@ export const simulationContextEntrySchema = deferred(() =>
 );
 export type SimulationContextEntry = z.output<typeof simulationContextEntrySchema>;
 
-export const rollbackDryRunRequestSchema = z
-  .strictObject({
-    listenerArn: nonEmptyString,
-    /** As resolved before the cutover: `live` is the side a rollback returns to (at 0 % after promotion). */
-    sides: sidesSchema,
-    /** The ECS cluster of both services. */
-    clusterName: nonEmptyString,
-    /** The old side's target group must have at least this many healthy targets. */
-    minHealthyTargets: positiveInt,
-    /** The old side's service must still desire and run at least this many tasks (warm for a fast rollback). */
-    expectedDesiredCount: positiveInt,
-    /** The deployment's verified backup: it must still be available. */
-    snapshot: backupMetadataSchema,
-    coordinatorRoleArn: z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN')),
-    /** The actions the RollbackCoordinator's role needs for a rollback. */
-    rollbackActions: z.array(iamActionSchema).check(z.minLength(1)),
-    /**
-     * The resources each action is simulated on, by action. An action not listed is simulated on `*`, which is right
-     * only for actions without resource-level permissions: a statement scoped to ARNs does not match `*`.
-     */
-    rollbackResources: z._default(z.record(iamActionSchema, z.array(nonEmptyString).check(z.minLength(1))), {}),
-    /**
-     * The condition keys each action's allow statements test (iam:PassedToService, kms:ViaService, aws:ResourceTag/…),
-     * by action: without them a conditioned allow simulates as implicitDeny, reported as not proven.
-     */
-    rollbackContext: z._default(
-      z.record(iamActionSchema, z.array(simulationContextEntrySchema).check(z.minLength(1))),
-      {},
+export const rollbackDryRunRequestSchema = deferred(() =>
+  z
+    .strictObject({
+      listenerArn: nonEmptyString,
+      /** As resolved before the cutover: `live` is the side a rollback returns to (at 0 % after promotion). */
+      sides: sidesSchema,
+      /** The ECS cluster of both services. */
+      clusterName: nonEmptyString,
+      /** The old side's target group must have at least this many healthy targets. */
+      minHealthyTargets: positiveInt,
+      /** The old side's service must still desire and run at least this many tasks (warm for a fast rollback). */
+      expectedDesiredCount: positiveInt,
+      /** The deployment's verified backup: it must still be available. */
+      snapshot: backupMetadataSchema,
+      coordinatorRoleArn: z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN')),
+      /** The actions the RollbackCoordinator's role needs for a rollback. */
+      rollbackActions: z.array(iamActionSchema).check(z.minLength(1)),
+      /**
+       * The resources each action is simulated on, by action. An action not listed is simulated on `*`, which is right
+       * only for actions without resource-level permissions: a statement scoped to ARNs does not match `*`.
+       */
+      rollbackResources: z._default(z.record(iamActionSchema, z.array(nonEmptyString).check(z.minLength(1))), {}),
+      /**
+       * The condition keys each action's allow statements test (iam:PassedToService, kms:ViaService, aws:ResourceTag/…),
+       * by action: without them a conditioned allow simulates as implicitDeny, reported as not proven.
+       */
+      rollbackContext: z._default(
+        z.record(iamActionSchema, z.array(simulationContextEntrySchema).check(z.minLength(1))),
+        {},
+      ),
+      estimate: rollbackEstimateSettingsSchema,
+    })
+    .check(
+      z.refine((request) => Object.keys(request.rollbackResources).every((a) => request.rollbackActions.includes(a)), {
+        message: 'rollbackResources names an action that is not in rollbackActions',
+      }),
+      z.refine((request) => Object.keys(request.rollbackContext).every((a) => request.rollbackActions.includes(a)), {
+        message: 'rollbackContext names an action that is not in rollbackActions',
+      }),
     ),
-    estimate: rollbackEstimateSettingsSchema,
-  })
-  .check(
-    z.refine((request) => Object.keys(request.rollbackResources).every((a) => request.rollbackActions.includes(a)), {
-      message: 'rollbackResources names an action that is not in rollbackActions',
-    }),
-    z.refine((request) => Object.keys(request.rollbackContext).every((a) => request.rollbackActions.includes(a)), {
-      message: 'rollbackContext names an action that is not in rollbackActions',
-    }),
-  );
+);
 export type RollbackDryRunRequest = z.output<typeof rollbackDryRunRequestSchema>;
 export type RollbackDryRunRequestInput = z.input<typeof rollbackDryRunRequestSchema>;
 
