@@ -42,13 +42,21 @@ process.stdout.write(JSON.stringify({ bootMs, importMs: performance.now() - boot
 process.exit(0);
 `;
 
-type Variant = 'bundle' | 'clientClasses' | 'sdkOnly' | 'sdkBuilt' | 'sdkBuiltLogger' | 'sdkAndLibraries';
+type Variant =
+  | 'bundle'
+  | 'clientClasses'
+  | 'sdkOnly'
+  | 'sdkBuilt'
+  | 'sdkBuiltLogger'
+  | 'sdkFramework'
+  | 'sdkAndLibraries';
 const VARIANTS: readonly Variant[] = [
   'bundle',
   'clientClasses',
   'sdkOnly',
   'sdkBuilt',
   'sdkBuiltLogger',
+  'sdkFramework',
   'sdkAndLibraries',
 ];
 
@@ -128,6 +136,7 @@ export async function measureBundles(options: {
         sdkOnly: join(work, `${agent}-sdk-only`, 'index.mjs'),
         sdkBuilt: join(work, `${agent}-sdk-built`, 'index.mjs'),
         sdkBuiltLogger: join(work, `${agent}-sdk-built-logger`, 'index.mjs'),
+        sdkFramework: join(work, `${agent}-sdk-framework`, 'index.mjs'),
         sdkAndLibraries: join(work, `${agent}-sdk-and-libraries`, 'index.mjs'),
       };
       const built = await build({ ...LAMBDA_BUILD, absWorkingDir: root, entryPoints: [entry], outfile: files.bundle });
@@ -158,13 +167,29 @@ export async function measureBundles(options: {
       // And the agents' Powertools Logger as lambdas/shared/logger.ts makes it (its own Console on stdout/stderr).
       const logger = "export { logger } from './lambdas/shared/logger.ts';";
       await buildFrom([...clients, ...constructed, logger].join('\n'), files.sdkBuiltLogger);
+      // And, without any client built, what every agent's handler loads: zod/mini as validation.ts configures it, middy
+      // with the Powertools logger's middleware (lambdas/shared/handler.ts), wrapped around a schema.
+      const framework = [
+        "import { workflowHandler } from './lambdas/shared/handler.ts';",
+        "import { unknown } from 'zod/mini';",
+        'export const handler = workflowHandler(unknown(), async () => null);',
+      ];
+      await buildFrom([...clients, ...framework].join('\n'), files.sdkFramework);
       await buildFrom([...clients, ...libraries].join('\n'), files.sdkAndLibraries);
       bundles.push({
         agent,
         files,
         contents,
         env,
-        loads: { bundle: [], clientClasses: [], sdkOnly: [], sdkBuilt: [], sdkBuiltLogger: [], sdkAndLibraries: [] },
+        loads: {
+          bundle: [],
+          clientClasses: [],
+          sdkOnly: [],
+          sdkBuilt: [],
+          sdkBuiltLogger: [],
+          sdkFramework: [],
+          sdkAndLibraries: [],
+        },
       });
     }
     for (let run = 0; run < options.loads; run += 1) {
@@ -213,12 +238,14 @@ function bundlesOutcome(bundles: readonly Bundle[], loads: number): FigureOutcom
     const classes = medianImport(bundle.loads.clientClasses);
     const sdkBuilt = medianImport(bundle.loads.sdkBuilt);
     const sdkBuiltLogger = medianImport(bundle.loads.sdkBuiltLogger);
+    const sdkFramework = medianImport(bundle.loads.sdkFramework);
     const toSdk = (ms: number) => (ratio === null ? 'n/a' : `${round(ms / result.sdkOnlyLoadMs, 2)}×`);
     const classesRatio = ratio === null ? 'n/a' : `${round(result.loadMs / classes, 2)}×`;
     return (
       `| ${bundle.agent} | ${kib(result.bytes)} | ${result.loadMs} | ${classes} | ${result.sdkOnlyLoadMs} | ` +
       `${sdkBuilt} (${toSdk(sdkBuilt)}) | ${sdkBuiltLogger} (${toSdk(sdkBuiltLogger)}) | ` +
-      `${sdkAndLibraries} | ${round(sdkAndLibraries - result.sdkOnlyLoadMs)} | ${round(result.loadMs - sdkAndLibraries)} | ` +
+      `${sdkFramework} (${toSdk(sdkFramework)}) | ` +
+      `${sdkAndLibraries} | ${round(sdkAndLibraries - result.sdkOnlyLoadMs)} | ${round(result.loadMs - sdkFramework)} | ` +
       `${ratio === null ? 'n/a (no SDK client)' : `${round(ratio, 2)}×`} | ${classesRatio} | ${withBoot}× | ` +
       `${clients.join('; ') || 'none'} |`
     );
@@ -257,20 +284,25 @@ function bundlesOutcome(bundles: readonly Bundle[], loads: number): FigureOutcom
           'client classes of the SDK clients the agent bundle carries with the command classes our code sends (and',
           "lib-dynamodb's document client when it is in): the SDK as the agent uses it; constructing the clients counts",
           'as our code. "Client classes": the client classes alone (the baseline before, shown for comparison). "Clients',
-          'built": "SDK only" with one client of each constructed at module load (`new XClient({})`), as every agent does',
-          'once per module; "+ logger": that and the Powertools Logger as lambdas/shared/logger.ts makes it (its own',
-          'Console on process.stdout and stderr, which a fresh Node creates on first use). Beside "SDK only", they are',
-          'the part of the +25 % our agents spend before any code or schema of their own runs. "SDK +',
-          'libraries": "SDK only" plus every library module our code imports (whole). All built and loaded the same way,',
+          'built": "SDK only" with one client of each constructed at module load (`new XClient({})`), the most an agent',
+          'builds at load: each builds there only the clients every one of its actions calls, the others on first use',
+          '(lambdas/shared/aws-clients.ts deferredClient); "+ logger": that and the Powertools Logger as',
+          'lambdas/shared/logger.ts makes it (its own Console on process.stdout and stderr, which a fresh Node creates on',
+          'first use). "Framework, no client": "SDK only" with what every handler loads and no client built: zod/mini as',
+          "lambdas/shared/validation.ts configures it and middy with the logger's middleware (lambdas/shared/handler.ts)",
+          'around a schema. Beside "SDK only", these columns are what our agents spend before any code, configuration or',
+          'schema of their own (composite schemas are built by the first request that reads them: validation.ts deferred).',
+          '"SDK + libraries": "SDK only" plus every library module our code imports (whole). All built and loaded the same way,',
           'alternating with the agent bundle. "With start-up": the ratio',
           "when Node's own start-up in that process is added to both sides. A client is called when our code",
           'constructs one of its commands (`new XCommand(`, `paginateX(`, lib-dynamodb mapped to DynamoDB).',
           '',
-          '"Libraries add" = SDK + libraries − SDK only; "own code adds" = load − SDK + libraries (our modules and the',
-          'work they do when loaded, e.g. schemas built at the top level).',
+          '"Libraries add" = SDK + libraries − SDK only (the libraries imported whole: more than a bundle carries); "own',
+          'code adds" = load − framework, no client: the clients the agent builds at load, its configuration read and',
+          'checked, the schemas and modules it loads.',
           '',
-          '| bundle | minified | load | client classes | SDK only | clients built (ratio) | + logger (ratio) | SDK + libraries | libraries add | own code adds | ratio | ratio to client classes | with start-up | commands our code sends, per client |',
-          '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+          '| bundle | minified | load | client classes | SDK only | clients built (ratio) | + logger (ratio) | framework, no client (ratio) | SDK + libraries | libraries add | own code adds | ratio | ratio to client classes | with start-up | commands our code sends, per client |',
+          '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
           ...rows,
           '',
           'Bytes in the output (esbuild metafile):',
