@@ -1,4 +1,5 @@
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { GetExecutionHistoryCommand, paginateGetExecutionHistory, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deferredClient } from '../../lambdas/shared/aws-clients';
@@ -20,10 +21,12 @@ class CountingClient {
 }
 
 const ecs = mockClient(ECSClient);
+const sfn = mockClient(SFNClient);
 
 afterEach(() => {
   CountingClient.built = 0;
   ecs.reset();
+  sfn.reset();
 });
 
 describe('deferredClient', () => {
@@ -71,5 +74,24 @@ describe('deferredClient', () => {
     expect(answer.services?.[0]?.serviceName).toBe('shop-green');
     expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(1);
     expect(await client.config.region()).toBe('eu-west-1');
+  });
+
+  it("is accepted by the SDK's paginators, which check the client's class", async () => {
+    // Prepare
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .resolvesOnce({ events: [{ id: 1, timestamp: new Date(0), type: 'ExecutionStarted' }], nextToken: 'page-2' })
+      .resolvesOnce({ events: [{ id: 2, timestamp: new Date(0), type: 'TaskStateEntered' }] });
+    const client = deferredClient(SFNClient, { region: 'eu-west-1' });
+
+    // Act
+    const ids: number[] = [];
+    for await (const page of paginateGetExecutionHistory({ client }, { executionArn: 'arn:aws:states:x' })) {
+      ids.push(...(page.events ?? []).map((event) => event.id ?? 0));
+    }
+
+    // Assess
+    expect(ids).toEqual([1, 2]);
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(2);
   });
 });
