@@ -1,7 +1,7 @@
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { GetExecutionHistoryCommand, paginateGetExecutionHistory, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { deferredClient } from '../../lambdas/shared/aws-clients';
 
 /** lambdas/shared/aws-clients.ts deferredClient: a client some actions call is built by the first one that does. */
@@ -93,5 +93,22 @@ describe('deferredClient', () => {
     // Assess
     expect(ids).toEqual([1, 2]);
     expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(2);
+  });
+
+  it('keeps one method per name and lets a spy replace one, as on the client itself', async () => {
+    // Prepare
+    const client = deferredClient(ECSClient, { region: 'eu-west-1' });
+    const spy = vi.spyOn(client, 'send').mockResolvedValue({ services: [] } as never);
+
+    // Act
+    const answer = await client.send(new DescribeServicesCommand({ cluster: 'shop-prod', services: ['shop-green'] }));
+
+    // Assess
+    expect(client.destroy).toBe(client.destroy);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(answer).toEqual({ services: [] });
+    expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(0);
+    expect(Object.keys(client)).toContain('config');
+    spy.mockRestore();
   });
 });
