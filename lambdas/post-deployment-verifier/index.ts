@@ -25,12 +25,13 @@ import { createTrafficRouter } from '../tools/traffic-router';
 import { createPostDeploymentVerifier, verifierRequestSchema } from './agent';
 
 const config = POST_DEPLOYMENT_VERIFIER_CONFIG.load();
-// At load, only the lock's client is built; each action builds the clients it calls on its first use (the smoke
-// suite reads secrets, the dry run ELB/ECS/RDS/IAM, the probes CloudWatch and Lambda, the report S3 and Step Functions).
+// At load, only the lock's client and the probes' Lambda client are built: a probe's failure report to the alarm
+// listener is a rollback's path. Each action builds the other clients it calls on first use (the smoke suite reads
+// secrets, the dry run ELB/ECS/RDS/IAM, the monitoring check CloudWatch and its logs, the report S3 and Step Functions).
 const elb = deferredClient(ElasticLoadBalancingV2Client, AWS_CLIENT_CONFIG);
 const secretsClient = deferredClient(SecretsManagerClient, AWS_CLIENT_CONFIG);
 const cloudwatch = deferredClient(CloudWatchClient, AWS_CLIENT_CONFIG);
-const lambda = deferredClient(LambdaClient, AWS_CLIENT_CONFIG);
+const lambda = new LambdaClient(AWS_CLIENT_CONFIG);
 const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(AWS_CLIENT_CONFIG));
 const smokeRunner = () => createSmokeRunner({ secrets: secretsManagerReader(secretsClient) });
 /** This function's name, for the prober's continuation (set by the Lambda runtime). */

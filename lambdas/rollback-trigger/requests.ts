@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { AlarmRoute } from '../shared/config/rollback-trigger';
 import type { RollbackTrigger } from '../shared/lock-contracts';
-import { deferred } from '../shared/validation';
+import '../shared/validation';
 import type { ClaimGuard, LockPhase } from '../tools/deployment-lock';
 
 /**
@@ -9,17 +9,15 @@ import type { ClaimGuard, LockPhase } from '../tools/deployment-lock';
  * and the guard under which it is claimed before the lock is read.
  */
 
-export const alarmEventSchema = deferred(() =>
-  z.object({
-    source: z.literal('aws.cloudwatch'),
-    'detail-type': z.literal('CloudWatch Alarm State Change'),
-    time: z.string(),
-    detail: z.object({
-      alarmName: z.string(),
-      state: z.object({ value: z.string(), reason: z.optional(z.string()), timestamp: z.optional(z.string()) }),
-    }),
+export const alarmEventSchema = z.object({
+  source: z.literal('aws.cloudwatch'),
+  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  time: z.string(),
+  detail: z.object({
+    alarmName: z.string(),
+    state: z.object({ value: z.string(), reason: z.optional(z.string()), timestamp: z.optional(z.string()) }),
   }),
-);
+});
 export type AlarmEvent = z.output<typeof alarmEventSchema>;
 
 export interface RollbackRequestInput {

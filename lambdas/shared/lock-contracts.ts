@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { deferred, nonEmptyString, nonNegativeInt } from './validation';
+import { nonEmptyString, nonNegativeInt } from './validation';
 
 /**
  * What the deployment lock records beside the phase (lambdas/tools/deployment-lock.ts): the sides and what started a
@@ -21,15 +21,13 @@ export const stickinessSchema = z.strictObject({
 export type Stickiness = z.output<typeof stickinessSchema>;
 
 /** Which side is live for this deployment, read from the listener before anything changes. */
-export const sidesSchema = deferred(() =>
-  z.strictObject({
-    live: sideSchema,
-    green: sideSchema,
-    /** The listener's target-group stickiness, re-sent with every weight change (ModifyListener replaces it all). */
-    stickiness: z.nullable(stickinessSchema),
-    resolvedAt: z.string(),
-  }),
-);
+export const sidesSchema = z.strictObject({
+  live: sideSchema,
+  green: sideSchema,
+  /** The listener's target-group stickiness, re-sent with every weight change (ModifyListener replaces it all). */
+  stickiness: z.nullable(stickinessSchema),
+  resolvedAt: z.string(),
+});
 export type Sides = z.output<typeof sidesSchema>;
 
 /** What started a rollback. */

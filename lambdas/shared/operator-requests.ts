@@ -30,13 +30,11 @@ export const approvalAnswerSchema = deferred(() =>
 );
 export type ApprovalAnswer = z.output<typeof approvalAnswerSchema>;
 
-export const manualRollbackSchema = deferred(() =>
-  z.strictObject({
-    /** The deployment (execution name) to roll back: must be the one holding the lock. */
-    deployment: nonEmptyString,
-    reason: z.string().check(z.trim(), z.minLength(1), z.maxLength(1000)),
-    /** Ignored: the function URL's IAM identity is who asks (a direct invocation naming one is refused). */
-    requestedBy: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
-  }),
-);
+export const manualRollbackSchema = z.strictObject({
+  /** The deployment (execution name) to roll back: must be the one holding the lock. */
+  deployment: nonEmptyString,
+  reason: z.string().check(z.trim(), z.minLength(1), z.maxLength(1000)),
+  /** Ignored: the function URL's IAM identity is who asks (a direct invocation naming one is refused). */
+  requestedBy: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+});
 export type ManualRollback = z.output<typeof manualRollbackSchema>;

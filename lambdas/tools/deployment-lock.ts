@@ -5,7 +5,7 @@ import * as z from 'zod/mini';
 import { DeploymentCrewError, RollbackRequestedError } from '../shared/errors';
 import { rollbackTriggerSchema, type Sides, sidesSchema } from '../shared/lock-contracts';
 import { LOCK_SORT_KEY } from '../shared/state-table';
-import { deferred } from '../shared/validation';
+import '../shared/validation';
 import { type ClaimGuard, guardCondition } from './deployment-lock-guard';
 
 /**
@@ -28,39 +28,35 @@ export const lockPhaseSchema = z.enum([
 ]);
 export type LockPhase = z.output<typeof lockPhaseSchema>;
 
-export const rollbackRequestSchema = deferred(() =>
-  z.object({
-    trigger: rollbackTriggerSchema,
-    reason: z.string(),
-    requestedAt: z.string(),
-    requestedBy: z.string(),
-    alarmName: z.optional(z.string()),
-    /** When the trigger happened, if known and earlier than the request (an alarm's own state change). */
-    detectedAt: z.optional(z.string()),
-  }),
-);
+export const rollbackRequestSchema = z.object({
+  trigger: rollbackTriggerSchema,
+  reason: z.string(),
+  requestedAt: z.string(),
+  requestedBy: z.string(),
+  alarmName: z.optional(z.string()),
+  /** When the trigger happened, if known and earlier than the request (an alarm's own state change). */
+  detectedAt: z.optional(z.string()),
+});
 export type RollbackRequest = z.output<typeof rollbackRequestSchema>;
 
-const lockItemSchema = deferred(() =>
-  z.object({
-    holder: z.string(),
-    lockState: z.enum(['HELD', 'ESCALATED']),
-    executionArn: z.optional(z.string()),
-    /** When AcquireDeploymentLock took the lock (`$$.State.EnteredTime`): older alarm events are not this deployment's. */
-    acquiredAt: z.optional(z.string()),
-    phase: z.optional(lockPhaseSchema),
-    /** The phase a rollback started from (the phase is ROLLING_BACK meanwhile). */
-    phaseBeforeRollback: z.optional(lockPhaseSchema),
-    sides: z.optional(sidesSchema),
-    greenWeight: z.optional(z.number()),
-    migrationStarted: z.optional(z.boolean()),
-    bakeToken: z.optional(z.string()),
-    bakeStartedAt: z.optional(z.string()),
-    rollback: z.optional(rollbackRequestSchema),
-    /** When the alarm listener (or the coordinator) confirmed the listener back at 100 % live. */
-    listenerRestoredAt: z.optional(z.string()),
-  }),
-);
+const lockItemSchema = z.object({
+  holder: z.string(),
+  lockState: z.enum(['HELD', 'ESCALATED']),
+  executionArn: z.optional(z.string()),
+  /** When AcquireDeploymentLock took the lock (`$$.State.EnteredTime`): older alarm events are not this deployment's. */
+  acquiredAt: z.optional(z.string()),
+  phase: z.optional(lockPhaseSchema),
+  /** The phase a rollback started from (the phase is ROLLING_BACK meanwhile). */
+  phaseBeforeRollback: z.optional(lockPhaseSchema),
+  sides: z.optional(sidesSchema),
+  greenWeight: z.optional(z.number()),
+  migrationStarted: z.optional(z.boolean()),
+  bakeToken: z.optional(z.string()),
+  bakeStartedAt: z.optional(z.string()),
+  rollback: z.optional(rollbackRequestSchema),
+  /** When the alarm listener (or the coordinator) confirmed the listener back at 100 % live. */
+  listenerRestoredAt: z.optional(z.string()),
+});
 export type LockItem = z.output<typeof lockItemSchema>;
 
 export interface DeploymentLock {

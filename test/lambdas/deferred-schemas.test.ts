@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import * as z from 'zod/mini';
+import { alarmEventSchema } from '../../lambdas/rollback-trigger/requests';
+import { sidesSchema } from '../../lambdas/shared/lock-contracts';
+import { manualRollbackSchema } from '../../lambdas/shared/operator-requests';
+import { probeFailureReportSchema } from '../../lambdas/shared/probe-failure';
 import { built, deferred, parse } from '../../lambdas/shared/validation';
+import { rollbackRequestSchema } from '../../lambdas/tools/deployment-lock';
 
 /**
  * The agents' composite schemas are deferred (lambdas/shared/validation.ts): built on first use, so that a cold start
@@ -36,6 +41,24 @@ function deferredExports(modules: Record<string, Record<string, unknown>>): Arra
       }
     }
   }
+  return found;
+}
+
+/** The deferred schemas inside a schema's definition, by path (none: the whole tree is built with it). */
+function deferredInside(schema: z.core.$ZodType, path = '(root)', seen = new Set<unknown>()): string[] {
+  if (seen.has(schema)) return [];
+  seen.add(schema);
+  if (schema instanceof z.ZodMiniLazy) return [path];
+  const found: string[] = [];
+  const visit = (value: unknown, at: string) => {
+    if (value instanceof z.core.$ZodType) found.push(...deferredInside(value, at, seen));
+    else if (Array.isArray(value)) {
+      for (const [index, item] of value.entries()) visit(item, `${at}[${index}]`);
+    } else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      for (const [key, item] of Object.entries(value)) visit(item, `${at}.${key}`);
+    }
+  };
+  for (const [key, value] of Object.entries(schema._zod.def)) visit(value, `${path}.${key}`);
   return found;
 }
 
@@ -125,5 +148,26 @@ describe('deferred schemas', () => {
     // Assess
     expect(found.length).toBeGreaterThan(50);
     expect(failures).toEqual([]);
+  });
+
+  it("leaves the alarm listener's rollback path nothing to build: its inputs and the lock item are built at load", () => {
+    // Prepare: what the alarm listener parses before it changes the listener (an alarm, a probe report, the
+    // Chairman's override) and the lock item it claims (its sides, its rollback request).
+    const rollbackPath = {
+      alarmEventSchema,
+      probeFailureReportSchema,
+      manualRollbackSchema,
+      rollbackRequestSchema,
+      sidesSchema,
+    };
+
+    // Act
+    const deferredOnThePath = Object.entries(rollbackPath).flatMap(([name, schema]) => deferredInside(schema, name));
+
+    // Assess
+    expect(deferredOnThePath).toEqual([]);
+    expect(deferredInside(z.strictObject({ a: z.optional(deferred(() => z.string())) }))).toEqual([
+      '(root).shape.a.innerType',
+    ]);
   });
 });
