@@ -10,13 +10,13 @@ import {
   snapshotRefSchema,
   type ValidationReport,
 } from '../shared/contracts';
+import { dependencyMatrixSchema } from '../shared/dependency-matrix';
 import { releaseSchema } from '../shared/deployment-request';
 import { PreDeploymentValidationFailedError } from '../shared/errors';
 import { deferred, nonEmptyString, nonNegativeInt } from '../shared/validation';
 import type { BackupTool } from '../tools/backup';
 import { type DependencyMonitor, describeFailure } from '../tools/dependency-monitor';
 import { buildValidationReport } from './report';
-import { dependencyMatrixSchema } from './schemas';
 
 /**
  * The pre-deployment validator agent: one Lambda, one action per state-machine task. It changes nothing in

@@ -1,12 +1,6 @@
 import * as z from 'zod/mini';
 import { bakeMinutesSchema } from './bake-minutes';
-import {
-  approverSchema,
-  backupMetadataSchema,
-  type DependencyMatrix,
-  deploymentRefSchema,
-  type ValidationReport,
-} from './contracts';
+import { approverSchema, backupMetadataSchema, deploymentRefSchema, type ValidationReport } from './contracts';
 import {
   canaryStateSchema,
   canaryStepRecordSchema,
@@ -23,6 +17,7 @@ import {
   sidesSchema,
   timelineEntrySchema,
 } from './cutover-contracts';
+import { dependencyMatrixSchema } from './dependency-matrix';
 import { releaseSchema } from './deployment-request';
 import { smokeReportSchema } from './smoke-suite';
 import { built, deferred, nonEmptyString, nonNegativeInt, nonNegativeNumber, positiveInt } from './validation';
@@ -42,31 +37,6 @@ import { monitoringCheckResultSchema, rollbackDryRunResultSchema } from './verif
 export const STANDARD_WORKFLOW_USD_PER_1000_TRANSITIONS = 0.025;
 
 export const DEPLOYMENT_REPORT_SCHEMA_VERSION = 2;
-
-// contracts.ts declares these two as interfaces only; `satisfies` keeps the schemas and the interfaces in step.
-export const dependencyMatrixSchema = deferred(() =>
-  z.strictObject({
-    checkedAt: z.string(),
-    healthy: z.boolean(),
-    entries: z.readonly(
-      z.array(
-        z.strictObject({
-          name: z.string(),
-          kind: z.enum(['health-endpoint', 'external-dependency']),
-          url: z.string(),
-          critical: z.boolean(),
-          status: z.enum(['UP', 'DOWN']),
-          expectedStatus: z.int(),
-          httpStatus: z.nullable(z.int()),
-          latencyMs: nonNegativeNumber,
-          attempts: nonNegativeInt,
-          error: z.optional(z.string()),
-        }),
-      ),
-    ),
-    warnings: z.readonly(z.array(z.string())),
-  }),
-) satisfies z.ZodMiniType<DependencyMatrix>;
 
 export const validationReportSchema = deferred(() =>
   z.strictObject({

@@ -1,10 +1,11 @@
 import * as z from 'zod/mini';
-import type { DependencyMatrix } from '../shared/contracts';
-import { deferred, nonEmptyString, nonNegativeInt, nonNegativeNumber } from '../shared/validation';
+import type { DependencyMatrix } from './contracts';
+import { deferred, nonEmptyString, nonNegativeInt, nonNegativeNumber } from './validation';
 
 /**
- * Zod schemas for contract shapes that `lambdas/shared/contracts.ts` declares only as TypeScript interfaces, so that
- * the matrix a previous task returned can be validated when it comes back as input to `buildReport`.
+ * The dependency status matrix (contracts.ts declares it as interfaces; `satisfies` keeps the schema in step), so that
+ * the matrix the validator's health check returned can be read back: by the validator's `buildReport` and by the
+ * deployment report.
  */
 
 export const dependencyStatusSchema = deferred(() =>
