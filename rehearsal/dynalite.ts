@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
 /** The crew's state table as the stack defines it (lib/crew-state-table.ts): pk/sk strings. */
@@ -11,9 +11,20 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
+export interface LocalDynamoOptions {
+  /**
+   * How long dynalite keeps a new table CREATING, in ms.
+   * @default 0
+   */
+  readonly createTableMs?: number;
+}
+
 /** Starts dynalite on a loopback port with the state table created; a real DynamoDB wire protocol, in memory. */
-export async function startLocalDynamo(tableName: string = STATE_TABLE_NAME): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+export async function startLocalDynamo(
+  tableName: string = STATE_TABLE_NAME,
+  options: LocalDynamoOptions = {},
+): Promise<LocalDynamo> {
+  const server = dynalite({ createTableMs: options.createTableMs ?? 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
@@ -37,6 +48,7 @@ export async function startLocalDynamo(tableName: string = STATE_TABLE_NAME): Pr
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
+  await untilActive(client, tableName);
   return {
     client,
     endpoint,
@@ -45,4 +57,18 @@ export async function startLocalDynamo(tableName: string = STATE_TABLE_NAME): Pr
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+/**
+ * Waits for the table to be ACTIVE: CreateTable answers while it is still CREATING, and dynalite (as DynamoDB) refuses
+ * items until then. dynalite commits ACTIVE on its own schedule, even with createTableMs at 0.
+ */
+async function untilActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) throw new Error(`dynalite: table ${tableName} still ${Table?.TableStatus} after 5 s`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
