@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
 /** The crew's state table as the stack defines it (lib/crew-state-table.ts): pk/sk strings. */
@@ -48,7 +48,9 @@ export async function startLocalDynamo(
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
-  await untilActive(client, tableName);
+  // CreateTable answers while the table is still CREATING, and dynalite (as DynamoDB) refuses items until it is ACTIVE:
+  // dynalite commits ACTIVE on its own schedule, even with createTableMs at 0. The SDK's waiter reads it until then.
+  await waitUntilTableExists({ client, maxWaitTime: 5, minDelay: 0.005, maxDelay: 0.05 }, { TableName: tableName });
   return {
     client,
     endpoint,
@@ -57,18 +59,4 @@ export async function startLocalDynamo(
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
-}
-
-/**
- * Waits for the table to be ACTIVE: CreateTable answers while it is still CREATING, and dynalite (as DynamoDB) refuses
- * items until then. dynalite commits ACTIVE on its own schedule, even with createTableMs at 0.
- */
-async function untilActive(client: DynamoDBClient, tableName: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') return;
-    if (Date.now() > deadline) throw new Error(`dynalite: table ${tableName} still ${Table?.TableStatus} after 5 s`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
