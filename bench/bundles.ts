@@ -80,7 +80,7 @@ function clientClassOf(root: string, packageDir: string): string {
   return file.slice(0, -'.js'.length);
 }
 
-/** The library specifiers our code imports, as written (`zod`, `@aws-lambda-powertools/logger`). */
+/** The library specifiers our code imports, as written (`valibot`, `@aws-lambda-powertools/logger`). */
 function librarySpecifiers(metafile: Metafile, contents: BundleContents): string[] {
   const libraries = new Set(contents.libraries.map((library) => library.name));
   const specifiers = new Set<string>();
@@ -167,11 +167,11 @@ export async function measureBundles(options: {
       // And the agents' Powertools Logger as lambdas/shared/logger.ts makes it (its own Console on stdout/stderr).
       const logger = "export { logger } from './lambdas/shared/logger.ts';";
       await buildFrom([...clients, ...constructed, logger].join('\n'), files.sdkBuiltLogger);
-      // And, without any client built, what every agent's handler loads: zod/mini as validation.ts configures it, middy
-      // with the Powertools logger's middleware (lambdas/shared/handler.ts), wrapped around a schema.
+      // And, without any client built, what every agent's handler loads: valibot, middy with the Powertools logger's
+      // middleware (lambdas/shared/handler.ts), wrapped around a schema.
       const framework = [
         "import { workflowHandler } from './lambdas/shared/handler.ts';",
-        "import { unknown } from 'zod/mini';",
+        "import { unknown } from 'valibot';",
         'export const handler = workflowHandler(unknown(), async () => null);',
       ];
       await buildFrom([...clients, ...framework].join('\n'), files.sdkFramework);
@@ -288,10 +288,9 @@ function bundlesOutcome(bundles: readonly Bundle[], loads: number): FigureOutcom
           'builds at load: each builds there only the clients every one of its actions calls, the others on first use',
           '(lambdas/shared/aws-clients.ts deferredClient); "+ logger": that and the Powertools Logger as',
           'lambdas/shared/logger.ts makes it (its own Console on process.stdout and stderr, which a fresh Node creates on',
-          'first use). "Framework, no client": "SDK only" with what every handler loads and no client built: zod/mini as',
-          "lambdas/shared/validation.ts configures it and middy with the logger's middleware (lambdas/shared/handler.ts)",
-          'around a schema. Beside "SDK only", these columns are what our agents spend before any code, configuration or',
-          'schema of their own (composite schemas are built by the first request that reads them: validation.ts deferred).',
+          'first use). "Framework, no client": "SDK only" with what every handler loads and no client built: valibot and',
+          'middy with the logger\'s middleware (lambdas/shared/handler.ts) around a schema. Beside "SDK only", these',
+          'columns are what our agents spend before any code, configuration or schema of their own.',
           '"SDK + libraries": "SDK only" plus every library module our code imports (whole). All built and loaded the same way,',
           'alternating with the agent bundle. "With start-up": the ratio',
           "when Node's own start-up in that process is added to both sides. A client is called when our code",

@@ -1,141 +1,157 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { type ListenerArnParts, parseListenerArn } from '../lambdas/shared/arns';
 import { onMissingMonitoringSchema } from '../lambdas/shared/config/post-deployment-verifier';
 import { swapBreakSchema } from '../lambdas/shared/config/rollback-coordinator';
 import { smokeSuiteSchema } from '../lambdas/shared/smoke-suite';
-import { describeZodError } from '../lambdas/shared/validation';
+import { describeIssues, httpUrl, record, strictObject } from '../lambdas/shared/validation';
 import type { DeploymentCrewProps, PostDeploymentSettings, VerifierVpcPlacement } from './deployment-crew-props';
 
 /**
  * The `deploymentCrew` block of cdk.json context (or `-c deploymentCrew='{...}'`): plain JSON, durations in
  * seconds. Unknown keys are errors so that a misspelt setting does not silently fall back to its default.
  */
-const httpCheckSchema = z.strictObject({
-  name: z.string().min(1).max(64),
-  url: z.url({ protocol: /^https?$/ }),
-  expectedStatus: z.int().min(100).max(599).optional(),
-  timeoutMs: z.int().min(100).max(30000).optional(),
+const httpCheckSchema = strictObject({
+  name: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  url: httpUrl,
+  expectedStatus: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(100), v.maxValue(599))),
+  timeoutMs: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(100), v.maxValue(30000))),
 });
 
 /**
  * Where the verifier runs for an internal load balancer, by ID: imported without lookups (the synth stays offline).
  * The stack turns it into constructs (vpcPlacementFrom): parsing has no scope to create them in.
  */
-export const vpcPlacementSchema = z.strictObject({
-  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'a VPC ID (vpc-…)'),
-  availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an availability zone name')).min(1),
-  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet ID (subnet-…)')).min(1),
-  securityGroupIds: z
-    .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group ID (sg-…)'))
-    .min(1)
-    .optional(),
+export const vpcPlacementSchema = strictObject({
+  vpcId: v.pipe(v.string(), v.regex(/^vpc-[0-9a-f]{8,17}$/, 'a VPC ID (vpc-…)')),
+  availabilityZones: v.pipe(
+    v.array(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an availability zone name'))),
+    v.minLength(1),
+  ),
+  subnetIds: v.pipe(
+    v.array(v.pipe(v.string(), v.regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet ID (subnet-…)'))),
+    v.minLength(1),
+  ),
+  securityGroupIds: v.optional(
+    v.pipe(v.array(v.pipe(v.string(), v.regex(/^sg-[0-9a-f]{8,17}$/, 'a security group ID (sg-…)'))), v.minLength(1)),
+  ),
 });
-export type VpcPlacement = z.output<typeof vpcPlacementSchema>;
+export type VpcPlacement = v.InferOutput<typeof vpcPlacementSchema>;
 
-const postDeploymentSchema = z.strictObject({
+const postDeploymentSchema = strictObject({
   smokeSuite: smokeSuiteSchema,
-  productionUrl: z.url({ protocol: /^https?$/ }),
-  testListenerUrl: z.url({ protocol: /^https?$/ }).optional(),
-  greenHeaders: z.record(z.string(), z.string()).optional(),
-  logGroupNames: z.array(z.string().min(1)).optional(),
-  logsRecentWithinSeconds: z.int().positive().optional(),
-  onMissingMonitoring: z.optional(onMissingMonitoringSchema),
-  minHealthyTargets: z.int().positive().optional(),
-  expectedDesiredCount: z.int().positive().optional(),
-  secretsKmsKeyArns: z.array(z.string().startsWith('arn:')).optional(),
-  probes: z
-    .strictObject({
-      intervalSeconds: z.number().positive().optional(),
-      failuresToRollback: z.int().min(1).max(10).optional(),
-      detectWithinSeconds: z.number().positive().optional(),
-    })
-    .optional(),
-  vpc: vpcPlacementSchema.optional(),
+  productionUrl: httpUrl,
+  testListenerUrl: v.optional(httpUrl),
+  greenHeaders: v.optional(record(v.string(), v.string())),
+  logGroupNames: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
+  logsRecentWithinSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+  onMissingMonitoring: v.optional(onMissingMonitoringSchema),
+  minHealthyTargets: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+  expectedDesiredCount: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+  secretsKmsKeyArns: v.optional(v.array(v.pipe(v.string(), v.startsWith('arn:')))),
+  probes: v.optional(
+    strictObject({
+      intervalSeconds: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0))),
+      failuresToRollback: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(10))),
+      detectWithinSeconds: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0))),
+    }),
+  ),
+  vpc: v.optional(vpcPlacementSchema),
 });
 
-export const contextConfigSchema = z.strictObject({
-  stackName: z.string().min(1).default('DeploymentCrew'),
-  listenerArn: z.string(),
-  targetGroupArns: z.array(z.string()).length(2),
-  database: z.union([
-    z.strictObject({ instanceIdentifier: z.string().min(1) }),
-    z.strictObject({ clusterIdentifier: z.string().min(1) }),
+export const contextConfigSchema = strictObject({
+  stackName: v.optional(v.pipe(v.string(), v.minLength(1)), 'DeploymentCrew'),
+  listenerArn: v.string(),
+  targetGroupArns: v.pipe(v.array(v.string()), v.length(2)),
+  database: v.union([
+    strictObject({ instanceIdentifier: v.pipe(v.string(), v.minLength(1)) }),
+    strictObject({ clusterIdentifier: v.pipe(v.string(), v.minLength(1)) }),
   ]),
-  healthEndpoints: z.array(httpCheckSchema).min(1),
-  externalDependencies: z.array(httpCheckSchema.extend({ critical: z.boolean().optional() })).default([]),
-  healthCheckRetries: z.int().min(0).max(5).optional(),
-  chairmanEmails: z.array(z.email()).min(1),
-  approvers: z.array(z.string().min(1)).min(1),
-  approvalTimeoutSeconds: z.int().positive().optional(),
-  snapshotPollSeconds: z.int().positive().optional(),
-  snapshotTimeoutSeconds: z.int().positive().optional(),
-  eventBusName: z.string().min(1).optional(),
-  ecs: z.strictObject({
-    clusterName: z.string().min(1),
-    services: z.array(z.strictObject({ targetGroupArn: z.string(), serviceName: z.string().min(1) })).length(2),
-    taskDefinitionFamily: z.string().min(1),
-    passRoleArns: z.array(z.string().startsWith('arn:')).min(1),
+  healthEndpoints: v.pipe(v.array(httpCheckSchema), v.minLength(1)),
+  externalDependencies: v.optional(
+    v.array(strictObject({ ...httpCheckSchema.entries, critical: v.optional(v.boolean()) })),
+    [],
+  ),
+  healthCheckRetries: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(5))),
+  chairmanEmails: v.pipe(v.array(v.pipe(v.string(), v.rfcEmail())), v.minLength(1)),
+  approvers: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
+  approvalTimeoutSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+  snapshotPollSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+  snapshotTimeoutSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+  eventBusName: v.optional(v.pipe(v.string(), v.minLength(1))),
+  ecs: strictObject({
+    clusterName: v.pipe(v.string(), v.minLength(1)),
+    services: v.pipe(
+      v.array(strictObject({ targetGroupArn: v.string(), serviceName: v.pipe(v.string(), v.minLength(1)) })),
+      v.length(2),
+    ),
+    taskDefinitionFamily: v.pipe(v.string(), v.minLength(1)),
+    passRoleArns: v.pipe(v.array(v.pipe(v.string(), v.startsWith('arn:'))), v.minLength(1)),
   }),
-  databaseMaxConnections: z.int().positive(),
-  databaseRestore: z.strictObject({
-    subnetGroupName: z.string().min(1),
-    parameterGroupNames: z.array(z.string().min(1)).min(1),
-    optionGroupNames: z.array(z.string().min(1)).optional(),
-    clusterParameterGroupNames: z.array(z.string().min(1)).optional(),
-    kmsKeyArn: z.string().startsWith('arn:').optional(),
-    fenceSecurityGroupId: z.string().startsWith('sg-').optional(),
-    acknowledgedBreaks: z.array(swapBreakSchema).optional(),
-    keepTemporaryCopyOnFailure: z.boolean().optional(),
-    monitoringRoleArn: z.string().startsWith('arn:').optional(),
+  databaseMaxConnections: v.pipe(v.number(), v.safeInteger(), v.gtValue(0)),
+  databaseRestore: strictObject({
+    subnetGroupName: v.pipe(v.string(), v.minLength(1)),
+    parameterGroupNames: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
+    optionGroupNames: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
+    clusterParameterGroupNames: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
+    kmsKeyArn: v.optional(v.pipe(v.string(), v.startsWith('arn:'))),
+    fenceSecurityGroupId: v.optional(v.pipe(v.string(), v.startsWith('sg-'))),
+    acknowledgedBreaks: v.optional(v.array(swapBreakSchema)),
+    keepTemporaryCopyOnFailure: v.optional(v.boolean()),
+    monitoringRoleArn: v.optional(v.pipe(v.string(), v.startsWith('arn:'))),
   }),
-  migration: z
-    .strictObject({ command: z.array(z.string().min(1)).min(1), timeoutSeconds: z.int().positive().optional() })
-    .optional(),
-  canary: z
-    .strictObject({
-      steps: z.array(z.int().min(1).max(100)).min(1).optional(),
-      bakeSeconds: z.int().positive().optional(),
-      inconclusiveAllowance: z.int().min(0).max(10).optional(),
-      metricsMaxWaitSeconds: z.int().nonnegative().optional(),
-    })
-    .optional(),
-  thresholds: z
-    .strictObject({
-      errorRatePercent: z.number().positive().optional(),
-      errorRateBreachPeriods: z.int().positive().optional(),
-      promoteErrorRatePercent: z.number().positive().optional(),
-      p95LatencyMs: z.number().positive().optional(),
-      dbConnectionsPercent: z.number().positive().max(100).optional(),
-      loadBalancerErrorBaselinePercent: z.number().nonnegative().max(100).optional(),
-    })
-    .optional(),
-  extraAlarmNames: z.array(z.string().min(1)).optional(),
-  autoDatabaseRollback: z.boolean().optional(),
-  scaleDownGreenAfterRollback: z.boolean().optional(),
-  greenReadyTimeoutSeconds: z.int().positive().optional(),
-  databaseRollbackApprovalTimeoutSeconds: z.int().positive().optional(),
-  databaseRestoreTimeoutSeconds: z.int().positive().optional(),
+  migration: v.optional(
+    strictObject({
+      command: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
+      timeoutSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+    }),
+  ),
+  canary: v.optional(
+    strictObject({
+      steps: v.optional(
+        v.pipe(v.array(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(100))), v.minLength(1)),
+      ),
+      bakeSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+      inconclusiveAllowance: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(10))),
+      metricsMaxWaitSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0))),
+    }),
+  ),
+  thresholds: v.optional(
+    strictObject({
+      errorRatePercent: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0))),
+      errorRateBreachPeriods: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+      promoteErrorRatePercent: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0))),
+      p95LatencyMs: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0))),
+      dbConnectionsPercent: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0), v.maxValue(100))),
+      loadBalancerErrorBaselinePercent: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(100))),
+    }),
+  ),
+  extraAlarmNames: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
+  autoDatabaseRollback: v.optional(v.boolean()),
+  scaleDownGreenAfterRollback: v.optional(v.boolean()),
+  greenReadyTimeoutSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+  databaseRollbackApprovalTimeoutSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+  databaseRestoreTimeoutSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
   postDeployment: postDeploymentSchema,
-  blueRetentionSeconds: z.int().positive().optional(),
+  blueRetentionSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
   /** Checked further by the construct (lib/release-start-rules.ts), whose errors name these fields too. */
-  releaseStart: z
-    .strictObject({
-      source: z.string().min(1).optional(),
-      eventBusName: z.string().min(1).optional(),
-      ecrPush: z
-        .strictObject({
-          repositoryName: z.string().min(1),
-          tagPattern: z.string().min(1),
-          schemaChange: z.boolean().optional(),
-        })
-        .optional(),
-    })
-    .optional(),
+  releaseStart: v.optional(
+    strictObject({
+      source: v.optional(v.pipe(v.string(), v.minLength(1))),
+      eventBusName: v.optional(v.pipe(v.string(), v.minLength(1))),
+      ecrPush: v.optional(
+        strictObject({
+          repositoryName: v.pipe(v.string(), v.minLength(1)),
+          tagPattern: v.pipe(v.string(), v.minLength(1)),
+          schemaChange: v.optional(v.boolean()),
+        }),
+      ),
+    }),
+  ),
 });
-export type ContextConfig = z.output<typeof contextConfigSchema>;
+export type ContextConfig = v.InferOutput<typeof contextConfigSchema>;
 
 export interface AppConfig {
   readonly stackName: string;
@@ -150,9 +166,9 @@ export interface AppConfig {
 export function parseContextConfig(raw: unknown): AppConfig {
   const value = typeof raw === 'string' ? parseJson(raw) : raw;
   if (value === undefined) throw new Error('cdk context "deploymentCrew" is missing: see README, Configuration');
-  const parsed = contextConfigSchema.safeParse(value);
-  if (!parsed.success) throw new Error(`cdk context "deploymentCrew" is invalid: ${describeZodError(parsed.error)}`);
-  const config = parsed.data;
+  const parsed = v.safeParse(contextConfigSchema, value);
+  if (!parsed.success) throw new Error(`cdk context "deploymentCrew" is invalid: ${describeIssues(parsed.issues)}`);
+  const config = parsed.output;
   const listener = listenerOf(config.listenerArn);
   const zones = config.postDeployment.vpc?.availabilityZones ?? [];
   const strayZone = zones.find((zone) => !zone.startsWith(listener.region));
@@ -163,7 +179,7 @@ export function parseContextConfig(raw: unknown): AppConfig {
     );
   }
   // The suite as written (the function's environment carries it, and defaults cost bytes); the schema checked it.
-  const written = value as z.input<typeof contextConfigSchema>;
+  const written = value as v.InferInput<typeof contextConfigSchema>;
   const seconds = (value: number | undefined) => (value === undefined ? undefined : Duration.seconds(value));
 
   return {

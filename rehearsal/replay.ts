@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as v from 'valibot';
+import { object } from '../lambdas/shared/validation';
 import { SIM } from './simulated-aws/constants';
 import {
   DEFAULT_HEALTHY_HOSTS,
@@ -48,30 +49,33 @@ export const REQUIRED_REPLAY_IDS: readonly ReplayQueryId[] = [
 ];
 
 /** Both `aws cloudwatch get-metric-data` timestamp formats: ISO 8601 (the default) or epoch seconds. */
-const timestampSchema = z.union([
-  z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not an ISO 8601 timestamp'),
-  z.number().finite(),
+const timestampSchema = v.union([
+  v.pipe(
+    v.string(),
+    v.check((value) => !Number.isNaN(Date.parse(value)), 'not an ISO 8601 timestamp'),
+  ),
+  v.pipe(v.number(), v.finite()),
 ]);
 
-const messageSchema = z.object({ Code: z.string().optional(), Value: z.string().optional() });
+const messageSchema = object({ Code: v.optional(v.string()), Value: v.optional(v.string()) });
 
 /** The output of `aws cloudwatch get-metric-data` (unknown fields are ignored). */
-export const replayFileSchema = z.object({
-  MetricDataResults: z.array(
-    z.object({
-      Id: z.string().min(1),
-      Label: z.string().optional(),
-      Timestamps: z.array(timestampSchema),
-      Values: z.array(z.number().finite().nonnegative()),
-      StatusCode: z.enum(['Complete', 'InternalError', 'PartialData', 'Forbidden']),
-      Messages: z.array(messageSchema).optional(),
+export const replayFileSchema = object({
+  MetricDataResults: v.array(
+    object({
+      Id: v.pipe(v.string(), v.minLength(1)),
+      Label: v.optional(v.string()),
+      Timestamps: v.array(timestampSchema),
+      Values: v.array(v.pipe(v.number(), v.finite(), v.minValue(0))),
+      StatusCode: v.picklist(['Complete', 'InternalError', 'PartialData', 'Forbidden']),
+      Messages: v.optional(v.array(messageSchema)),
     }),
   ),
-  Messages: z.array(messageSchema).optional(),
-  NextToken: z.string().optional(),
+  Messages: v.optional(v.array(messageSchema)),
+  NextToken: v.optional(v.string()),
 });
 
-export type ReplayFile = z.infer<typeof replayFileSchema>;
+export type ReplayFile = v.InferOutput<typeof replayFileSchema>;
 
 export class ReplayError extends Error {
   constructor(message: string) {
@@ -226,13 +230,15 @@ function healthyHosts(series: Series): ((at: TrafficAt) => number) | undefined {
 
 /** The replay of a parsed export; `source` names it in errors. */
 export function replayOf(json: unknown, source: string, options: ReplayOptions = {}): Replay {
-  const parsed = replayFileSchema.safeParse(json);
+  const parsed = v.safeParse(replayFileSchema, json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue?.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('');
-    fail(source, `${path === '' || path === undefined ? '(root)' : path.replace(/^\./, '')}: ${issue?.message}`);
+    const [issue] = parsed.issues;
+    const path = (issue.path ?? [])
+      .map(({ key }) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
+      .join('');
+    fail(source, `${path === '' ? '(root)' : path.replace(/^\./, '')}: ${issue.message}`);
   }
-  const byId = pointsById(source, parsed.data);
+  const byId = pointsById(source, parsed.output);
   const [first] = byId.get('green_requests') ?? [];
   if (first === undefined) fail(source, `query 'green_requests' has no datapoint: green got no traffic in the export`);
   // Both are published every minute: an empty one is a wrong dimension, which would read as "no problem".

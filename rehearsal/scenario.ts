@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { z } from 'zod';
+import * as v from 'valibot';
 import type { RehearsalOptions, RehearsalResult } from './rehearse';
 import { scenarioSchema } from './scenario-schema';
 import type { GreenCrash, TrafficAt, TrafficModel } from './simulated-aws/traffic-model';
@@ -15,7 +15,7 @@ import type { WorldOptions } from './workflow-world';
 
 export { scenarioJsonSchema, scenarioSchema } from './scenario-schema';
 
-export type Scenario = z.output<typeof scenarioSchema>;
+export type Scenario = v.InferOutput<typeof scenarioSchema>;
 export type LoadedScenario = Scenario & { readonly name: string; readonly file: string };
 
 /** A scenario file that cannot be used: the message names the file, the field and what was expected. */
@@ -58,13 +58,16 @@ export function loadScenario(nameOrPath: string): LoadedScenario {
   } catch (error) {
     throw new ScenarioError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
-  const parsed = scenarioSchema.safeParse(json, { reportInput: true });
-  if (!parsed.success)
-    throw new ScenarioError(`${file} is not a valid scenario: ${describeScenarioIssues(parsed.error)}`);
-  return { ...parsed.data, name: basename(file, '.json'), file };
+  const parsed = v.safeParse(scenarioSchema, json);
+  if (!parsed.success) {
+    throw new ScenarioError(`${file} is not a valid scenario: ${describeScenarioIssues(parsed.issues)}`);
+  }
+  return { ...parsed.output, name: basename(file, '.json'), file };
 }
 
-type Issue = z.core.$ZodIssue;
+type Path = readonly PropertyKey[];
+
+type Issue = v.BaseIssue<unknown>;
 
 /** `faults.operations[0].operation`: the field as a scenario's author writes it. */
 function fieldOf(path: readonly PropertyKey[]): string {
@@ -72,11 +75,24 @@ function fieldOf(path: readonly PropertyKey[]): string {
   return field.length === 0 ? '(root)' : field.join('');
 }
 
-const ARTICLE: Readonly<Record<string, string>> = { int: 'an integer', array: 'an array', object: 'an object' };
+const keysOf = (issue: Issue): PropertyKey[] => (issue.path ?? []).map((item) => item.key as PropertyKey);
+
+const ARTICLE: Readonly<Record<string, string>> = {
+  int: 'an integer',
+  array: 'an array',
+  Array: 'an array',
+  object: 'an object',
+  Object: 'an object',
+};
 
 function kindOf(value: unknown): string {
   const kind = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
   return ARTICLE[kind] ?? `a ${kind}`;
+}
+
+/** `string`, `array`, `null`: the type of a value as the messages name it. */
+function typeName(value: unknown): string {
+  return Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
 }
 
 function shown(value: unknown): string {
@@ -85,34 +101,59 @@ function shown(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
-/** What one alternative of a union wanted, when the input's type missed it; null when the input got inside it. */
-function missed(alternative: readonly Issue[]): string | null {
-  const root = alternative.find((issue) => issue.path.length === 0);
-  if (root?.code === 'invalid_type') return ARTICLE[root.expected] ?? `a ${root.expected}`;
-  if (root?.code === 'invalid_value') return root.values.map((value) => JSON.stringify(value)).join(' or ');
-  return null;
+/** What one alternative of a union wanted, from its issue at the union's own value. */
+function wanted(issue: Issue): string {
+  return ARTICLE[issue.expected ?? ''] ?? (issue.expected?.startsWith('"') ? issue.expected : `a ${issue.expected}`);
+}
+
+/** A field's own problem: its type (`expected number, received string`), a key, or the check that failed. */
+function problemOf(issue: Issue): string {
+  const last = issue.path?.at(-1);
+  if (last?.origin === 'key' && issue.expected === 'never') return `Unrecognized key: ${JSON.stringify(last.key)}`;
+  // A schema's own wording (a picklist naming what it accepts) is kept; valibot's generic words are rephrased.
+  if (issue.kind !== 'schema' || !/^Invalid (type|key): /.test(issue.message)) return issue.message;
+  if (last?.type === 'object' && issue.received === 'undefined' && !Object.hasOwn(last.input, String(last.key))) {
+    return 'required';
+  }
+  // `("HELD" | "ESCALATED")`, as valibot joins the options.
+  if (issue.type === 'picklist') {
+    return `Invalid option: expected one of ${(issue.expected ?? '')
+      .replace(/^\((.*)\)$/, '$1')
+      .split(' | ')
+      .join('|')}`;
+  }
+  // An array where an object belongs is refused by the shared schemas (validation.ts) in valibot's words.
+  const expected = issue.type === 'custom' ? /^Invalid type: Expected (\S+)/.exec(issue.message)?.[1] : issue.expected;
+  return `expected ${(expected ?? '').replace(/^Object$/, 'object').replace(/^Array$/, 'array')}, received ${typeName(issue.input)}`;
 }
 
 /**
- * One line per problem: the field, then what was expected. A union's own "Invalid input" is replaced by its
- * alternatives (or its schema's wording) and what it got, followed by what was wrong inside the alternative the
- * input had the shape of.
+ * One line per problem: the field, then what was expected. A union's problem says its alternatives (or its schema's
+ * wording) and what it got, followed by what was wrong inside the alternative the input had the shape of.
  */
-function describeIssue(issue: Issue, at: readonly PropertyKey[]): string[] {
-  const path = [...at, ...issue.path];
-  if (issue.code !== 'invalid_union') return [`${fieldOf(path)}: ${issue.message.replace(/^Invalid input: /, '')}`];
-  const wanted = issue.errors.map((alternative) => missed(alternative) ?? kindOf(issue.input));
-  const expected = issue.message === 'Invalid input' ? `expected ${wanted.join(', or ')}` : issue.message;
-  const inside = issue.errors.filter((alternative) => missed(alternative) === null);
-  const received = inside.length === 0 && 'input' in issue ? `; received ${shown(issue.input)}` : '';
-  return [
-    `${fieldOf(path)}: ${expected}${received}`,
-    ...inside.flatMap((alternative) => alternative.flatMap((nested) => describeIssue(nested, path))),
-  ];
+function describeIssue(issue: Issue, at: Path): string[] {
+  const keys = [...at, ...keysOf(issue)];
+  const last = issue.path?.at(-1);
+  const path = last?.origin === 'key' && issue.expected === 'never' ? keys.slice(0, -1) : keys;
+  if (issue.type !== 'union' || issue.issues === undefined) return [`${fieldOf(path)}: ${problemOf(issue)}`];
+  // In the alternatives' order: what one the input's type missed wanted, or the shape of one it got inside.
+  const alternatives = new Set(
+    issue.issues.map((nested) => {
+      const [first] = nested.path ?? [];
+      return first === undefined ? wanted(nested) : (ARTICLE[first.type] ?? kindOf(issue.input));
+    }),
+  );
+  const inside = issue.issues
+    .filter((nested) => (nested.path ?? []).length > 0)
+    .flatMap((nested) => describeIssue(nested, path));
+  const custom = !issue.message.startsWith('Invalid type: ');
+  const expected = custom ? issue.message : `expected ${[...alternatives].join(', or ')}`;
+  const received = inside.length === 0 ? `; received ${shown(issue.input)}` : '';
+  return [`${fieldOf(path)}: ${expected}${received}`, ...inside];
 }
 
-function describeScenarioIssues(error: z.ZodError): string {
-  return error.issues.flatMap((issue) => describeIssue(issue, [])).join('; ');
+function describeScenarioIssues(issues: readonly Issue[]): string {
+  return issues.flatMap((issue) => describeIssue(issue, [])).join('; ');
 }
 
 /** Every scenarios/*.json with its description, sorted by name. */

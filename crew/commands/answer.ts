@@ -1,6 +1,7 @@
+import * as v from 'valibot';
 import type { ApprovalKind } from '../../lambdas/shared/contracts';
 import { type ApprovalAnswer, approvalAnswerSchema } from '../../lambdas/shared/operator-requests';
-import { describeZodError } from '../../lambdas/shared/validation';
+import { describeIssues } from '../../lambdas/shared/validation';
 import type { CommandResult, CrewContext } from '../context';
 import { commonRefusal, describeDeployment, refusalOf } from '../deployments';
 import { CrewError } from '../errors';
@@ -19,14 +20,14 @@ export interface AnswerOptions {
 }
 
 export async function answer(context: CrewContext, options: AnswerOptions): Promise<CommandResult> {
-  const parsed = approvalAnswerSchema.safeParse({
+  const parsed = v.safeParse(approvalAnswerSchema, {
     deployment: options.deployment,
     decision: options.decision,
     ...(options.reason === undefined ? {} : { reason: options.reason }),
     ...(options.kind === undefined ? {} : { kind: options.kind }),
   });
-  if (!parsed.success) throw new CrewError('USAGE', describeZodError(parsed.error), 'nothing was sent');
-  const body: ApprovalAnswer = parsed.data;
+  if (!parsed.success) throw new CrewError('USAGE', describeIssues(parsed.issues), 'nothing was sent');
+  const body: ApprovalAnswer = parsed.output;
   const execution = await describeDeployment(context, body.deployment);
   if (execution.status !== 'RUNNING') {
     throw new CrewError(

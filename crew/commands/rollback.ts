@@ -1,5 +1,6 @@
+import * as v from 'valibot';
 import { manualRollbackSchema } from '../../lambdas/shared/operator-requests';
-import { describeZodError } from '../../lambdas/shared/validation';
+import { describeIssues } from '../../lambdas/shared/validation';
 import type { CommandResult, CrewContext } from '../context';
 import { commonRefusal, describeDeployment, refusalOf } from '../deployments';
 import { CrewError } from '../errors';
@@ -24,18 +25,18 @@ async function stillHoldsTraffic(context: CrewContext, deployment: string): Prom
 }
 
 export async function rollback(context: CrewContext, options: RollbackOptions): Promise<CommandResult> {
-  const parsed = manualRollbackSchema.safeParse({ deployment: options.deployment, reason: options.reason });
-  if (!parsed.success) throw new CrewError('USAGE', describeZodError(parsed.error), 'nothing was sent');
-  const execution = await describeDeployment(context, parsed.data.deployment);
+  const parsed = v.safeParse(manualRollbackSchema, { deployment: options.deployment, reason: options.reason });
+  if (!parsed.success) throw new CrewError('USAGE', describeIssues(parsed.issues), 'nothing was sent');
+  const execution = await describeDeployment(context, parsed.output.deployment);
   // A deployment stopped mid-cutover keeps its lock with green weighted in: the override still puts traffic back.
-  if (execution.status !== 'RUNNING' && !(await stillHoldsTraffic(context, parsed.data.deployment))) {
+  if (execution.status !== 'RUNNING' && !(await stillHoldsTraffic(context, parsed.output.deployment))) {
     throw new CrewError(
       'REFUSED',
-      `deployment ${parsed.data.deployment} is ${execution.status ?? 'not running'}: there is nothing to roll back`,
+      `deployment ${parsed.output.deployment} is ${execution.status ?? 'not running'}: there is nothing to roll back`,
     );
   }
   const { rollbackUrl } = await context.stack();
-  const reply = await context.clients.callFunctionUrl(rollbackUrl, parsed.data);
+  const reply = await context.clients.callFunctionUrl(rollbackUrl, parsed.output);
   if (reply.status !== 200) {
     const { error, message } = refusalOf(reply);
     if (error === 'NoDeploymentInProgress' || error === 'NotTheDeploymentInProgress') {
@@ -47,12 +48,12 @@ export async function rollback(context: CrewContext, options: RollbackOptions): 
   return {
     json: reply.body,
     human: [
-      `Rollback of ${parsed.data.deployment}: ${outcome.action ?? 'requested'}`,
+      `Rollback of ${parsed.output.deployment}: ${outcome.action ?? 'requested'}`,
       ...(outcome.detail === undefined ? [] : [`  ${outcome.detail}`]),
       ...(outcome.listenerRestoredAt === undefined
         ? []
         : [`  traffic back on the live side at ${outcome.listenerRestoredAt}`]),
-      `  follow it: crew status ${parsed.data.deployment} --watch`,
+      `  follow it: crew status ${parsed.output.deployment} --watch`,
     ],
   };
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import * as v from 'valibot';
 import { type DeploymentRequest, deploymentRequestSchema } from '../../lambdas/shared/deployment-request';
-import { describeZodError } from '../../lambdas/shared/validation';
+import { describeIssues } from '../../lambdas/shared/validation';
 import type { CommandResult, CrewContext } from '../context';
 import { CrewError, fromAwsError, nameOf } from '../errors';
 import { readLock } from '../lock-view';
@@ -55,7 +56,7 @@ export function requestFrom(options: StartOptions): DeploymentRequest {
     ...(options.approvalTimeoutSeconds === undefined ? {} : { approvalTimeoutSeconds: options.approvalTimeoutSeconds }),
     ...(options.bakeSeconds === undefined ? {} : { bakeSeconds: options.bakeSeconds }),
   };
-  const parsed = deploymentRequestSchema.safeParse({
+  const parsed = v.safeParse(deploymentRequestSchema, {
     release: {
       version: options.version,
       image: options.image,
@@ -66,9 +67,9 @@ export function requestFrom(options: StartOptions): DeploymentRequest {
     ...(Object.keys(deploymentOptions).length === 0 ? {} : { options: deploymentOptions }),
   });
   if (!parsed.success) {
-    throw new CrewError('USAGE', `invalid deployment input: ${describeZodError(parsed.error)}`, 'nothing was started');
+    throw new CrewError('USAGE', `invalid deployment input: ${describeIssues(parsed.issues)}`, 'nothing was started');
   }
-  return parsed.data;
+  return parsed.output;
 }
 
 /**

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { z } from 'zod';
+import type * as v from 'valibot';
 import { parseApproverArn } from '../../lambdas/shared/approvers';
 import { parseListenerArn } from '../../lambdas/shared/arns';
 import type { SmokeStepInput } from '../../lambdas/shared/smoke-suite';
@@ -18,7 +18,7 @@ import { DEFAULT_EXAMPLE_STACK_NAME, OUTPUT_KEYS, type OutputName } from './outp
  * one line (for `-c deploymentCrew="$(cat crew-context.json)"`; --pretty indents it).
  */
 
-export type CrewContext = z.input<typeof contextConfigSchema>;
+export type CrewContext = v.InferInput<typeof contextConfigSchema>;
 /** One stack's outputs, as the outputs file holds them: output key → value. */
 export type StackOutputs = Readonly<Record<string, string>>;
 

@@ -1,6 +1,6 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import {
   APPROVAL_ITEM_RETENTION_SECONDS,
   type ApprovalItem,
@@ -11,53 +11,42 @@ import type { ApprovalRequestConfig } from '../shared/config/approval-request';
 import { deploymentRefSchema } from '../shared/contracts';
 import { releaseSchema } from '../shared/deployment-request';
 import { logger } from '../shared/logger';
-import { deferred } from '../shared/validation';
+import { crossChecked, strictObject } from '../shared/validation';
 import { type ApprovalContext, approvalDeadline, buildApprovalNotification } from './message';
 
 /** Step Functions caps task timeouts (and executions) at one year. */
 const MAX_TIMEOUT_SECONDS = 365 * 24 * 3600;
 
-export const approvalContextSchema = deferred(() =>
-  z.strictObject({
-    /** Why the approval is asked for, e.g. the alarm that triggered a rollback. */
-    reason: z.optional(z.string().check(z.maxLength(2000))),
-    snapshotIdentifier: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
-    /** ISO-8601 creation time of the snapshot. */
-    snapshotCreatedAt: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
-  }),
-) satisfies z.ZodMiniType<ApprovalContext>;
+export const approvalContextSchema = strictObject({
+  /** Why the approval is asked for, e.g. the alarm that triggered a rollback. */
+  reason: v.optional(v.pipe(v.string(), v.maxLength(2000))),
+  snapshotIdentifier: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))),
+  /** ISO-8601 creation time of the snapshot. */
+  snapshotCreatedAt: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
+}) satisfies v.GenericSchema<ApprovalContext>;
 
 /**
  * The payload of the `.waitForTaskToken` task (`Payload` with `"taskToken.$": "$$.Task.Token"`). A DATABASE_ROLLBACK
  * request must name the snapshot and its time: the Chairman cannot weigh a restore without knowing what it loses.
  */
-export const approvalRequestSchema = deferred(() =>
-  z
-    .strictObject({
-      taskToken: z.string().check(z.minLength(1), z.maxLength(2048)),
-      kind: approvalKindSchema,
-      deployment: deploymentRefSchema,
-      release: releaseSchema,
-      requestedBy: z.string().check(z.trim(), z.minLength(1), z.maxLength(256)),
-      timeoutSeconds: z.int().check(z.positive(), z.lte(MAX_TIMEOUT_SECONDS)),
-      context: z.optional(approvalContextSchema),
-    })
-    .check(
-      z.superRefine((request, ctx) => {
-        if (request.kind !== 'DATABASE_ROLLBACK') return;
-        for (const field of ['snapshotIdentifier', 'snapshotCreatedAt'] as const) {
-          if (request.context?.[field] === undefined) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['context', field],
-              message: 'required for a DATABASE_ROLLBACK approval',
-            });
-          }
-        }
-      }),
-    ),
+export const approvalRequestSchema = crossChecked(
+  strictObject({
+    taskToken: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)),
+    kind: approvalKindSchema,
+    deployment: deploymentRefSchema,
+    release: releaseSchema,
+    requestedBy: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(256)),
+    timeoutSeconds: v.pipe(v.number(), v.safeInteger(), v.gtValue(0), v.maxValue(MAX_TIMEOUT_SECONDS)),
+    context: v.optional(approvalContextSchema),
+  }),
+  (request) =>
+    request.kind !== 'DATABASE_ROLLBACK'
+      ? []
+      : (['snapshotIdentifier', 'snapshotCreatedAt'] as const)
+          .filter((field) => request.context?.[field] === undefined)
+          .map((field) => ({ path: ['context', field], message: 'required for a DATABASE_ROLLBACK approval' })),
 );
-export type ApprovalRequest = z.output<typeof approvalRequestSchema>;
+export type ApprovalRequest = v.InferOutput<typeof approvalRequestSchema>;
 
 export interface ApprovalRequestResult {
   readonly notified: true;

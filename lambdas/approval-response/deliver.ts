@@ -1,6 +1,6 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type * as z from 'zod/mini';
+import type * as v from 'valibot';
 import { type ApprovalItem, approvalKey } from '../shared/approval-item';
 import { type ApprovalDecision, approvalDecisionSchema, type approverSchema } from '../shared/contracts';
 import { errorName, isTransientAwsError, TransientAwsError } from '../shared/errors';
@@ -15,7 +15,7 @@ import { ApprovalDeliveryFailedError, ApprovalExpiredError, REJECTION_ERRORS } f
  * approved": the answer stays recorded as the approver's, and only the same answer can follow (it re-delivers).
  */
 
-export type Approver = z.output<typeof approverSchema>;
+export type Approver = v.InferOutput<typeof approverSchema>;
 export type Decided = 'APPROVED' | 'REJECTED';
 
 export function decidedBy(decision: 'approve' | 'reject'): Decided {

@@ -1,7 +1,8 @@
+import * as v from 'valibot';
 import { type ApprovalItem, approvalItemSchema } from '../shared/approval-item';
 import type { ApprovalKind } from '../shared/contracts';
 import { DeploymentCrewError } from '../shared/errors';
-import { describeZodError } from '../shared/validation';
+import { describeIssues } from '../shared/validation';
 
 /** The answers the approval function refuses with, by name (the HTTP status of each is below). */
 
@@ -67,14 +68,14 @@ export const HTTP_STATUS_BY_ERROR: Readonly<Record<string, number>> = {
 
 /** An item read from the table, checked. */
 export function toApprovalItem(raw: Record<string, unknown>): ApprovalItem {
-  const parsed = approvalItemSchema.safeParse(raw);
+  const parsed = v.safeParse(approvalItemSchema, raw);
   if (!parsed.success) {
     throw new DeploymentCrewError(
       'InvalidApprovalItem',
-      `stored approval is malformed: ${describeZodError(parsed.error)}`,
+      `stored approval is malformed: ${describeIssues(parsed.issues)}`,
     );
   }
-  return parsed.data;
+  return parsed.output;
 }
 
 export function notPendingError(item: ApprovalItem): DeploymentCrewError {

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { awsClientConfig } from '../shared/aws-clients';
 import { APPROVAL_RESPONSE_SDK_LIMITS, loadApprovalResponseConfig } from '../shared/config/approval-response';
 import { workflowHandler } from '../shared/handler';
@@ -26,4 +26,4 @@ const responder = createApprovalResponder({
 });
 
 /** The event is validated inside: its shape decides between an HTTP answer and a thrown error. */
-export const handler = workflowHandler(z.unknown(), (event) => responder.handleEvent(event));
+export const handler = workflowHandler(v.unknown(), (event) => responder.handleEvent(event));

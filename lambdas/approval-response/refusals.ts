@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import {
   APPROVAL_SK_PREFIX,
   approvalKey,
@@ -11,22 +11,21 @@ import type { ApprovalKind } from '../shared/contracts';
 import { errorName } from '../shared/errors';
 import type { RefusedCall } from '../shared/function-url';
 import { logger } from '../shared/logger';
-import { deferred } from '../shared/validation';
+import { object } from '../shared/validation';
 
 /** What a refused call's body says about where to record it; anything else in it is ignored. */
-const refusedBodySchema = deferred(() =>
-  z.object({
-    deployment: z.string().check(z.trim(), z.minLength(1), z.maxLength(80)),
-    kind: z.optional(approvalKindSchema),
-  }),
-);
+const refusedBodySchema = object({
+  deployment: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(80)),
+  kind: v.optional(approvalKindSchema),
+});
+
+/** What a direct invocation may claim (recorded as claimed, never verified). */
+const claimedApproverSchema = object({ approver: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(256)) });
 
 /** What a direct invocation claims to be (recorded as claimed, never verified). */
 export function claimedApprover(payload: unknown): string | null {
-  const parsed = z
-    .object({ approver: z.string().check(z.trim(), z.minLength(1), z.maxLength(256)) })
-    .safeParse(payload);
-  return parsed.success ? parsed.data.approver : null;
+  const parsed = v.safeParse(claimedApproverSchema, payload);
+  return parsed.success ? parsed.output.approver : null;
 }
 
 /**
@@ -48,15 +47,15 @@ export function createRefusalRecorder(ddb: DynamoDBDocumentClient, tableName: st
       }),
     );
     return (result.Items ?? []).flatMap((item) => {
-      const parsed = approvalKindSchema.safeParse(item.kind);
-      return parsed.success ? [parsed.data] : [];
+      const parsed = v.safeParse(approvalKindSchema, item.kind);
+      return parsed.success ? [parsed.output] : [];
     });
   }
 
   return async function recordRefusal(body: unknown, refused: RefusedCall): Promise<void> {
-    const target = refusedBodySchema.safeParse(body);
+    const target = v.safeParse(refusedBodySchema, body);
     if (!target.success) return;
-    const { deployment, kind } = target.data;
+    const { deployment, kind } = target.output;
     try {
       for (const each of await kindsOf(deployment, kind)) {
         try {

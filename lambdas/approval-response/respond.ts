@@ -1,5 +1,6 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as v from 'valibot';
 import { APPROVAL_SK_PREFIX, type ApprovalItem, approvalKey, deploymentPartitionKey } from '../shared/approval-item';
 import type { ApprovalKind } from '../shared/contracts';
 import { errorName, InvalidInputError } from '../shared/errors';
@@ -12,7 +13,7 @@ import {
 } from '../shared/function-url';
 import { logger } from '../shared/logger';
 import { type ApprovalAnswer, approvalAnswerSchema } from '../shared/operator-requests';
-import { describeZodError } from '../shared/validation';
+import { describeIssues } from '../shared/validation';
 import { type Approver, createApprovalDelivery, type Delivery, decidedBy, recordedAnswerOf } from './deliver';
 import {
   ApprovalConflictError,
@@ -263,7 +264,7 @@ export function createApprovalResponder(dependencies: ApprovalResponderDependenc
 }
 
 function parseAnswer(value: unknown): ApprovalAnswer {
-  const parsed = approvalAnswerSchema.safeParse(value);
-  if (!parsed.success) throw new InvalidInputError(describeZodError(parsed.error));
-  return parsed.data;
+  const parsed = v.safeParse(approvalAnswerSchema, value);
+  if (!parsed.success) throw new InvalidInputError(describeIssues(parsed.issues));
+  return parsed.output;
 }

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { parseTargetGroupArn } from '../shared/arns';
 import { METRICS_RETRY_MIN_SECONDS, type OrchestratorConfig } from '../shared/config/blue-green-orchestrator';
 import { deploymentRefSchema } from '../shared/contracts';
@@ -16,7 +16,7 @@ import {
 } from '../shared/cutover-contracts';
 import { releaseSchema } from '../shared/deployment-request';
 import { DeploymentCrewError, RollbackRequestedError } from '../shared/errors';
-import { deferred, nonEmptyString } from '../shared/validation';
+import { nonEmptyString, strictObject } from '../shared/validation';
 import type { DeploymentLock } from '../tools/deployment-lock';
 import type { EnvironmentProvisioner } from '../tools/environment-provisioner';
 import type { EventPublisher } from '../tools/event-publisher';
@@ -32,42 +32,40 @@ import { canaryVerdict } from './verdict';
  */
 
 const deployment = deploymentRefSchema;
-export const orchestratorRequestSchema = deferred(() =>
-  z.discriminatedUnion('action', [
-    z.strictObject({ action: z.literal('resolveSides'), deployment }),
-    z.strictObject({ action: z.literal('provisionGreen'), deployment, release: releaseSchema, sides: sidesSchema }),
-    z.strictObject({ action: z.literal('checkGreen'), deployment, sides: sidesSchema, green: greenEnvironmentSchema }),
-    z.strictObject({ action: z.literal('scaleDownGreen'), deployment, sides: sidesSchema }),
-    z.strictObject({
-      action: z.literal('startMigration'),
-      deployment,
-      sides: sidesSchema,
-      green: greenEnvironmentSchema,
-    }),
-    z.strictObject({
-      action: z.literal('checkMigration'),
-      deployment,
-      green: greenEnvironmentSchema,
-      migration: migrationSchema,
-    }),
-    z.strictObject({ action: z.literal('shiftTraffic'), deployment, sides: sidesSchema, canary: canaryStateSchema }),
-    z.strictObject({
-      action: z.literal('startBake'),
-      taskToken: nonEmptyString,
-      deployment,
-      canary: canaryStateSchema,
-    }),
-    z.strictObject({ action: z.literal('evaluateStep'), deployment, sides: sidesSchema, canary: canaryStateSchema }),
-    z.strictObject({
-      action: z.literal('confirmPromotion'),
-      deployment,
-      sides: sidesSchema,
-      canary: canaryStateSchema,
-    }),
-    z.strictObject({ action: z.literal('retireOldSide'), deployment, sides: sidesSchema }),
-  ]),
-);
-export type OrchestratorRequest = z.output<typeof orchestratorRequestSchema>;
+export const orchestratorRequestSchema = v.variant('action', [
+  strictObject({ action: v.literal('resolveSides'), deployment }),
+  strictObject({ action: v.literal('provisionGreen'), deployment, release: releaseSchema, sides: sidesSchema }),
+  strictObject({ action: v.literal('checkGreen'), deployment, sides: sidesSchema, green: greenEnvironmentSchema }),
+  strictObject({ action: v.literal('scaleDownGreen'), deployment, sides: sidesSchema }),
+  strictObject({
+    action: v.literal('startMigration'),
+    deployment,
+    sides: sidesSchema,
+    green: greenEnvironmentSchema,
+  }),
+  strictObject({
+    action: v.literal('checkMigration'),
+    deployment,
+    green: greenEnvironmentSchema,
+    migration: migrationSchema,
+  }),
+  strictObject({ action: v.literal('shiftTraffic'), deployment, sides: sidesSchema, canary: canaryStateSchema }),
+  strictObject({
+    action: v.literal('startBake'),
+    taskToken: nonEmptyString,
+    deployment,
+    canary: canaryStateSchema,
+  }),
+  strictObject({ action: v.literal('evaluateStep'), deployment, sides: sidesSchema, canary: canaryStateSchema }),
+  strictObject({
+    action: v.literal('confirmPromotion'),
+    deployment,
+    sides: sidesSchema,
+    canary: canaryStateSchema,
+  }),
+  strictObject({ action: v.literal('retireOldSide'), deployment, sides: sidesSchema }),
+]);
+export type OrchestratorRequest = v.InferOutput<typeof orchestratorRequestSchema>;
 
 export interface OrchestratorTools {
   readonly router: TrafficRouter;

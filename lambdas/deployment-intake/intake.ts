@@ -1,22 +1,20 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import type { IntakeConfig } from '../shared/config/deployment-intake';
 import { type DeploymentContext, deploymentRefSchema, type WorkflowSettings } from '../shared/contracts';
 import { deploymentRequestSchema } from '../shared/deployment-request';
 import { InvalidInputError } from '../shared/errors';
-import { deferred, describeZodError, nonEmptyString, parse } from '../shared/validation';
+import { describeIssues, nonEmptyString, parse, strictObject } from '../shared/validation';
 
 /** What the state machine hands the intake: the raw execution input and the execution's identity. */
-export const intakeEventSchema = deferred(() =>
-  z.strictObject({
-    input: z.unknown(),
-    execution: z.strictObject({
-      name: nonEmptyString,
-      id: nonEmptyString,
-      startTime: nonEmptyString,
-    }),
+export const intakeEventSchema = strictObject({
+  input: v.unknown(),
+  execution: strictObject({
+    name: nonEmptyString,
+    id: nonEmptyString,
+    startTime: nonEmptyString,
   }),
-);
-export type IntakeEvent = z.output<typeof intakeEventSchema>;
+});
+export type IntakeEvent = v.InferOutput<typeof intakeEventSchema>;
 
 /** EventBridge delivers the detail of a "Release Candidate Ready" event; the console and the CLI send it bare. */
 function unwrapEventBridgeEnvelope(input: unknown): unknown {
@@ -31,9 +29,9 @@ function unwrapEventBridgeEnvelope(input: unknown): unknown {
  * identity, the effective settings, and the lock's expiry. A bad field is an `InvalidInput` error naming it.
  */
 export function intake(event: IntakeEvent, config: IntakeConfig, now: Date = new Date()): DeploymentContext {
-  const parsed = deploymentRequestSchema.safeParse(unwrapEventBridgeEnvelope(event.input));
-  if (!parsed.success) throw new InvalidInputError(describeZodError(parsed.error));
-  const request = parsed.data;
+  const parsed = v.safeParse(deploymentRequestSchema, unwrapEventBridgeEnvelope(event.input));
+  if (!parsed.success) throw new InvalidInputError(describeIssues(parsed.issues));
+  const request = parsed.output;
 
   if (request.release.schemaChange && !config.migrationConfigured) {
     throw new InvalidInputError(

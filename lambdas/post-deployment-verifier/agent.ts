@@ -1,10 +1,10 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import type { PostDeploymentVerifierConfig } from '../shared/config/post-deployment-verifier';
 import { backupMetadataSchema, deploymentRefSchema } from '../shared/contracts';
 import { type Side, type Sides, sidesSchema } from '../shared/cutover-contracts';
 import { DeploymentCrewError } from '../shared/errors';
 import type { SmokeReport } from '../shared/smoke-suite';
-import { deferred } from '../shared/validation';
+import { strictObject } from '../shared/validation';
 import type { ListenerRewrite, MonitoringCheckResult, RollbackDryRunResult } from '../shared/verification';
 import type { DeploymentLock } from '../tools/deployment-lock';
 import type { MonitoringCheckTool } from '../tools/monitoring-setup';
@@ -29,22 +29,20 @@ import { createReportAction, type ReportTools, writeReportRequestSchema } from '
  */
 
 const deployment = deploymentRefSchema;
-export const verifierRequestSchema = deferred(() =>
-  z.discriminatedUnion('action', [
-    z.strictObject({ action: z.literal('smokePreTraffic'), deployment, sides: sidesSchema }),
-    z.strictObject({ action: z.literal('smokeProduction'), deployment }),
-    z.strictObject({ action: z.literal('checkMonitoring'), deployment }),
-    z.strictObject({
-      action: z.literal('dryRunRollback'),
-      deployment,
-      sides: sidesSchema,
-      backup: backupMetadataSchema,
-    }),
-    probeRequestSchema,
-    writeReportRequestSchema,
-  ]),
-);
-export type VerifierRequest = z.output<typeof verifierRequestSchema>;
+export const verifierRequestSchema = v.variant('action', [
+  strictObject({ action: v.literal('smokePreTraffic'), deployment, sides: sidesSchema }),
+  strictObject({ action: v.literal('smokeProduction'), deployment }),
+  strictObject({ action: v.literal('checkMonitoring'), deployment }),
+  strictObject({
+    action: v.literal('dryRunRollback'),
+    deployment,
+    sides: sidesSchema,
+    backup: backupMetadataSchema,
+  }),
+  probeRequestSchema,
+  writeReportRequestSchema,
+]);
+export type VerifierRequest = v.InferOutput<typeof verifierRequestSchema>;
 
 export interface VerifierTools {
   readonly smoke: Pick<SmokeRunner, 'runSuite'>;

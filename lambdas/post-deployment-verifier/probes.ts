@@ -1,9 +1,9 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import type { PostDeploymentVerifierConfig } from '../shared/config/post-deployment-verifier';
 import { deploymentRefSchema } from '../shared/contracts';
 import { type Sides, sidesSchema } from '../shared/cutover-contracts';
 import { PROBE_FAILURE_SOURCE, type ProbeFailureReport } from '../shared/probe-failure';
-import { deferred, positiveInt } from '../shared/validation';
+import { positiveInt, strictObject, utcInstant } from '../shared/validation';
 import type { DeploymentLock } from '../tools/deployment-lock';
 import type { ProbeLedger, ProbeRunOptions, ProbeVerdict } from '../tools/prober';
 import type { SmokeTarget } from '../tools/test-execution';
@@ -16,19 +16,17 @@ import type { SmokeTarget } from '../tools/test-execution';
  * or a late delivery probes only what is left of it, and nothing once it is over.
  */
 
-export const probeRequestSchema = deferred(() =>
-  z.strictObject({
-    action: z.literal('probe'),
-    deployment: deploymentRefSchema,
-    sides: sidesSchema,
-    /** `bake`: green through the test listener (or the green-pinning headers); `watch`: production, all green by now. */
-    window: z.enum(['bake', 'watch']),
-    /** When the window began (the state machine's `$$.State.EnteredTime`) and how long it lasts. */
-    startedAt: z.iso.datetime(),
-    durationSeconds: positiveInt,
-  }),
-);
-export type ProbeRequest = z.output<typeof probeRequestSchema>;
+export const probeRequestSchema = strictObject({
+  action: v.literal('probe'),
+  deployment: deploymentRefSchema,
+  sides: sidesSchema,
+  /** `bake`: green through the test listener (or the green-pinning headers); `watch`: production, all green by now. */
+  window: v.picklist(['bake', 'watch']),
+  /** When the window began (the state machine's `$$.State.EnteredTime`) and how long it lasts. */
+  startedAt: utcInstant,
+  durationSeconds: positiveInt,
+});
+export type ProbeRequest = v.InferOutput<typeof probeRequestSchema>;
 
 /** Probing goes on a little past the window: the bake's timer starts after the prober is sent off. */
 export const PROBE_OVERRUN_MS = 5_000;

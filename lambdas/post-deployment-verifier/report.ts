@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import type { PostDeploymentVerifierConfig } from '../shared/config/post-deployment-verifier';
 import { deploymentRefSchema } from '../shared/contracts';
 import { greenEnvironmentSchema, migrationSchema, rollbackStateSchema, sidesSchema } from '../shared/cutover-contracts';
@@ -15,7 +15,7 @@ import {
 import { releaseSchema } from '../shared/deployment-request';
 import { logger } from '../shared/logger';
 import { smokeReportSchema } from '../shared/smoke-suite';
-import { deferred, parse } from '../shared/validation';
+import { describeIssues, parse, record, strictObject, utcInstant } from '../shared/validation';
 import { monitoringCheckResultSchema } from '../shared/verification';
 import type { ExecutionHistory } from '../tools/execution-history';
 import type { ProbeLedger } from '../tools/prober';
@@ -28,16 +28,14 @@ import type { ReportStore, StoredReport } from '../tools/report-store';
  * is absent or unreadable is reported as missing (and logged), never guessed.
  */
 
-export const writeReportRequestSchema = deferred(() =>
-  z.strictObject({
-    action: z.literal('writeReport'),
-    outcome: deploymentOutcomeSchema,
-    /** `$$.State.EnteredTime` of the task: the report's end. */
-    endedAt: z.iso.datetime(),
-    state: z.record(z.string(), z.unknown()),
-  }),
-);
-export type WriteReportRequest = z.output<typeof writeReportRequestSchema>;
+export const writeReportRequestSchema = strictObject({
+  action: v.literal('writeReport'),
+  outcome: deploymentOutcomeSchema,
+  /** `$$.State.EnteredTime` of the task: the report's end. */
+  endedAt: utcInstant,
+  state: record(v.string(), v.unknown()),
+});
+export type WriteReportRequest = v.InferOutput<typeof writeReportRequestSchema>;
 
 export interface ReportTools {
   readonly ledger: Pick<ProbeLedger, 'read'>;
@@ -74,13 +72,17 @@ function withoutKeys(value: unknown, keys: readonly string[]): unknown {
   return Object.fromEntries(Object.entries(value).filter(([name]) => !keys.includes(name)));
 }
 
-function part<Schema extends z.core.$ZodType>(name: string, schema: Schema, value: unknown): z.output<Schema> | null {
+function part<Schema extends v.GenericSchema>(
+  name: string,
+  schema: Schema,
+  value: unknown,
+): v.InferOutput<Schema> | null {
   if (value === undefined || value === null) return null;
-  const parsed = z.safeParse(schema, value);
-  if (parsed.success) return parsed.data;
+  const parsed = v.safeParse(schema, value);
+  if (parsed.success) return parsed.output;
   logger.warn('a part of the execution state is unreadable and is reported as missing', {
     part: name,
-    issues: parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    issues: describeIssues(parsed.issues.slice(0, 3)),
   });
   return null;
 }
@@ -123,7 +125,7 @@ function endError(request: WriteReportRequest): { name: string; message: string 
 export function reportInputFrom(
   request: WriteReportRequest,
   config: PostDeploymentVerifierConfig,
-  probes: z.output<typeof probeSummarySchema> | null,
+  probes: v.InferOutput<typeof probeSummarySchema> | null,
   stateTransitions: number | null = null,
 ): DeploymentReportInput {
   const { state } = request;

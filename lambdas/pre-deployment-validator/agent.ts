@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import {
   approvalDecisionSchema,
   type BackupMetadata,
@@ -13,7 +13,7 @@ import {
 import { dependencyMatrixSchema } from '../shared/dependency-matrix';
 import { releaseSchema } from '../shared/deployment-request';
 import { PreDeploymentValidationFailedError } from '../shared/errors';
-import { deferred, nonEmptyString, nonNegativeInt } from '../shared/validation';
+import { nonEmptyString, nonNegativeInt, strictObject } from '../shared/validation';
 import type { BackupTool } from '../tools/backup';
 import { type DependencyMonitor, describeFailure } from '../tools/dependency-monitor';
 import { buildValidationReport } from './report';
@@ -23,61 +23,49 @@ import { buildValidationReport } from './report';
  * production except creating the deployment's snapshot.
  */
 
-export const checkHealthRequestSchema = deferred(() =>
-  z.strictObject({
-    action: z.literal('checkHealth'),
-    deployment: deploymentRefSchema,
-  }),
-);
+export const checkHealthRequestSchema = strictObject({
+  action: v.literal('checkHealth'),
+  deployment: deploymentRefSchema,
+});
 
-export const createSnapshotRequestSchema = deferred(() =>
-  z.strictObject({
-    action: z.literal('createSnapshot'),
-    deployment: deploymentRefSchema,
-  }),
-);
+export const createSnapshotRequestSchema = strictObject({
+  action: v.literal('createSnapshot'),
+  deployment: deploymentRefSchema,
+});
 
-export const describeSnapshotRequestSchema = deferred(() =>
-  z.strictObject({
-    action: z.literal('describeSnapshot'),
-    deployment: deploymentRefSchema,
-    snapshot: snapshotRefSchema,
-    /** Describe calls made so far for this snapshot; the state machine bounds the loop with it. */
-    polls: nonNegativeInt,
-  }),
-);
+export const describeSnapshotRequestSchema = strictObject({
+  action: v.literal('describeSnapshot'),
+  deployment: deploymentRefSchema,
+  snapshot: snapshotRefSchema,
+  /** Describe calls made so far for this snapshot; the state machine bounds the loop with it. */
+  polls: nonNegativeInt,
+});
 
-export const verifySnapshotRequestSchema = deferred(() =>
-  z.strictObject({
-    action: z.literal('verifySnapshot'),
-    deployment: deploymentRefSchema,
-    snapshot: snapshotRefSchema,
-  }),
-);
+export const verifySnapshotRequestSchema = strictObject({
+  action: v.literal('verifySnapshot'),
+  deployment: deploymentRefSchema,
+  snapshot: snapshotRefSchema,
+});
 
-export const buildReportRequestSchema = deferred(() =>
-  z.strictObject({
-    action: z.literal('buildReport'),
-    deployment: deploymentRefSchema,
-    release: releaseSchema,
-    requestedBy: nonEmptyString,
-    approval: approvalDecisionSchema,
-    health: dependencyMatrixSchema,
-    backup: backupMetadataSchema,
-  }),
-);
+export const buildReportRequestSchema = strictObject({
+  action: v.literal('buildReport'),
+  deployment: deploymentRefSchema,
+  release: releaseSchema,
+  requestedBy: nonEmptyString,
+  approval: approvalDecisionSchema,
+  health: dependencyMatrixSchema,
+  backup: backupMetadataSchema,
+});
 
-export const preDeploymentRequestSchema = deferred(() =>
-  z.discriminatedUnion('action', [
-    checkHealthRequestSchema,
-    createSnapshotRequestSchema,
-    describeSnapshotRequestSchema,
-    verifySnapshotRequestSchema,
-    buildReportRequestSchema,
-  ]),
-);
+export const preDeploymentRequestSchema = v.variant('action', [
+  checkHealthRequestSchema,
+  createSnapshotRequestSchema,
+  describeSnapshotRequestSchema,
+  verifySnapshotRequestSchema,
+  buildReportRequestSchema,
+]);
 
-export type PreDeploymentRequest = z.output<typeof preDeploymentRequestSchema>;
+export type PreDeploymentRequest = v.InferOutput<typeof preDeploymentRequestSchema>;
 export type PreDeploymentAction = PreDeploymentRequest['action'];
 export type PreDeploymentRequestFor<A extends PreDeploymentAction> = Extract<PreDeploymentRequest, { action: A }>;
 

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { awsClientConfig } from '../shared/aws-clients';
 import { ALARM_LISTENER_SDK_LIMITS, loadRollbackTriggerConfig } from '../shared/config/rollback-trigger';
 import { InvalidInputError } from '../shared/errors';
@@ -11,7 +11,7 @@ import { isFunctionUrlEvent, refuseDirectInvocation, serveFunctionUrl } from '..
 import { workflowHandler } from '../shared/handler';
 import { logger } from '../shared/logger';
 import { probeFailureReportSchema } from '../shared/probe-failure';
-import { describeZodError, requireEnv } from '../shared/validation';
+import { describeIssues, requireEnv } from '../shared/validation';
 import { createDeploymentLock } from '../tools/deployment-lock';
 import { createTrafficRouter } from '../tools/traffic-router';
 import { claimedRequester, createOverrideRefusals } from './override';
@@ -49,12 +49,12 @@ const serveOptions = {
 const STATUS_BY_ERROR = { NoDeploymentInProgress: 404, NotTheDeploymentInProgress: 409, LockLost: 409 };
 
 function parseManual(body: unknown) {
-  const parsed = manualRollbackSchema.safeParse(body);
-  if (!parsed.success) throw new InvalidInputError(describeZodError(parsed.error));
-  return parsed.data;
+  const parsed = v.safeParse(manualRollbackSchema, body);
+  if (!parsed.success) throw new InvalidInputError(describeIssues(parsed.issues));
+  return parsed.output;
 }
 
-export const handler = workflowHandler(z.unknown(), async (event) => {
+export const handler = workflowHandler(v.unknown(), async (event) => {
   if (isFunctionUrlEvent(event)) {
     return serveFunctionUrl(event, STATUS_BY_ERROR, serveOptions, (body, identity) => {
       const manual = parseManual(body);
@@ -66,26 +66,26 @@ export const handler = workflowHandler(z.unknown(), async (event) => {
       });
     });
   }
-  const alarm = alarmEventSchema.safeParse(event);
+  const alarm = v.safeParse(alarmEventSchema, event);
   if (alarm.success) {
-    const request = alarmToRequest(alarm.data);
+    const request = alarmToRequest(alarm.output);
     if (request === undefined) {
-      logger.info('alarm state change ignored', { alarmName: alarm.data.detail.alarmName });
-      return { action: 'ignored', deployment: null, detail: `state ${alarm.data.detail.state.value}` };
+      logger.info('alarm state change ignored', { alarmName: alarm.output.detail.alarmName });
+      return { action: 'ignored', deployment: null, detail: `state ${alarm.output.detail.state.value}` };
     }
     return requestRollback(request);
   }
   if (claimsToBeProbeReport(event)) {
-    const report = probeFailureReportSchema.safeParse(event);
+    const report = v.safeParse(probeFailureReportSchema, event);
     if (!report.success) {
-      throw new InvalidInputError(`invalid probe failure report: ${describeZodError(report.error)}`);
+      throw new InvalidInputError(`invalid probe failure report: ${describeIssues(report.issues)}`);
     }
     logger.warn('the prober reports green failing', {
-      deployment: report.data.deployment,
-      firstFailedAt: report.data.firstFailedAt,
-      failures: report.data.failures,
+      deployment: report.output.deployment,
+      firstFailedAt: report.output.firstFailedAt,
+      failures: report.output.failures,
     });
-    return requestRollback(probeToRequest(report.data));
+    return requestRollback(probeToRequest(report.output));
   }
   // Not an alarm nor a probe report: an override asked for without the URL, whose caller nobody checked.
   parseManual(event);

@@ -1,7 +1,7 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import type { AlarmRoute } from '../shared/config/rollback-trigger';
 import type { RollbackTrigger } from '../shared/lock-contracts';
-import '../shared/validation';
+import { object } from '../shared/validation';
 import type { ClaimGuard, LockPhase } from '../tools/deployment-lock';
 
 /**
@@ -9,16 +9,16 @@ import type { ClaimGuard, LockPhase } from '../tools/deployment-lock';
  * and the guard under which it is claimed before the lock is read.
  */
 
-export const alarmEventSchema = z.object({
-  source: z.literal('aws.cloudwatch'),
-  'detail-type': z.literal('CloudWatch Alarm State Change'),
-  time: z.string(),
-  detail: z.object({
-    alarmName: z.string(),
-    state: z.object({ value: z.string(), reason: z.optional(z.string()), timestamp: z.optional(z.string()) }),
+export const alarmEventSchema = object({
+  source: v.literal('aws.cloudwatch'),
+  'detail-type': v.literal('CloudWatch Alarm State Change'),
+  time: v.string(),
+  detail: object({
+    alarmName: v.string(),
+    state: object({ value: v.string(), reason: v.optional(v.string()), timestamp: v.optional(v.string()) }),
   }),
 });
-export type AlarmEvent = z.output<typeof alarmEventSchema>;
+export type AlarmEvent = v.InferOutput<typeof alarmEventSchema>;
 
 export interface RollbackRequestInput {
   /** For an alarm, the route's trigger replaces it (alarmToRequest says `ALARM`, which unrouted alarms keep). */

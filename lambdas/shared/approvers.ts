@@ -1,5 +1,4 @@
-import * as z from 'zod/mini';
-import './validation';
+import * as v from 'valibot';
 
 /**
  * Who may answer approvals and override a deployment: IAM role and user ARNs in the stack's account. The stack checks
@@ -31,15 +30,18 @@ export function parseApproverArn(arn: string): ApproverArn | undefined {
 }
 
 /** The approvers as they travel in the functions' environment. */
-export const approversSchema = z
-  .array(
-    z.string().check(
-      z.refine((arn) => parseApproverArn(arn) !== undefined, {
-        message: 'an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME)',
-      }),
+export const approversSchema = v.pipe(
+  v.array(
+    v.pipe(
+      v.string(),
+      v.check(
+        (arn) => parseApproverArn(arn) !== undefined,
+        'an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME)',
+      ),
     ),
-  )
-  .check(z.minLength(1));
+  ),
+  v.minLength(1),
+);
 
 /** The identity behind a caller ARN: the role of a session, or the user. */
 function principalOf(callerArn: string): Omit<ApproverArn, 'arn'> | undefined {

@@ -1,6 +1,6 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import type { MinuteSample } from './cutover-contracts';
-import { deferred, nonNegativeNumber } from './validation';
+import { nonNegativeNumber, strictObject } from './validation';
 
 /**
  * Green's minutes over one bake, as the deployment report's chart draws them: the error rate, p95 and requests of
@@ -11,19 +11,17 @@ import { deferred, nonNegativeNumber } from './validation';
 
 const MINUTE_MS = 60_000;
 
-export const bakeMinutesSchema = deferred(() =>
-  z.strictObject({
-    /** Start of the first minute (ISO 8601). */
-    from: z.string(),
-    /** Green's error rate per minute, in %, to the thousandth; null: the minute's data was not complete. */
-    errorRatePercent: z.array(z.nullable(nonNegativeNumber)),
-    /** Green's p95 latency per minute, in ms, to the thousandth; null: no datapoint. */
-    p95LatencyMs: z.array(z.nullable(nonNegativeNumber)),
-    /** Green's requests per minute. */
-    requests: z.array(nonNegativeNumber),
-  }),
-);
-export type BakeMinutes = z.output<typeof bakeMinutesSchema>;
+export const bakeMinutesSchema = strictObject({
+  /** Start of the first minute (ISO 8601). */
+  from: v.string(),
+  /** Green's error rate per minute, in %, to the thousandth; null: the minute's data was not complete. */
+  errorRatePercent: v.array(v.nullable(nonNegativeNumber)),
+  /** Green's p95 latency per minute, in ms, to the thousandth; null: no datapoint. */
+  p95LatencyMs: v.array(v.nullable(nonNegativeNumber)),
+  /** Green's requests per minute. */
+  requests: v.array(nonNegativeNumber),
+});
+export type BakeMinutes = v.InferOutput<typeof bakeMinutesSchema>;
 
 /** One minute of a bake, with its start. */
 export interface BakeMinute {

@@ -1,6 +1,6 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import type { releaseSchema } from './deployment-request';
-import { deferred, nonEmptyString, positiveInt } from './validation';
+import { nonEmptyString, positiveInt, strictObject } from './validation';
 
 /**
  * Shapes that travel through the state machine between tasks. The ASL reads fields of these by path, so they are
@@ -8,18 +8,16 @@ import { deferred, nonEmptyString, positiveInt } from './validation';
  */
 
 /** Identifies one deployment (= one execution). `name` is the execution name, the key the Chairman answers by. */
-export const deploymentRefSchema = deferred(() =>
-  z.strictObject({
-    name: z.string().check(z.minLength(1), z.maxLength(80)),
-    executionArn: nonEmptyString,
-    /** ISO-8601 start time of the execution. */
-    startedAt: nonEmptyString,
-  }),
-);
-export type DeploymentRef = z.output<typeof deploymentRefSchema>;
+export const deploymentRefSchema = strictObject({
+  name: v.pipe(v.string(), v.minLength(1), v.maxLength(80)),
+  executionArn: nonEmptyString,
+  /** ISO-8601 start time of the execution. */
+  startedAt: nonEmptyString,
+});
+export type DeploymentRef = v.InferOutput<typeof deploymentRefSchema>;
 
 /** Tunables the ASL reads by path (Wait `SecondsPath`, Task `TimeoutSecondsPath`, loop bounds). */
-export const workflowSettingsSchema = z.strictObject({
+export const workflowSettingsSchema = strictObject({
   approvalTimeoutSeconds: positiveInt,
   snapshotPollSeconds: positiveInt,
   snapshotMaxPolls: positiveInt,
@@ -28,7 +26,7 @@ export const workflowSettingsSchema = z.strictObject({
   migrationPollSeconds: positiveInt,
   migrationMaxPolls: positiveInt,
   /** Green's share of traffic at each canary step, ending at 100. */
-  canarySteps: z.array(z.int().check(z.gte(1), z.lte(100))).check(z.minLength(1)),
+  canarySteps: v.pipe(v.array(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(100))), v.minLength(1)),
   /** Bake time per step: the bake task's timeout. */
   bakeSeconds: positiveInt,
   /** Wait after a traffic rollback before checking the live side's numbers. */
@@ -36,16 +34,16 @@ export const workflowSettingsSchema = z.strictObject({
   databaseRollbackApprovalTimeoutSeconds: positiveInt,
   restorePollSeconds: positiveInt,
   restoreMaxPolls: positiveInt,
-  scaleDownGreenAfterRollback: z.boolean(),
+  scaleDownGreenAfterRollback: v.boolean(),
   /** The post-promotion watch: the old side stays warm while the alarms and probes keep watching green. */
   blueRetentionSeconds: positiveInt,
 });
-export type WorkflowSettings = z.output<typeof workflowSettingsSchema>;
+export type WorkflowSettings = v.InferOutput<typeof workflowSettingsSchema>;
 
 /** Output of the intake task: the validated request plus what the rest of the workflow needs. */
 export interface DeploymentContext {
   readonly deployment: DeploymentRef;
-  readonly release: z.output<typeof releaseSchema>;
+  readonly release: v.InferOutput<typeof releaseSchema>;
   readonly requestedBy: string;
   readonly settings: WorkflowSettings;
   /** DynamoDB number attributes travel as strings. */
@@ -82,60 +80,54 @@ export interface DependencyMatrix {
 export type DatabaseKind = 'instance' | 'cluster';
 
 /** A snapshot being created; passed around the Wait/describe loop. */
-export const snapshotRefSchema = z.strictObject({
-  kind: z.enum(['instance', 'cluster']),
+export const snapshotRefSchema = strictObject({
+  kind: v.picklist(['instance', 'cluster']),
   identifier: nonEmptyString,
   arn: nonEmptyString,
   sourceIdentifier: nonEmptyString,
   requestedAt: nonEmptyString,
 });
-export type SnapshotRef = z.output<typeof snapshotRefSchema>;
+export type SnapshotRef = v.InferOutput<typeof snapshotRefSchema>;
 
 /** A verified snapshot: what the report and a database rollback rely on. */
-export const backupMetadataSchema = deferred(() =>
-  z.strictObject({
-    kind: z.enum(['instance', 'cluster']),
-    identifier: z.string(),
-    arn: z.string(),
-    sourceIdentifier: z.string(),
-    createdAt: z.string(),
-    engine: z.string(),
-    engineVersion: z.string(),
-    allocatedStorageGiB: z.number(),
-    encrypted: z.boolean(),
-    kmsKeyId: z.nullable(z.string()),
-    status: z.literal('available'),
-    verifiedAt: z.string(),
-  }),
-);
-export type BackupMetadata = z.output<typeof backupMetadataSchema>;
+export const backupMetadataSchema = strictObject({
+  kind: v.picklist(['instance', 'cluster']),
+  identifier: v.string(),
+  arn: v.string(),
+  sourceIdentifier: v.string(),
+  createdAt: v.string(),
+  engine: v.string(),
+  engineVersion: v.string(),
+  allocatedStorageGiB: v.pipe(v.number(), v.finite()),
+  encrypted: v.boolean(),
+  kmsKeyId: v.nullable(v.string()),
+  status: v.literal('available'),
+  verifiedAt: v.string(),
+});
+export type BackupMetadata = v.InferOutput<typeof backupMetadataSchema>;
 
 export type ApprovalKind = 'START' | 'DATABASE_ROLLBACK';
 
 /** Who answered an approval. `verified` is true when the identity came from IAM (function URL with AWS_IAM auth). */
-export const approverSchema = deferred(() =>
-  z.strictObject({
-    identity: z.string(),
-    verified: z.boolean(),
-  }),
-);
+export const approverSchema = strictObject({
+  identity: v.string(),
+  verified: v.boolean(),
+});
 
 /** What the approval task resolves with (the SendTaskSuccess output). */
-export const approvalDecisionSchema = deferred(() =>
-  z.strictObject({
-    approved: z.literal(true),
-    kind: z.enum(['START', 'DATABASE_ROLLBACK']),
-    approver: approverSchema,
-    answeredAt: z.string(),
-    reason: z.optional(z.string()),
-  }),
-);
-export type ApprovalDecision = z.output<typeof approvalDecisionSchema>;
+export const approvalDecisionSchema = strictObject({
+  approved: v.literal(true),
+  kind: v.picklist(['START', 'DATABASE_ROLLBACK']),
+  approver: approverSchema,
+  answeredAt: v.string(),
+  reason: v.optional(v.string()),
+});
+export type ApprovalDecision = v.InferOutput<typeof approvalDecisionSchema>;
 
 /** The pre-deployment validation report, the execution's output in the foundation flow. */
 export interface ValidationReport {
   readonly deployment: DeploymentRef;
-  readonly release: z.output<typeof releaseSchema>;
+  readonly release: v.InferOutput<typeof releaseSchema>;
   readonly requestedBy: string;
   readonly approval: ApprovalDecision;
   readonly dependencyMatrix: DependencyMatrix;

@@ -1,7 +1,7 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { bakeMinutesOf, bakeMinutesSchema } from './bake-minutes';
 import { rollbackTriggerSchema } from './lock-contracts';
-import { deferred, nonNegativeInt, nonNegativeNumber, positiveInt } from './validation';
+import { nonNegativeInt, nonNegativeNumber, positiveInt, strictObject } from './validation';
 
 export {
   type RollbackTrigger,
@@ -21,173 +21,157 @@ export {
  */
 
 /** Green's environment after provisioning, and its readiness while the state machine polls. */
-export const greenEnvironmentSchema = deferred(() =>
-  z.strictObject({
-    taskDefinitionArn: z.string(),
-    /** Green's task definition before this deployment, for the record. */
-    previousTaskDefinitionArn: z.nullable(z.string()),
-    /** The container that serves the target group (and runs migrations). */
-    containerName: z.string(),
-    desiredCount: nonNegativeInt,
-    status: z.enum(['PENDING', 'READY', 'FAILED']),
-    reason: z.optional(z.string()),
-    healthyTargets: nonNegativeInt,
-    polls: nonNegativeInt,
-  }),
-);
-export type GreenEnvironment = z.output<typeof greenEnvironmentSchema>;
+export const greenEnvironmentSchema = strictObject({
+  taskDefinitionArn: v.string(),
+  /** Green's task definition before this deployment, for the record. */
+  previousTaskDefinitionArn: v.nullable(v.string()),
+  /** The container that serves the target group (and runs migrations). */
+  containerName: v.string(),
+  desiredCount: nonNegativeInt,
+  status: v.picklist(['PENDING', 'READY', 'FAILED']),
+  reason: v.optional(v.string()),
+  healthyTargets: nonNegativeInt,
+  polls: nonNegativeInt,
+});
+export type GreenEnvironment = v.InferOutput<typeof greenEnvironmentSchema>;
 
-export const migrationSchema = deferred(() =>
-  z.strictObject({
-    taskArn: z.string(),
-    status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED']),
-    exitCode: z.nullable(z.int()),
-    reason: z.optional(z.string()),
-    /** False when the task stopped before its command ran (image pull, capacity): the schema was not touched. */
-    commandRan: z.optional(z.boolean()),
-    polls: nonNegativeInt,
-  }),
-);
-export type Migration = z.output<typeof migrationSchema>;
+export const migrationSchema = strictObject({
+  taskArn: v.string(),
+  status: v.picklist(['RUNNING', 'SUCCEEDED', 'FAILED']),
+  exitCode: v.nullable(v.pipe(v.number(), v.safeInteger())),
+  reason: v.optional(v.string()),
+  /** False when the task stopped before its command ran (image pull, capacity): the schema was not touched. */
+  commandRan: v.optional(v.boolean()),
+  polls: nonNegativeInt,
+});
+export type Migration = v.InferOutput<typeof migrationSchema>;
 
 /** Where the deployment was when the trigger fired. */
-export const deploymentPhaseSchema = z.enum(['PROVISIONING', 'MIGRATION', 'CUTOVER', 'POST_PROMOTION']);
-export type DeploymentPhase = z.output<typeof deploymentPhaseSchema>;
+export const deploymentPhaseSchema = v.picklist(['PROVISIONING', 'MIGRATION', 'CUTOVER', 'POST_PROMOTION']);
+export type DeploymentPhase = v.InferOutput<typeof deploymentPhaseSchema>;
 
 /** Thresholds of the canary verdict and of the alarms (props; these are the defaults). */
-export const canaryThresholdsSchema = deferred(() =>
-  z.strictObject({
-    /** Roll back when green's 5xx rate is above this … */
-    errorRatePercent: z._default(z.number().check(z.positive()), 5),
-    /** … for this many consecutive 1-minute periods. */
-    errorRateBreachPeriods: z._default(positiveInt, 2),
-    /** The last step is promoted only when the error rate is below this … */
-    promoteErrorRatePercent: z._default(z.number().check(z.positive()), 1),
-    /** … and p95 latency below this (above it is a rollback at any step). */
-    p95LatencyMs: z._default(z.number().check(z.positive()), 500),
-    /** Roll back when DB connections exceed this share of the configured maximum. */
-    dbConnectionsPercent: z._default(z.number().check(z.positive(), z.lte(100)), 80),
-    /**
-     * The load balancer's own 5xx per request (in %) that green's error-rate alarm does not blame on green. The verdict
-     * measures the real baseline before the first shift; an alarm cannot, so it uses this.
-     */
-    loadBalancerErrorBaselinePercent: z._default(z.number().check(z.nonnegative(), z.lte(100)), 0.1),
-  }),
-);
-export type CanaryThresholds = z.output<typeof canaryThresholdsSchema>;
+export const canaryThresholdsSchema = strictObject({
+  /** Roll back when green's 5xx rate is above this … */
+  errorRatePercent: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0)), 5),
+  /** … for this many consecutive 1-minute periods. */
+  errorRateBreachPeriods: v.optional(positiveInt, 2),
+  /** The last step is promoted only when the error rate is below this … */
+  promoteErrorRatePercent: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0)), 1),
+  /** … and p95 latency below this (above it is a rollback at any step). */
+  p95LatencyMs: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0)), 500),
+  /** Roll back when DB connections exceed this share of the configured maximum. */
+  dbConnectionsPercent: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0), v.maxValue(100)), 80),
+  /**
+   * The load balancer's own 5xx per request (in %) that green's error-rate alarm does not blame on green. The verdict
+   * measures the real baseline before the first shift; an alarm cannot, so it uses this.
+   */
+  loadBalancerErrorBaselinePercent: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(100)), 0.1),
+});
+export type CanaryThresholds = v.InferOutput<typeof canaryThresholdsSchema>;
 
 /**
  * Whether a minute's datapoints are in: `complete` (green's and the load balancer's counts are there), `pending` (traffic flowed or may have, but a datapoint has not arrived yet: ALB publishes late, never as
  * zero errors), `idle` (nothing flowed through the load balancer, and nothing is expected).
  */
-export const minuteDataSchema = z.enum(['complete', 'pending', 'idle']);
-export type MinuteData = z.output<typeof minuteDataSchema>;
+export const minuteDataSchema = v.picklist(['complete', 'pending', 'idle']);
+export type MinuteData = v.InferOutput<typeof minuteDataSchema>;
 
 /** One 1-minute period of green's traffic, its errors counted as lambdas/shared/green-errors.ts says. */
-export const minuteSampleSchema = deferred(() =>
-  z.strictObject({
-    at: z.string(),
-    data: minuteDataSchema,
-    requests: nonNegativeNumber,
-    /** Everything counted against green: target 5xx + connection errors + the load balancer's 5xx above baseline. */
-    errors: nonNegativeNumber,
-    targetErrors: nonNegativeNumber,
-    connectionErrors: nonNegativeNumber,
-    /** The load balancer's own 5xx above its baseline, blamed on green. */
-    loadBalancerErrors: nonNegativeNumber,
-    /** Null unless the minute is complete with requests or errors. */
-    errorRatePercent: z.nullable(nonNegativeNumber),
-    p95LatencyMs: z.nullable(nonNegativeNumber),
-    /** Lowest HealthyHostCount of green's target group in the minute; null without a datapoint. */
-    healthyHosts: z.nullable(nonNegativeNumber),
-  }),
-);
-export type MinuteSample = z.output<typeof minuteSampleSchema>;
+export const minuteSampleSchema = strictObject({
+  at: v.string(),
+  data: minuteDataSchema,
+  requests: nonNegativeNumber,
+  /** Everything counted against green: target 5xx + connection errors + the load balancer's 5xx above baseline. */
+  errors: nonNegativeNumber,
+  targetErrors: nonNegativeNumber,
+  connectionErrors: nonNegativeNumber,
+  /** The load balancer's own 5xx above its baseline, blamed on green. */
+  loadBalancerErrors: nonNegativeNumber,
+  /** Null unless the minute is complete with requests or errors. */
+  errorRatePercent: v.nullable(nonNegativeNumber),
+  p95LatencyMs: v.nullable(nonNegativeNumber),
+  /** Lowest HealthyHostCount of green's target group in the minute; null without a datapoint. */
+  healthyHosts: v.nullable(nonNegativeNumber),
+});
+export type MinuteSample = v.InferOutput<typeof minuteSampleSchema>;
 
 /** The load balancer's own 5xx per request before the first shift: what is not green's fault. */
-export const loadBalancerBaselineSchema = deferred(() =>
-  z.strictObject({
-    windowStart: z.string(),
-    windowEnd: z.string(),
-    /** RequestCount of the load balancer over the window. */
-    requests: nonNegativeNumber,
-    /** HTTPCode_ELB_5XX_Count of the load balancer over the window. */
-    errors: nonNegativeNumber,
-    /** errors / requests in %; 0 without requests (nothing to excuse). */
-    errorRatePercent: nonNegativeNumber,
-    measuredAt: z.string(),
-  }),
-);
-export type LoadBalancerBaseline = z.output<typeof loadBalancerBaselineSchema>;
+export const loadBalancerBaselineSchema = strictObject({
+  windowStart: v.string(),
+  windowEnd: v.string(),
+  /** RequestCount of the load balancer over the window. */
+  requests: nonNegativeNumber,
+  /** HTTPCode_ELB_5XX_Count of the load balancer over the window. */
+  errors: nonNegativeNumber,
+  /** errors / requests in %; 0 without requests (nothing to excuse). */
+  errorRatePercent: nonNegativeNumber,
+  measuredAt: v.string(),
+});
+export type LoadBalancerBaseline = v.InferOutput<typeof loadBalancerBaselineSchema>;
 
 /** What the metrics monitor saw over one bake window. */
-export const canarySampleSchema = deferred(() =>
-  z.strictObject({
-    windowStart: z.string(),
-    windowEnd: z.string(),
-    minutes: z.array(minuteSampleSchema),
-    /** p95 of TargetResponseTime over the whole window, in ms; null without data. */
-    p95LatencyMs: z.nullable(nonNegativeNumber),
-    /** Highest DatabaseConnections over the window (the writer, for a cluster); null without data. */
-    dbConnectionsMax: z.nullable(nonNegativeNumber),
-    dbMaxConnections: positiveInt,
-    /** The load balancer's baseline 5xx rate that was excused (not blamed on green). */
-    baselinePercent: nonNegativeNumber,
-    /** Names of the watched alarms that are in ALARM now. */
-    alarmsInAlarm: z.array(z.string()),
-  }),
-);
-export type CanarySample = z.output<typeof canarySampleSchema>;
+export const canarySampleSchema = strictObject({
+  windowStart: v.string(),
+  windowEnd: v.string(),
+  minutes: v.array(minuteSampleSchema),
+  /** p95 of TargetResponseTime over the whole window, in ms; null without data. */
+  p95LatencyMs: v.nullable(nonNegativeNumber),
+  /** Highest DatabaseConnections over the window (the writer, for a cluster); null without data. */
+  dbConnectionsMax: v.nullable(nonNegativeNumber),
+  dbMaxConnections: positiveInt,
+  /** The load balancer's baseline 5xx rate that was excused (not blamed on green). */
+  baselinePercent: nonNegativeNumber,
+  /** Names of the watched alarms that are in ALARM now. */
+  alarmsInAlarm: v.array(v.string()),
+});
+export type CanarySample = v.InferOutput<typeof canarySampleSchema>;
 
 /** `wait`: the bake's last minutes have no datapoints yet; evaluate again after `retryAfterSeconds`. */
-export const verdictDecisionSchema = z.enum(['advance', 'promote', 'rebake', 'rollback', 'wait']);
-export type VerdictDecision = z.output<typeof verdictDecisionSchema>;
+export const verdictDecisionSchema = v.picklist(['advance', 'promote', 'rebake', 'rollback', 'wait']);
+export type VerdictDecision = v.InferOutput<typeof verdictDecisionSchema>;
 
-export const canaryVerdictSchema = deferred(() =>
-  z.strictObject({
-    decision: verdictDecisionSchema,
-    /** Set when decision is rollback. */
-    trigger: z.nullable(rollbackTriggerSchema),
-    inconclusive: z.boolean(),
-    reasons: z.array(z.string()),
-    errorRatePercent: z.nullable(z.number()),
-    p95LatencyMs: z.nullable(z.number()),
-    dbConnectionsPercent: z.nullable(z.number()),
-    /** Minutes of the window still without their datapoints. */
-    pendingMinutes: nonNegativeInt,
-    /** With decision `wait`: how long to wait before evaluating again. */
-    retryAfterSeconds: z.nullable(positiveInt),
-  }),
-);
-export type CanaryVerdict = z.output<typeof canaryVerdictSchema>;
+export const canaryVerdictSchema = strictObject({
+  decision: verdictDecisionSchema,
+  /** Set when decision is rollback. */
+  trigger: v.nullable(rollbackTriggerSchema),
+  inconclusive: v.boolean(),
+  reasons: v.array(v.string()),
+  errorRatePercent: v.nullable(v.pipe(v.number(), v.finite())),
+  p95LatencyMs: v.nullable(v.pipe(v.number(), v.finite())),
+  dbConnectionsPercent: v.nullable(v.pipe(v.number(), v.finite())),
+  /** Minutes of the window still without their datapoints. */
+  pendingMinutes: nonNegativeInt,
+  /** With decision `wait`: how long to wait before evaluating again. */
+  retryAfterSeconds: v.nullable(positiveInt),
+});
+export type CanaryVerdict = v.InferOutput<typeof canaryVerdictSchema>;
 
 /** One canary step as it happened. */
 /**
  * What a bake saw, in aggregate. The per-minute rows stay out of the state: the history travels through every later
  * state, and a long canary with one-hour bakes would otherwise approach Step Functions' 256 KB payload limit.
  */
-export const sampleSummarySchema = deferred(() =>
-  z.strictObject({
-    windowStart: z.string(),
-    windowEnd: z.string(),
-    minutes: nonNegativeInt,
-    minutesWithData: nonNegativeInt,
-    minutesPending: nonNegativeInt,
-    requests: nonNegativeNumber,
-    errors: nonNegativeNumber,
-    targetErrors: nonNegativeNumber,
-    connectionErrors: nonNegativeNumber,
-    loadBalancerErrors: nonNegativeNumber,
-    baselinePercent: nonNegativeNumber,
-    healthyHostsMin: z.nullable(nonNegativeNumber),
-    p95LatencyMs: z.nullable(nonNegativeNumber),
-    dbConnectionsMax: z.nullable(nonNegativeNumber),
-    alarmsInAlarm: z.array(z.string()),
-    /** Green's error rate, p95 and requests per minute, for the report's chart; absent from older records. */
-    perMinute: z.optional(bakeMinutesSchema),
-  }),
-);
-export type SampleSummary = z.output<typeof sampleSummarySchema>;
+export const sampleSummarySchema = strictObject({
+  windowStart: v.string(),
+  windowEnd: v.string(),
+  minutes: nonNegativeInt,
+  minutesWithData: nonNegativeInt,
+  minutesPending: nonNegativeInt,
+  requests: nonNegativeNumber,
+  errors: nonNegativeNumber,
+  targetErrors: nonNegativeNumber,
+  connectionErrors: nonNegativeNumber,
+  loadBalancerErrors: nonNegativeNumber,
+  baselinePercent: nonNegativeNumber,
+  healthyHostsMin: v.nullable(nonNegativeNumber),
+  p95LatencyMs: v.nullable(nonNegativeNumber),
+  dbConnectionsMax: v.nullable(nonNegativeNumber),
+  alarmsInAlarm: v.array(v.string()),
+  /** Green's error rate, p95 and requests per minute, for the report's chart; absent from older records. */
+  perMinute: v.optional(bakeMinutesSchema),
+});
+export type SampleSummary = v.InferOutput<typeof sampleSummarySchema>;
 
 export function summarizeSample(sample: CanarySample): SampleSummary {
   const sum = (field: 'requests' | 'errors' | 'targetErrors' | 'connectionErrors' | 'loadBalancerErrors') =>
@@ -218,85 +202,75 @@ function maybePerMinute(sample: CanarySample): { perMinute?: SampleSummary['perM
   return perMinute === undefined ? {} : { perMinute };
 }
 
-export const canaryStepRecordSchema = deferred(() =>
-  z.strictObject({
-    stepIndex: nonNegativeInt,
-    greenWeight: z.int().check(z.gte(0), z.lte(100)),
-    shiftedAt: z.string(),
-    confirmedAt: z.string(),
-    bakes: z.array(
-      z.strictObject({
-        startedAt: z.string(),
-        endedAt: z.string(),
-        /** When the verdict was decided: the evaluation after the bake's late datapoints; absent from older records. */
-        decidedAt: z.optional(z.string()),
-        verdict: canaryVerdictSchema,
-        sample: sampleSummarySchema,
-      }),
-    ),
-  }),
-);
-export type CanaryStepRecord = z.output<typeof canaryStepRecordSchema>;
+export const canaryStepRecordSchema = strictObject({
+  stepIndex: nonNegativeInt,
+  greenWeight: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(100)),
+  shiftedAt: v.string(),
+  confirmedAt: v.string(),
+  bakes: v.array(
+    strictObject({
+      startedAt: v.string(),
+      endedAt: v.string(),
+      /** When the verdict was decided: the evaluation after the bake's late datapoints; absent from older records. */
+      decidedAt: v.optional(v.string()),
+      verdict: canaryVerdictSchema,
+      sample: sampleSummarySchema,
+    }),
+  ),
+});
+export type CanaryStepRecord = v.InferOutput<typeof canaryStepRecordSchema>;
 
 /** The canary's progress, carried through the loop by the state machine. */
-export const canaryStateSchema = deferred(() =>
-  z.strictObject({
-    steps: z.array(z.int().check(z.gte(1), z.lte(100))).check(z.minLength(1)),
-    stepIndex: nonNegativeInt,
-    greenWeight: z.int().check(z.gte(0), z.lte(100)),
-    inconclusiveCount: nonNegativeInt,
-    /** When the current bake started (set by the bake task). */
-    bakeStartedAt: z.nullable(z.string()),
-    /** When the current bake ended (set by its first evaluation): the window's end, and the start of the data wait. */
-    bakeEndedAt: z.nullable(z.string()),
-    /** The load balancer's own 5xx rate, measured before the first shift. */
-    baseline: z.nullable(loadBalancerBaselineSchema),
-    verdict: z.nullable(canaryVerdictSchema),
-    history: z.array(canaryStepRecordSchema),
-  }),
-);
-export type CanaryState = z.output<typeof canaryStateSchema>;
+export const canaryStateSchema = strictObject({
+  steps: v.pipe(v.array(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(100))), v.minLength(1)),
+  stepIndex: nonNegativeInt,
+  greenWeight: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(100)),
+  inconclusiveCount: nonNegativeInt,
+  /** When the current bake started (set by the bake task). */
+  bakeStartedAt: v.nullable(v.string()),
+  /** When the current bake ended (set by its first evaluation): the window's end, and the start of the data wait. */
+  bakeEndedAt: v.nullable(v.string()),
+  /** The load balancer's own 5xx rate, measured before the first shift. */
+  baseline: v.nullable(loadBalancerBaselineSchema),
+  verdict: v.nullable(canaryVerdictSchema),
+  history: v.array(canaryStepRecordSchema),
+});
+export type CanaryState = v.InferOutput<typeof canaryStateSchema>;
 
 /** The rollback types, from the decision tree. */
-export const rollbackTypeSchema = z.enum(['none', 'traffic', 'database', 'full']);
-export type RollbackType = z.output<typeof rollbackTypeSchema>;
+export const rollbackTypeSchema = v.picklist(['none', 'traffic', 'database', 'full']);
+export type RollbackType = v.InferOutput<typeof rollbackTypeSchema>;
 
-export const rollbackDecisionSchema = deferred(() =>
-  z.strictObject({
-    type: rollbackTypeSchema,
-    /** How the database part runs: not at all, after the Chairman confirms, or at once (autoDatabaseRollback). */
-    database: z.enum(['none', 'confirm', 'auto']),
-    why: z.string(),
-  }),
-);
-export type RollbackDecision = z.output<typeof rollbackDecisionSchema>;
+export const rollbackDecisionSchema = strictObject({
+  type: rollbackTypeSchema,
+  /** How the database part runs: not at all, after the Chairman confirms, or at once (autoDatabaseRollback). */
+  database: v.picklist(['none', 'confirm', 'auto']),
+  why: v.string(),
+});
+export type RollbackDecision = v.InferOutput<typeof rollbackDecisionSchema>;
 
-export const timelineEntrySchema = deferred(() =>
-  z.strictObject({
-    at: z.string(),
-    action: z.string(),
-    result: z.enum(['ok', 'failed', 'skipped', 'info']),
-    detail: z.string(),
-  }),
-);
-export type TimelineEntry = z.output<typeof timelineEntrySchema>;
+export const timelineEntrySchema = strictObject({
+  at: v.string(),
+  action: v.string(),
+  result: v.picklist(['ok', 'failed', 'skipped', 'info']),
+  detail: v.string(),
+});
+export type TimelineEntry = v.InferOutput<typeof timelineEntrySchema>;
 
 /** "Time until weight effective": from the rollback's trigger to the listener confirmed back at 100 % live. */
-export const weightEffectiveSchema = deferred(() =>
-  z.strictObject({
-    /** When the trigger was detected; null when nothing recorded it (the figure is then null, never estimated). */
-    triggerAt: z.nullable(z.string()),
-    /** What triggerAt is: the alarm listener's receipt of an alarm, the Chairman's request, the state machine's record. */
-    triggerSource: z.string(),
-    /** The earliest re-read of the listener seen showing live 100 / green 0; null while there was none. */
-    confirmedAt: z.nullable(z.string()),
-    /** confirmedAt − triggerAt, in seconds with millisecond precision; null when either is unknown. */
-    timeUntilWeightEffectiveSeconds: z.nullable(nonNegativeNumber),
-    /** Why the figure is null; null when it is known. */
-    unknownBecause: z.nullable(z.string()),
-  }),
-);
-export type WeightEffective = z.output<typeof weightEffectiveSchema>;
+export const weightEffectiveSchema = strictObject({
+  /** When the trigger was detected; null when nothing recorded it (the figure is then null, never estimated). */
+  triggerAt: v.nullable(v.string()),
+  /** What triggerAt is: the alarm listener's receipt of an alarm, the Chairman's request, the state machine's record. */
+  triggerSource: v.string(),
+  /** The earliest re-read of the listener seen showing live 100 / green 0; null while there was none. */
+  confirmedAt: v.nullable(v.string()),
+  /** confirmedAt − triggerAt, in seconds with millisecond precision; null when either is unknown. */
+  timeUntilWeightEffectiveSeconds: v.nullable(nonNegativeNumber),
+  /** Why the figure is null; null when it is known. */
+  unknownBecause: v.nullable(v.string()),
+});
+export type WeightEffective = v.InferOutput<typeof weightEffectiveSchema>;
 
 /**
  * A database restore, restore first and swap last: CHECKING (pre-checks, nothing touched), RESTORING (the snapshot
@@ -304,69 +278,65 @@ export type WeightEffective = z.output<typeof weightEffectiveSchema>;
  * preserved, temporary → original), then AVAILABLE; RECOVERING (a failed swap undone) and CLEANING_UP (the temporary
  * copy deleted) end in FAILED.
  */
-export const databaseRestoreProgressSchema = deferred(() =>
-  z.strictObject({
-    status: z.enum([
-      'CHECKING',
-      'RESTORING',
-      'FENCING',
-      'RENAMING',
-      'RECOVERING',
-      'CLEANING_UP',
-      'AVAILABLE',
-      'FAILED',
-    ]),
-    polls: nonNegativeInt,
-    originalIdentifier: z.string(),
-    preservedIdentifier: z.string(),
-    temporaryIdentifier: z.string(),
-    snapshotIdentifier: z.string(),
-    reason: z.optional(z.string()),
-    /** FAILED by a pre-check: nothing was created or changed. */
-    refused: z.optional(z.boolean()),
-    /** Why a failed restore is being undone (RECOVERING, CLEANING_UP), for the final FAILED reason. */
-    failure: z.optional(z.string()),
-    /** The post-restore ModifyDB* (settings a restore cannot take) was sent. */
-    restoreModified: z.optional(z.boolean()),
-    /** The restored copy's resource id, recorded before the swap: the one that must end up under the original name. */
-    restoredResourceId: z.optional(z.string()),
-    /** The fence on production: its original groups, so that it can be undone. */
-    fence: z.optional(
-      z.strictObject({
-        securityGroupId: z.string(),
-        originalSecurityGroupIds: z.array(z.string()),
-        fencedAt: z.string(),
-        unfencedAt: z.optional(z.string()),
-      }),
-    ),
-    /** The renames: the endpoint is down from startedAt until completedAt (as seen by the polls). */
-    swap: z.optional(
-      z.strictObject({
-        startedAt: z.string(),
-        temporaryRenamedAt: z.optional(z.string()),
-        completedAt: z.optional(z.string()),
-        endpointDownSeconds: z.optional(nonNegativeNumber),
-      }),
-    ),
-    /** What the swap breaks that the configuration acknowledged: to be redone by hand. */
-    followUps: z.optional(z.array(z.string())),
-  }),
-);
-export type DatabaseRestoreState = z.output<typeof databaseRestoreProgressSchema>;
+export const databaseRestoreProgressSchema = strictObject({
+  status: v.picklist([
+    'CHECKING',
+    'RESTORING',
+    'FENCING',
+    'RENAMING',
+    'RECOVERING',
+    'CLEANING_UP',
+    'AVAILABLE',
+    'FAILED',
+  ]),
+  polls: nonNegativeInt,
+  originalIdentifier: v.string(),
+  preservedIdentifier: v.string(),
+  temporaryIdentifier: v.string(),
+  snapshotIdentifier: v.string(),
+  reason: v.optional(v.string()),
+  /** FAILED by a pre-check: nothing was created or changed. */
+  refused: v.optional(v.boolean()),
+  /** Why a failed restore is being undone (RECOVERING, CLEANING_UP), for the final FAILED reason. */
+  failure: v.optional(v.string()),
+  /** The post-restore ModifyDB* (settings a restore cannot take) was sent. */
+  restoreModified: v.optional(v.boolean()),
+  /** The restored copy's resource id, recorded before the swap: the one that must end up under the original name. */
+  restoredResourceId: v.optional(v.string()),
+  /** The fence on production: its original groups, so that it can be undone. */
+  fence: v.optional(
+    strictObject({
+      securityGroupId: v.string(),
+      originalSecurityGroupIds: v.array(v.string()),
+      fencedAt: v.string(),
+      unfencedAt: v.optional(v.string()),
+    }),
+  ),
+  /** The renames: the endpoint is down from startedAt until completedAt (as seen by the polls). */
+  swap: v.optional(
+    strictObject({
+      startedAt: v.string(),
+      temporaryRenamedAt: v.optional(v.string()),
+      completedAt: v.optional(v.string()),
+      endpointDownSeconds: v.optional(nonNegativeNumber),
+    }),
+  ),
+  /** What the swap breaks that the configuration acknowledged: to be redone by hand. */
+  followUps: v.optional(v.array(v.string())),
+});
+export type DatabaseRestoreState = v.InferOutput<typeof databaseRestoreProgressSchema>;
 
 /** The rollback as it is being carried out; its timeline is the record the Chairman and the report get. */
-export const rollbackStateSchema = deferred(() =>
-  z.strictObject({
-    trigger: rollbackTriggerSchema,
-    phase: deploymentPhaseSchema,
-    reason: z.string(),
-    detectedAt: z.string(),
-    /** Set by the coordinator's begin step; absent from the minimal record the ASL builds when begin failed. */
-    weightEffective: z.optional(weightEffectiveSchema),
-    decision: z.nullable(rollbackDecisionSchema),
-    timeline: z.array(timelineEntrySchema),
-    /** Progress of a database restore, opaque to the state machine except `status` and `polls`. */
-    database: z.nullable(databaseRestoreProgressSchema),
-  }),
-);
-export type RollbackState = z.output<typeof rollbackStateSchema>;
+export const rollbackStateSchema = strictObject({
+  trigger: rollbackTriggerSchema,
+  phase: deploymentPhaseSchema,
+  reason: v.string(),
+  detectedAt: v.string(),
+  /** Set by the coordinator's begin step; absent from the minimal record the ASL builds when begin failed. */
+  weightEffective: v.optional(weightEffectiveSchema),
+  decision: v.nullable(rollbackDecisionSchema),
+  timeline: v.array(timelineEntrySchema),
+  /** Progress of a database restore, opaque to the state machine except `status` and `polls`. */
+  database: v.nullable(databaseRestoreProgressSchema),
+});
+export type RollbackState = v.InferOutput<typeof rollbackStateSchema>;

@@ -1,6 +1,6 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import type { DependencyMatrix } from './contracts';
-import { deferred, nonEmptyString, nonNegativeInt, nonNegativeNumber } from './validation';
+import { nonEmptyString, nonNegativeInt, nonNegativeNumber, strictObject } from './validation';
 
 /**
  * The dependency status matrix (contracts.ts declares it as interfaces; `satisfies` keeps the schema in step), so that
@@ -8,26 +8,22 @@ import { deferred, nonEmptyString, nonNegativeInt, nonNegativeNumber } from './v
  * deployment report.
  */
 
-export const dependencyStatusSchema = deferred(() =>
-  z.strictObject({
-    name: nonEmptyString,
-    kind: z.enum(['health-endpoint', 'external-dependency']),
-    url: nonEmptyString,
-    critical: z.boolean(),
-    status: z.enum(['UP', 'DOWN']),
-    expectedStatus: z.int(),
-    httpStatus: z.nullable(z.int()),
-    latencyMs: nonNegativeNumber,
-    attempts: nonNegativeInt,
-    error: z.optional(z.string()),
-  }),
-);
+export const dependencyStatusSchema = strictObject({
+  name: nonEmptyString,
+  kind: v.picklist(['health-endpoint', 'external-dependency']),
+  url: nonEmptyString,
+  critical: v.boolean(),
+  status: v.picklist(['UP', 'DOWN']),
+  expectedStatus: v.pipe(v.number(), v.safeInteger()),
+  httpStatus: v.nullable(v.pipe(v.number(), v.safeInteger())),
+  latencyMs: nonNegativeNumber,
+  attempts: nonNegativeInt,
+  error: v.optional(v.string()),
+});
 
-export const dependencyMatrixSchema = deferred(() =>
-  z.strictObject({
-    checkedAt: nonEmptyString,
-    healthy: z.boolean(),
-    entries: z.readonly(z.array(dependencyStatusSchema)),
-    warnings: z.readonly(z.array(z.string())),
-  }),
-) satisfies z.ZodMiniType<DependencyMatrix>;
+export const dependencyMatrixSchema = strictObject({
+  checkedAt: nonEmptyString,
+  healthy: v.boolean(),
+  entries: v.array(dependencyStatusSchema),
+  warnings: v.array(v.string()),
+}) satisfies v.GenericSchema<DependencyMatrix>;

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import {
   deploymentPhaseSchema,
   rollbackDecisionSchema,
@@ -12,7 +12,8 @@ import {
   type DeploymentEventType,
   deploymentEventDetailSchemas,
 } from './deployment-events';
-import { nonEmptyString } from './validation';
+import { documentedJsonSchema } from './json-schema';
+import { looseObject, nonEmptyString, strictObject } from './validation';
 
 /**
  * What documents the crew's events and is no Lambda's business: the state machine's outcome events (their Detail is
@@ -23,7 +24,7 @@ import { nonEmptyString } from './validation';
 
 /** Fields the state machine's outcome events share. */
 const outcome = {
-  deployment: z.string().check(z.minLength(1), z.describe('The deployment: the Step Functions execution name.')),
+  deployment: v.pipe(v.string(), v.minLength(1), v.description('The deployment: the Step Functions execution name.')),
   executionArn: nonEmptyString,
 };
 
@@ -33,38 +34,42 @@ const outcome = {
  * schemaVersion: the envelope's `time` says when.
  */
 export const outcomeEventDetailSchemas = {
-  'Deployment Failed': z
-    .strictObject({
+  'Deployment Failed': v.pipe(
+    strictObject({
       ...outcome,
-      error: z.string().check(z.describe('The error name (InvalidInput, ApprovalRejected, BackupFailed, …).')),
-      code: z
-        .nullable(z.string())
-        .check(z.describe('DEPLOY-001 for a failed pre-deployment validation; null otherwise.')),
-      message: z.string(),
-      cause: z.string().check(z.describe("The failed step's Cause.")),
-    })
-    .check(z.describe('The deployment stopped before the cutover (or before any traffic moved).')),
-  'Deployment Rolled Back': z
-    .strictObject({
+      error: v.pipe(v.string(), v.description('The error name (InvalidInput, ApprovalRejected, BackupFailed, …).')),
+      code: v.pipe(
+        v.nullable(v.string()),
+        v.description('DEPLOY-001 for a failed pre-deployment validation; null otherwise.'),
+      ),
+      message: v.string(),
+      cause: v.pipe(v.string(), v.description("The failed step's Cause.")),
+    }),
+    v.description('The deployment stopped before the cutover (or before any traffic moved).'),
+  ),
+  'Deployment Rolled Back': v.pipe(
+    strictObject({
       ...outcome,
-      error: z.literal('DeploymentRolledBack'),
-      code: z.literal('DEPLOY-002'),
+      error: v.literal('DeploymentRolledBack'),
+      code: v.literal('DEPLOY-002'),
       trigger: rollbackTriggerSchema,
       phase: deploymentPhaseSchema,
-      reason: z.string(),
-      decision: z.nullable(rollbackDecisionSchema),
-      timeline: z.array(timelineEntrySchema),
-    })
-    .check(z.describe('A rollback ran to completion; the lock was released.')),
-  'Rollback Failed': z
-    .strictObject({
+      reason: v.string(),
+      decision: v.nullable(rollbackDecisionSchema),
+      timeline: v.array(timelineEntrySchema),
+    }),
+    v.description('A rollback ran to completion; the lock was released.'),
+  ),
+  'Rollback Failed': v.pipe(
+    strictObject({
       ...outcome,
-      error: z.literal('RollbackFailed'),
-      code: z.literal('DEPLOY-003'),
-      failure: z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()) }),
+      error: v.literal('RollbackFailed'),
+      code: v.literal('DEPLOY-003'),
+      failure: looseObject({ Error: v.optional(v.string()), Cause: v.optional(v.string()) }),
       rollback: rollbackStateSchema,
-    })
-    .check(z.describe('The rollback failed: the lock is kept (ESCALATED) and the Chairman has the runbook.')),
+    }),
+    v.description('The rollback failed: the lock is kept (ESCALATED) and the Chairman has the runbook.'),
+  ),
 } as const;
 
 export type OutcomeEventType = keyof typeof outcomeEventDetailSchemas;
@@ -80,8 +85,8 @@ function detailDefinitionName(type: string, sender: 'agent' | 'state machine' = 
   return `${base}${sender === 'state machine' && type in deploymentEventDetailSchemas ? 'Outcome' : ''}Detail`;
 }
 
-function definitionOf(schema: z.core.$ZodType): Record<string, unknown> {
-  const { $schema: _dialect, ...definition } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output' });
+function definitionOf(schema: v.GenericSchema): Record<string, unknown> {
+  const { $schema: _dialect, ...definition } = documentedJsonSchema(schema, 'output');
   return definition;
 }
 
@@ -92,7 +97,7 @@ function definitionOf(schema: z.core.$ZodType): Record<string, unknown> {
 export function deploymentEventsJsonSchema(): Record<string, unknown> {
   const definitions: Record<string, unknown> = {};
   const detailsByType = new Map<string, string[]>();
-  const add = (type: string, sender: 'agent' | 'state machine', schema: z.core.$ZodType) => {
+  const add = (type: string, sender: 'agent' | 'state machine', schema: v.GenericSchema) => {
     const name = detailDefinitionName(type, sender);
     definitions[name] = definitionOf(schema);
     detailsByType.set(type, [...(detailsByType.get(type) ?? []), name]);

@@ -1,7 +1,7 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { deploymentPhaseSchema, rollbackTriggerSchema, rollbackTypeSchema } from './cutover-contracts';
 import type { SdkClientLimits } from './sdk-budget';
-import { deferred, nonEmptyString, nonNegativeNumber, parse } from './validation';
+import { isoInstant, nonEmptyString, nonNegativeNumber, parse, strictObject } from './validation';
 
 /**
  * The crew's EventBridge events: source `deployment-crew`, one `detail` shape per detail-type. The in-flight events
@@ -30,17 +30,17 @@ export const EVENT_PUBLISHER_SDK_LIMITS: SdkClientLimits = {
   requestTimeoutMs: 2_000,
 };
 
-const instant = z.iso.datetime({ offset: true });
+const instant = isoInstant;
 
 /** Fields every in-flight event's detail carries. */
 const common = {
-  deployment: z.string().check(z.minLength(1), z.describe('The deployment: the Step Functions execution name.')),
-  at: instant.check(z.describe('When the agent published the event (ISO 8601).')),
-  schemaVersion: z.literal(DEPLOYMENT_EVENTS_SCHEMA_VERSION),
+  deployment: v.pipe(v.string(), v.minLength(1), v.description('The deployment: the Step Functions execution name.')),
+  at: v.pipe(instant, v.description('When the agent published the event (ISO 8601).')),
+  schemaVersion: v.literal(DEPLOYMENT_EVENTS_SCHEMA_VERSION),
 };
 
 /** The deployment's phases as events name them (the lock's VALIDATION is before any phase an event reports). */
-export const eventPhaseSchema = z.enum([
+export const eventPhaseSchema = v.picklist([
   'PROVISIONING',
   'MIGRATION',
   'CUTOVER',
@@ -49,17 +49,16 @@ export const eventPhaseSchema = z.enum([
   'RETIRED',
   'ROLLING_BACK',
 ]);
-export type EventPhase = z.output<typeof eventPhaseSchema>;
+export type EventPhase = v.InferOutput<typeof eventPhaseSchema>;
 
-const greenPercent = z.int().check(z.gte(0), z.lte(100));
-const secondsUntilEffective = z
-  .nullable(nonNegativeNumber)
-  .check(
-    z.describe('From the trigger (or the shift request) to the confirming re-read, in seconds; null when unknown.'),
-  );
+const greenPercent = v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(100));
+const secondsUntilEffective = v.pipe(
+  v.nullable(nonNegativeNumber),
+  v.description('From the trigger (or the shift request) to the confirming re-read, in seconds; null when unknown.'),
+);
 
 /** How a rollback ended, for `Rollback Finished`. */
-export const rollbackOutcomeSchema = z.enum([
+export const rollbackOutcomeSchema = v.picklist([
   /** Everything the decision asked for was done. */
   'ROLLED_BACK',
   /** Traffic is back (if it had moved), but the database part was declined, refused or not finished. */
@@ -71,109 +70,109 @@ export const rollbackOutcomeSchema = z.enum([
   /** No decision was recorded. */
   'UNDECIDED',
 ]);
-export type RollbackOutcome = z.output<typeof rollbackOutcomeSchema>;
+export type RollbackOutcome = v.InferOutput<typeof rollbackOutcomeSchema>;
 
 /** The in-flight events, published by the agents, by detail-type. */
 export const deploymentEventDetailSchemas = {
-  'Deployment Phase Changed': deferred(() =>
-    z
-      .strictObject({
-        ...common,
-        phase: eventPhaseSchema,
-        previousPhase: z
-          .nullable(eventPhaseSchema)
-          .check(z.describe('Null when the deployment had no phase yet (validation).')),
-      })
-      .check(z.describe('The deployment entered a phase.')),
-  ),
-  'Traffic Shifted': deferred(() =>
-    z
-      .strictObject({
-        ...common,
-        fromGreenWeight: greenPercent.check(z.describe("Green's share of the traffic before the shift, in percent.")),
-        toGreenWeight: greenPercent.check(
-          z.describe("Green's share after the shift, in percent, as the re-read confirmed it."),
-        ),
-        liveTargetGroupArn: nonEmptyString,
-        greenTargetGroupArn: nonEmptyString,
-        confirmedAt: instant.check(z.describe('When a re-read of the listener showed the new weights.')),
-        secondsUntilEffective,
-      })
-      .check(z.describe("The listener's weights changed and a re-read confirmed them.")),
-  ),
-  'Rollback Started': deferred(() =>
-    z
-      .strictObject({
-        ...common,
-        trigger: rollbackTriggerSchema,
-        phase: deploymentPhaseSchema.check(z.describe('Where the deployment was when the trigger fired.')),
-        reason: z.string(),
-        type: rollbackTypeSchema.check(z.describe("The decision tree's rollback type.")),
-        detectedAt: z.string().check(z.minLength(1), z.describe('When the trigger was detected (ISO 8601).')),
-      })
-      .check(z.describe('The RollbackCoordinator took the rollback on and decided its type.')),
-  ),
-  'Rollback Traffic Restored': deferred(() =>
-    z
-      .strictObject({
-        ...common,
-        trigger: rollbackTriggerSchema,
-        restoredAt: instant.check(
-          z.describe(
-            'The last confirmation of the listener back at 100 % live (later than confirmedAt when a step-up that ' +
-              'landed after the first restore had to be undone).',
-          ),
-        ),
-        confirmedAt: instant.check(
-          z.describe('The first re-read that showed live 100 / green 0: the weight was effective.'),
-        ),
-        secondsUntilEffective,
-      })
-      .check(
-        z.describe('Traffic is back on the live side: listener confirmed, live targets healthy, live errors checked.'),
+  'Deployment Phase Changed': v.pipe(
+    strictObject({
+      ...common,
+      phase: eventPhaseSchema,
+      previousPhase: v.pipe(
+        v.nullable(eventPhaseSchema),
+        v.description('Null when the deployment had no phase yet (validation).'),
       ),
+    }),
+    v.description('The deployment entered a phase.'),
   ),
-  'Rollback Database Restored': deferred(() =>
-    z
-      .strictObject({
-        ...common,
-        trigger: rollbackTriggerSchema,
-        snapshotIdentifier: nonEmptyString,
-        restoredAt: instant.check(z.describe('When the restored copy was seen available under the original name.')),
-      })
-      .check(
-        z.describe("The database runs on the deployment's snapshot: every write after it is lost from production."),
+  'Traffic Shifted': v.pipe(
+    strictObject({
+      ...common,
+      fromGreenWeight: v.pipe(
+        greenPercent,
+        v.description("Green's share of the traffic before the shift, in percent."),
       ),
+      toGreenWeight: v.pipe(
+        greenPercent,
+        v.description("Green's share after the shift, in percent, as the re-read confirmed it."),
+      ),
+      liveTargetGroupArn: nonEmptyString,
+      greenTargetGroupArn: nonEmptyString,
+      confirmedAt: v.pipe(instant, v.description('When a re-read of the listener showed the new weights.')),
+      secondsUntilEffective,
+    }),
+    v.description("The listener's weights changed and a re-read confirmed them."),
   ),
-  'Rollback Failed': deferred(() =>
-    z
-      .strictObject({
-        ...common,
-        executionArn: nonEmptyString,
-        error: z.literal('RollbackFailed'),
-        code: z.literal('DEPLOY-003'),
-        trigger: rollbackTriggerSchema,
-        reason: z.string().check(z.describe("Why the rollback failed: the failed step's error message.")),
-        failedStep: z
-          .string()
-          .check(z.minLength(1), z.describe('The error name of the step that failed (e.g. LiveUnhealthy).')),
-      })
-      .check(z.describe('The rollback failed and is being escalated (sent before the runbook goes to the Chairman).')),
+  'Rollback Started': v.pipe(
+    strictObject({
+      ...common,
+      trigger: rollbackTriggerSchema,
+      phase: v.pipe(deploymentPhaseSchema, v.description('Where the deployment was when the trigger fired.')),
+      reason: v.string(),
+      type: v.pipe(rollbackTypeSchema, v.description("The decision tree's rollback type.")),
+      detectedAt: v.pipe(v.string(), v.minLength(1), v.description('When the trigger was detected (ISO 8601).')),
+    }),
+    v.description('The RollbackCoordinator took the rollback on and decided its type.'),
   ),
-  'Rollback Finished': deferred(() =>
-    z
-      .strictObject({
-        ...common,
-        trigger: rollbackTriggerSchema,
-        type: z.nullable(rollbackTypeSchema).check(z.describe('Null when no decision was recorded.')),
-        outcome: rollbackOutcomeSchema,
-      })
-      .check(z.describe('The rollback ran to its end; the lock is released next.')),
+  'Rollback Traffic Restored': v.pipe(
+    strictObject({
+      ...common,
+      trigger: rollbackTriggerSchema,
+      restoredAt: v.pipe(
+        instant,
+        v.description(
+          'The last confirmation of the listener back at 100 % live (later than confirmedAt when a step-up that ' +
+            'landed after the first restore had to be undone).',
+        ),
+      ),
+      confirmedAt: v.pipe(
+        instant,
+        v.description('The first re-read that showed live 100 / green 0: the weight was effective.'),
+      ),
+      secondsUntilEffective,
+    }),
+    v.description('Traffic is back on the live side: listener confirmed, live targets healthy, live errors checked.'),
+  ),
+  'Rollback Database Restored': v.pipe(
+    strictObject({
+      ...common,
+      trigger: rollbackTriggerSchema,
+      snapshotIdentifier: nonEmptyString,
+      restoredAt: v.pipe(instant, v.description('When the restored copy was seen available under the original name.')),
+    }),
+    v.description("The database runs on the deployment's snapshot: every write after it is lost from production."),
+  ),
+  'Rollback Failed': v.pipe(
+    strictObject({
+      ...common,
+      executionArn: nonEmptyString,
+      error: v.literal('RollbackFailed'),
+      code: v.literal('DEPLOY-003'),
+      trigger: rollbackTriggerSchema,
+      reason: v.pipe(v.string(), v.description("Why the rollback failed: the failed step's error message.")),
+      failedStep: v.pipe(
+        v.string(),
+        v.minLength(1),
+        v.description('The error name of the step that failed (e.g. LiveUnhealthy).'),
+      ),
+    }),
+    v.description('The rollback failed and is being escalated (sent before the runbook goes to the Chairman).'),
+  ),
+  'Rollback Finished': v.pipe(
+    strictObject({
+      ...common,
+      trigger: rollbackTriggerSchema,
+      type: v.pipe(v.nullable(rollbackTypeSchema), v.description('Null when no decision was recorded.')),
+      outcome: rollbackOutcomeSchema,
+    }),
+    v.description('The rollback ran to its end; the lock is released next.'),
   ),
 } as const;
 
 export type DeploymentEventType = keyof typeof deploymentEventDetailSchemas;
-export type DeploymentEventDetail<T extends DeploymentEventType> = z.output<(typeof deploymentEventDetailSchemas)[T]>;
+export type DeploymentEventDetail<T extends DeploymentEventType> = v.InferOutput<
+  (typeof deploymentEventDetailSchemas)[T]
+>;
 
 /** The agents' detail-types, in the order a deployment (and its rollback) sends them. */
 export const DEPLOYMENT_EVENT_TYPES = Object.keys(deploymentEventDetailSchemas) as readonly DeploymentEventType[];
@@ -189,7 +188,7 @@ export interface DeploymentEventEntry<T extends DeploymentEventType = Deployment
 }
 
 /**
- * The PutEvents entry of an in-flight event. Throws (ZodError) when the detail does not match its schema: that is a
+ * The PutEvents entry of an in-flight event. Throws (ValiError) when the detail does not match its schema: that is a
  * programming error, never a reason to send a malformed event.
  */
 export function deploymentEventEntry<T extends DeploymentEventType>(

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { bakeMinutesSchema } from './bake-minutes';
 import { approverSchema, backupMetadataSchema, deploymentRefSchema, type ValidationReport } from './contracts';
 import {
@@ -19,8 +19,9 @@ import {
 } from './cutover-contracts';
 import { dependencyMatrixSchema } from './dependency-matrix';
 import { releaseSchema } from './deployment-request';
+import { documentedJsonSchema } from './json-schema';
 import { smokeReportSchema } from './smoke-suite';
-import { built, deferred, nonEmptyString, nonNegativeInt, nonNegativeNumber, positiveInt } from './validation';
+import { nonEmptyString, nonNegativeInt, nonNegativeNumber, positiveInt, strictObject } from './validation';
 import { monitoringCheckResultSchema, rollbackDryRunResultSchema } from './verification';
 
 /**
@@ -38,270 +39,261 @@ export const STANDARD_WORKFLOW_USD_PER_1000_TRANSITIONS = 0.025;
 
 export const DEPLOYMENT_REPORT_SCHEMA_VERSION = 2;
 
-export const validationReportSchema = deferred(() =>
-  z.strictObject({
-    deployment: deploymentRefSchema,
-    release: releaseSchema,
-    requestedBy: z.string(),
-    approval: z.strictObject({
-      approved: z.literal(true),
-      kind: z.enum(['START', 'DATABASE_ROLLBACK']),
-      approver: approverSchema,
-      answeredAt: z.string(),
-      reason: z.optional(z.string()),
-    }),
-    dependencyMatrix: dependencyMatrixSchema,
-    warnings: z.readonly(z.array(z.string())),
-    backup: backupMetadataSchema,
-    passed: z.literal(true),
-    generatedAt: z.string(),
+export const validationReportSchema = strictObject({
+  deployment: deploymentRefSchema,
+  release: releaseSchema,
+  requestedBy: v.string(),
+  approval: strictObject({
+    approved: v.literal(true),
+    kind: v.picklist(['START', 'DATABASE_ROLLBACK']),
+    approver: approverSchema,
+    answeredAt: v.string(),
+    reason: v.optional(v.string()),
   }),
-) satisfies z.ZodMiniType<ValidationReport>;
+  dependencyMatrix: dependencyMatrixSchema,
+  warnings: v.array(v.string()),
+  backup: backupMetadataSchema,
+  passed: v.literal(true),
+  generatedAt: v.string(),
+}) satisfies v.GenericSchema<ValidationReport>;
 
 /** What the prober saw over the whole cutover (every bake's runs together). */
-export const probeSummarySchema = deferred(() =>
-  z.strictObject({
-    runs: nonNegativeInt,
-    rounds: nonNegativeInt,
-    failedRounds: nonNegativeInt,
-    /** Rounds whose result CloudWatch did not take: the dashboard and the probe alarms lack them. */
-    publishFailures: z._default(nonNegativeInt, 0),
-    /** The first failed probe of the run that declared green down; null when green never was. */
-    greenDownSince: z.nullable(z.string()),
-    /** The failures of that run, as the prober recorded them. */
-    failures: z.array(z.string()),
-  }),
-);
-export type ProbeSummary = z.output<typeof probeSummarySchema>;
+export const probeSummarySchema = strictObject({
+  runs: nonNegativeInt,
+  rounds: nonNegativeInt,
+  failedRounds: nonNegativeInt,
+  /** Rounds whose result CloudWatch did not take: the dashboard and the probe alarms lack them. */
+  publishFailures: v.optional(nonNegativeInt, 0),
+  /** The first failed probe of the run that declared green down; null when green never was. */
+  greenDownSince: v.nullable(v.string()),
+  /** The failures of that run, as the prober recorded them. */
+  failures: v.array(v.string()),
+});
+export type ProbeSummary = v.InferOutput<typeof probeSummarySchema>;
 
 /** The rollback dry-run (rollback_test): whether a rollback could run now, without changing traffic. */
 export const rollbackDryRunSchema = rollbackDryRunResultSchema;
 
 /** How the execution ended: promoted, rolled back, rollback failed (escalated), or failed before any traffic moved. */
-export const deploymentOutcomeSchema = z.enum(['PROMOTED', 'ROLLED_BACK', 'ROLLBACK_FAILED', 'FAILED']);
-export type DeploymentOutcome = z.output<typeof deploymentOutcomeSchema>;
+export const deploymentOutcomeSchema = v.picklist(['PROMOTED', 'ROLLED_BACK', 'ROLLBACK_FAILED', 'FAILED']);
+export type DeploymentOutcome = v.InferOutput<typeof deploymentOutcomeSchema>;
 
-const nullableSeconds = z.nullable(nonNegativeNumber);
+const nullableSeconds = v.nullable(nonNegativeNumber);
 
 /** A bake's summary in the report, with green's minutes for the chart (null: the record predates them). */
-export const reportSampleSchema = deferred(() =>
-  z.extend(built(sampleSummarySchema), { perMinute: z.nullable(bakeMinutesSchema) }),
-);
+export const reportSampleSchema = strictObject({
+  ...sampleSummarySchema.entries,
+  perMinute: v.nullable(bakeMinutesSchema),
+});
 
 /**
  * A bake as the report reads it from the canary history: the orchestrator's record, with when its verdict was decided
  * and green's minutes. Both are optional: a record written before they were kept has neither.
  */
-const recordedBakeSchema = deferred(() =>
-  z.extend(built(canaryStepRecordSchema).shape.bakes.def.element, {
-    decidedAt: z.optional(z.string()),
-    sample: z.extend(built(sampleSummarySchema), { perMinute: z.optional(bakeMinutesSchema) }),
-  }),
-);
+const recordedBakeSchema = strictObject({
+  ...canaryStepRecordSchema.entries.bakes.item.entries,
+  decidedAt: v.optional(v.string()),
+  sample: strictObject({ ...sampleSummarySchema.entries, perMinute: v.optional(bakeMinutesSchema) }),
+});
 
 /** The canary's state as the report reads it (see recordedBakeSchema). */
-export const reportCanaryStateSchema = deferred(() =>
-  z.extend(built(canaryStateSchema), {
-    history: z.array(z.extend(built(canaryStepRecordSchema), { bakes: z.array(recordedBakeSchema) })),
-  }),
-);
+export const reportCanaryStateSchema = strictObject({
+  ...canaryStateSchema.entries,
+  history: v.array(strictObject({ ...canaryStepRecordSchema.entries, bakes: v.array(recordedBakeSchema) })),
+});
 
-export const deploymentReportSchema = deferred(() =>
-  z.strictObject({
-    schemaVersion: z.literal(DEPLOYMENT_REPORT_SCHEMA_VERSION),
-    deployment: deploymentRefSchema,
-    generatedAt: z.string(),
-    outcome: z
-      .strictObject({
-        status: deploymentOutcomeSchema,
-        summary: z.string(),
-        release: releaseSchema,
-        requestedBy: z.string(),
-        approvedBy: z.nullable(approverSchema),
-        startedAt: z.string(),
-        finishedAt: z.string(),
-        durationSeconds: nullableSeconds,
-        rollback: z.nullable(
-          z.strictObject({
-            trigger: rollbackTriggerSchema,
-            phase: deploymentPhaseSchema,
-            type: z.nullable(rollbackTypeSchema),
-            /**
-             * Whether the database part of the decision was done: null when the decision had none (traffic only, or
-             * undecided); false when it was declined, refused or failed, so `type` says what was decided, not done.
-             */
-            databaseRestored: z.nullable(z.boolean()),
-            /** The alarm whose ALARM state triggered the rollback; null when no alarm did (a verdict, a person, …). */
-            alarmName: z.nullable(z.string()),
-            reason: z.string(),
-          }),
-        ),
-        error: z.nullable(z.strictObject({ name: z.string(), message: z.string() })),
-      })
-      .check(z.describe('1. How the execution ended, for which release, requested and approved by whom.')),
-    productionUrl: z.string().check(z.describe('2. The production URL the release serves on.')),
-    dashboards: z
-      .array(z.strictObject({ name: z.string(), url: z.string() }))
-      .check(z.describe('3. The CloudWatch dashboards of the deployment.')),
-    metrics: z
-      .strictObject({
-        phases: z.array(
-          z.strictObject({
-            phase: z.string(),
-            startedAt: z.string(),
-            endedAt: z.string(),
-            durationSeconds: nullableSeconds,
-          }),
-        ),
-        downtime: z.strictObject({
-          /** Sum of the parts; null when a part is unknown. */
-          totalSeconds: nullableSeconds,
-          parts: z.array(z.strictObject({ cause: z.string(), seconds: nullableSeconds, basis: z.string() })),
+export const deploymentReportSchema = strictObject({
+  schemaVersion: v.literal(DEPLOYMENT_REPORT_SCHEMA_VERSION),
+  deployment: deploymentRefSchema,
+  generatedAt: v.string(),
+  outcome: v.pipe(
+    strictObject({
+      status: deploymentOutcomeSchema,
+      summary: v.string(),
+      release: releaseSchema,
+      requestedBy: v.string(),
+      approvedBy: v.nullable(approverSchema),
+      startedAt: v.string(),
+      finishedAt: v.string(),
+      durationSeconds: nullableSeconds,
+      rollback: v.nullable(
+        strictObject({
+          trigger: rollbackTriggerSchema,
+          phase: deploymentPhaseSchema,
+          type: v.nullable(rollbackTypeSchema),
+          /**
+           * Whether the database part of the decision was done: null when the decision had none (traffic only, or
+           * undecided); false when it was declined, refused or failed, so `type` says what was decided, not done.
+           */
+          databaseRestored: v.nullable(v.boolean()),
+          /** The alarm whose ALARM state triggered the rollback; null when no alarm did (a verdict, a person, …). */
+          alarmName: v.nullable(v.string()),
+          reason: v.string(),
         }),
-        requestsServedByGreen: z.strictObject({
-          requests: nonNegativeNumber,
-          bakes: nonNegativeInt,
-          basis: z.string(),
-        }),
-        /** Every shift and rollback: from the request to the listener re-read showing the weights. */
-        weightEffective: z.array(
-          z.strictObject({
-            kind: z.enum(['shift', 'rollback']),
-            greenWeight: z.int().check(z.gte(0), z.lte(100)),
-            requestedAt: z.nullable(z.string()),
-            confirmedAt: z.nullable(z.string()),
-            seconds: nullableSeconds,
-            unknownBecause: z.nullable(z.string()),
-          }),
-        ),
-        stepFunctions: z.strictObject({
-          stateTransitions: z.nullable(nonNegativeInt),
-          usdPer1000Transitions: z.number(),
-          costUsd: z.nullable(nonNegativeNumber),
-        }),
-      })
-      .check(
-        z.describe(
-          '4. Duration per phase, downtime, requests served by green, time until weight effective for every shift and ' +
-            'rollback, Step Functions state transitions and their cost. Null figures were not recorded.',
-        ),
       ),
-    evidence: z
-      .strictObject({
-        validation: z.nullable(validationReportSchema),
-        backup: z.nullable(backupMetadataSchema),
-        green: z.nullable(greenEnvironmentSchema),
-        migration: z.nullable(migrationSchema),
-        verdicts: z.array(
-          z.strictObject({
-            stepIndex: nonNegativeInt,
-            greenWeight: z.int().check(z.gte(0), z.lte(100)),
-            bake: positiveInt,
-            startedAt: z.string(),
-            endedAt: z.string(),
-            /**
-             * When the verdict was decided: the evaluation after the bake's late datapoints arrived, which can be
-             * minutes after endedAt. Null when the record predates it.
-             */
-            decidedAt: z.nullable(z.string()),
-            verdict: canaryVerdictSchema,
-            sample: reportSampleSchema,
-          }),
-        ),
-        /**
-         * The canary thresholds the stack configured (the verifier's configuration carries the same resolved values as
-         * the orchestrator's and the alarms'): what the verdicts and the alarms judged against. Null when not known.
-         */
-        thresholds: z.nullable(canaryThresholdsSchema),
-        smoke: z.strictObject({ preTraffic: z.nullable(smokeReportSchema), production: z.nullable(smokeReportSchema) }),
-        probes: z.nullable(probeSummarySchema),
-        /** The monitoring check after 100 % (monitoring_setup); null when it did not run. */
-        monitoring: z.nullable(monitoringCheckResultSchema),
-        rollbackDryRun: z.nullable(rollbackDryRunSchema),
-        rollbackTimeline: z.array(timelineEntrySchema),
-      })
-      .check(
-        z.describe(
-          '5. Validation report, backup metadata, the verdict of every canary bake with its numbers and the minutes of ' +
-            'green, the thresholds, smoke results, probe summary, rollback dry-run, rollback timeline.',
-        ),
-      ),
-    risks: z
-      .array(
-        z.strictObject({
-          severity: z.enum(['high', 'medium', 'low']),
-          kind: z.enum(['risk', 'open-item']),
-          source: z.string(),
-          text: z.string(),
+      error: v.nullable(strictObject({ name: v.string(), message: v.string() })),
+    }),
+    v.description('1. How the execution ended, for which release, requested and approved by whom.'),
+  ),
+  productionUrl: v.pipe(v.string(), v.description('2. The production URL the release serves on.')),
+  dashboards: v.pipe(
+    v.array(strictObject({ name: v.string(), url: v.string() })),
+    v.description('3. The CloudWatch dashboards of the deployment.'),
+  ),
+  metrics: v.pipe(
+    strictObject({
+      phases: v.array(
+        strictObject({
+          phase: v.string(),
+          startedAt: v.string(),
+          endedAt: v.string(),
+          durationSeconds: nullableSeconds,
         }),
-      )
-      .check(z.describe('6. Risks and open items.')),
-    handoff: z
-      .strictObject({
-        nextStage: z.string(),
-        /** True only for a promoted deployment without a high-severity risk. */
-        ready: z.boolean(),
-        why: z.string(),
-        /** The side carrying 100 % now, and what runs on it. */
-        serving: z.nullable(
-          z.strictObject({ side: sideSchema, release: z.string(), taskDefinitionArn: z.nullable(z.string()) }),
-        ),
-        /** The other side, at 0 %: kept warm for a fast rollback (promoted), or kept for inspection (rolled back). */
-        standby: z.nullable(z.strictObject({ side: sideSchema, warmUntil: z.nullable(z.string()) })),
-        notes: z.array(z.string()),
-      })
-      .check(
-        z.describe('7. Handoff to the next stage: whether it may proceed, what serves production, what stands by.'),
       ),
-  }),
-);
-export type DeploymentReport = z.output<typeof deploymentReportSchema>;
+      downtime: strictObject({
+        /** Sum of the parts; null when a part is unknown. */
+        totalSeconds: nullableSeconds,
+        parts: v.array(strictObject({ cause: v.string(), seconds: nullableSeconds, basis: v.string() })),
+      }),
+      requestsServedByGreen: strictObject({
+        requests: nonNegativeNumber,
+        bakes: nonNegativeInt,
+        basis: v.string(),
+      }),
+      /** Every shift and rollback: from the request to the listener re-read showing the weights. */
+      weightEffective: v.array(
+        strictObject({
+          kind: v.picklist(['shift', 'rollback']),
+          greenWeight: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(100)),
+          requestedAt: v.nullable(v.string()),
+          confirmedAt: v.nullable(v.string()),
+          seconds: nullableSeconds,
+          unknownBecause: v.nullable(v.string()),
+        }),
+      ),
+      stepFunctions: strictObject({
+        stateTransitions: v.nullable(nonNegativeInt),
+        usdPer1000Transitions: v.pipe(v.number(), v.finite()),
+        costUsd: v.nullable(nonNegativeNumber),
+      }),
+    }),
+    v.description(
+      '4. Duration per phase, downtime, requests served by green, time until weight effective for every shift and ' +
+        'rollback, Step Functions state transitions and their cost. Null figures were not recorded.',
+    ),
+  ),
+  evidence: v.pipe(
+    strictObject({
+      validation: v.nullable(validationReportSchema),
+      backup: v.nullable(backupMetadataSchema),
+      green: v.nullable(greenEnvironmentSchema),
+      migration: v.nullable(migrationSchema),
+      verdicts: v.array(
+        strictObject({
+          stepIndex: nonNegativeInt,
+          greenWeight: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(100)),
+          bake: positiveInt,
+          startedAt: v.string(),
+          endedAt: v.string(),
+          /**
+           * When the verdict was decided: the evaluation after the bake's late datapoints arrived, which can be
+           * minutes after endedAt. Null when the record predates it.
+           */
+          decidedAt: v.nullable(v.string()),
+          verdict: canaryVerdictSchema,
+          sample: reportSampleSchema,
+        }),
+      ),
+      /**
+       * The canary thresholds the stack configured (the verifier's configuration carries the same resolved values as
+       * the orchestrator's and the alarms'): what the verdicts and the alarms judged against. Null when not known.
+       */
+      thresholds: v.nullable(canaryThresholdsSchema),
+      smoke: strictObject({ preTraffic: v.nullable(smokeReportSchema), production: v.nullable(smokeReportSchema) }),
+      probes: v.nullable(probeSummarySchema),
+      /** The monitoring check after 100 % (monitoring_setup); null when it did not run. */
+      monitoring: v.nullable(monitoringCheckResultSchema),
+      rollbackDryRun: v.nullable(rollbackDryRunSchema),
+      rollbackTimeline: v.array(timelineEntrySchema),
+    }),
+    v.description(
+      '5. Validation report, backup metadata, the verdict of every canary bake with its numbers and the minutes of ' +
+        'green, the thresholds, smoke results, probe summary, rollback dry-run, rollback timeline.',
+    ),
+  ),
+  risks: v.pipe(
+    v.array(
+      strictObject({
+        severity: v.picklist(['high', 'medium', 'low']),
+        kind: v.picklist(['risk', 'open-item']),
+        source: v.string(),
+        text: v.string(),
+      }),
+    ),
+    v.description('6. Risks and open items.'),
+  ),
+  handoff: v.pipe(
+    strictObject({
+      nextStage: v.string(),
+      /** True only for a promoted deployment without a high-severity risk. */
+      ready: v.boolean(),
+      why: v.string(),
+      /** The side carrying 100 % now, and what runs on it. */
+      serving: v.nullable(
+        strictObject({ side: sideSchema, release: v.string(), taskDefinitionArn: v.nullable(v.string()) }),
+      ),
+      /** The other side, at 0 %: kept warm for a fast rollback (promoted), or kept for inspection (rolled back). */
+      standby: v.nullable(strictObject({ side: sideSchema, warmUntil: v.nullable(v.string()) })),
+      notes: v.array(v.string()),
+    }),
+    v.description('7. Handoff to the next stage: whether it may proceed, what serves production, what stands by.'),
+  ),
+});
+export type DeploymentReport = v.InferOutput<typeof deploymentReportSchema>;
 export type ReportRisk = DeploymentReport['risks'][number];
 
 /** The documented JSON Schema of the JSON report (draft 2020-12). */
 export function deploymentReportJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(deploymentReportSchema, { target: 'draft-2020-12', io: 'output' }),
+    ...documentedJsonSchema(deploymentReportSchema, 'output'),
     $id: 'https://deployment-crew.example/schemas/deployment-report.schema.json',
     title: 'DeploymentCrew deployment report',
   };
 }
 
 /** What the report is built from: the execution's state, as the tasks left it. */
-export const deploymentReportInputSchema = deferred(() =>
-  z.strictObject({
-    deployment: deploymentRefSchema,
-    release: releaseSchema,
-    requestedBy: z.string(),
-    end: z.strictObject({
-      outcome: deploymentOutcomeSchema,
-      at: z.string(),
-      error: z.nullable(z.strictObject({ name: z.string(), message: z.string() })),
-    }),
-    productionUrl: z.url(),
-    dashboards: z.array(z.strictObject({ name: z.string(), url: z.url() })),
-    /** Null when the execution stopped before the validation report. */
-    validation: z.nullable(validationReportSchema),
-    sides: z.nullable(sidesSchema),
-    green: z.nullable(greenEnvironmentSchema),
-    migration: z.nullable(migrationSchema),
-    canary: z.nullable(reportCanaryStateSchema),
-    rollback: z.nullable(rollbackStateSchema),
-    /** The canary thresholds the stack configured; null when the caller does not know them. */
-    thresholds: z._default(z.nullable(canaryThresholdsSchema), null),
-    smoke: z.strictObject({ preTraffic: z.nullable(smokeReportSchema), production: z.nullable(smokeReportSchema) }),
-    probes: z.nullable(probeSummarySchema),
-    monitoring: z._default(z.nullable(monitoringCheckResultSchema), null),
-    rollbackDryRun: z.nullable(rollbackDryRunSchema),
-    /** State transitions the execution used (its history); null when not counted. */
-    stateTransitions: z.nullable(nonNegativeInt),
-    nextStage: nonEmptyString,
-    /** Promoted: until when the old side stays warm (the post-promotion watch). */
-    standbyWarmUntil: z.nullable(z.string()),
-    /** Promoted: when the old side was scaled down at the end of the watch; null while it is still warm. */
-    standbyRetiredAt: z._default(z.nullable(z.string()), null),
-    /** Rolled back: when green was scaled down after the rollback (scaleDownGreenAfterRollback); null when kept. */
-    greenScaledDownAt: z._default(z.nullable(z.string()), null),
+export const deploymentReportInputSchema = strictObject({
+  deployment: deploymentRefSchema,
+  release: releaseSchema,
+  requestedBy: v.string(),
+  end: strictObject({
+    outcome: deploymentOutcomeSchema,
+    at: v.string(),
+    error: v.nullable(strictObject({ name: v.string(), message: v.string() })),
   }),
-);
-export type DeploymentReportInput = z.input<typeof deploymentReportInputSchema>;
+  productionUrl: v.pipe(v.string(), v.url()),
+  dashboards: v.array(strictObject({ name: v.string(), url: v.pipe(v.string(), v.url()) })),
+  /** Null when the execution stopped before the validation report. */
+  validation: v.nullable(validationReportSchema),
+  sides: v.nullable(sidesSchema),
+  green: v.nullable(greenEnvironmentSchema),
+  migration: v.nullable(migrationSchema),
+  canary: v.nullable(reportCanaryStateSchema),
+  rollback: v.nullable(rollbackStateSchema),
+  /** The canary thresholds the stack configured; null when the caller does not know them. */
+  thresholds: v.optional(v.nullable(canaryThresholdsSchema), null),
+  smoke: strictObject({ preTraffic: v.nullable(smokeReportSchema), production: v.nullable(smokeReportSchema) }),
+  probes: v.nullable(probeSummarySchema),
+  monitoring: v.optional(v.nullable(monitoringCheckResultSchema), null),
+  rollbackDryRun: v.nullable(rollbackDryRunSchema),
+  /** State transitions the execution used (its history); null when not counted. */
+  stateTransitions: v.nullable(nonNegativeInt),
+  nextStage: nonEmptyString,
+  /** Promoted: until when the old side stays warm (the post-promotion watch). */
+  standbyWarmUntil: v.nullable(v.string()),
+  /** Promoted: when the old side was scaled down at the end of the watch; null while it is still warm. */
+  standbyRetiredAt: v.optional(v.nullable(v.string()), null),
+  /** Rolled back: when green was scaled down after the rollback (scaleDownGreenAfterRollback); null when kept. */
+  greenScaledDownAt: v.optional(v.nullable(v.string()), null),
+});
+export type DeploymentReportInput = v.InferInput<typeof deploymentReportInputSchema>;

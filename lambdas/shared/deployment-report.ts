@@ -1,4 +1,4 @@
-import type * as z from 'zod/mini';
+import type * as v from 'valibot';
 import {
   DEPLOYMENT_REPORT_SCHEMA_VERSION,
   type DeploymentReport,
@@ -19,7 +19,7 @@ import { parse } from './validation';
 export { renderMarkdown } from './deployment-report-markdown';
 export * from './deployment-report-schema';
 
-type ReportInput = z.output<typeof deploymentReportInputSchema>;
+type ReportInput = v.InferOutput<typeof deploymentReportInputSchema>;
 type Verdicts = DeploymentReport['evidence']['verdicts'];
 
 /** to − from in seconds (millisecond precision); null when either is unknown or they are out of order. */

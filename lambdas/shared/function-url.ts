@@ -1,8 +1,8 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { matchApprover } from './approvers';
 import { DeploymentCrewError, InvalidInputError, toWorkflowError } from './errors';
 import { logger } from './logger';
-import { deferred, describeZodError, nonEmptyString } from './validation';
+import { describeIssues, nonEmptyString, object } from './validation';
 
 /**
  * The human-facing calls (the Chairman's approval answer and rollback override) come only through Lambda function
@@ -56,27 +56,25 @@ export interface RefusedCall {
   readonly why: string;
 }
 
-const functionUrlEventSchema = deferred(() =>
-  z.object({
-    version: z.literal('2.0'),
-    routeKey: z.literal('$default'),
-    requestContext: z.object({
-      accountId: nonEmptyString,
-      apiId: nonEmptyString,
-      domainName: nonEmptyString,
-      requestId: nonEmptyString,
-      timeEpoch: z.number(),
-      http: z.object({ method: z.string() }),
-      authorizer: z.optional(
-        z.object({
-          iam: z.optional(z.object({ userArn: nonEmptyString, accountId: nonEmptyString })),
-        }),
-      ),
-    }),
-    body: z.optional(z.string()),
-    isBase64Encoded: z.boolean(),
+const functionUrlEventSchema = object({
+  version: v.literal('2.0'),
+  routeKey: v.literal('$default'),
+  requestContext: object({
+    accountId: nonEmptyString,
+    apiId: nonEmptyString,
+    domainName: nonEmptyString,
+    requestId: nonEmptyString,
+    timeEpoch: v.pipe(v.number(), v.finite()),
+    http: object({ method: v.string() }),
+    authorizer: v.optional(
+      object({
+        iam: v.optional(object({ userArn: nonEmptyString, accountId: nonEmptyString })),
+      }),
+    ),
   }),
-);
+  body: v.optional(v.string()),
+  isBase64Encoded: v.boolean(),
+});
 
 /**
  * Anything with a `requestContext` claims to come through the URL: it is answered as an HTTP request (and refused
@@ -140,11 +138,11 @@ export async function serveFunctionUrl<Result>(
   handle: (body: unknown, identity: string) => Promise<Result>,
 ): Promise<FunctionUrlResponse> {
   try {
-    const parsed = functionUrlEventSchema.safeParse(event);
+    const parsed = v.safeParse(functionUrlEventSchema, event);
     if (!parsed.success) {
-      throw new InvalidInputError(`not a function URL request: ${describeZodError(parsed.error)}`);
+      throw new InvalidInputError(`not a function URL request: ${describeIssues(parsed.issues)}`);
     }
-    const { requestContext, body, isBase64Encoded } = parsed.data;
+    const { requestContext, body, isBase64Encoded } = parsed.output;
     if (requestContext.domainName !== `${requestContext.apiId}.lambda-url.${options.access.region}.on.aws`) {
       throw new InvalidInputError(`not a function URL request: domain ${requestContext.domainName}`);
     }

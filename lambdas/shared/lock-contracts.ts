@@ -1,5 +1,5 @@
-import * as z from 'zod/mini';
-import { nonEmptyString, nonNegativeInt } from './validation';
+import * as v from 'valibot';
+import { nonEmptyString, nonNegativeInt, strictObject } from './validation';
 
 /**
  * What the deployment lock records beside the phase (lambdas/tools/deployment-lock.ts): the sides and what started a
@@ -8,30 +8,30 @@ import { nonEmptyString, nonNegativeInt } from './validation';
  */
 
 /** One side of the blue-green pair: a target group and the ECS service registered in it. */
-export const sideSchema = z.strictObject({
+export const sideSchema = strictObject({
   targetGroupArn: nonEmptyString,
   serviceName: nonEmptyString,
 });
-export type Side = z.output<typeof sideSchema>;
+export type Side = v.InferOutput<typeof sideSchema>;
 
-export const stickinessSchema = z.strictObject({
-  enabled: z.boolean(),
+export const stickinessSchema = strictObject({
+  enabled: v.boolean(),
   durationSeconds: nonNegativeInt,
 });
-export type Stickiness = z.output<typeof stickinessSchema>;
+export type Stickiness = v.InferOutput<typeof stickinessSchema>;
 
 /** Which side is live for this deployment, read from the listener before anything changes. */
-export const sidesSchema = z.strictObject({
+export const sidesSchema = strictObject({
   live: sideSchema,
   green: sideSchema,
   /** The listener's target-group stickiness, re-sent with every weight change (ModifyListener replaces it all). */
-  stickiness: z.nullable(stickinessSchema),
-  resolvedAt: z.string(),
+  stickiness: v.nullable(stickinessSchema),
+  resolvedAt: v.string(),
 });
-export type Sides = z.output<typeof sidesSchema>;
+export type Sides = v.InferOutput<typeof sidesSchema>;
 
 /** What started a rollback. */
-export const rollbackTriggerSchema = z.enum([
+export const rollbackTriggerSchema = v.picklist([
   'ERROR_RATE',
   'LATENCY',
   'DB_CONNECTIONS',
@@ -48,4 +48,4 @@ export const rollbackTriggerSchema = z.enum([
   /** The prober found green no longer answering during a bake or the post-promotion watch. */
   'GREEN_PROBE_FAILED',
 ]);
-export type RollbackTrigger = z.output<typeof rollbackTriggerSchema>;
+export type RollbackTrigger = v.InferOutput<typeof rollbackTriggerSchema>;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { jsonEnvironmentVariable } from './config/environment';
-import './validation';
+import { strictObject } from './validation';
 
 /**
  * Names and tags of the RDS resources DeploymentCrew creates. They are a contract between the stack and the tools:
@@ -33,7 +33,7 @@ export function snapshotPrefixFor(stackName: string): string {
 /** `SNAPSHOT_NAMING`: the stack's snapshot prefix, for the functions that make or restore snapshots. */
 export const SNAPSHOT_NAMING = jsonEnvironmentVariable(
   'SNAPSHOT_NAMING',
-  z.strictObject({ prefix: z.string().check(z.regex(/^deploymentcrew-[0-9a-f]{6}-([a-z0-9-]+-)?$/)) }),
+  strictObject({ prefix: v.pipe(v.string(), v.regex(/^deploymentcrew-[0-9a-f]{6}-([a-z0-9-]+-)?$/)) }),
 );
 /** DB cluster snapshot identifiers allow 63 characters (DB snapshots 255): one limit for both kinds. */
 export const SNAPSHOT_IDENTIFIER_MAX_LENGTH = 63;

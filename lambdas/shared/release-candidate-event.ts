@@ -1,7 +1,7 @@
-import * as z from 'zod/mini';
+import type * as v from 'valibot';
 import { DEPLOYMENT_EVENT_SOURCE } from './deployment-events';
 import { deploymentRequestSchema } from './deployment-request';
-import './validation';
+import { documentedJsonSchema } from './json-schema';
 
 /**
  * The events that start a deployment from EventBridge (lib/release-start-rules.ts builds the rules):
@@ -34,7 +34,7 @@ export const ECR_PUSH_REQUESTER_PREFIX = 'ECR push of ';
  * it passes the intake, and the documented schema cannot drift from what the intake accepts.
  */
 export const releaseCandidateDetailSchema = deploymentRequestSchema;
-export type ReleaseCandidateDetail = z.input<typeof releaseCandidateDetailSchema>;
+export type ReleaseCandidateDetail = v.InferInput<typeof releaseCandidateDetailSchema>;
 
 /** Sources PutEvents refuses (`aws.` is AWS's) or that would start a deployment from the crew's own events. */
 export function releaseSourceProblem(source: string): string | undefined {
@@ -46,7 +46,7 @@ export function releaseSourceProblem(source: string): string | undefined {
 
 /** The documented JSON Schema (draft 2020-12) of the detail a sender writes, as the intake accepts it. */
 export function releaseCandidateDetailJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(releaseCandidateDetailSchema, { target: 'draft-2020-12', io: 'input' });
+  const schema = documentedJsonSchema(releaseCandidateDetailSchema, 'input');
   return {
     ...schema,
     title: `${RELEASE_CANDIDATE_DETAIL_TYPE} detail`,

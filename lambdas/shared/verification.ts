@@ -1,8 +1,8 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { backupMetadataSchema } from './contracts';
 import { sidesSchema } from './cutover-contracts';
 import { errorMessage, errorName } from './errors';
-import { deferred, nonEmptyString, nonNegativeInt, nonNegativeNumber, positiveInt } from './validation';
+import { nonEmptyString, nonNegativeInt, nonNegativeNumber, positiveInt, record, strictObject } from './validation';
 
 /**
  * What the PostDeploymentVerifier's checks take and return: the monitoring check (monitoring_setup) and the rollback
@@ -21,64 +21,61 @@ import { deferred, nonEmptyString, nonNegativeInt, nonNegativeNumber, positiveIn
  */
 export const MIN_LOGS_WINDOW_MINUTES = 60;
 
-export const monitoringCheckRequestSchema = deferred(() =>
-  z.strictObject({
-    /** The pipeline's alarms (metric or composite): each must exist, have actions enabled and not lack data. */
-    alarmNames: z.array(nonEmptyString),
-    dashboardName: nonEmptyString,
-    /** The application's log groups: each must have received events within the window. */
-    logGroupNames: z.array(nonEmptyString),
-    logsRecentWithinMinutes: z._default(z.int().check(z.gte(MIN_LOGS_WINDOW_MINUTES)), MIN_LOGS_WINDOW_MINUTES),
-  }),
-);
-export type MonitoringCheckRequest = z.output<typeof monitoringCheckRequestSchema>;
-export type MonitoringCheckRequestInput = z.input<typeof monitoringCheckRequestSchema>;
+export const monitoringCheckRequestSchema = strictObject({
+  /** The pipeline's alarms (metric or composite): each must exist, have actions enabled and not lack data. */
+  alarmNames: v.array(nonEmptyString),
+  dashboardName: nonEmptyString,
+  /** The application's log groups: each must have received events within the window. */
+  logGroupNames: v.array(nonEmptyString),
+  logsRecentWithinMinutes: v.optional(
+    v.pipe(v.number(), v.safeInteger(), v.minValue(MIN_LOGS_WINDOW_MINUTES)),
+    MIN_LOGS_WINDOW_MINUTES,
+  ),
+});
+export type MonitoringCheckRequest = v.InferOutput<typeof monitoringCheckRequestSchema>;
+export type MonitoringCheckRequestInput = v.InferInput<typeof monitoringCheckRequestSchema>;
 
-export const monitoringCheckKindSchema = z.enum(['alarm', 'dashboard', 'log-group']);
-export type MonitoringCheckKind = z.output<typeof monitoringCheckKindSchema>;
+export const monitoringCheckKindSchema = v.picklist(['alarm', 'dashboard', 'log-group']);
+export type MonitoringCheckKind = v.InferOutput<typeof monitoringCheckKindSchema>;
 
-export const monitoringCheckSchema = deferred(() =>
-  z.strictObject({
-    kind: monitoringCheckKindSchema,
-    name: z.string(),
-    ok: z.boolean(),
-    evidence: z.string(),
-  }),
-);
-export type MonitoringCheck = z.output<typeof monitoringCheckSchema>;
+export const monitoringCheckSchema = strictObject({
+  kind: monitoringCheckKindSchema,
+  name: v.string(),
+  ok: v.boolean(),
+  evidence: v.string(),
+});
+export type MonitoringCheck = v.InferOutput<typeof monitoringCheckSchema>;
 
-export const monitoringCheckResultSchema = deferred(() =>
-  z.strictObject({
-    checkedAt: z.string(),
-    /** Every check ok. Whether a failure fails the deployment or is recorded as a risk is the caller's choice. */
-    ok: z.boolean(),
-    checks: z.array(monitoringCheckSchema),
-    /** In words, for the report: every failed check, and what is ok but worth knowing (an alarm in ALARM). */
-    risks: z.array(z.string()),
-  }),
-);
-export type MonitoringCheckResult = z.output<typeof monitoringCheckResultSchema>;
+export const monitoringCheckResultSchema = strictObject({
+  checkedAt: v.string(),
+  /** Every check ok. Whether a failure fails the deployment or is recorded as a risk is the caller's choice. */
+  ok: v.boolean(),
+  checks: v.array(monitoringCheckSchema),
+  /** In words, for the report: every failed check, and what is ok but worth knowing (an alarm in ALARM). */
+  risks: v.array(v.string()),
+});
+export type MonitoringCheckResult = v.InferOutput<typeof monitoringCheckResultSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rollback dry-run
 
 /** IAM action names as policies write them: `elasticloadbalancing:ModifyListener`. */
-const iamActionSchema = z.string().check(z.regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, 'an IAM action: <service>:<Action>'));
+const iamActionSchema = v.pipe(v.string(), v.regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, 'an IAM action: <service>:<Action>'));
 
 /** What the estimate takes from the state machine (see estimateRollbackSeconds in lambdas/tools/rollback-test). */
-export const rollbackEstimateSettingsSchema = z.strictObject({
+export const rollbackEstimateSettingsSchema = strictObject({
   /** The state machine's wait between RollbackTraffic and VerifyTrafficRollback (`$.settings.rollbackVerifySeconds`). */
   rollbackVerifySeconds: nonNegativeInt,
   /**
    * Per rollback task (RollbackTraffic, VerifyTrafficRollback): the state transition, the Lambda invocation and the
    * task's calls other than the listener's. A configured figure, not measured by the dry run.
    */
-  taskOverheadSeconds: z._default(nonNegativeNumber, 2),
+  taskOverheadSeconds: v.optional(nonNegativeNumber, 2),
 });
-export type RollbackEstimateSettings = z.output<typeof rollbackEstimateSettingsSchema>;
+export type RollbackEstimateSettings = v.InferOutput<typeof rollbackEstimateSettingsSchema>;
 
 /** The IAM simulator's ContextKeyType values (ContextEntry, IAM API reference). */
-export const contextKeyTypeSchema = z.enum([
+export const contextKeyTypeSchema = v.picklist([
   'string',
   'stringList',
   'numeric',
@@ -94,60 +91,57 @@ export const contextKeyTypeSchema = z.enum([
 ]);
 
 /** A condition key's value for the simulation, as SimulatePrincipalPolicy's ContextEntries take it. */
-export const simulationContextEntrySchema = deferred(() =>
-  z.strictObject({
-    ContextKeyName: nonEmptyString,
-    ContextKeyValues: z.array(z.string()).check(z.minLength(1)),
-    ContextKeyType: contextKeyTypeSchema,
-  }),
-);
-export type SimulationContextEntry = z.output<typeof simulationContextEntrySchema>;
+export const simulationContextEntrySchema = strictObject({
+  ContextKeyName: nonEmptyString,
+  ContextKeyValues: v.pipe(v.array(v.string()), v.minLength(1)),
+  ContextKeyType: contextKeyTypeSchema,
+});
+export type SimulationContextEntry = v.InferOutput<typeof simulationContextEntrySchema>;
 
-export const rollbackDryRunRequestSchema = deferred(() =>
-  z
-    .strictObject({
-      listenerArn: nonEmptyString,
-      /** As resolved before the cutover: `live` is the side a rollback returns to (at 0 % after promotion). */
-      sides: sidesSchema,
-      /** The ECS cluster of both services. */
-      clusterName: nonEmptyString,
-      /** The old side's target group must have at least this many healthy targets. */
-      minHealthyTargets: positiveInt,
-      /** The old side's service must still desire and run at least this many tasks (warm for a fast rollback). */
-      expectedDesiredCount: positiveInt,
-      /** The deployment's verified backup: it must still be available. */
-      snapshot: backupMetadataSchema,
-      coordinatorRoleArn: z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN')),
-      /** The actions the RollbackCoordinator's role needs for a rollback. */
-      rollbackActions: z.array(iamActionSchema).check(z.minLength(1)),
-      /**
-       * The resources each action is simulated on, by action. An action not listed is simulated on `*`, which is right
-       * only for actions without resource-level permissions: a statement scoped to ARNs does not match `*`.
-       */
-      rollbackResources: z._default(z.record(iamActionSchema, z.array(nonEmptyString).check(z.minLength(1))), {}),
-      /**
-       * The condition keys each action's allow statements test (iam:PassedToService, kms:ViaService, aws:ResourceTag/…),
-       * by action: without them a conditioned allow simulates as implicitDeny, reported as not proven.
-       */
-      rollbackContext: z._default(
-        z.record(iamActionSchema, z.array(simulationContextEntrySchema).check(z.minLength(1))),
-        {},
-      ),
-      estimate: rollbackEstimateSettingsSchema,
-    })
-    .check(
-      z.refine((request) => Object.keys(request.rollbackResources).every((a) => request.rollbackActions.includes(a)), {
-        message: 'rollbackResources names an action that is not in rollbackActions',
-      }),
-      z.refine((request) => Object.keys(request.rollbackContext).every((a) => request.rollbackActions.includes(a)), {
-        message: 'rollbackContext names an action that is not in rollbackActions',
-      }),
+export const rollbackDryRunRequestSchema = v.pipe(
+  strictObject({
+    listenerArn: nonEmptyString,
+    /** As resolved before the cutover: `live` is the side a rollback returns to (at 0 % after promotion). */
+    sides: sidesSchema,
+    /** The ECS cluster of both services. */
+    clusterName: nonEmptyString,
+    /** The old side's target group must have at least this many healthy targets. */
+    minHealthyTargets: positiveInt,
+    /** The old side's service must still desire and run at least this many tasks (warm for a fast rollback). */
+    expectedDesiredCount: positiveInt,
+    /** The deployment's verified backup: it must still be available. */
+    snapshot: backupMetadataSchema,
+    coordinatorRoleArn: v.pipe(v.string(), v.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN')),
+    /** The actions the RollbackCoordinator's role needs for a rollback. */
+    rollbackActions: v.pipe(v.array(iamActionSchema), v.minLength(1)),
+    /**
+     * The resources each action is simulated on, by action. An action not listed is simulated on `*`, which is right
+     * only for actions without resource-level permissions: a statement scoped to ARNs does not match `*`.
+     */
+    rollbackResources: v.optional(record(iamActionSchema, v.pipe(v.array(nonEmptyString), v.minLength(1))), {}),
+    /**
+     * The condition keys each action's allow statements test (iam:PassedToService, kms:ViaService, aws:ResourceTag/…),
+     * by action: without them a conditioned allow simulates as implicitDeny, reported as not proven.
+     */
+    rollbackContext: v.optional(
+      record(iamActionSchema, v.pipe(v.array(simulationContextEntrySchema), v.minLength(1))),
+      {},
     ),
+    estimate: rollbackEstimateSettingsSchema,
+  }),
+  v.check(
+    (request) => Object.keys(request.rollbackResources).every((a) => request.rollbackActions.includes(a)),
+    'rollbackResources names an action that is not in rollbackActions',
+  ),
+  v.check(
+    (request) => Object.keys(request.rollbackContext).every((a) => request.rollbackActions.includes(a)),
+    'rollbackContext names an action that is not in rollbackActions',
+  ),
 );
-export type RollbackDryRunRequest = z.output<typeof rollbackDryRunRequestSchema>;
-export type RollbackDryRunRequestInput = z.input<typeof rollbackDryRunRequestSchema>;
+export type RollbackDryRunRequest = v.InferOutput<typeof rollbackDryRunRequestSchema>;
+export type RollbackDryRunRequestInput = v.InferInput<typeof rollbackDryRunRequestSchema>;
 
-export const rollbackCheckNameSchema = z.enum([
+export const rollbackCheckNameSchema = v.picklist([
   'old-side-targets',
   'old-side-service',
   'listener-reapply',
@@ -155,19 +149,17 @@ export const rollbackCheckNameSchema = z.enum([
   'snapshot',
   'coordinator-permissions',
 ]);
-export type RollbackCheckName = z.output<typeof rollbackCheckNameSchema>;
+export type RollbackCheckName = v.InferOutput<typeof rollbackCheckNameSchema>;
 
-export const rollbackCheckSchema = deferred(() =>
-  z.strictObject({
-    name: rollbackCheckNameSchema,
-    ok: z.boolean(),
-    evidence: z.string(),
-  }),
-);
-export type RollbackCheck = z.output<typeof rollbackCheckSchema>;
+export const rollbackCheckSchema = strictObject({
+  name: rollbackCheckNameSchema,
+  ok: v.boolean(),
+  evidence: v.string(),
+});
+export type RollbackCheck = v.InferOutput<typeof rollbackCheckSchema>;
 
 /** The estimate's terms, so the report can show how the number came about. */
-export const rollbackEstimateSchema = z.strictObject({
+export const rollbackEstimateSchema = strictObject({
   modifyListenerSeconds: nonNegativeNumber,
   confirmationReads: positiveInt,
   describeListenersSeconds: nonNegativeNumber,
@@ -178,29 +170,27 @@ export const rollbackEstimateSchema = z.strictObject({
   /** The sum of the terms, rounded up to whole seconds. */
   totalSeconds: nonNegativeInt,
 });
-export type RollbackEstimate = z.output<typeof rollbackEstimateSchema>;
+export type RollbackEstimate = v.InferOutput<typeof rollbackEstimateSchema>;
 
 /**
  * When the dry run read the listener and when its ModifyListener was accepted. A rollback written between the two is
  * overwritten by the re-applied read: the caller compares this with the rollback requests it knows of.
  */
-export const listenerRewriteSchema = deferred(() => z.strictObject({ readAt: z.string(), acceptedAt: z.string() }));
-export type ListenerRewrite = z.output<typeof listenerRewriteSchema>;
+export const listenerRewriteSchema = strictObject({ readAt: v.string(), acceptedAt: v.string() });
+export type ListenerRewrite = v.InferOutput<typeof listenerRewriteSchema>;
 
-export const rollbackDryRunResultSchema = deferred(() =>
-  z.strictObject({
-    checkedAt: z.string(),
-    /** Every check ok. */
-    ready: z.boolean(),
-    checks: z.array(rollbackCheckSchema),
-    /** Null when the listener could not be read and re-written: no rollback could run, so there is nothing to time. */
-    estimatedRollbackSeconds: z.nullable(nonNegativeInt),
-    estimate: z.nullable(rollbackEstimateSchema),
-    /** Null unless ModifyListener was accepted (see listenerRewriteSchema). */
-    listenerRewrite: z.nullable(listenerRewriteSchema),
-  }),
-);
-export type RollbackDryRunResult = z.output<typeof rollbackDryRunResultSchema>;
+export const rollbackDryRunResultSchema = strictObject({
+  checkedAt: v.string(),
+  /** Every check ok. */
+  ready: v.boolean(),
+  checks: v.array(rollbackCheckSchema),
+  /** Null when the listener could not be read and re-written: no rollback could run, so there is nothing to time. */
+  estimatedRollbackSeconds: v.nullable(nonNegativeInt),
+  estimate: v.nullable(rollbackEstimateSchema),
+  /** Null unless ModifyListener was accepted (see listenerRewriteSchema). */
+  listenerRewrite: v.nullable(listenerRewriteSchema),
+});
+export type RollbackDryRunResult = v.InferOutput<typeof rollbackDryRunResultSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // How a check reads a failed AWS call

@@ -1,11 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { DeploymentCrewError, RollbackRequestedError } from '../shared/errors';
 import { rollbackTriggerSchema, type Sides, sidesSchema } from '../shared/lock-contracts';
 import { LOCK_SORT_KEY } from '../shared/state-table';
-import '../shared/validation';
+import { describeIssues, object } from '../shared/validation';
 import { type ClaimGuard, guardCondition } from './deployment-lock-guard';
 
 /**
@@ -16,7 +16,7 @@ import { type ClaimGuard, guardCondition } from './deployment-lock-guard';
  * step-up that is in flight or retried).
  */
 
-export const lockPhaseSchema = z.enum([
+export const lockPhaseSchema = v.picklist([
   'VALIDATION',
   'PROVISIONING',
   'MIGRATION',
@@ -26,38 +26,38 @@ export const lockPhaseSchema = z.enum([
   'RETIRING',
   'ROLLING_BACK',
 ]);
-export type LockPhase = z.output<typeof lockPhaseSchema>;
+export type LockPhase = v.InferOutput<typeof lockPhaseSchema>;
 
-export const rollbackRequestSchema = z.object({
+export const rollbackRequestSchema = object({
   trigger: rollbackTriggerSchema,
-  reason: z.string(),
-  requestedAt: z.string(),
-  requestedBy: z.string(),
-  alarmName: z.optional(z.string()),
+  reason: v.string(),
+  requestedAt: v.string(),
+  requestedBy: v.string(),
+  alarmName: v.optional(v.string()),
   /** When the trigger happened, if known and earlier than the request (an alarm's own state change). */
-  detectedAt: z.optional(z.string()),
+  detectedAt: v.optional(v.string()),
 });
-export type RollbackRequest = z.output<typeof rollbackRequestSchema>;
+export type RollbackRequest = v.InferOutput<typeof rollbackRequestSchema>;
 
-const lockItemSchema = z.object({
-  holder: z.string(),
-  lockState: z.enum(['HELD', 'ESCALATED']),
-  executionArn: z.optional(z.string()),
+const lockItemSchema = object({
+  holder: v.string(),
+  lockState: v.picklist(['HELD', 'ESCALATED']),
+  executionArn: v.optional(v.string()),
   /** When AcquireDeploymentLock took the lock (`$$.State.EnteredTime`): older alarm events are not this deployment's. */
-  acquiredAt: z.optional(z.string()),
-  phase: z.optional(lockPhaseSchema),
+  acquiredAt: v.optional(v.string()),
+  phase: v.optional(lockPhaseSchema),
   /** The phase a rollback started from (the phase is ROLLING_BACK meanwhile). */
-  phaseBeforeRollback: z.optional(lockPhaseSchema),
-  sides: z.optional(sidesSchema),
-  greenWeight: z.optional(z.number()),
-  migrationStarted: z.optional(z.boolean()),
-  bakeToken: z.optional(z.string()),
-  bakeStartedAt: z.optional(z.string()),
-  rollback: z.optional(rollbackRequestSchema),
+  phaseBeforeRollback: v.optional(lockPhaseSchema),
+  sides: v.optional(sidesSchema),
+  greenWeight: v.optional(v.pipe(v.number(), v.finite())),
+  migrationStarted: v.optional(v.boolean()),
+  bakeToken: v.optional(v.string()),
+  bakeStartedAt: v.optional(v.string()),
+  rollback: v.optional(rollbackRequestSchema),
   /** When the alarm listener (or the coordinator) confirmed the listener back at 100 % live. */
-  listenerRestoredAt: z.optional(z.string()),
+  listenerRestoredAt: v.optional(v.string()),
 });
-export type LockItem = z.output<typeof lockItemSchema>;
+export type LockItem = v.InferOutput<typeof lockItemSchema>;
 
 export interface DeploymentLock {
   /** The lock item, or undefined when no deployment holds the listener. */
@@ -136,10 +136,10 @@ export function createDeploymentLock(
   const Key = { pk: lockKey, sk: LOCK_SORT_KEY };
 
   const parse = (Item: Record<string, unknown>): LockItem => {
-    const parsed = lockItemSchema.safeParse(Item);
+    const parsed = v.safeParse(lockItemSchema, Item);
     if (!parsed.success)
-      throw new DeploymentCrewError('InvalidLockItem', `the lock item is malformed: ${parsed.error}`);
-    return parsed.data;
+      throw new DeploymentCrewError('InvalidLockItem', `the lock item is malformed: ${describeIssues(parsed.issues)}`);
+    return parsed.output;
   };
 
   const read = async (): Promise<LockItem | undefined> => {

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as v from 'valibot';
+import { looseObject, record } from '../../lambdas/shared/validation';
 
 /*
  * Events per state, by the event types of the Step Functions API reference (HistoryEvent.type), checked against
@@ -35,21 +36,23 @@ export interface AslState {
   readonly Retry?: readonly { readonly MaxAttempts?: number | undefined }[] | undefined;
   readonly Branches?: readonly AslMachine[] | undefined;
 }
-const machineSchema: z.ZodType<AslMachine> = z.lazy(() =>
-  z.looseObject({
-    StartAt: z.string(),
-    States: z.record(
-      z.string(),
-      z.looseObject({
-        Type: z.string(),
-        Resource: z.string().optional(),
-        Next: z.string().optional(),
-        End: z.boolean().optional(),
-        Default: z.string().optional(),
-        Choices: z.array(z.looseObject({ Next: z.string() })).optional(),
-        Catch: z.array(z.looseObject({ Next: z.string() })).optional(),
-        Retry: z.array(z.looseObject({ MaxAttempts: z.int().nonnegative().optional() })).optional(),
-        Branches: z.array(machineSchema).optional(),
+const machineSchema: v.GenericSchema<AslMachine> = v.lazy(() =>
+  looseObject({
+    StartAt: v.string(),
+    States: record(
+      v.string(),
+      looseObject({
+        Type: v.string(),
+        Resource: v.optional(v.string()),
+        Next: v.optional(v.string()),
+        End: v.optional(v.boolean()),
+        Default: v.optional(v.string()),
+        Choices: v.optional(v.array(looseObject({ Next: v.string() }))),
+        Catch: v.optional(v.array(looseObject({ Next: v.string() }))),
+        Retry: v.optional(
+          v.array(looseObject({ MaxAttempts: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0))) })),
+        ),
+        Branches: v.optional(v.array(machineSchema)),
       }),
     ),
   }),
@@ -98,12 +101,12 @@ export function worstCaseHistoryEvents(
   definition: unknown,
   bounds: Readonly<Record<string, LoopBound>>,
 ): HistoryEstimate {
-  const parsed = machineSchema.safeParse(definition);
+  const parsed = v.safeParse(machineSchema, definition);
   if (!parsed.success) {
-    throw new Error(`history budget: the state machine definition is not ASL: ${parsed.error.issues[0]?.message}`);
+    throw new Error(`history budget: the state machine definition is not ASL: ${parsed.issues[0].message}`);
   }
   const figures = new Map<string, LoopFigure>();
-  const events = EXECUTION_EVENTS + new Scope(parsed.data, bounds, 1, figures).longestPath('worst');
+  const events = EXECUTION_EVENTS + new Scope(parsed.output, bounds, 1, figures).longestPath('worst');
   return { events, loops: [...figures.values()] };
 }
 

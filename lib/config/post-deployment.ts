@@ -1,4 +1,5 @@
 import type { Duration } from 'aws-cdk-lib';
+import * as v from 'valibot';
 import type { OnMissingMonitoring } from '../../lambdas/shared/config/post-deployment-verifier';
 import {
   DEFAULT_PROBE_FAILURE_RULE,
@@ -6,7 +7,7 @@ import {
   probeTimingProblem,
 } from '../../lambdas/shared/probe-timing';
 import { type SmokeStepInput, type SmokeSuite, smokeSuiteSchema } from '../../lambdas/shared/smoke-suite';
-import { describeZodError } from '../../lambdas/shared/validation';
+import { describeIssues } from '../../lambdas/shared/validation';
 import { MIN_LOGS_WINDOW_MINUTES } from '../../lambdas/shared/verification';
 import type { PostDeploymentSettings, ProbeSettings, VerifierVpcPlacement } from '../deployment-crew-props';
 
@@ -54,9 +55,9 @@ export interface ResolvedPostDeployment {
 
 /** Checks `postDeployment` at synth: the suite against smokeSuiteSchema, the URLs, secret ARNs and bounds. */
 export function resolvePostDeployment(settings: PostDeploymentSettings): ResolvedPostDeployment {
-  const parsed = smokeSuiteSchema.safeParse(settings.smokeSuite);
-  if (!parsed.success) throw new Error(`postDeployment.smokeSuite: ${describeZodError(parsed.error)}`);
-  const suite = parsed.data;
+  const parsed = v.safeParse(smokeSuiteSchema, settings.smokeSuite);
+  if (!parsed.success) throw new Error(`postDeployment.smokeSuite: ${describeIssues(parsed.issues)}`);
+  const suite = parsed.output;
   checkHttpUrl('postDeployment.productionUrl', settings.productionUrl);
   if (settings.testListenerUrl !== undefined) checkHttpUrl('postDeployment.testListenerUrl', settings.testListenerUrl);
   const secretArns = [

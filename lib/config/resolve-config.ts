@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as v from 'valibot';
 import { parseApproverArn } from '../../lambdas/shared/approvers';
 import { type ListenerArnParts, parseListenerArn, parseTargetGroupArn } from '../../lambdas/shared/arns';
 import {
@@ -107,9 +108,9 @@ export function resolveConfig(props: DeploymentCrewProps): ResolvedCrewConfig {
       `canary.metricsMaxWait: between ${METRICS_MAX_WAIT_MIN_SECONDS} and ${METRICS_MAX_WAIT_BOUND_SECONDS} seconds`,
     );
   }
-  const thresholds = canaryThresholdsSchema.safeParse({ ...props.thresholds });
-  if (!thresholds.success) throw new Error(`thresholds: ${thresholds.error.issues.map((i) => i.message).join('; ')}`);
-  if (thresholds.data.promoteErrorRatePercent > thresholds.data.errorRatePercent) {
+  const thresholds = v.safeParse(canaryThresholdsSchema, { ...props.thresholds });
+  if (!thresholds.success) throw new Error(`thresholds: ${thresholds.issues.map((issue) => issue.message).join('; ')}`);
+  if (thresholds.output.promoteErrorRatePercent > thresholds.output.errorRatePercent) {
     throw new Error('thresholds: promoteErrorRatePercent cannot be above errorRatePercent');
   }
   const inconclusiveAllowance = props.canary?.inconclusiveAllowance ?? 2;
@@ -144,7 +145,7 @@ export function resolveConfig(props: DeploymentCrewProps): ResolvedCrewConfig {
     bakeSeconds,
     inconclusiveAllowance,
     metricsMaxWaitSeconds,
-    thresholds: thresholds.data,
+    thresholds: thresholds.output,
     greenReadyTimeoutSeconds: (props.greenReadyTimeout ?? Duration.minutes(20)).toSeconds(),
     migrationTimeoutSeconds: (props.migration?.timeout ?? Duration.minutes(30)).toSeconds(),
     databaseRollbackApprovalTimeoutSeconds,

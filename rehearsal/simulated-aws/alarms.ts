@@ -1,6 +1,7 @@
 import type { Dimension, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { canaryThresholdsSchema } from '../../lambdas/shared/cutover-contracts';
 import { errorRatePercent, greenErrorRateExpressions, greenErrors } from '../../lambdas/shared/green-errors';
+import { parse } from '../../lambdas/shared/validation';
 import { BLUE_TARGET_GROUP, GREEN_TARGET_GROUP, LOAD_BALANCER_FULL_NAME, SIM, SIM_ALARMS } from './constants';
 import type { MinuteTraffic } from './traffic-model';
 
@@ -12,7 +13,7 @@ import type { MinuteTraffic } from './traffic-model';
  * maximum in 1 minute. Missing data is not breaching.
  */
 
-const THRESHOLDS = canaryThresholdsSchema.parse({});
+const THRESHOLDS = parse(canaryThresholdsSchema, {});
 /** The load balancer's own 5xx rate the error-rate alarms excuse (they cannot measure it). */
 export const ALARM_BASELINE_PERCENT = THRESHOLDS.loadBalancerErrorBaselinePercent;
 

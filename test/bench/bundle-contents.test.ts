@@ -43,7 +43,7 @@ function metafile(inputs: Record<string, { bytes: number; imports?: string[] }>)
 }
 
 const SOURCES: Record<string, string> = {
-  'lambdas/agent/index.ts': "import { z } from 'zod';\nawait sfn.send(new SendTaskFailureCommand({ taskToken }));",
+  'lambdas/agent/index.ts': "import * as v from 'valibot';\nawait sfn.send(new SendTaskFailureCommand({ taskToken }));",
   'lambdas/agent/lock.ts': 'await ddb.send(new GetCommand({ TableName, Key }));',
 };
 
@@ -51,11 +51,11 @@ describe('bundle contents', () => {
   const meta = metafile({
     'lambdas/agent/index.ts': {
       bytes: 300,
-      imports: ['node_modules/zod/index.js', `${SFN}/commands/SendTaskFailureCommand.js`],
+      imports: ['node_modules/valibot/dist/index.js', `${SFN}/commands/SendTaskFailureCommand.js`],
     },
     'lambdas/agent/lock.ts': { bytes: 200, imports: [`${DDB}/commands/GetItemCommand.js`] },
-    'node_modules/zod/index.js': { bytes: 5_000, imports: ['node_modules/zod/core.js'] },
-    'node_modules/zod/core.js': { bytes: 1_000 },
+    'node_modules/valibot/dist/index.js': { bytes: 5_000, imports: ['node_modules/valibot/dist/core.js'] },
+    'node_modules/valibot/dist/core.js': { bytes: 1_000 },
     [`${SFN}/SFNClient.js`]: { bytes: 700 },
     [`${SFN}/commands/SendTaskFailureCommand.js`]: { bytes: 100 },
     [`${SFN}/commands/SendTaskSuccessCommand.js`]: { bytes: 90 },
@@ -74,7 +74,7 @@ describe('bundle contents', () => {
     expect(contents.ownBytes).toBe(500);
     expect(contents.packages.slice(0, 3)).toEqual([
       { name: '@aws-sdk/client-ec2', bytes: 9_000 },
-      { name: 'zod', bytes: 6_000 },
+      { name: 'valibot', bytes: 6_000 },
       { name: '@aws-sdk/client-sfn', bytes: 890 },
     ]);
     expect(contents.heaviestOwnInputs[0]).toEqual({ path: 'lambdas/agent/index.ts', bytes: 300 });
@@ -112,7 +112,7 @@ describe('bundle contents', () => {
     const { libraries } = contentsOf(meta, (path) => SOURCES[path] ?? '');
 
     // Assess
-    expect(libraries).toEqual([{ name: 'zod', bytes: 6_000 }]);
+    expect(libraries).toEqual([{ name: 'valibot', bytes: 6_000 }]);
   });
 
   it('reads the operations a source sends, lib-dynamodb commands and paginators included', () => {
@@ -130,7 +130,7 @@ describe('bundle contents', () => {
       name: '@smithy/core',
       dir: 'node_modules/@aws-sdk/core/node_modules/@smithy/core',
     });
-    expect(packageOf('node_modules/zod/v4/classic/schemas.js')?.name).toBe('zod');
+    expect(packageOf('node_modules/valibot/dist/index.mjs')?.name).toBe('valibot');
     expect(packageOf('lambdas/shared/logger.ts')).toBeNull();
   });
 });

@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { type CanaryVerdictInput, canaryVerdict } from '../../lambdas/blue-green-orchestrator/verdict';
 import {
@@ -81,7 +82,7 @@ describe('canaryVerdict', () => {
   it('uses the documented default thresholds', () => {
     // Prepare
     // Act
-    const defaults = canaryThresholdsSchema.parse({});
+    const defaults = v.parse(canaryThresholdsSchema, {});
 
     // Assess
     expect(defaults).toEqual(THRESHOLDS);
@@ -248,7 +249,7 @@ describe('canaryVerdict', () => {
       trigger,
       inconclusive,
     });
-    expect(canaryVerdictSchema.parse(verdict)).toEqual(verdict);
+    expect(v.parse(canaryVerdictSchema, verdict)).toEqual(verdict);
   });
 
   it('asks to be evaluated again after the given delay, and only when waiting', () => {

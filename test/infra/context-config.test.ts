@@ -203,6 +203,19 @@ describe('parseContextConfig: the cdk.json sample', () => {
   });
 });
 
+describe('parseContextConfig: what real addresses and URLs look like', () => {
+  it.each(["o'brien@shop.example.com", 'ops@xn--bcher-kva.ch', 'duty@a--b.example.com'])(
+    'takes the chairman address %s',
+    (address) => {
+      // Act
+      const config = parseContextConfig({ ...sampleContext(), chairmanEmails: [address] });
+
+      // Assess
+      expect(config.crew.chairmanEmails).toEqual([address]);
+    },
+  );
+});
+
 describe('parseContextConfig: errors name the field', () => {
   it('says the deploymentCrew context is missing', () => {
     // Prepare
@@ -225,6 +238,16 @@ describe('parseContextConfig: errors name the field', () => {
       case: 'a single target group',
       change: { targetGroupArns: [BLUE_ARN] },
       expected: 'targetGroupArns: ',
+    },
+    {
+      case: 'thresholds given as a list',
+      change: { thresholds: [] },
+      expected: 'thresholds: Invalid type: Expected Object but received Array',
+    },
+    {
+      case: 'a timeout beyond the integers JSON carries exactly',
+      change: { approvalTimeoutSeconds: 2 ** 53 },
+      expected: 'approvalTimeoutSeconds: ',
     },
     {
       case: 'both database identifiers',
@@ -734,6 +757,17 @@ describe('parseContextConfig: postDeployment errors name the field', () => {
       case: 'a misspelt key',
       change: { logGroups: ['/ecs/shop-web'] },
       expected: 'postDeployment: Unrecognized key: "logGroups"',
+    },
+    {
+      // An array where a map belongs must not be read as { 0: … }: the header would go out as "0".
+      case: 'green headers given as a list',
+      change: { greenHeaders: ['x-deployment-side: green'] },
+      expected: 'postDeployment.greenHeaders: Invalid type: Expected Object but received Array',
+    },
+    {
+      case: 'a smoke step header map given as a list',
+      change: { smokeSuite: [{ name: 'home', flow: 'crud', path: '/', headers: ['accept: text/html'] }] },
+      expected: 'postDeployment.smokeSuite.0.headers: Invalid type: Expected Object but received Array',
     },
     {
       case: 'a duration given as a Duration-like object',

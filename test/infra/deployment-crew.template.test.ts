@@ -2,8 +2,8 @@ import { rmSync } from 'node:fs';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ZodMiniType } from 'zod/mini';
 import { targetsConfigSchema } from '../../lambdas/shared/config/approval-request';
 import { orchestratorConfigSchema } from '../../lambdas/shared/config/blue-green-orchestrator';
 import { databaseConfigSchema } from '../../lambdas/shared/config/database';
@@ -16,6 +16,7 @@ import { healthChecksConfigSchema } from '../../lambdas/shared/config/pre-deploy
 import { coordinatorConfigSchema } from '../../lambdas/shared/config/rollback-coordinator';
 import { MANAGED_BY, TAG_MANAGED_BY, TAG_PROMOTED, TAG_TEMPORARY_MEMBER } from '../../lambdas/shared/rds-names';
 import { STACK_OUTPUTS } from '../../lambdas/shared/stack-outputs';
+import { describeIssues } from '../../lambdas/shared/validation';
 import {
   preservedIdentifierFor,
   restoredMemberIdentifier,
@@ -728,7 +729,7 @@ describe('agent functions', () => {
     (name) => {
       // Prepare
       const { template, ids } = variant(name);
-      const configurations: [string, string, ZodMiniType][] = [
+      const configurations: [string, string, v.GenericSchema][] = [
         [ids.intake.function, 'INTAKE_CONFIG', intakeConfigSchema],
         [ids.approvalRequest.function, 'TARGETS', targetsConfigSchema],
         [ids.validator.function, 'HEALTH_CHECKS', healthChecksConfigSchema],
@@ -740,8 +741,8 @@ describe('agent functions', () => {
 
       // Act
       const refused = configurations.flatMap(([functionId, variable, schema]) => {
-        const parsed = schema.safeParse(jsonVariable(template, functionId, variable));
-        return parsed.success ? [] : [`${variable}: ${parsed.error.message}`];
+        const parsed = v.safeParse(schema, jsonVariable(template, functionId, variable));
+        return parsed.success ? [] : [`${variable}: ${describeIssues(parsed.issues)}`];
       });
 
       // Assess

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ORCHESTRATOR_CONFIG } from '../../lambdas/shared/config/blue-green-orchestrator';
 import { POST_DEPLOYMENT_VERIFIER_CONFIG } from '../../lambdas/shared/config/post-deployment-verifier';
@@ -57,7 +58,7 @@ describe('PostDeploymentVerifier template: the thresholds', () => {
     // Act: each configuration read back as its function reads it.
     const verifier = POST_DEPLOYMENT_VERIFIER_CONFIG.read(environmentOf(stack, postDeploymentVerifier.function));
     const json = environmentOf(stack, blueGreen.function)[ORCHESTRATOR_CONFIG.name] ?? '';
-    const orchestrator = ORCHESTRATOR_CONFIG.schema.parse(JSON.parse(json));
+    const orchestrator = v.parse(ORCHESTRATOR_CONFIG.schema, JSON.parse(json));
 
     // Assess
     expect(verifier.thresholds).toEqual(thresholds);

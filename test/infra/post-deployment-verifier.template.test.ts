@@ -6,6 +6,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
+import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   POST_DEPLOYMENT_VERIFIER_CONFIG,
@@ -349,7 +350,7 @@ describe('PostDeploymentVerifier template', () => {
     const { stack, verifier } = verifierStack();
 
     // Act: compressed, its tokens (table and alarm names) in variables of their own, read back as the function does.
-    const config = POST_DEPLOYMENT_VERIFIER_CONFIG.schema.parse(writtenConfig(stack, verifier));
+    const config = v.parse(POST_DEPLOYMENT_VERIFIER_CONFIG.schema, writtenConfig(stack, verifier));
 
     // Assess
     expect(config.suite.map((step) => step.name)).toEqual(['login', 'orders', 'partner']);
@@ -438,7 +439,7 @@ describe("the dry run's resources in the function environment", () => {
 
     // Act
     const compact = compactRollbackGrants(Object.keys(grants), grants, config.where);
-    const readBack = postDeploymentVerifierConfigSchema.parse({
+    const readBack = v.parse(postDeploymentVerifierConfigSchema, {
       ...written,
       dryRun: { ...(written.dryRun as object), ...compact },
     }).dryRun;
@@ -471,7 +472,7 @@ describe("the dry run's resources in the function environment", () => {
     const { stack, verifier, coordinatorGrants } = crewVerifier(overrides);
 
     // Act
-    const { dryRun } = postDeploymentVerifierConfigSchema.parse(writtenConfig(stack, verifier));
+    const { dryRun } = v.parse(postDeploymentVerifierConfigSchema, writtenConfig(stack, verifier));
 
     // Assess
     expect(new Set(dryRun.rollbackActions)).toEqual(new Set(coordinatorGrants.actions));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
 import { contextConfigSchema } from '../../lib/context-config';
 
 /**
@@ -12,13 +12,13 @@ const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 const SECTION = README.slice(README.indexOf('## Configuration'), README.indexOf('## Step Functions history budget'));
 const ROWS = SECTION.split('\n').filter((line) => line.startsWith('| `'));
 
-type Schema = z.ZodType & { def?: { type?: string; innerType?: Schema }; shape?: Record<string, Schema> };
+type Schema = v.GenericSchema & { wrapped?: Schema; entries?: Record<string, Schema> };
 
-/** The object schema under optional/default wrappers, or null for a leaf. */
+/** The object's entries under optional/nullable wrappers (a pipe keeps its first schema's), or null for a leaf. */
 function objectOf(schema: Schema): Record<string, Schema> | null {
   let current: Schema | undefined = schema;
-  while (current?.def?.innerType !== undefined) current = current.def.innerType;
-  return current?.def?.type === 'object' && current.shape !== undefined ? current.shape : null;
+  while (current?.wrapped !== undefined) current = current.wrapped;
+  return current?.entries ?? null;
 }
 
 /** Top-level keys, and `parent.child` for the keys of each nested block (one level, as the table goes). */

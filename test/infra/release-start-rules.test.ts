@@ -5,6 +5,7 @@ import { App, type CfnElement } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
+import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { intake } from '../../lambdas/deployment-intake/intake';
 import { type IntakeConfig, intakeConfigSchema } from '../../lambdas/shared/config/deployment-intake';
@@ -80,7 +81,7 @@ function onlyTarget(template: Template, ruleId: string): Target {
 function intakeConfigOf(stack: DeploymentCrewStack): IntakeConfig {
   const cfn = stack.crew.intake.function.node.defaultChild as CfnFunction;
   const environment = stack.resolve(cfn.environment) as { variables: { INTAKE_CONFIG: string } };
-  return intakeConfigSchema.parse(JSON.parse(environment.variables.INTAKE_CONFIG));
+  return v.parse(intakeConfigSchema, JSON.parse(environment.variables.INTAKE_CONFIG));
 }
 
 beforeAll(() => {
@@ -236,11 +237,11 @@ describe('ECR push rule', () => {
     const execution = { name: 'c0ffee00-0000-4000-8000-000000000001', id: 'arn:exec', startTime: '2026-11-24T10:30Z' };
 
     // Act
-    const parsed = deploymentRequestSchema.safeParse(input);
+    const parsed = v.safeParse(deploymentRequestSchema, input);
     const context = intake({ input, execution }, intakeConfigOf(stack));
 
     // Assess
-    expect(parsed.success, parsed.error?.message).toBe(true);
+    expect(parsed.success, parsed.issues?.[0]?.message).toBe(true);
     expect(context.release.image).toBe(`${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/shop/web@${DIGEST}`);
     expect(context.requestedBy).toBe('ECR push of shop/web:v1.4.0');
   });

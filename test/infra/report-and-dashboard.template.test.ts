@@ -4,6 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { canaryThresholdsSchema } from '../../lambdas/shared/cutover-contracts';
 import { greenErrorRateExpressions } from '../../lambdas/shared/green-errors';
@@ -17,7 +18,7 @@ const LISTENER_ARN =
 const BLUE_TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-blue/73e2d6bc24d8a067';
 const GREEN_TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop-green/2453ed029918f21f';
 const LOAD_BALANCER = 'app/shop/50dc6c495c0c9188';
-const THRESHOLDS = canaryThresholdsSchema.parse({});
+const THRESHOLDS = v.parse(canaryThresholdsSchema, {});
 const outdirs: string[] = [];
 
 beforeAll(() => {

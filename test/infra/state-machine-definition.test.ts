@@ -115,7 +115,7 @@ function settingsReadBy(text: string): string[] {
 
 /** Settings read by the ASL that are not fields of the intake's output (the workflow settings contract). */
 function unknownSettings(read: readonly string[]): string[] {
-  const provided = new Set(Object.keys(workflowSettingsSchema.shape));
+  const provided = new Set(Object.keys(workflowSettingsSchema.entries));
   return read.filter((name) => !provided.has(name));
 }
 
@@ -245,7 +245,7 @@ describe('settings', () => {
     // Assess
     expect(unknownSettings(read)).toEqual([]);
     // The settings are the ASL's tunables (contracts.ts): one nobody reads would be a knob that does nothing.
-    expect(read).toEqual(Object.keys(workflowSettingsSchema.shape).sort());
+    expect(read).toEqual(Object.keys(workflowSettingsSchema.entries).sort());
   });
 
   it('finds a settings path the intake does not provide (the check is live)', () => {

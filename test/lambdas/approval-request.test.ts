@@ -1,5 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
+import * as v from 'valibot';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type ApprovalRequest,
@@ -157,7 +158,7 @@ describe('approval request payload', () => {
     const payload = { ...startRequest('shop-1', 'token') };
 
     // Act
-    const parsed = approvalRequestSchema.safeParse(payload);
+    const parsed = v.safeParse(approvalRequestSchema, payload);
 
     // Assess
     expect(parsed.success).toBe(true);
@@ -168,11 +169,11 @@ describe('approval request payload', () => {
     const payload = { ...startRequest('shop-1', 'token'), kind: 'DATABASE_ROLLBACK', context: { reason: 'x' } };
 
     // Act
-    const parsed = approvalRequestSchema.safeParse(payload);
+    const parsed = v.safeParse(approvalRequestSchema, payload);
 
     // Assess
     expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues.map((issue) => issue.path.join('.'))).toEqual([
+    expect(parsed.issues?.map((issue) => v.getDotPath(issue))).toEqual([
       'context.snapshotIdentifier',
       'context.snapshotCreatedAt',
     ]);
@@ -187,7 +188,7 @@ describe('approval request payload', () => {
     ];
 
     // Act
-    const results = payloads.map((payload) => approvalRequestSchema.safeParse(payload).success);
+    const results = payloads.map((payload) => v.safeParse(approvalRequestSchema, payload).success);
 
     // Assess
     expect(results).toEqual([false, false, false]);

@@ -7,6 +7,7 @@ import {
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { createApprovalResponder } from '../../lambdas/approval-response/respond';
 import { approvalDecisionSchema } from '../../lambdas/shared/contracts';
@@ -69,7 +70,7 @@ describe('approve', () => {
       taskToken: token,
       output: `{"approved":true,"kind":"START","approver":{"identity":"${CHAIRMAN_ARN}","verified":true},"answeredAt":"${ANSWERED_AT}"}`,
     });
-    expect(approvalDecisionSchema.safeParse(JSON.parse(calls[0]?.args[0].input.output ?? '')).success).toBe(true);
+    expect(v.safeParse(approvalDecisionSchema, JSON.parse(calls[0]?.args[0].input.output ?? '')).success).toBe(true);
     expect(sfnMock.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
     const item = await readParsedApproval(table().ddb, name);
     expect(item).toMatchObject({

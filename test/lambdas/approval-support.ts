@@ -2,6 +2,7 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import * as v from 'valibot';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { ApprovalRequest } from '../../lambdas/approval-request/request';
 import type { createApprovalResponder } from '../../lambdas/approval-response/respond';
@@ -146,7 +147,7 @@ export async function readParsedApproval(
   name: string,
   kind: ApprovalKind = 'START',
 ): Promise<ApprovalItem> {
-  return approvalItemSchema.parse(await readApproval(ddb, name, kind));
+  return v.parse(approvalItemSchema, await readApproval(ddb, name, kind));
 }
 
 /** A Lambda context good enough for the Powertools middleware. */

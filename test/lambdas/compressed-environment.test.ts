@@ -1,8 +1,8 @@
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { compressedJsonEnvironmentVariable } from '../../lambdas/shared/config/environment';
 
-const schema = z.strictObject({ table: z.string(), suite: z.array(z.string()), role: z.string() });
+const schema = v.strictObject({ table: v.string(), suite: v.array(v.string()), role: v.string() });
 const CONFIG = compressedJsonEnvironmentVariable('SAMPLE_CONFIG', schema);
 /** How CDK prints an unresolved token at synth. */
 const token = (id: number) => ['$', `{Token[TOKEN.${id}]}`].join('');

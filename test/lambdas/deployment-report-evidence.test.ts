@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import type { CanaryVerdict, RollbackState, SampleSummary } from '../../lambdas/shared/cutover-contracts';
 import {
@@ -167,7 +168,7 @@ describe('buildDeploymentReport: what the chart needs', () => {
     expect(row?.decidedAt).toBe('2026-11-24T10:04:00.000Z');
     expect(row?.sample.perMinute).toEqual(MINUTES);
     expect(row?.sample.requests).toBe(1100);
-    expect(deploymentReportSchema.parse(JSON.parse(JSON.stringify(report)))).toEqual(report);
+    expect(v.parse(deploymentReportSchema, JSON.parse(JSON.stringify(report)))).toEqual(report);
   });
 
   it('leaves the decision time and the minutes null for a bake recorded without them, never guessed', () => {

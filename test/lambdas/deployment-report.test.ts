@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import type {
   CanaryStepRecord,
@@ -803,7 +804,7 @@ describe('the JSON report and its documented schema', () => {
     const report = buildDeploymentReport(rolledBackInput(), NOW);
 
     // Act
-    const parsed = deploymentReportSchema.safeParse(JSON.parse(JSON.stringify(report)));
+    const parsed = v.safeParse(deploymentReportSchema, JSON.parse(JSON.stringify(report)));
 
     // Assess
     expect(parsed.success).toBe(true);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateDBSnapshotCommand, RDSClient, RDSServiceException } from '@aws-sdk/client-rds';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import * as v from 'valibot';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createPreDeploymentValidator,
@@ -63,7 +64,7 @@ const approval: ApprovalDecision = {
   answeredAt: '2026-11-24T10:10:00.000Z',
 };
 
-const healthyMatrix: DependencyMatrix = {
+const healthyMatrix = {
   checkedAt: '2026-11-24T10:00:10.000Z',
   healthy: true,
   entries: [
@@ -92,9 +93,9 @@ const healthyMatrix: DependencyMatrix = {
     },
   ],
   warnings: ["non-critical dependency 'search' is DOWN: timed out after 3000 ms (3002 ms, 3 attempts)"],
-};
+} satisfies DependencyMatrix;
 
-const unhealthyMatrix: DependencyMatrix = {
+const unhealthyMatrix = {
   ...healthyMatrix,
   healthy: false,
   entries: [
@@ -120,7 +121,7 @@ const unhealthyMatrix: DependencyMatrix = {
     },
     healthyMatrix.entries[1] as DependencyMatrix['entries'][number],
   ],
-};
+} satisfies DependencyMatrix;
 
 /** Fake tools that record their calls. */
 function fakeTools(matrix: DependencyMatrix = healthyMatrix) {
@@ -287,7 +288,7 @@ describe('pre-deployment request schema', () => {
     };
 
     // Act
-    const parsed = preDeploymentRequestSchema.safeParse(request);
+    const parsed = v.safeParse(preDeploymentRequestSchema, request);
 
     // Assess
     expect(parsed.success).toBe(true);
@@ -316,7 +317,7 @@ describe('pre-deployment request schema', () => {
     ],
   ])('rejects %s', (_label, request) => {
     // Act
-    const parsed = preDeploymentRequestSchema.safeParse(request);
+    const parsed = v.safeParse(preDeploymentRequestSchema, request);
 
     // Assess
     expect(parsed.success).toBe(false);
@@ -326,11 +327,11 @@ describe('pre-deployment request schema', () => {
 describe('pre-deployment config', () => {
   it('applies defaults and rejects duplicate names', () => {
     // Act
-    const parsed = healthChecksConfigSchema.parse({
+    const parsed = v.parse(healthChecksConfigSchema, {
       endpoints: [{ name: 'api', url: 'https://api.example.com/health' }],
       dependencies: [{ name: 'search', url: 'https://search.example.com/ping', critical: false }],
     });
-    const duplicate = healthChecksConfigSchema.safeParse({
+    const duplicate = v.safeParse(healthChecksConfigSchema, {
       endpoints: [{ name: 'api', url: 'https://api.example.com/health' }],
       dependencies: [{ name: 'api', url: 'https://other.example.com/ping' }],
     });

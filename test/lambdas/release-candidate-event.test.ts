@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { type IntakeEvent, intake } from '../../lambdas/deployment-intake/intake';
 import type { IntakeConfig } from '../../lambdas/shared/config/deployment-intake';
@@ -148,10 +149,10 @@ describe('docs/release-candidate-event.md', () => {
     const command = docsBlock('bash', 'Sent with the AWS CLI');
 
     // Act
-    const parsed = releaseCandidateDetailSchema.safeParse(example);
+    const parsed = v.safeParse(releaseCandidateDetailSchema, example);
 
     // Assess
-    expect(parsed.success, parsed.error?.message).toBe(true);
+    expect(parsed.success, parsed.issues?.[0]?.message).toBe(true);
     expect(() => intake({ input: delivered(example), execution: EXECUTION }, CONFIG)).not.toThrow();
     expect(command).toContain('aws events put-events');
     expect(command).toContain(`Source: "${RELEASE_CANDIDATE_EVENT_SOURCE}"`);

@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import {
   createPostDeploymentVerifier,
@@ -103,7 +104,7 @@ function world(config: PostDeploymentVerifierConfig = verifierConfig()) {
   const verifier = createPostDeploymentVerifier(config, tools);
   // Through the request schema, as the handler does.
   const handle = (request: unknown) =>
-    verifier(verifierRequestSchema.parse(request) as VerifierRequest, { remainingMs: () => 60_000 });
+    verifier(v.parse(verifierRequestSchema, request) as VerifierRequest, { remainingMs: () => 60_000 });
   return { state, handle, suiteRuns, monitoringRequests, dryRunRequests, restores, lockReads };
 }
 
@@ -427,8 +428,8 @@ describe('verifier: dryRunRollback that throws after its listener re-write', () 
 describe('verifier: requests', () => {
   it('refuses an action it does not know and a dry run without a backup', () => {
     // Act
-    const unknown = verifierRequestSchema.safeParse({ action: 'promote', deployment: DEPLOYMENT });
-    const noBackup = verifierRequestSchema.safeParse({
+    const unknown = v.safeParse(verifierRequestSchema, { action: 'promote', deployment: DEPLOYMENT });
+    const noBackup = v.safeParse(verifierRequestSchema, {
       action: 'dryRunRollback',
       deployment: DEPLOYMENT,
       sides: SIDES,

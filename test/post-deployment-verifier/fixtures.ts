@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import {
   type PostDeploymentVerifierConfig,
   type PostDeploymentVerifierConfigInput,
@@ -48,7 +49,7 @@ export const BACKUP: BackupMetadata = {
 export function verifierConfig(
   overrides: Partial<PostDeploymentVerifierConfigInput> = {},
 ): PostDeploymentVerifierConfig {
-  return postDeploymentVerifierConfigSchema.parse({
+  return v.parse(postDeploymentVerifierConfigSchema, {
     suite: [
       { name: 'login', flow: 'authentication', method: 'POST', path: '/api/login', body: { user: 'smoke' } },
       { name: 'list orders', flow: 'crud', path: '/api/orders', probe: true },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ElasticLoadBalancingV2Client, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
 import { listScenarios, loadScenario, ScenarioError } from '../../rehearsal/scenario';
-import { MODELLED_OPERATIONS } from '../../rehearsal/scenario-schema';
+import { MODELLED_OPERATIONS } from '../../rehearsal/scenario-faults-schema';
 import { CallLog } from '../../rehearsal/simulated-aws/call-log';
 import { modelledOperationsOf, simulateClient, simulatedClientConfig } from '../../rehearsal/simulated-aws/sdk-stub';
 import { SimulatedProduction } from '../../rehearsal/simulated-production';

@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import {
   decideRollback,
@@ -111,7 +112,7 @@ describe('decideRollback: invariants over every combination', () => {
     const expectedCount = TRIGGERS.length * PHASES.length * 2 * 2 * 2 * WEIGHTS.length;
 
     // Act
-    const invalid = decided.filter(({ decision }) => !rollbackDecisionSchema.safeParse(decision).success);
+    const invalid = decided.filter(({ decision }) => !v.safeParse(rollbackDecisionSchema, decision).success);
     const badWhy = decided.filter(({ decision }) => !/^[^.\n]+\.$/.test(decision.why));
 
     // Assess

@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import {
   appendTimeline,
@@ -31,7 +32,7 @@ describe('appendTimeline', () => {
       result: 'skipped',
       detail: 'green already at 0',
     });
-    expect(rollbackStateSchema.safeParse(next).success).toBe(true);
+    expect(v.safeParse(rollbackStateSchema, next).success).toBe(true);
   });
 });
 

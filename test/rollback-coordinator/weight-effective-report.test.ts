@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { coordinatorRequestSchema } from '../../lambdas/rollback-coordinator/agent';
 import type { RollbackState } from '../../lambdas/shared/cutover-contracts';
@@ -54,7 +55,7 @@ describe('coordinator: time until weight effective', () => {
       rollback: begun,
     })) as RollbackState;
     clock.advance(120_000);
-    const finish = coordinatorRequestSchema.parse({
+    const finish = v.parse(coordinatorRequestSchema, {
       action: 'finish',
       deployment,
       release: RELEASE,

@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import {
   measureWeightEffective,
@@ -101,7 +102,7 @@ describe('measureWeightEffective', () => {
       timeUntilWeightEffectiveSeconds: 2.345,
       unknownBecause: null,
     });
-    expect(weightEffectiveSchema.safeParse(record).success).toBe(true);
+    expect(v.safeParse(weightEffectiveSchema, record).success).toBe(true);
   });
 
   it('parses offsets, not strings: the same instant in another zone is the same figure', () => {

@@ -1,5 +1,5 @@
-import * as z from 'zod/mini';
-import { nonEmptyString, requireEnv } from '../validation';
+import * as v from 'valibot';
+import { nonEmptyString, requireEnv, strictObject } from '../validation';
 import { jsonEnvironmentVariable } from './environment';
 
 /**
@@ -7,18 +7,18 @@ import { jsonEnvironmentVariable } from './environment';
  * builds the `TARGETS` environment value with {@link approvalRequestEnvironment}, the Lambda reads it with
  * {@link loadApprovalRequestConfig}: the two cannot disagree on its shape.
  */
-export const targetsConfigSchema = z.strictObject({
+export const targetsConfigSchema = strictObject({
   /** The application load balancer listener whose forward weights move traffic between blue and green. */
   listenerArn: nonEmptyString,
   /** The blue and green target groups behind that listener. */
-  targetGroupArns: z.array(nonEmptyString).check(z.minLength(1)),
+  targetGroupArns: v.pipe(v.array(nonEmptyString), v.minLength(1)),
   /** The database snapshotted before anything changes (and restored by a database rollback). */
-  database: z.strictObject({
-    kind: z.enum(['instance', 'cluster']),
+  database: strictObject({
+    kind: v.picklist(['instance', 'cluster']),
     identifier: nonEmptyString,
   }),
 });
-export type TargetsConfig = z.output<typeof targetsConfigSchema>;
+export type TargetsConfig = v.InferOutput<typeof targetsConfigSchema>;
 const TARGETS = jsonEnvironmentVariable('TARGETS', targetsConfigSchema);
 
 /** Everything the approval-request Lambda reads from its environment. */

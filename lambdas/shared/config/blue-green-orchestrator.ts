@@ -1,6 +1,6 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { canaryThresholdsSchema, rollbackTriggerSchema, sideSchema } from '../cutover-contracts';
-import { nonEmptyString, nonNegativeInt, positiveInt } from '../validation';
+import { nonEmptyString, nonNegativeInt, positiveInt, record, strictObject } from '../validation';
 import { databaseConfigSchema } from './database';
 import { jsonEnvironmentVariable } from './environment';
 
@@ -17,40 +17,50 @@ export const METRICS_MAX_WAIT_MIN_SECONDS = 60 + METRICS_EXPECTED_DELAY_SECONDS;
 export const METRICS_RETRY_MIN_SECONDS = 15;
 
 /** The orchestrator's configuration, one JSON env var (ORCHESTRATOR_CONFIG) built by the construct. */
-export const orchestratorConfigSchema = z.strictObject({
-  listenerArn: z.string(),
+export const orchestratorConfigSchema = strictObject({
+  listenerArn: v.string(),
   /** The two sides as configured; which is live is read from the listener. */
-  sides: z.array(sideSchema).check(z.length(2)),
-  clusterName: z.string(),
-  taskDefinitionFamily: z.string(),
+  sides: v.pipe(v.array(sideSchema), v.length(2)),
+  clusterName: v.string(),
+  taskDefinitionFamily: v.string(),
   /** Null when the stack has no migration (schema changes are then refused at intake). */
-  migrationCommand: z.nullable(z.array(z.string()).check(z.minLength(1))),
+  migrationCommand: v.nullable(v.pipe(v.array(v.string()), v.minLength(1))),
   thresholds: canaryThresholdsSchema,
   inconclusiveAllowance: nonNegativeInt,
   database: databaseConfigSchema,
   dbMaxConnections: positiveInt,
   /** Alarms that judge green: per target group (the group's own alarms), plus shared ones (database, extra). */
-  alarms: z.strictObject({
-    byTargetGroup: z.record(z.string(), z.array(z.string())),
-    shared: z.array(z.string()),
+  alarms: strictObject({
+    byTargetGroup: record(v.string(), v.array(v.string())),
+    shared: v.array(v.string()),
   }),
   /** ALB metrics arrive late: how the verdict waits for a bake's last minutes, and how it measures the baseline. */
-  metrics: z.strictObject({
+  metrics: strictObject({
     /** After the bake, wait at most this long for its minutes' datapoints; then a partial window is inconclusive. */
-    maxWaitSeconds: z.int().check(z.gte(METRICS_MAX_WAIT_MIN_SECONDS), z.lte(METRICS_MAX_WAIT_BOUND_SECONDS)),
+    maxWaitSeconds: v.pipe(
+      v.pipe(v.number(), v.finite()),
+      v.safeInteger(),
+      v.minValue(METRICS_MAX_WAIT_MIN_SECONDS),
+      v.maxValue(METRICS_MAX_WAIT_BOUND_SECONDS),
+    ),
     /** When a minute's datapoints usually arrive after the minute ends: the first re-evaluation is timed by it. */
-    expectedDelaySeconds: z.int().check(z.gte(0), z.lte(METRICS_MAX_WAIT_BOUND_SECONDS)),
+    expectedDelaySeconds: v.pipe(
+      v.number(),
+      v.safeInteger(),
+      v.minValue(0),
+      v.maxValue(METRICS_MAX_WAIT_BOUND_SECONDS),
+    ),
     /** The load balancer's own 5xx rate is measured over this many minutes before the first shift. */
-    baselineMinutes: z.int().check(z.gte(1), z.lte(60)),
+    baselineMinutes: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(60)),
   }),
   /** Alarm name → what a rollback it causes is recorded as (extra alarms are absent: ALARM). */
-  alarmTriggers: z.record(z.string(), rollbackTriggerSchema),
-  tableName: z.string(),
-  lockKey: z.string(),
+  alarmTriggers: record(v.string(), rollbackTriggerSchema),
+  tableName: v.string(),
+  lockKey: v.string(),
   /** The bus the orchestrator's phase and traffic events go to. */
   eventBusName: nonEmptyString,
 });
-export type OrchestratorConfig = z.output<typeof orchestratorConfigSchema>;
+export type OrchestratorConfig = v.InferOutput<typeof orchestratorConfigSchema>;
 
 /** `ORCHESTRATOR_CONFIG`: written by the stack, read by the BlueGreenOrchestrator on its cold start. */
 export const ORCHESTRATOR_CONFIG = jsonEnvironmentVariable('ORCHESTRATOR_CONFIG', orchestratorConfigSchema);

@@ -1,22 +1,22 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import * as z from 'zod/mini';
-import { describeZodError, parseJsonEnv } from '../validation';
+import * as v from 'valibot';
+import { describeIssues, parseJsonEnv } from '../validation';
 
 /**
  * One environment variable holding JSON, seen from both sides: the stack writes it (checked against the schema at
  * synth, so a wrong prop fails `cdk synth` instead of the Lambda's cold start) and the function reads it back with
  * the same schema. The value is written as given: a schema default is applied when the function reads it.
  */
-export interface JsonEnvironmentVariable<Schema extends z.core.$ZodType> {
+export interface JsonEnvironmentVariable<Schema extends v.GenericSchema> {
   readonly name: string;
   readonly schema: Schema;
   /** `{ [name]: JSON }` for the function's environment; throws naming the variable and the field when invalid. */
-  environment(value: z.input<Schema>): Record<string, string>;
+  environment(value: v.InferInput<Schema>): Record<string, string>;
   /** Parses the variable from `process.env` on a cold start; throws with a clear message when it is off. */
-  load(): z.output<Schema>;
+  load(): v.InferOutput<Schema>;
 }
 
-export function jsonEnvironmentVariable<Schema extends z.core.$ZodType>(
+export function jsonEnvironmentVariable<Schema extends v.GenericSchema>(
   name: string,
   schema: Schema,
 ): JsonEnvironmentVariable<Schema> {
@@ -24,8 +24,8 @@ export function jsonEnvironmentVariable<Schema extends z.core.$ZodType>(
     name,
     schema,
     environment(value) {
-      const parsed = z.safeParse(schema, value);
-      if (!parsed.success) throw new Error(`${name} would be invalid: ${describeZodError(parsed.error)}`);
+      const parsed = v.safeParse(schema, value);
+      if (!parsed.success) throw new Error(`${name} would be invalid: ${describeIssues(parsed.issues)}`);
       return { [name]: JSON.stringify(value) };
     },
     load: () => parseJsonEnv(name, schema),
@@ -38,12 +38,12 @@ export function jsonEnvironmentVariable<Schema extends z.core.$ZodType>(
  * before deployment resolves it, so each string holding one moves to a variable of its own (`<name>_T<i>`) and the
  * compressed JSON keeps a marker in its place; the function puts the values back when it reads the variable.
  */
-export interface CompressedJsonEnvironmentVariable<Schema extends z.core.$ZodType>
+export interface CompressedJsonEnvironmentVariable<Schema extends v.GenericSchema>
   extends JsonEnvironmentVariable<Schema> {
   /** The JSON as the function reads it, from these variables (the stack's environment, or a test's). */
   decode(variables: Readonly<Record<string, string | undefined>>): unknown;
   /** `load` over these variables instead of `process.env`. */
-  read(variables: Readonly<Record<string, string | undefined>>): z.output<Schema>;
+  read(variables: Readonly<Record<string, string | undefined>>): v.InferOutput<Schema>;
 }
 
 /** How a synthesized token prints (Token.asString): such a string is resolved only at deployment. */
@@ -59,7 +59,7 @@ function replaceStrings(value: unknown, replace: (text: string) => string): unkn
   return value;
 }
 
-export function compressedJsonEnvironmentVariable<Schema extends z.core.$ZodType>(
+export function compressedJsonEnvironmentVariable<Schema extends v.GenericSchema>(
   name: string,
   schema: Schema,
 ): CompressedJsonEnvironmentVariable<Schema> {
@@ -80,17 +80,17 @@ export function compressedJsonEnvironmentVariable<Schema extends z.core.$ZodType
       return resolved;
     });
   };
-  const read = (variables: Readonly<Record<string, string | undefined>>): z.output<Schema> => {
-    const parsed = z.safeParse(schema, decode(variables));
-    if (!parsed.success) throw new Error(`environment variable ${name} is invalid: ${describeZodError(parsed.error)}`);
-    return parsed.data;
+  const read = (variables: Readonly<Record<string, string | undefined>>): v.InferOutput<Schema> => {
+    const parsed = v.safeParse(schema, decode(variables));
+    if (!parsed.success) throw new Error(`environment variable ${name} is invalid: ${describeIssues(parsed.issues)}`);
+    return parsed.output;
   };
   return {
     name,
     schema,
     environment(value) {
-      const parsed = z.safeParse(schema, value);
-      if (!parsed.success) throw new Error(`${name} would be invalid: ${describeZodError(parsed.error)}`);
+      const parsed = v.safeParse(schema, value);
+      if (!parsed.success) throw new Error(`${name} would be invalid: ${describeIssues(parsed.issues)}`);
       const tokens: Record<string, string> = {};
       const marked = replaceStrings(value, (text) => {
         if (!UNRESOLVED_TOKEN.test(text)) return text;

@@ -1,8 +1,8 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { parseListenerArn } from '../arns';
 import { canaryThresholdsSchema } from '../cutover-contracts';
 import { smokeSuiteSchema } from '../smoke-suite';
-import { nonEmptyString, nonNegativeInt, positiveInt } from '../validation';
+import { httpUrl, issuePath, nonEmptyString, nonNegativeInt, positiveInt, record, strictObject } from '../validation';
 import { MIN_LOGS_WINDOW_MINUTES, simulationContextEntrySchema } from '../verification';
 import { compressedJsonEnvironmentVariable } from './environment';
 
@@ -12,65 +12,66 @@ import { compressedJsonEnvironmentVariable } from './environment';
  * here: the tools check their shape when they run.
  */
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-
 /** What a failed monitoring check means: fail the deployment, or let it succeed with the gaps recorded as risks. */
-export const onMissingMonitoringSchema = z.enum(['fail', 'record-risk']);
-export type OnMissingMonitoring = z.output<typeof onMissingMonitoringSchema>;
+export const onMissingMonitoringSchema = v.picklist(['fail', 'record-risk']);
+export type OnMissingMonitoring = v.InferOutput<typeof onMissingMonitoringSchema>;
 
-const verifierConfigObjectSchema = z.strictObject({
+const verifierConfigObjectSchema = strictObject({
   /** The smoke suite, run against the test listener before traffic and against production after 100 %. */
   suite: smokeSuiteSchema,
   /** Production's base URL (scheme, host, port). */
   productionUrl: httpUrl,
   /** A second listener that forwards to green only; null: no pre-traffic smoke. */
-  testListenerUrl: z._default(z.nullable(httpUrl), null),
+  testListenerUrl: v.optional(v.nullable(httpUrl), null),
   /** Sent with every pre-traffic step (e.g. a header a listener rule pins to green). */
-  extraHeaders: z._default(z.record(z.string(), z.string()), {}),
-  monitoring: z.strictObject({
+  extraHeaders: v.optional(record(v.string(), v.string()), {}),
+  monitoring: strictObject({
     /** The pipeline's alarms: each must exist, have actions enabled and not lack data. */
-    alarmNames: z.array(nonEmptyString),
+    alarmNames: v.array(nonEmptyString),
     dashboardName: nonEmptyString,
     /** The application's log groups: each must have received events within the window. */
-    logGroupNames: z._default(z.array(nonEmptyString), []),
-    logsRecentWithinMinutes: z._default(z.int().check(z.gte(MIN_LOGS_WINDOW_MINUTES)), MIN_LOGS_WINDOW_MINUTES),
-    onMissing: z._default(onMissingMonitoringSchema, 'fail'),
+    logGroupNames: v.optional(v.array(nonEmptyString), []),
+    logsRecentWithinMinutes: v.optional(
+      v.pipe(v.number(), v.safeInteger(), v.minValue(MIN_LOGS_WINDOW_MINUTES)),
+      MIN_LOGS_WINDOW_MINUTES,
+    ),
+    onMissing: v.optional(onMissingMonitoringSchema, 'fail'),
   }),
-  dryRun: z.strictObject({
+  dryRun: strictObject({
     /** The ECS cluster of both services. */
     clusterName: nonEmptyString,
     /** The RollbackCoordinator's role (a token at synth: the tool checks the ARN's shape). */
     coordinatorRoleArn: nonEmptyString,
     /** What the coordinator calls in a rollback, simulated on its role; the actions of rollbackResources are added. */
-    rollbackActions: z.array(nonEmptyString).check(z.minLength(1)),
+    rollbackActions: v.pipe(v.array(nonEmptyString), v.minLength(1)),
     /**
      * Per action, the resources it is simulated on (an action not listed is simulated on `*`). Actions with the same
      * resources may share one key, comma-separated (`rds:DescribeDBInstances,rds:ModifyDBInstance`): Lambda's 4 KB of
      * environment is tight, and action names hold no comma. A resource without `arn:` is in the listener's partition,
      * region and account: `rds:db:shop` is `arn:<partition>:rds:<region>:<account>:db:shop`.
      */
-    rollbackResources: z.pipe(
-      z._default(z.record(z.string(), z.array(nonEmptyString).check(z.minLength(1))), {}),
-      z.transform((byKey) =>
+    rollbackResources: v.pipe(
+      v.optional(record(v.string(), v.pipe(v.array(nonEmptyString), v.minLength(1))), {}),
+      v.transform((byKey) =>
         Object.fromEntries(
           Object.entries(byKey).flatMap(([key, resources]) => key.split(',').map((action) => [action, resources])),
         ),
       ),
     ),
     /** Per action, the condition keys its simulation is given (see rollbackContext in the dry-run request). */
-    rollbackContext: z._default(z.record(z.string(), z.array(simulationContextEntrySchema).check(z.minLength(1))), {}),
+    rollbackContext: v.optional(record(v.string(), v.pipe(v.array(simulationContextEntrySchema), v.minLength(1))), {}),
     minHealthyTargets: positiveInt,
     expectedDesiredCount: positiveInt,
     /** The state machine's wait between the traffic rollback and its verification, for the estimate. */
     rollbackVerifySeconds: nonNegativeInt,
   }),
   /** The prober: its timing, the failure rule, and the alarm listener it reports "green is down" to. */
-  probe: z.strictObject({
+  probe: strictObject({
     /** Milliseconds between the starts of two probe rounds. */
-    intervalMs: z.int().check(z.gte(1_000)),
-    rule: z.strictObject({
+    intervalMs: v.pipe(v.number(), v.safeInteger(), v.minValue(1_000)),
+    rule: strictObject({
       /** Consecutive failed rounds that take green off traffic. */
-      failures: z.int().check(z.gte(1), z.lte(10)),
+      failures: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(10)),
       /** The detection goal the timing was checked against at synth. */
       withinMs: positiveInt,
     }),
@@ -78,13 +79,13 @@ const verifierConfigObjectSchema = z.strictObject({
     rollbackTriggerFunctionName: nonEmptyString,
   }),
   /** Where the deployment report goes (the report store's settings) and what it links to. */
-  report: z.strictObject({
+  report: strictObject({
     bucketName: nonEmptyString,
     region: nonEmptyString,
     /** SSE-KMS with the bucket's key; without it SSE-S3. */
-    kmsKeyArn: z.optional(nonEmptyString),
+    kmsKeyArn: v.optional(nonEmptyString),
     /** URLs carry the stack's region, a token in an environment-agnostic stack: checked as https only. */
-    dashboards: z.array(z.strictObject({ name: nonEmptyString, url: z.string().check(z.startsWith('https://')) })),
+    dashboards: v.array(strictObject({ name: nonEmptyString, url: v.pipe(v.string(), v.startsWith('https://')) })),
   }),
   /**
    * The stack's canary thresholds, as the orchestrator and the alarms have them: the report records them as what the
@@ -95,9 +96,22 @@ const verifierConfigObjectSchema = z.strictObject({
   tableName: nonEmptyString,
   lockKey: nonEmptyString,
 });
-export const postDeploymentVerifierConfigSchema = z.pipe(verifierConfigObjectSchema, z.transform(expandRollbackGrants));
-export type PostDeploymentVerifierConfig = z.output<typeof postDeploymentVerifierConfigSchema>;
-export type PostDeploymentVerifierConfigInput = z.input<typeof postDeploymentVerifierConfigSchema>;
+export const postDeploymentVerifierConfigSchema = v.pipe(
+  verifierConfigObjectSchema,
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    try {
+      return expandRollbackGrants(dataset.value);
+    } catch (error) {
+      addIssue({
+        message: error instanceof Error ? error.message : String(error),
+        path: issuePath(dataset.value, ['listenerArn']),
+      });
+      return NEVER;
+    }
+  }),
+);
+export type PostDeploymentVerifierConfig = v.InferOutput<typeof postDeploymentVerifierConfigSchema>;
+export type PostDeploymentVerifierConfigInput = v.InferInput<typeof postDeploymentVerifierConfigSchema>;
 
 /** `POST_DEPLOYMENT_VERIFIER_CONFIG`: written by the stack, read by the PostDeploymentVerifier on its cold start. */
 export const POST_DEPLOYMENT_VERIFIER_CONFIG = compressedJsonEnvironmentVariable(
@@ -105,28 +119,15 @@ export const POST_DEPLOYMENT_VERIFIER_CONFIG = compressedJsonEnvironmentVariable
   postDeploymentVerifierConfigSchema,
 );
 
-/** The compact dry run as written by the stack (see rollbackResources), read back with full ARNs and every action. */
-function expandRollbackGrants<Config extends { listenerArn: string; dryRun: DryRunGrants }>(
-  config: Config,
-  payload: z.core.ParsePayload,
-): Config {
+/**
+ * The compact dry run as written by the stack (see rollbackResources), read back with full ARNs and every action.
+ * Throws when a relative resource needs the listener's account and the listener ARN cannot be read.
+ */
+function expandRollbackGrants<Config extends { listenerArn: string; dryRun: DryRunGrants }>(config: Config): Config {
   const { rollbackActions, rollbackResources } = config.dryRun;
   const relative = Object.values(rollbackResources).some((resources) => resources.some((r) => isRelative(r)));
   let where: { partition: string; region: string; account: string } | undefined;
-  if (relative) {
-    try {
-      where = parseListenerArn(config.listenerArn);
-    } catch (error) {
-      // zod/mini's transform has no ctx.addIssue: the issue goes straight into the payload, as addIssue would put it.
-      payload.issues.push({
-        code: 'custom',
-        path: ['listenerArn'],
-        message: error instanceof Error ? error.message : String(error),
-        input: config,
-      });
-      return z.NEVER;
-    }
-  }
+  if (relative) where = parseListenerArn(config.listenerArn);
   const absolute = (resource: string): string => {
     if (!isRelative(resource) || where === undefined) return resource;
     const [service, ...rest] = resource.split(':');

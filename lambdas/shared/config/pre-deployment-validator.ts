@@ -1,5 +1,5 @@
-import * as z from 'zod/mini';
-import { parse } from '../validation';
+import * as v from 'valibot';
+import { crossChecked, type FieldProblem, httpUrl, parse, strictObject } from '../validation';
 import { databaseConfigSchema } from './database';
 import { jsonEnvironmentVariable } from './environment';
 
@@ -8,65 +8,60 @@ import { jsonEnvironmentVariable } from './environment';
  * puts into the function's environment with these; the Lambda parses the same JSON on cold start.
  */
 
-const checkName = z
-  .string()
-  .check(
-    z.regex(
-      /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/,
-      'must be 1-64 letters, digits or ._:/- starting with a letter or digit',
-    ),
-  );
+const checkName = v.pipe(
+  v.string(),
+  v.regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/,
+    'must be 1-64 letters, digits or ._:/- starting with a letter or digit',
+  ),
+);
 
 const httpTargetFields = {
   name: checkName,
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  url: httpUrl,
   /** The only HTTP status that counts as healthy; redirects are not followed. */
-  expectedStatus: z._default(z.int().check(z.gte(100), z.lte(599)), 200),
+  expectedStatus: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(100), v.maxValue(599)), 200),
   /** Per-attempt timeout until the response headers arrive. */
-  timeoutMs: z._default(z.int().check(z.gte(100), z.lte(30_000)), 3000),
+  timeoutMs: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(100), v.maxValue(30_000)), 3000),
 };
 
-export const healthEndpointConfigSchema = z.strictObject(httpTargetFields);
+export const healthEndpointConfigSchema = strictObject(httpTargetFields);
 
-export const externalDependencyConfigSchema = z.strictObject({
+export const externalDependencyConfigSchema = strictObject({
   ...httpTargetFields,
   /** A critical dependency that is down stops the deployment (DEPLOY-001); a non-critical one becomes a warning. */
-  critical: z._default(z.boolean(), true),
+  critical: v.optional(v.boolean(), true),
 });
 
 /** `HEALTH_CHECKS`: production health endpoints (always critical) and external dependencies. */
-export const healthChecksConfigSchema = z
-  .strictObject({
-    endpoints: z.array(healthEndpointConfigSchema).check(z.minLength(1), z.maxLength(20)),
-    dependencies: z._default(z.array(externalDependencyConfigSchema).check(z.maxLength(20)), []),
+export const healthChecksConfigSchema = crossChecked(
+  strictObject({
+    endpoints: v.pipe(v.array(healthEndpointConfigSchema), v.minLength(1), v.maxLength(20)),
+    dependencies: v.optional(v.pipe(v.array(externalDependencyConfigSchema), v.maxLength(20)), []),
     /** Extra attempts per target after a failed one. */
-    retries: z._default(z.int().check(z.gte(0), z.lte(5)), 2),
-  })
-  .check(
-    z.superRefine((config, context) => {
-      const seen = new Set<string>();
-      for (const [group, targets] of [
-        ['endpoints', config.endpoints],
-        ['dependencies', config.dependencies],
-      ] as const) {
-        targets.forEach((target, index) => {
-          if (seen.has(target.name)) {
-            context.addIssue({
-              code: 'custom',
-              path: [group, index, 'name'],
-              message: `duplicate name '${target.name}'`,
-            });
-          }
-          seen.add(target.name);
-        });
-      }
-    }),
-  );
+    retries: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(5)), 2),
+  }),
+  (config) => {
+    const seen = new Set<string>();
+    const problems: FieldProblem[] = [];
+    for (const [group, targets] of [
+      ['endpoints', config.endpoints],
+      ['dependencies', config.dependencies],
+    ] as const) {
+      targets.forEach((target, index) => {
+        if (seen.has(target.name))
+          problems.push({ path: [group, index, 'name'], message: `duplicate name '${target.name}'` });
+        seen.add(target.name);
+      });
+    }
+    return problems;
+  },
+);
 
 /** The JSON the construct writes into `HEALTH_CHECKS` (fields with defaults may be omitted). */
-export type HealthChecksConfig = z.input<typeof healthChecksConfigSchema>;
+export type HealthChecksConfig = v.InferInput<typeof healthChecksConfigSchema>;
 /** `HEALTH_CHECKS` as the Lambda works with it, defaults applied. */
-export type ResolvedHealthChecksConfig = z.output<typeof healthChecksConfigSchema>;
+export type ResolvedHealthChecksConfig = v.InferOutput<typeof healthChecksConfigSchema>;
 
 /** Delay before the first retry of a health check target; doubles for each further retry. */
 export const HEALTH_CHECK_MIN_BACKOFF_MS = 250;

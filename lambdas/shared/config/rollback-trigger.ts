@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { approversSchema } from '../approvers';
 import { rollbackTriggerSchema } from '../lock-contracts';
 import {
@@ -8,18 +8,18 @@ import {
   type SdkClientLimits,
   worstCaseDurationMs,
 } from '../sdk-budget';
-import { nonEmptyString, requireEnv } from '../validation';
+import { nonEmptyString, record, requireEnv, strictObject } from '../validation';
 import { jsonEnvironmentVariable } from './environment';
 
 /**
  * What one alarm means to the alarm listener: the target group it watches (null for one that watches no side, the
  * database's) and the trigger a rollback it starts is recorded as.
  */
-export const alarmRouteSchema = z.strictObject({
-  targetGroupArn: z.nullable(nonEmptyString),
+export const alarmRouteSchema = strictObject({
+  targetGroupArn: v.nullable(nonEmptyString),
   trigger: rollbackTriggerSchema,
 });
-export type AlarmRoute = z.output<typeof alarmRouteSchema>;
+export type AlarmRoute = v.InferOutput<typeof alarmRouteSchema>;
 
 /** Everything the alarm listener and the Chairman's override read from their function's environment. */
 export interface RollbackTriggerConfig {
@@ -41,7 +41,7 @@ export interface RollbackTriggerConfig {
   readonly accountId: string;
 }
 
-const ALARM_ROUTES = jsonEnvironmentVariable('ALARM_ROUTES', z.record(nonEmptyString, alarmRouteSchema));
+const ALARM_ROUTES = jsonEnvironmentVariable('ALARM_ROUTES', record(nonEmptyString, alarmRouteSchema));
 const APPROVERS = jsonEnvironmentVariable('APPROVERS', approversSchema);
 
 export function rollbackTriggerEnvironment(config: RollbackTriggerConfig): Record<string, string> {

@@ -1,7 +1,8 @@
 import { type CloudWatchClient, GetDashboardCommand } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import * as v from 'valibot';
 import { InvalidInputError } from '../../shared/errors';
-import { describeZodError } from '../../shared/validation';
+import { describeIssues } from '../../shared/validation';
 import {
   type MonitoringCheck,
   type MonitoringCheckRequestInput,
@@ -64,9 +65,9 @@ export function createMonitoringCheck(deps: MonitoringCheckDeps): MonitoringChec
 
   return {
     async check(input) {
-      const parsed = monitoringCheckRequestSchema.safeParse(input);
-      if (!parsed.success) throw new InvalidInputError(`monitoring check: ${describeZodError(parsed.error)}`);
-      const request = parsed.data;
+      const parsed = v.safeParse(monitoringCheckRequestSchema, input);
+      if (!parsed.success) throw new InvalidInputError(`monitoring check: ${describeIssues(parsed.issues)}`);
+      const request = parsed.output;
       const alarmNames = [...new Set(request.alarmNames)];
       const checks: MonitoringCheck[] = [];
       const risks: string[] = [];

@@ -1,8 +1,8 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { ConfigurationError } from '../../shared/errors';
 import { PROBE_LEDGER_PK_PREFIX, PROBE_LEDGER_SORT_KEY } from '../../shared/state-table';
-import { deferred, nonNegativeInt, parse } from '../../shared/validation';
+import { nonNegativeInt, object, parse } from '../../shared/validation';
 
 /**
  * The probe ledger: what every prober invocation of one deployment saw, added up in one item of its own partition
@@ -27,17 +27,15 @@ export interface ProbeRunRecord {
   readonly failures?: readonly string[];
 }
 
-export const probeLedgerSummarySchema = deferred(() =>
-  z.object({
-    runs: nonNegativeInt,
-    rounds: nonNegativeInt,
-    failedRounds: nonNegativeInt,
-    publishFailures: nonNegativeInt,
-    greenDownSince: z.nullable(z.string()),
-    failures: z.array(z.string()),
-  }),
-);
-export type ProbeLedgerSummary = z.output<typeof probeLedgerSummarySchema>;
+export const probeLedgerSummarySchema = object({
+  runs: nonNegativeInt,
+  rounds: nonNegativeInt,
+  failedRounds: nonNegativeInt,
+  publishFailures: nonNegativeInt,
+  greenDownSince: v.nullable(v.string()),
+  failures: v.array(v.string()),
+});
+export type ProbeLedgerSummary = v.InferOutput<typeof probeLedgerSummarySchema>;
 
 export interface ProbeLedger {
   /** Adds one prober invocation's rounds; the first green-down instant is kept, later ones do not replace it. */

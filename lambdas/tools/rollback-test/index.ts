@@ -2,10 +2,11 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { RDSClient } from '@aws-sdk/client-rds';
+import * as v from 'valibot';
 import { parseListenerArn, parseTargetGroupArn } from '../../shared/arns';
 import { errorMessage, InvalidInputError } from '../../shared/errors';
 import { type ConfirmationSchedule, LISTENER_CONFIRMATION } from '../../shared/sdk-budget';
-import { describeZodError } from '../../shared/validation';
+import { describeIssues } from '../../shared/validation';
 import {
   type ListenerRewrite,
   type RollbackDryRunRequestInput,
@@ -63,9 +64,9 @@ export function createRollbackDryRun(deps: RollbackDryRunDeps): RollbackDryRun {
   const confirmation = deps.confirmation ?? LISTENER_CONFIRMATION;
   return {
     async dryRun(input, observer = {}) {
-      const parsed = rollbackDryRunRequestSchema.safeParse(input);
-      if (!parsed.success) throw new InvalidInputError(`rollback dry run: ${describeZodError(parsed.error)}`);
-      const request = parsed.data;
+      const parsed = v.safeParse(rollbackDryRunRequestSchema, input);
+      if (!parsed.success) throw new InvalidInputError(`rollback dry run: ${describeIssues(parsed.issues)}`);
+      const request = parsed.output;
       try {
         parseListenerArn(request.listenerArn);
         parseTargetGroupArn(request.sides.live.targetGroupArn);

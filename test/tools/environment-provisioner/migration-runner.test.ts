@@ -5,6 +5,7 @@ import {
   RunTaskCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { type GreenEnvironment, type Migration, migrationSchema } from '../../../lambdas/shared/cutover-contracts';
 import { MigrationFailedError, migrationClientToken } from '../../../lambdas/tools/environment-provisioner';
@@ -40,7 +41,7 @@ describe('startMigration', () => {
       networkConfiguration,
     });
     expect(migration).toEqual({ taskArn: TASK_ARN, status: 'RUNNING', exitCode: null, polls: 0 });
-    expect(migrationSchema.parse(migration)).toEqual(migration);
+    expect(v.parse(migrationSchema, migration)).toEqual(migration);
   });
 
   it('sends the same clientToken when the task is retried', async () => {
@@ -210,7 +211,7 @@ describe('checkMigration', () => {
 
     // Assess
     expect(migration).toEqual({ taskArn: TASK_ARN, status: 'SUCCEEDED', exitCode: 0, polls: 5 });
-    expect(migrationSchema.parse(migration)).toEqual(migration);
+    expect(v.parse(migrationSchema, migration)).toEqual(migration);
   });
 
   it('is FAILED with the exit code when the migration container exited with 1', async () => {

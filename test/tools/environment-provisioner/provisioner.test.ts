@@ -10,6 +10,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { greenEnvironmentSchema, type Side } from '../../../lambdas/shared/cutover-contracts';
 import {
@@ -106,7 +107,7 @@ describe('provisionGreen', () => {
       healthyTargets: 0,
       polls: 0,
     });
-    expect(greenEnvironmentSchema.parse(env)).toEqual(env);
+    expect(v.parse(greenEnvironmentSchema, env)).toEqual(env);
   });
 
   it('starts green with at least one task when live reports a desired count of 0', async () => {
@@ -383,7 +384,7 @@ describe('checkGreen', () => {
     expect(elb.commandCalls(DescribeTargetHealthCommand)[0]?.args[0].input).toEqual({ TargetGroupArn: TG_GREEN });
     const { reason: _dropped, ...rest } = pendingEnv;
     expect(env).toEqual({ ...rest, status: 'READY', healthyTargets: 3, polls: 3 });
-    expect(greenEnvironmentSchema.parse(env)).toEqual(env);
+    expect(v.parse(greenEnvironmentSchema, env)).toEqual(env);
   });
 
   it('is FAILED without reading target health when the rollout failed', async () => {

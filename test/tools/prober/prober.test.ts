@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
+import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smokeSuiteSchema } from '../../../lambdas/shared/smoke-suite';
 import { cloudWatchProbePublisher, createProber, type ProbeRound } from '../../../lambdas/tools/prober';
@@ -31,7 +32,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-const SUITE = smokeSuiteSchema.parse([
+const SUITE = v.parse(smokeSuiteSchema, [
   { name: 'health', flow: 'integrations', path: '/health', probe: true, maxLatencyMs: 500 },
   { name: 'checkout', flow: 'crud', method: 'POST', path: '/orders', expectedStatus: 201 },
 ]);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmokeStepInput, smokeStepSchema, smokeSuiteSchema } from '../../../lambdas/shared/smoke-suite';
 import { createSmokeRunner, type SecretReader } from '../../../lambdas/tools/test-execution';
@@ -57,12 +58,12 @@ afterAll(async () => {
 
 const secrets: SecretReader = { read: async () => API_TOKEN };
 const runner = createSmokeRunner({ secrets });
-const step = (input: SmokeStepInput) => smokeStepSchema.parse(input);
+const step = (input: SmokeStepInput) => v.parse(smokeStepSchema, input);
 
 describe('smoke runner against a real HTTP server', () => {
   it('runs the flows in order and passes a healthy application', async () => {
     // Prepare
-    const suite = smokeSuiteSchema.parse([
+    const suite = v.parse(smokeSuiteSchema, [
       { name: 'health', flow: 'integrations', path: '/health', assertions: [{ path: '$.status', equals: 'ok' }] },
       {
         name: 'login',
@@ -283,7 +284,7 @@ describe('smoke suite schema', () => {
   ])('refuses %s', (_, suite) => {
     // Prepare
     // Act
-    const parsed = smokeSuiteSchema.safeParse(suite);
+    const parsed = v.safeParse(smokeSuiteSchema, suite);
 
     // Assess
     expect(parsed.success).toBe(false);
