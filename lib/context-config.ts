@@ -6,7 +6,14 @@ import { type ListenerArnParts, parseListenerArn } from '../lambdas/shared/arns'
 import { onMissingMonitoringSchema } from '../lambdas/shared/config/post-deployment-verifier';
 import { swapBreakSchema } from '../lambdas/shared/config/rollback-coordinator';
 import { smokeSuiteSchema } from '../lambdas/shared/smoke-suite';
-import { describeIssues, httpUrl, record, strictObject } from '../lambdas/shared/validation';
+import {
+  describeIssues,
+  httpUrl,
+  nonNegativeInt,
+  positiveInt,
+  record,
+  strictObject,
+} from '../lambdas/shared/validation';
 import type { DeploymentCrewProps, PostDeploymentSettings, VerifierVpcPlacement } from './deployment-crew-props';
 
 /**
@@ -46,10 +53,10 @@ const postDeploymentSchema = strictObject({
   testListenerUrl: v.optional(httpUrl),
   greenHeaders: v.optional(record(v.string(), v.string())),
   logGroupNames: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
-  logsRecentWithinSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+  logsRecentWithinSeconds: v.optional(positiveInt),
   onMissingMonitoring: v.optional(onMissingMonitoringSchema),
-  minHealthyTargets: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
-  expectedDesiredCount: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+  minHealthyTargets: v.optional(positiveInt),
+  expectedDesiredCount: v.optional(positiveInt),
   secretsKmsKeyArns: v.optional(v.array(v.pipe(v.string(), v.startsWith('arn:')))),
   probes: v.optional(
     strictObject({
@@ -77,9 +84,9 @@ export const contextConfigSchema = strictObject({
   healthCheckRetries: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(5))),
   chairmanEmails: v.pipe(v.array(v.pipe(v.string(), v.rfcEmail())), v.minLength(1)),
   approvers: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
-  approvalTimeoutSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
-  snapshotPollSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
-  snapshotTimeoutSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+  approvalTimeoutSeconds: v.optional(positiveInt),
+  snapshotPollSeconds: v.optional(positiveInt),
+  snapshotTimeoutSeconds: v.optional(positiveInt),
   eventBusName: v.optional(v.pipe(v.string(), v.minLength(1))),
   ecs: strictObject({
     clusterName: v.pipe(v.string(), v.minLength(1)),
@@ -90,7 +97,7 @@ export const contextConfigSchema = strictObject({
     taskDefinitionFamily: v.pipe(v.string(), v.minLength(1)),
     passRoleArns: v.pipe(v.array(v.pipe(v.string(), v.startsWith('arn:'))), v.minLength(1)),
   }),
-  databaseMaxConnections: v.pipe(v.number(), v.safeInteger(), v.gtValue(0)),
+  databaseMaxConnections: positiveInt,
   databaseRestore: strictObject({
     subnetGroupName: v.pipe(v.string(), v.minLength(1)),
     parameterGroupNames: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
@@ -105,7 +112,7 @@ export const contextConfigSchema = strictObject({
   migration: v.optional(
     strictObject({
       command: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
-      timeoutSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+      timeoutSeconds: v.optional(positiveInt),
     }),
   ),
   canary: v.optional(
@@ -113,15 +120,15 @@ export const contextConfigSchema = strictObject({
       steps: v.optional(
         v.pipe(v.array(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(100))), v.minLength(1)),
       ),
-      bakeSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+      bakeSeconds: v.optional(positiveInt),
       inconclusiveAllowance: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(10))),
-      metricsMaxWaitSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0))),
+      metricsMaxWaitSeconds: v.optional(nonNegativeInt),
     }),
   ),
   thresholds: v.optional(
     strictObject({
       errorRatePercent: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0))),
-      errorRateBreachPeriods: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+      errorRateBreachPeriods: v.optional(positiveInt),
       promoteErrorRatePercent: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0))),
       p95LatencyMs: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0))),
       dbConnectionsPercent: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0), v.maxValue(100))),
@@ -131,11 +138,11 @@ export const contextConfigSchema = strictObject({
   extraAlarmNames: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
   autoDatabaseRollback: v.optional(v.boolean()),
   scaleDownGreenAfterRollback: v.optional(v.boolean()),
-  greenReadyTimeoutSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
-  databaseRollbackApprovalTimeoutSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
-  databaseRestoreTimeoutSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+  greenReadyTimeoutSeconds: v.optional(positiveInt),
+  databaseRollbackApprovalTimeoutSeconds: v.optional(positiveInt),
+  databaseRestoreTimeoutSeconds: v.optional(positiveInt),
   postDeployment: postDeploymentSchema,
-  blueRetentionSeconds: v.optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0))),
+  blueRetentionSeconds: v.optional(positiveInt),
   /** Checked further by the construct (lib/release-start-rules.ts), whose errors name these fields too. */
   releaseStart: v.optional(
     strictObject({

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { strictObject } from '../lambdas/shared/validation';
+import { nonNegativeInt, positiveInt, strictObject } from '../lambdas/shared/validation';
 import { described, optional } from './scenario-fields';
 import { STALE_READ_OPERATIONS } from './simulated-aws/call-log';
 import { modelledOperationsOf } from './simulated-aws/sdk-stub';
@@ -40,14 +40,8 @@ const operationFaultSchema = v.pipe(
         "one on; hang: the call never answers (the SDK's TimeoutError, retried); staleRead: reads after a write " +
         'still answer the old state (ELB:DescribeListeners only)',
     ),
-    times: optional(
-      v.pipe(v.number(), v.safeInteger(), v.gtValue(0)),
-      'how many calls (staleRead: reads after each write): default 1, every call for fail',
-    ),
-    fromCall: optional(
-      v.pipe(v.number(), v.safeInteger(), v.gtValue(0)),
-      'failFrom: the first failing call, counted from 1',
-    ),
+    times: optional(positiveInt, 'how many calls (staleRead: reads after each write): default 1, every call for fail'),
+    fromCall: optional(positiveInt, 'failFrom: the first failing call, counted from 1'),
     error: optional(
       v.pipe(v.string(), v.regex(/^[A-Za-z]+$/)),
       'the AWS error name fail/failFrom raise, non-retryable (default ValidationError)',
@@ -68,10 +62,7 @@ export const faultsSchema = described(
     operations: optional(v.array(operationFaultSchema), 'faults per simulated AWS operation'),
     modifyListener: optional(
       strictObject({
-        throttleTimes: optional(
-          v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
-          'the first N ModifyListener calls are throttled',
-        ),
+        throttleTimes: optional(nonNegativeInt, 'the first N ModifyListener calls are throttled'),
         failWhenGreenWeightIs: optional(
           v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(100)),
           'a write giving green this weight fails',
@@ -83,20 +74,11 @@ export const faultsSchema = described(
     ),
     snapshot: optional(
       strictObject({
-        pollsUntilDone: optional(
-          v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
-          'describes that answer creating before the end',
-        ),
+        pollsUntilDone: optional(nonNegativeInt, 'describes that answer creating before the end'),
         finalStatus: optional(v.picklist(['available', 'failed']), "the snapshot's final status"),
         createFailsWith: optional(v.string(), 'an RDS error name CreateDBSnapshot fails with, every time'),
-        throttleCreate: optional(
-          v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
-          'CreateDBSnapshot is throttled N times',
-        ),
-        busyCreate: optional(
-          v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
-          'CreateDBSnapshot finds the instance busy N times',
-        ),
+        throttleCreate: optional(nonNegativeInt, 'CreateDBSnapshot is throttled N times'),
+        busyCreate: optional(nonNegativeInt, 'CreateDBSnapshot finds the instance busy N times'),
         engineVersionDrift: optional(v.boolean(), "the snapshot's engine version differs from the instance's"),
       }),
       'how the pre-deployment backup behaves',
@@ -117,24 +99,15 @@ export const faultsSchema = described(
     ),
     green: optional(
       strictObject({
-        readyAfterPolls: optional(
-          v.pipe(v.number(), v.safeInteger(), v.gtValue(0)),
-          'green is ready at the N-th describe (default 1)',
-        ),
+        readyAfterPolls: optional(positiveInt, 'green is ready at the N-th describe (default 1)'),
         neverHealthy: optional(v.boolean(), "green's rollout never completes, its targets unhealthy"),
       }),
       "green's provisioning",
     ),
     migration: optional(
       strictObject({
-        exitCode: optional(
-          v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
-          "the migration container's exit code (default 0)",
-        ),
-        runningPolls: optional(
-          v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
-          'describes that say RUNNING before STOPPED',
-        ),
+        exitCode: optional(nonNegativeInt, "the migration container's exit code (default 0)"),
+        runningPolls: optional(nonNegativeInt, 'describes that say RUNNING before STOPPED'),
         failsToStart: optional(v.boolean(), 'the migration task never starts (image pull)'),
       }),
       'the schema migration task',

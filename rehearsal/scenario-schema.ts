@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { onMissingMonitoringSchema } from '../lambdas/shared/config/post-deployment-verifier';
 import { rollbackTriggerSchema, rollbackTypeSchema } from '../lambdas/shared/cutover-contracts';
 import { documentedJsonSchema } from '../lambdas/shared/json-schema';
-import { strictObject } from '../lambdas/shared/validation';
+import { nonNegativeInt, positiveInt, strictObject } from '../lambdas/shared/validation';
 import { faultsSchema } from './scenario-faults-schema';
 import { described, nonNegative, optional, percent, series } from './scenario-fields';
 
@@ -33,12 +33,7 @@ const greenTrafficSchema = described(
       }),
       'green crashing or hanging: requests the load balancer answers itself',
     ),
-    healthyHosts: v.optional(
-      series(
-        v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
-        "green's HealthyHostCount (default 3 less the crashing share)",
-      ),
-    ),
+    healthyHosts: v.optional(series(nonNegativeInt, "green's HealthyHostCount (default 3 less the crashing share)")),
     noData: optional(
       v.union([
         v.literal('always'),
@@ -49,7 +44,7 @@ const greenTrafficSchema = described(
       'green publishes no ALB datapoints: always, or at these weights',
     ),
     noDataForMinutes: optional(
-      v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+      nonNegativeInt,
       'green publishes no ALB datapoints during its first N minutes of traffic',
     ),
     lateSeconds: v.optional(series(nonNegative, "extra publish delay of a minute's datapoints, in s")),
@@ -61,19 +56,14 @@ const liveTrafficSchema = described(
   strictObject({
     errorRatePercent: optional(percent, "the live side's target 5xx in % (default 0.1)"),
     p95Ms: optional(nonNegative, "the live side's p95 in ms (default 150)"),
-    healthyHosts: v.optional(
-      series(v.pipe(v.number(), v.safeInteger(), v.minValue(0)), "the live side's HealthyHostCount (default 3)"),
-    ),
+    healthyHosts: v.optional(series(nonNegativeInt, "the live side's HealthyHostCount (default 3)")),
   }),
   'how the live (old) side behaves',
 );
 
 const trafficSchema = described(
   strictObject({
-    requestsPerMinute: optional(
-      v.pipe(v.number(), v.safeInteger(), v.gtValue(0)),
-      'requests per minute through the listener (default 6000)',
-    ),
+    requestsPerMinute: optional(positiveInt, 'requests per minute through the listener (default 6000)'),
     publishDelaySeconds: optional(nonNegative, 'how long after a minute ends its datapoints can be read (default 90)'),
     loadBalancerBaselineErrorPercent: optional(percent, "the load balancer's own 5xx for live, in % (default 0.05)"),
     green: v.optional(greenTrafficSchema),
@@ -100,7 +90,7 @@ const endpointSchema = described(
   'one endpoint the pre-deployment check calls',
 );
 
-const seconds = (what: string) => optional(v.pipe(v.number(), v.safeInteger(), v.gtValue(0)), what);
+const seconds = (what: string) => optional(positiveInt, what);
 /** The workflow settings a scenario may override; the same names as workflowSettingsSchema (a test keeps them so). */
 export const scenarioSettingsSchema = described(
   strictObject({
@@ -155,18 +145,9 @@ export const scenarioSchema = described(
     environment: optional(
       strictObject({
         settings: v.optional(scenarioSettingsSchema),
-        bakeSeconds: optional(
-          v.pipe(v.number(), v.safeInteger(), v.gtValue(0)),
-          'bake time per canary step in s (default 300)',
-        ),
-        inconclusiveAllowance: optional(
-          v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
-          'inconclusive verdicts allowed (default 2)',
-        ),
-        metricsMaxWaitSeconds: optional(
-          v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
-          'how long a verdict waits for late data (default 300)',
-        ),
+        bakeSeconds: optional(positiveInt, 'bake time per canary step in s (default 300)'),
+        inconclusiveAllowance: optional(nonNegativeInt, 'inconclusive verdicts allowed (default 2)'),
+        metricsMaxWaitSeconds: optional(nonNegativeInt, 'how long a verdict waits for late data (default 300)'),
         autoDatabaseRollback: optional(v.boolean(), 'restore the database without asking (default false)'),
         testListener: optional(v.boolean(), 'a test listener reaching green only exists (default true)'),
         onMissingMonitoring: optional(onMissingMonitoringSchema, 'missing monitoring: fail, or record-risk'),

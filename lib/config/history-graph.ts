@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { looseObject, record } from '../../lambdas/shared/validation';
+import { looseObject, nonNegativeInt, record } from '../../lambdas/shared/validation';
 
 /*
  * Events per state, by the event types of the Step Functions API reference (HistoryEvent.type), checked against
@@ -49,9 +49,7 @@ const machineSchema: v.GenericSchema<AslMachine> = v.lazy(() =>
         Default: v.optional(v.string()),
         Choices: v.optional(v.array(looseObject({ Next: v.string() }))),
         Catch: v.optional(v.array(looseObject({ Next: v.string() }))),
-        Retry: v.optional(
-          v.array(looseObject({ MaxAttempts: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0))) })),
-        ),
+        Retry: v.optional(v.array(looseObject({ MaxAttempts: v.optional(nonNegativeInt) }))),
         Branches: v.optional(v.array(machineSchema)),
       }),
     ),
