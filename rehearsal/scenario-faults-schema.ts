@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { nonNegativeInt, positiveInt, strictObject } from '../lambdas/shared/validation';
+import { nonNegativeInt, positiveInt, strictObject, wholePercent } from '../lambdas/shared/validation';
 import { described, optional } from './scenario-fields';
 import { STALE_READ_OPERATIONS } from './simulated-aws/call-log';
 import { modelledOperationsOf } from './simulated-aws/sdk-stub';
@@ -63,10 +63,7 @@ export const faultsSchema = described(
     modifyListener: optional(
       strictObject({
         throttleTimes: optional(nonNegativeInt, 'the first N ModifyListener calls are throttled'),
-        failWhenGreenWeightIs: optional(
-          v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(100)),
-          'a write giving green this weight fails',
-        ),
+        failWhenGreenWeightIs: optional(wholePercent, 'a write giving green this weight fails'),
         failRestores: optional(v.boolean(), 'every write putting green back to 0 fails (the rollback)'),
         plainForwardToBlue: optional(v.boolean(), 'the listener starts as a plain forward to blue'),
       }),
@@ -113,7 +110,7 @@ export const faultsSchema = described(
       'the schema migration task',
     ),
     greenWeightSetInWatch: optional(
-      v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(100)),
+      wholePercent,
       'someone outside the crew sets green to this weight during the watch',
     ),
   }),

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { bakeMinutesOf, bakeMinutesSchema } from './bake-minutes';
 import { rollbackTriggerSchema } from './lock-contracts';
-import { nonNegativeInt, nonNegativeNumber, positiveInt, strictObject } from './validation';
+import { nonNegativeInt, nonNegativeNumber, positiveInt, strictObject, wholePercent } from './validation';
 
 export {
   type RollbackTrigger,
@@ -204,7 +204,7 @@ function maybePerMinute(sample: CanarySample): { perMinute?: SampleSummary['perM
 
 export const canaryStepRecordSchema = strictObject({
   stepIndex: nonNegativeInt,
-  greenWeight: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(100)),
+  greenWeight: wholePercent,
   shiftedAt: v.string(),
   confirmedAt: v.string(),
   bakes: v.array(
@@ -224,7 +224,7 @@ export type CanaryStepRecord = v.InferOutput<typeof canaryStepRecordSchema>;
 export const canaryStateSchema = strictObject({
   steps: v.pipe(v.array(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(100))), v.minLength(1)),
   stepIndex: nonNegativeInt,
-  greenWeight: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(100)),
+  greenWeight: wholePercent,
   inconclusiveCount: nonNegativeInt,
   /** When the current bake started (set by the bake task). */
   bakeStartedAt: v.nullable(v.string()),

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { deploymentPhaseSchema, rollbackTriggerSchema, rollbackTypeSchema } from './cutover-contracts';
 import type { SdkClientLimits } from './sdk-budget';
-import { isoInstant, nonEmptyString, nonNegativeNumber, parse, strictObject } from './validation';
+import { isoInstant, nonEmptyString, nonNegativeNumber, parse, strictObject, wholePercent } from './validation';
 
 /**
  * The crew's EventBridge events: source `deployment-crew`, one `detail` shape per detail-type. The in-flight events
@@ -51,7 +51,6 @@ export const eventPhaseSchema = v.picklist([
 ]);
 export type EventPhase = v.InferOutput<typeof eventPhaseSchema>;
 
-const greenPercent = v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(100));
 const secondsUntilEffective = v.pipe(
   v.nullable(nonNegativeNumber),
   v.description('From the trigger (or the shift request) to the confirming re-read, in seconds; null when unknown.'),
@@ -89,11 +88,11 @@ export const deploymentEventDetailSchemas = {
     strictObject({
       ...common,
       fromGreenWeight: v.pipe(
-        greenPercent,
+        wholePercent,
         v.description("Green's share of the traffic before the shift, in percent."),
       ),
       toGreenWeight: v.pipe(
-        greenPercent,
+        wholePercent,
         v.description("Green's share after the shift, in percent, as the re-read confirmed it."),
       ),
       liveTargetGroupArn: nonEmptyString,

@@ -21,7 +21,14 @@ import { dependencyMatrixSchema } from './dependency-matrix';
 import { releaseSchema } from './deployment-request';
 import { documentedJsonSchema } from './json-schema';
 import { smokeReportSchema } from './smoke-suite';
-import { nonEmptyString, nonNegativeInt, nonNegativeNumber, positiveInt, strictObject } from './validation';
+import {
+  nonEmptyString,
+  nonNegativeInt,
+  nonNegativeNumber,
+  positiveInt,
+  strictObject,
+  wholePercent,
+} from './validation';
 import { monitoringCheckResultSchema, rollbackDryRunResultSchema } from './verification';
 
 /**
@@ -164,7 +171,7 @@ export const deploymentReportSchema = strictObject({
       weightEffective: v.array(
         strictObject({
           kind: v.picklist(['shift', 'rollback']),
-          greenWeight: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(100)),
+          greenWeight: wholePercent,
           requestedAt: v.nullable(v.string()),
           confirmedAt: v.nullable(v.string()),
           seconds: nullableSeconds,
@@ -191,7 +198,7 @@ export const deploymentReportSchema = strictObject({
       verdicts: v.array(
         strictObject({
           stepIndex: nonNegativeInt,
-          greenWeight: v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(100)),
+          greenWeight: wholePercent,
           bake: positiveInt,
           startedAt: v.string(),
           endedAt: v.string(),

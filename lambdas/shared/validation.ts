@@ -71,6 +71,8 @@ export const nonEmptyString = v.pipe(v.string(), v.minLength(1));
 export const nonNegativeNumber = v.pipe(v.number(), v.finite(), v.minValue(0));
 export const nonNegativeInt = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 export const positiveInt = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
+/** A whole percentage, 0 to 100: green's share of the traffic. */
+export const wholePercent = v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(100));
 
 /** `2026-05-01`: a day the calendar has (no 30 February), checked on the instant's own date. */
 function isCalendarDate(instant: string): boolean {
