@@ -4,7 +4,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
-import { awsClientConfig } from '../shared/aws-clients';
+import { awsClientConfig, deferredClient } from '../shared/aws-clients';
 import { ALARM_LISTENER_SDK_LIMITS, loadRollbackTriggerConfig } from '../shared/config/rollback-trigger';
 import { InvalidInputError } from '../shared/errors';
 import { isFunctionUrlEvent, refuseDirectInvocation, serveFunctionUrl } from '../shared/function-url';
@@ -25,7 +25,8 @@ import { alarmEventSchema, alarmToRequest, createRollbackTrigger, manualRollback
  * relies on). A direct invocation asking for an override is refused and recorded on the lock with the name it claims.
  * Env: TABLE_NAME, LOCK_KEY, LISTENER_ARN, ALARM_ROUTES (alarm name → the target group it watches and its trigger),
  * APPROVERS, ACCOUNT_ID. Every client is bounded by ALARM_LISTENER_SDK_LIMITS, which the stack checks against the
- * function's timeout.
+ * function's timeout. The clients every request calls on its way to traffic back are built at load (Lambda may
+ * initialise an environment before any event waits on it); CloudWatch's by its first use.
  */
 const config = loadRollbackTriggerConfig();
 const clientConfig = awsClientConfig(ALARM_LISTENER_SDK_LIMITS);
@@ -36,7 +37,8 @@ const requestRollback = createRollbackTrigger({
   lock: createDeploymentLock(ddb, config.tableName, config.lockKey),
   router: createTrafficRouter(new ElasticLoadBalancingV2Client(clientConfig), config.listenerArn),
   sfn: new SFNClient(clientConfig),
-  cloudwatch: new CloudWatchClient(clientConfig),
+  // Only an alarm event in doubt (late, or an unreadable time) is re-read: most cold starts never build this client.
+  cloudwatch: deferredClient(CloudWatchClient, clientConfig),
   alarmRoutes: config.alarmRoutes,
 });
 
